@@ -1,0 +1,38 @@
+/**
+ * Axon: deep-learning training for TypeScript on Deno and Bun, with native Zig kernels.
+ *
+ * @example
+ * ```ts
+ * import * as axon from "jsr:@axon/ml";
+ * const a = axon.randn([64, 784]);
+ * const w = axon.randn([784, 256]);
+ * const h = a.matmul(w).relu();
+ * console.log(h.shape); // [64, 256]
+ * ```
+ * @module
+ */
+
+// Tensors
+export { Tensor } from "./src/tensor/tensor.ts";
+export type { Device, TensorLike } from "./src/tensor/tensor.ts";
+export { DType, isDType, promoteTypes } from "./src/tensor/dtype.ts";
+export type { TypedArray } from "./src/tensor/dtype.ts";
+export type { Shape } from "./src/tensor/shape.ts";
+
+// Creation
+export {
+  arange, eye, fromArray, full, fullLike, ones, onesLike, tensor, zeros, zerosLike,
+} from "./src/ops/creation.ts";
+export type { CreateOptions, NestedArray } from "./src/ops/creation.ts";
+export {
+  bernoulli, getRngState, manualSeed, normal, rand, randn, setRngState, uniform,
+} from "./src/ops/random.ts";
+export type { RngState } from "./src/ops/random.ts";
+
+// Functional ops
+export { clamp, where } from "./src/ops/elementwise.ts";
+export { matmul } from "./src/ops/matmul.ts";
+export { logSoftmax, softmax } from "./src/ops/softmax.ts";
+
+// Runtime
+export { getNumThreads, NativeError, RUNTIME, setNumThreads } from "./src/native/library.ts";

@@ -1,0 +1,80 @@
+/**
+ * The C ABI of the native library, declared once for both runtimes (see `zig/ABI.md`).
+ *
+ * Types use a neutral vocabulary that `deno.ts` and `bun.ts` translate: `"buffer"` is a typed
+ * array passed zero-copy (or `null` for an empty operand).
+ *
+ * @module
+ */
+
+/** Version of the C ABI this TypeScript expects; must equal `axon_abi_version()`. */
+export const ABI_VERSION = 1;
+
+/** A parameter or result type of a native export. */
+export type NativeType = "u32" | "i32" | "i64" | "u64" | "f32" | "f64" | "buffer" | "void";
+
+/** Signature of one native export. */
+export interface NativeSignature {
+  readonly parameters: readonly NativeType[];
+  readonly result: NativeType;
+}
+
+const tensorOperand = ["buffer", "i64", "i64"] as const; // ptr, byte length, element offset
+
+/** Every export of the native library with its signature. */
+export const SYMBOLS = {
+  axon_abi_version: { parameters: [], result: "u32" },
+  axon_last_error: { parameters: ["buffer", "i64"], result: "i64" },
+  axon_get_num_threads: { parameters: [], result: "i32" },
+  axon_set_num_threads: { parameters: ["i32"], result: "i32" },
+  axon_gemm: {
+    parameters: [
+      "u32", "u32", "u32", "i64", "i64", "i64", "i64", "f32",
+      ...tensorOperand, "i64", "i64",
+      ...tensorOperand, "i64", "i64",
+      "f32",
+      ...tensorOperand, "i64", "i64",
+    ],
+    result: "i32",
+  },
+  axon_unary: {
+    parameters: ["u32", "u32", "i64", ...tensorOperand, ...tensorOperand, "f64", "f64"],
+    result: "i32",
+  },
+  axon_binary: {
+    parameters: ["u32", "u32", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64"],
+    result: "i32",
+  },
+  axon_where: {
+    parameters: ["u32", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64"],
+    result: "i32",
+  },
+  axon_copy: {
+    parameters: ["u32", "u32", "buffer", "i64", "buffer", "i64", "buffer", "i64"],
+    result: "i32",
+  },
+  axon_fill: { parameters: ["u32", "i64", ...tensorOperand, "f64"], result: "i32" },
+  axon_arange: { parameters: ["u32", "i64", ...tensorOperand, "f64", "f64"], result: "i32" },
+  axon_reduce: {
+    parameters: ["u32", "u32", "i64", "i64", "i64", ...tensorOperand, ...tensorOperand],
+    result: "i32",
+  },
+  axon_softmax: {
+    parameters: ["u32", "u32", "i64", "i64", "i64", ...tensorOperand, ...tensorOperand],
+    result: "i32",
+  },
+  axon_rng: {
+    parameters: ["u32", "u32", "i64", ...tensorOperand, "u64", "u64", "f64", "f64"],
+    result: "i32",
+  },
+} as const satisfies Record<string, NativeSignature>;
+
+/** Names of the native exports. */
+export type SymbolName = keyof typeof SYMBOLS;
+
+/** A bound native function: numbers, bigints and typed arrays in, a number (or bigint) out. */
+// deno-lint-ignore no-explicit-any
+export type NativeFunction = (...args: any[]) => any;
+
+/** The loaded library: one callable per export. */
+export type NativeSymbols = { readonly [K in SymbolName]: NativeFunction };

@@ -1,0 +1,159 @@
+/**
+ * Creating tensors: constants, ranges, identity, and tensors from JavaScript data.
+ * @module
+ */
+import { check, native } from "../native/library.ts";
+import { type DType, dtypeInfo, type TypedArray } from "../tensor/dtype.ts";
+import { checkShape, formatShape, numelOf, type Shape } from "../tensor/shape.ts";
+import { Tensor } from "../tensor/tensor.ts";
+
+/** Options shared by the creation functions. */
+export interface CreateOptions {
+  /** Element type (default `"f32"`, or inferred from the data). */
+  dtype?: DType;
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
+  const out = Tensor.empty(checkShape(shape, "full"), options.dtype ?? "f32");
+  if (out.numel > 0 && value !== 0) {
+    check(
+      native.axon_fill(dtypeInfo(out.dtype).code, out.numel, out.storage.bytes, out.storage.byteLength, 0, value),
+      "full",
+    );
+  }
+  return out;
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: Shape, options: CreateOptions = {}): Tensor {
+  return Tensor.empty(checkShape(shape, "zeros"), options.dtype ?? "f32");
+}
+
+/** A tensor of ones. */
+export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/** Zeros with the shape and dtype of `like`. */
+export function zerosLike(like: Tensor, options: CreateOptions = {}): Tensor {
+  return zeros(like.shape, { dtype: options.dtype ?? like.dtype });
+}
+
+/** Ones with the shape and dtype of `like`. */
+export function onesLike(like: Tensor, options: CreateOptions = {}): Tensor {
+  return ones(like.shape, { dtype: options.dtype ?? like.dtype });
+}
+
+/** `value` everywhere, with the shape and dtype of `like`. */
+export function fullLike(like: Tensor, value: number, options: CreateOptions = {}): Tensor {
+  return full(like.shape, value, { dtype: options.dtype ?? like.dtype });
+}
+
+/**
+ * `[start, start + step, …)` below `end`; `arange(n)` is `0 … n-1`. Integer arguments give i32,
+ * any fractional one f32 (PyTorch gives int64 / float32).
+ *
+ * @example
+ * ```ts
+ * arange(5).toList(); // [0, 1, 2, 3, 4]
+ * arange(0, 1, 0.25).toList(); // [0, 0.25, 0.5, 0.75]
+ * ```
+ */
+export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) {
+    throw new RangeError(`arange: start ${start}, end ${end} and step ${step} must be finite, step non-zero`);
+  }
+  if ((end - start) * step < 0) {
+    throw new RangeError(`arange: step ${step} points away from end (start ${start}, end ${end})`);
+  }
+  const integral = [start, end, step].every(Number.isInteger);
+  const dtype = options.dtype ?? (integral ? "i32" : "f32");
+  const n = Math.ceil((end - start) / step);
+  const out = Tensor.empty([n], dtype);
+  if (n > 0) {
+    check(
+      native.axon_arange(dtypeInfo(dtype).code, n, out.storage.bytes, out.storage.byteLength, 0, start, step),
+      "arange",
+    );
+  }
+  return out;
+}
+
+/** An `n × m` identity matrix (`m` defaults to `n`). Composed: `arange(n)[:, None] == arange(m)`. */
+export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
+  checkShape([n, m], "eye");
+  const diagonal = arange(0, n, 1, { dtype: "i32" }).unsqueeze(1).eq(arange(0, m, 1, { dtype: "i32" }));
+  return diagonal.to(options.dtype ?? "f32");
+}
+
+/** Nested JavaScript arrays of numbers/booleans. */
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+function inferNestedShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let level: NestedArray = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0];
+  }
+  return shape;
+}
+
+function typedArrayDType(data: TypedArray): DType {
+  if (data instanceof Float32Array) return "f32";
+  if (data instanceof Float64Array) return "f64";
+  if (data instanceof Int32Array) return "i32";
+  if (data instanceof BigInt64Array) return "i64";
+  if (data instanceof Uint8Array) return "u8";
+  throw new TypeError(`tensor: unsupported typed array ${Object.prototype.toString.call(data)}; pass dtype explicitly for 16-bit data`);
+}
+
+/**
+ * A tensor from nested arrays or a flat typed array (then `shape` defaults to 1-d). The data is
+ * copied. Numbers default to f32 unless all are integers (then i32), booleans to u8.
+ *
+ * @example
+ * ```ts
+ * tensor([[1, 2], [3, 4]], { dtype: "f32" }).shape; // [2, 2]
+ * tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] });
+ * ```
+ */
+export function tensor(data: NestedArray | TypedArray, options: CreateOptions & { shape?: Shape } = {}): Tensor {
+  if (ArrayBuffer.isView(data)) {
+    const typed = data as TypedArray;
+    const source = typedArrayDType(typed);
+    const shape = checkShape(options.shape ?? [typed.length], "tensor");
+    if (numelOf(shape) !== typed.length) {
+      throw new RangeError(`tensor: shape ${formatShape(shape)} needs ${numelOf(shape)} elements, the data has ${typed.length}`);
+    }
+    const raw = Tensor.empty(shape, source);
+    const info = dtypeInfo(source);
+    (info.view(raw.storage.bytes.buffer, raw.storage.bytes.byteOffset, typed.length) as TypedArray & { set(a: ArrayLike<unknown>): void })
+      .set(typed as ArrayLike<unknown>);
+    return options.dtype && options.dtype !== source ? raw.to(options.dtype) : raw;
+  }
+  const shape = inferNestedShape(data as NestedArray);
+  const flat = (Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data]) as (number | boolean)[];
+  if (flat.length !== numelOf(shape)) {
+    throw new RangeError(`tensor: nested arrays are ragged; expected ${numelOf(shape)} elements for shape ${formatShape(shape)}, found ${flat.length}`);
+  }
+  for (const v of flat) {
+    if (typeof v !== "number" && typeof v !== "boolean") throw new TypeError(`tensor: elements must be numbers or booleans, got ${typeof v}`);
+  }
+  const inferred: DType = flat.length > 0 && flat.every((v) => typeof v === "boolean")
+    ? "u8"
+    : flat.every((v) => Number.isInteger(v as number) || typeof v === "boolean") && flat.length > 0 ? "i32" : "f32";
+  const dtype = options.dtype ?? inferred;
+  // Stage in the target's own typed array where one exists (exact), else in f64 and convert.
+  const stagingTypes: Partial<Record<DType, { from(a: ArrayLike<number>): TypedArray }>> = {
+    f32: Float32Array, f64: Float64Array, i32: Int32Array, u8: Uint8Array,
+  };
+  const staging = (stagingTypes[dtype] ?? Float64Array).from(flat.map(Number));
+  return tensor(staging, { shape, dtype });
+}
+
+/** Alias of {@link tensor}, the name the seed's `to_vec`/`from_vec` readers expect. */
+export const fromArray: typeof tensor = tensor;

@@ -1,0 +1,149 @@
+/**
+ * Element-wise ops: unary math, binary arithmetic/comparison with broadcasting and PyTorch's type
+ * promotion, `where`, `clamp`.
+ * @module
+ */
+import { check, native } from "../native/library.ts";
+import { type DType, dtypeInfo, promoteTypes } from "../tensor/dtype.ts";
+import { broadcastShapes, broadcastStrides } from "../tensor/shape.ts";
+import { Tensor, type TensorLike } from "../tensor/tensor.ts";
+import { BinaryOp, type BinaryOpName, UnaryOp, type UnaryOpName } from "./codes.ts";
+import { packMeta, stridedMeta } from "./meta.ts";
+
+/** Unary ops the native library also runs on i32 (others promote ints to f32, as PyTorch). */
+const INTEGER_UNARY = new Set<UnaryOpName>(["neg", "abs", "relu", "clamp", "square", "sign", "mulScalar", "addScalar"]);
+
+const COMPARISONS = new Set<BinaryOpName>(["eq", "ne", "lt", "le", "gt", "ge"]);
+
+/** Applies a unary kernel; `p0`/`p1` are the op's scalar parameters. */
+export function unary(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
+  let input = x;
+  if (!dtypeInfo(x.dtype).isFloat && !INTEGER_UNARY.has(op)) input = x.to("f32");
+  input = input.contiguous();
+  const out = Tensor.empty(input.shape, input.dtype);
+  const n = input.numel;
+  if (n === 0) return out;
+  check(
+    native.axon_unary(
+      UnaryOp[op], dtypeInfo(input.dtype).code, n,
+      input.storage.bytes, input.storage.byteLength, input.offset,
+      out.storage.bytes, out.storage.byteLength, 0, p0, p1,
+    ),
+    op,
+  );
+  return out;
+}
+
+/** A one-element tensor holding `value`, for mixing numbers into tensor ops. */
+export function scalarTensor(value: number, dtype: DType): Tensor {
+  const t = Tensor.empty([], dtype);
+  const view = dtypeInfo(dtype).view(t.storage.bytes.buffer, t.storage.bytes.byteOffset, 1);
+  if (view instanceof BigInt64Array) view[0] = BigInt(Math.trunc(value));
+  else view[0] = value;
+  return t;
+}
+
+/** The dtype a number takes next to a tensor of `dtype` (PyTorch: a float scalar makes ints f32). */
+function scalarDType(value: number, dtype: DType): DType {
+  return !dtypeInfo(dtype).isFloat && !Number.isInteger(value) ? "f32" : dtype;
+}
+
+function asTensor(value: TensorLike, partner: Tensor): Tensor {
+  return value instanceof Tensor ? value : scalarTensor(value, scalarDType(value, partner.dtype));
+}
+
+/** Applies a binary kernel with broadcasting; comparisons return u8. */
+export function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): Tensor {
+  if (!(left instanceof Tensor) && !(right instanceof Tensor)) {
+    throw new TypeError(`${op}: at least one operand must be a Tensor`);
+  }
+  let a = left instanceof Tensor ? left : asTensor(left, right as Tensor);
+  let b = right instanceof Tensor ? right : asTensor(right, a);
+  // Numbers took their partner's dtype (or f32 beside ints), so they never widen a float tensor.
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  if (a.dtype !== dtype) a = a.to(dtype);
+  if (b.dtype !== dtype) b = b.to(dtype);
+  const shape = broadcastShapes(a.shape, b.shape, op);
+  const out = Tensor.empty(shape, COMPARISONS.has(op) ? "u8" : dtype);
+  if (out.numel === 0) return out;
+  const values = stridedMeta(shape, [
+    out,
+    { offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) },
+    { offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) },
+  ]);
+  check(
+    native.axon_binary(
+      BinaryOp[op], dtypeInfo(dtype).code, packMeta(values), values.length,
+      out.storage.bytes, out.storage.byteLength,
+      a.storage.bytes, a.storage.byteLength, b.storage.bytes, b.storage.byteLength,
+    ),
+    op,
+  );
+  return out;
+}
+
+/** True division: integer operands are promoted to f32 first (PyTorch's `/`). */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  const toFloat = (x: TensorLike) => (x instanceof Tensor && !dtypeInfo(x.dtype).isFloat ? x.to("f32") : x);
+  return binary("div", toFloat(a), toFloat(b));
+}
+
+/** `base ** exponent`, with PyTorch's exact special cases for common scalar exponents. */
+export function pow(base: Tensor, exponent: TensorLike): Tensor {
+  if (exponent instanceof Tensor) return binary("pow", base, exponent);
+  if (!dtypeInfo(base.dtype).isFloat && Number.isInteger(exponent) && exponent >= 0) {
+    return binary("pow", base, exponent);
+  }
+  switch (exponent) {
+    case 1: return unary("mulScalar", base, 1);
+    case 2: return unary("square", base);
+    case 0.5: return unary("sqrt", base);
+    case -0.5: return unary("rsqrt", base);
+    case -1: return unary("reciprocal", base);
+    default: return unary("powScalar", base, exponent);
+  }
+}
+
+/** Clamps into `[min, max]`; an omitted bound is open. */
+export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  if (min === undefined && max === undefined) throw new TypeError("clamp: at least one of min and max must be given");
+  if (min !== undefined && max !== undefined && min > max) {
+    // PyTorch sets everything to max in this case; follow it.
+    return unary("clamp", x, max, max);
+  }
+  const isFloat = dtypeInfo(x.dtype).isFloat;
+  if (!isFloat && ((min !== undefined && !Number.isInteger(min)) || (max !== undefined && !Number.isInteger(max)))) {
+    return unary("clamp", x.to("f32"), min ?? -Infinity, max ?? Infinity);
+  }
+  const lo = min ?? (isFloat ? -Infinity : -2147483648);
+  const hi = max ?? (isFloat ? Infinity : 2147483647);
+  return unary("clamp", x, lo, hi);
+}
+
+/** `condition ? a : b`, broadcasting all three; a non-u8 condition means `condition != 0`. */
+export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  const cond = condition.dtype === "u8" ? condition : condition.ne(0);
+  let x = a instanceof Tensor ? a : scalarTensor(a, b instanceof Tensor ? scalarDType(a, b.dtype) : "f32");
+  let y = b instanceof Tensor ? b : scalarTensor(b, scalarDType(b, x.dtype));
+  const dtype = promoteTypes(x.dtype, y.dtype);
+  if (x.dtype !== dtype) x = x.to(dtype);
+  if (y.dtype !== dtype) y = y.to(dtype);
+  const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, "where"), y.shape, "where");
+  const out = Tensor.empty(shape, dtype);
+  if (out.numel === 0) return out;
+  const values = stridedMeta(shape, [
+    out,
+    { offset: cond.offset, strides: broadcastStrides(cond.shape, cond.strides, shape) },
+    { offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) },
+    { offset: y.offset, strides: broadcastStrides(y.shape, y.strides, shape) },
+  ]);
+  check(
+    native.axon_where(
+      dtypeInfo(dtype).code, packMeta(values), values.length,
+      out.storage.bytes, out.storage.byteLength, cond.storage.bytes, cond.storage.byteLength,
+      x.storage.bytes, x.storage.byteLength, y.storage.bytes, y.storage.byteLength,
+    ),
+    "where",
+  );
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * Matrix products through the native blocked GEMM, with PyTorch's `matmul` rules: 1-d operands
+ * are promoted and the added dim removed afterwards; batch dims broadcast.
+ *
+ * Transposed and strided operands are passed to the kernel as they lie (it packs them), so
+ * `a.matmul(b.t())` costs no copy.
+ * @module
+ */
+import { check, native } from "../native/library.ts";
+import { dtypeInfo } from "../tensor/dtype.ts";
+import { broadcastShapes, formatShape, numelOf } from "../tensor/shape.ts";
+import { Tensor } from "../tensor/tensor.ts";
+
+/** How a (rows × cols) matrix view is handed to GEMM: row-major with `ld`, or transposed. */
+interface MatrixLayout {
+  readonly trans: boolean;
+  readonly ld: number;
+}
+
+function matrixLayout(rows: number, cols: number, rowStride: number, colStride: number): MatrixLayout | null {
+  if ((colStride === 1 || cols === 1) && (rowStride >= cols || rows === 1)) {
+    return { trans: false, ld: rows === 1 ? Math.max(cols, 1) : rowStride };
+  }
+  if ((rowStride === 1 || rows === 1) && (colStride >= rows || cols === 1)) {
+    return { trans: true, ld: cols === 1 ? Math.max(rows, 1) : colStride };
+  }
+  return null;
+}
+
+/** One stride that walks all batch dims in order, or null when they are not evenly spaced. */
+function batchStride(shape: readonly number[], strides: readonly number[]): number | null {
+  let stride: number | null = null;
+  let span = 0; // elements one step of the dims to the right covers
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] === 1) continue;
+    if (stride === null) {
+      stride = strides[i];
+      span = strides[i] * shape[i];
+    } else {
+      if (strides[i] !== span) return null;
+      span = strides[i] * shape[i];
+    }
+  }
+  return stride ?? 0;
+}
+
+interface GemmOperand {
+  readonly tensor: Tensor;
+  readonly layout: MatrixLayout;
+  readonly batchStride: number;
+}
+
+function prepare(t: Tensor, batch: readonly number[], rows: number, cols: number): GemmOperand {
+  let x = t.expand([...batch, rows, cols]);
+  const nd = x.ndim;
+  let layout = matrixLayout(rows, cols, x.strides[nd - 2], x.strides[nd - 1]);
+  let stride = batchStride(batch, x.strides.slice(0, nd - 2));
+  if (layout === null || stride === null) {
+    x = x.contiguous();
+    layout = { trans: false, ld: Math.max(cols, 1) };
+    stride = rows * cols;
+  }
+  return { tensor: x, layout, batchStride: stride };
+}
+
+/** Matrix product of `a` and `b` (f32), PyTorch's `torch.matmul`. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new RangeError(`matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  if (a.dtype !== "f32" || b.dtype !== "f32") {
+    throw new TypeError(`matmul: expected f32 tensors, got ${a.dtype} and ${b.dtype}`);
+  }
+  const left = a.ndim === 1 ? a.unsqueeze(0) : a;
+  const right = b.ndim === 1 ? b.unsqueeze(1) : b;
+  const m = left.shape[left.ndim - 2];
+  const k = left.shape[left.ndim - 1];
+  const n = right.shape[right.ndim - 1];
+  if (right.shape[right.ndim - 2] !== k) {
+    throw new RangeError(
+      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} != ${right.shape[right.ndim - 2]})`,
+    );
+  }
+  const batch = broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2), "matmul");
+  const out = Tensor.empty([...batch, m, n], "f32");
+  if (out.numel > 0) {
+    const lhs = prepare(left, batch, m, k);
+    const rhs = prepare(right, batch, k, n);
+    const A = lhs.tensor;
+    const B = rhs.tensor;
+    check(
+      native.axon_gemm(
+        dtypeInfo("f32").code, lhs.layout.trans ? 1 : 0, rhs.layout.trans ? 1 : 0,
+        numelOf(batch), m, n, k, 1,
+        A.storage.bytes, A.storage.byteLength, A.offset, lhs.layout.ld, lhs.batchStride,
+        B.storage.bytes, B.storage.byteLength, B.offset, rhs.layout.ld, rhs.batchStride,
+        0,
+        out.storage.bytes, out.storage.byteLength, 0, Math.max(n, 1), m * n,
+      ),
+      "matmul",
+    );
+  }
+  let result = out;
+  if (a.ndim === 1) result = result.squeeze(-2);
+  if (b.ndim === 1) result = result.squeeze(-1);
+  return result;
+}

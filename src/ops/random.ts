@@ -1,0 +1,81 @@
+/**
+ * Random tensors from one global, seeded, counter-based generator (Philox4x32-10 in Zig), so the
+ * same seed gives the same numbers on Deno and Bun and for any thread count.
+ * @module
+ */
+import { check, native } from "../native/library.ts";
+import { type DType, dtypeInfo } from "../tensor/dtype.ts";
+import { checkShape, type Shape } from "../tensor/shape.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { Distribution } from "./codes.ts";
+
+const DEFAULT_SEED = 67280421310721n; // PyTorch's default seed, for familiarity
+
+const MASK_64 = (1n << 64n) - 1n;
+let seed = DEFAULT_SEED;
+let counter = 0n;
+
+/** Seeds the global generator (any integer; used modulo 2^64). */
+export function manualSeed(value: number | bigint): void {
+  if (typeof value === "number" && !Number.isSafeInteger(value)) throw new RangeError(`manualSeed: seed must be an integer, got ${value}`);
+  seed = BigInt(value) & MASK_64;
+  counter = 0n;
+}
+
+/** The generator's state, to save and restore with {@link setRngState}. */
+export interface RngState {
+  readonly seed: bigint;
+  readonly counter: bigint;
+}
+
+/** The current generator state. */
+export function getRngState(): RngState {
+  return { seed, counter };
+}
+
+/** Restores a state from {@link getRngState}. */
+export function setRngState(state: RngState): void {
+  seed = BigInt(state.seed) & MASK_64;
+  counter = BigInt(state.counter) & MASK_64;
+}
+
+/** Fills `out` (contiguous) from a distribution, advancing the counter by one block per 4 values. */
+export function fillRandom(out: Tensor, distribution: keyof typeof Distribution, p0: number, p1: number): Tensor {
+  if (!out.isContiguous()) throw new RangeError("fillRandom: output must be contiguous");
+  const n = out.numel;
+  if (n === 0) return out;
+  check(
+    native.axon_rng(
+      Distribution[distribution], dtypeInfo(out.dtype).code, n,
+      out.storage.bytes, out.storage.byteLength, out.offset, seed, counter, p0, p1,
+    ),
+    distribution,
+  );
+  counter = (counter + BigInt(Math.ceil(n / 4))) & MASK_64;
+  return out;
+}
+
+/** Uniform samples in `[0, 1)`. */
+export function rand(shape: Shape, options: { dtype?: DType } = {}): Tensor {
+  return fillRandom(Tensor.empty(checkShape(shape, "rand"), options.dtype ?? "f32"), "uniform", 0, 1);
+}
+
+/** Uniform samples in `[low, high)`. */
+export function uniform(shape: Shape, low = 0, high = 1, options: { dtype?: DType } = {}): Tensor {
+  return fillRandom(Tensor.empty(checkShape(shape, "uniform"), options.dtype ?? "f32"), "uniform", low, high);
+}
+
+/** Standard normal samples. */
+export function randn(shape: Shape, options: { dtype?: DType } = {}): Tensor {
+  return fillRandom(Tensor.empty(checkShape(shape, "randn"), options.dtype ?? "f32"), "normal", 0, 1);
+}
+
+/** Normal samples with the given mean and standard deviation. */
+export function normal(shape: Shape, mean = 0, std = 1, options: { dtype?: DType } = {}): Tensor {
+  return fillRandom(Tensor.empty(checkShape(shape, "normal"), options.dtype ?? "f32"), "normal", mean, std);
+}
+
+/** 1 with probability `p`, else 0 (f32 by default, or u8). */
+export function bernoulli(shape: Shape, p: number, options: { dtype?: DType } = {}): Tensor {
+  return fillRandom(Tensor.empty(checkShape(shape, "bernoulli"), options.dtype ?? "f32"), "bernoulli", p, 0);
+}

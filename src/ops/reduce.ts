@@ -1,0 +1,81 @@
+/**
+ * Reductions over any set of dims (sum, mean, prod, max, min) and arg-reductions over one dim.
+ *
+ * The kernel reduces the middle axis of a contiguous `[outer, r, inner]` layout. When the reduced
+ * dims are already one consecutive block of a contiguous tensor that layout is free; otherwise the
+ * tensor is permuted (kept dims first) and copied once.
+ * @module
+ */
+import { check, native } from "../native/library.ts";
+import { dtypeInfo } from "../tensor/dtype.ts";
+import { normalizeDim, numelOf } from "../tensor/shape.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { ReduceOp, type ReduceOpName } from "./codes.ts";
+
+function reducedDims(x: Tensor, dim: number | readonly number[] | undefined, op: string): number[] {
+  if (dim === undefined) return [...x.shape.keys()];
+  const list = typeof dim === "number" ? [dim] : dim;
+  if (list.length === 0) return [...x.shape.keys()];
+  const dims = list.map((d) => normalizeDim(d, x.ndim, op));
+  if (new Set(dims).size !== dims.length) throw new RangeError(`${op}: dim ${JSON.stringify(list)} repeats a dimension`);
+  return dims.sort((a, b) => a - b);
+}
+
+function run(op: ReduceOpName, x: Tensor, dims: number[], keepdim: boolean): Tensor {
+  const reduced = new Set(dims);
+  const keptDims = [...x.shape.keys()].filter((d) => !reduced.has(d));
+  const outShape = keepdim ? x.shape.map((s, d) => (reduced.has(d) ? 1 : s)) : keptDims.map((d) => x.shape[d]);
+  const outDtype = op === "argmax" || op === "argmin" ? "i32" : x.dtype;
+  const out = Tensor.empty(outShape, outDtype);
+  if (out.numel === 0) return out;
+
+  let input = x;
+  let outer: number, r: number, inner: number;
+  const block = dims.length > 0 && dims[dims.length - 1] - dims[0] === dims.length - 1;
+  if (x.isContiguous() && (block || dims.length === 0)) {
+    const lo = dims.length > 0 ? dims[0] : x.ndim;
+    const hi = dims.length > 0 ? dims[dims.length - 1] + 1 : x.ndim;
+    outer = numelOf(x.shape.slice(0, lo));
+    r = numelOf(x.shape.slice(lo, hi));
+    inner = numelOf(x.shape.slice(hi));
+  } else {
+    input = x.permute([...keptDims, ...dims]).contiguous();
+    outer = numelOf(keptDims.map((d) => x.shape[d]));
+    r = numelOf(dims.map((d) => x.shape[d]));
+    inner = 1;
+  }
+  check(
+    native.axon_reduce(
+      ReduceOp[op], dtypeInfo(input.dtype).code, outer, r, inner,
+      input.storage.bytes, input.storage.byteLength, input.offset,
+      out.storage.bytes, out.storage.byteLength, 0,
+    ),
+    op,
+  );
+  return out;
+}
+
+/** sum / mean / prod / max / min over `dim` (a dim, a list of dims, or every dim). */
+export function reduce(
+  op: "sum" | "mean" | "prod" | "max" | "min" | "sumOfSquares",
+  x: Tensor,
+  dim?: number | readonly number[],
+  keepdim = false,
+): Tensor {
+  if (op === "mean" && !dtypeInfo(x.dtype).isFloat) {
+    throw new TypeError(`mean: expected a floating point tensor, got dtype ${x.dtype}; convert with .to("f32")`);
+  }
+  // Sums of bytes overflow u8 at once; PyTorch sums integers in a wider type too.
+  const input = x.dtype === "u8" && (op === "sum" || op === "prod") ? x.to("i32") : x;
+  return run(op, input, reducedDims(x, dim, op), keepdim);
+}
+
+/** argmax / argmin over one dim, or over the flattened tensor when `dim` is omitted. */
+export function argReduce(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim = false): Tensor {
+  if (dim === undefined) {
+    const flat = x.reshape([-1]);
+    const result = run(op, flat, [0], false);
+    return keepdim ? result.reshape(x.shape.map(() => 1)) : result;
+  }
+  return run(op, x, [normalizeDim(dim, x.ndim, op)], keepdim);
+}

@@ -1,0 +1,41 @@
+/**
+ * Softmax and log-softmax over one dim, in one stable native pass.
+ * @module
+ */
+import { check, native } from "../native/library.ts";
+import { dtypeInfo } from "../tensor/dtype.ts";
+import { normalizeDim, numelOf } from "../tensor/shape.ts";
+import { Tensor } from "../tensor/tensor.ts";
+
+function run(log: boolean, x: Tensor, dim: number): Tensor {
+  const name = log ? "logSoftmax" : "softmax";
+  if (!dtypeInfo(x.dtype).isFloat) {
+    throw new TypeError(`${name}: expected a floating point tensor, got dtype ${x.dtype}; convert with .to("f32")`);
+  }
+  const d = normalizeDim(dim, x.ndim, name);
+  const input = x.contiguous();
+  const out = Tensor.empty(input.shape, input.dtype);
+  if (out.numel === 0) return out;
+  const outer = numelOf(input.shape.slice(0, d));
+  const r = input.ndim === 0 ? 1 : input.shape[d];
+  const inner = numelOf(input.shape.slice(d + 1));
+  check(
+    native.axon_softmax(
+      log ? 1 : 0, dtypeInfo(input.dtype).code, outer, r, inner,
+      input.storage.bytes, input.storage.byteLength, input.offset,
+      out.storage.bytes, out.storage.byteLength, 0,
+    ),
+    name,
+  );
+  return out;
+}
+
+/** `exp(x) / sum(exp(x))` over `dim`, computed stably (max subtracted). */
+export function softmax(x: Tensor, dim: number): Tensor {
+  return run(false, x, dim);
+}
+
+/** `x - logsumexp(x)` over `dim`, computed stably. */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return run(true, x, dim);
+}

@@ -1,0 +1,72 @@
+/**
+ * Element types. The string values are the public spelling (`"f32"`); `code` is the C ABI's.
+ * @module
+ */
+
+/** Element type of a tensor. `f16`/`bf16` are stored as 16-bit patterns. */
+export type DType = "f32" | "f64" | "f16" | "bf16" | "i32" | "i64" | "u8";
+
+/** The dtypes by name, so `DType.F32 === "f32"`: both spellings work everywhere. */
+export const DType = {
+  F32: "f32",
+  F64: "f64",
+  F16: "f16",
+  BF16: "bf16",
+  I32: "i32",
+  I64: "i64",
+  U8: "u8",
+} as const;
+
+/** A typed array able to hold a dtype's elements. */
+export type TypedArray =
+  | Float32Array
+  | Float64Array
+  | Uint16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array;
+
+/** What the library knows about a dtype. */
+export interface DTypeInfo {
+  /** Code in the C ABI (`zig/abi/check.zig`). */
+  readonly code: number;
+  /** Bytes per element. */
+  readonly size: number;
+  /** Floating point (takes part in float promotion, mean, softmax …). */
+  readonly isFloat: boolean;
+  /** Typed-array view over storage bytes. */
+  readonly view: (buffer: ArrayBuffer, byteOffset: number, length: number) => TypedArray;
+}
+
+const INFO: Record<DType, DTypeInfo> = {
+  f32: { code: 0, size: 4, isFloat: true, view: (b, o, n) => new Float32Array(b, o, n) },
+  f64: { code: 1, size: 8, isFloat: true, view: (b, o, n) => new Float64Array(b, o, n) },
+  f16: { code: 2, size: 2, isFloat: true, view: (b, o, n) => new Uint16Array(b, o, n) },
+  bf16: { code: 3, size: 2, isFloat: true, view: (b, o, n) => new Uint16Array(b, o, n) },
+  i32: { code: 4, size: 4, isFloat: false, view: (b, o, n) => new Int32Array(b, o, n) },
+  i64: { code: 5, size: 8, isFloat: false, view: (b, o, n) => new BigInt64Array(b, o, n) },
+  u8: { code: 6, size: 1, isFloat: false, view: (b, o, n) => new Uint8Array(b, o, n) },
+};
+
+/** Facts about `dtype`; throws a clear error for an unknown name. */
+export function dtypeInfo(dtype: DType): DTypeInfo {
+  const info = INFO[dtype];
+  if (!info) throw new TypeError(`unknown dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(INFO).join(", ")}`);
+  return info;
+}
+
+/** True when `value` names a dtype. */
+export function isDType(value: unknown): value is DType {
+  return typeof value === "string" && value in INFO;
+}
+
+/**
+ * The dtype of a binary op's result, as PyTorch promotes: any float beats ints (the wider float
+ * wins), wider ints beat narrower ones.
+ */
+export function promoteTypes(a: DType, b: DType): DType {
+  if (a === b) return a;
+  const rank: Record<DType, number> = { u8: 0, i32: 1, i64: 2, bf16: 3, f16: 3, f32: 4, f64: 5 };
+  if ((a === "f16" && b === "bf16") || (a === "bf16" && b === "f16")) return "f32";
+  return rank[a] >= rank[b] ? a : b;
+}

@@ -1,0 +1,390 @@
+/**
+ * The Tensor: a strided view (shape, strides, offset, dtype, device) over a {@link Storage}.
+ *
+ * View methods (`view`, `permute`, `slice` …) only change metadata and share storage, as in
+ * PyTorch. Arithmetic lives in `src/ops/` and is reached through the methods here.
+ * @module
+ */
+import type { DType, TypedArray } from "./dtype.ts";
+import { dtypeInfo } from "./dtype.ts";
+import {
+  broadcastStrides,
+  checkShape,
+  contiguousStrides,
+  formatShape,
+  inferShape,
+  normalizeDim,
+  numelOf,
+  type Shape,
+  viewStrides,
+} from "./shape.ts";
+import { Storage } from "./storage.ts";
+import * as elementwise from "../ops/elementwise.ts";
+import * as reduce from "../ops/reduce.ts";
+import { copyStrided } from "../ops/copy.ts";
+import { matmul } from "../ops/matmul.ts";
+import { logSoftmax, softmax } from "../ops/softmax.ts";
+import { formatTensor, toNested } from "./format.ts";
+
+/** Where a tensor's memory lives. Only `"cpu"` exists until the CUDA backend arrives. */
+export type Device = "cpu" | "cuda";
+
+/** A scalar or a tensor, accepted by binary ops. */
+export type TensorLike = Tensor | number;
+
+/** An n-dimensional array of one dtype. Create with `zeros`, `tensor`, `randn` …. */
+export class Tensor {
+  /** Backing memory, possibly shared with other views. */
+  readonly storage: Storage;
+  /** Size of each dimension. */
+  readonly shape: readonly number[];
+  /** Element step of each dimension in storage (0 = broadcast). */
+  readonly strides: readonly number[];
+  /** Index, in elements, of the first element in storage. */
+  readonly offset: number;
+  /** Element type. */
+  readonly dtype: DType;
+  /** Device holding the memory. */
+  readonly device: Device = "cpu";
+
+  /** Low level: wraps storage as a view. Prefer the creation functions. */
+  constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
+    this.storage = storage;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    this.dtype = dtype;
+  }
+
+  /** An uninitialised (zero-filled) contiguous tensor. */
+  static empty(shape: Shape, dtype: DType = "f32"): Tensor {
+    const dims = checkShape(shape, "empty");
+    const storage = Storage.allocate(numelOf(dims) * dtypeInfo(dtype).size);
+    return new Tensor(storage, dims, contiguousStrides(dims), 0, dtype);
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Number of elements. */
+  get numel(): number {
+    return numelOf(this.shape);
+  }
+
+  /** The shape (PyTorch's `size()`), or one dimension's size. */
+  size(dim?: number): number | readonly number[] {
+    return dim === undefined ? this.shape : this.shape[normalizeDim(dim, this.ndim, "size")];
+  }
+
+  /** True when elements are laid out row-major without gaps. */
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.ndim - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== expected) return false;
+      expected *= this.shape[i];
+    }
+    return true;
+  }
+
+  private withView(shape: readonly number[], strides: readonly number[], offset = this.offset): Tensor {
+    return new Tensor(this.storage, shape, strides, offset, this.dtype);
+  }
+
+  // ---- views --------------------------------------------------------------------------------
+
+  /** Same data, new shape (one size may be -1); fails when the layout forbids it (use `reshape`). */
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    const target = inferShape(flattenArgs(shape), this.numel, "view", this.shape);
+    const strides = viewStrides(this.shape, this.strides, target);
+    if (strides === null) {
+      throw new RangeError(
+        `view: cannot view a tensor of shape ${formatShape(this.shape)} with strides ${formatShape(this.strides)} as ${formatShape(target)}; use reshape()`,
+      );
+    }
+    return this.withView(target, strides);
+  }
+
+  /** Like `view`, copying when the layout requires it. */
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    const target = inferShape(flattenArgs(shape), this.numel, "reshape", this.shape);
+    const strides = viewStrides(this.shape, this.strides, target);
+    return strides === null ? this.contiguous().view(target) : this.withView(target, strides);
+  }
+
+  /** Flattens dims `startDim..endDim` into one. */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    if (this.ndim === 0) return this.reshape([1]);
+    const s = normalizeDim(startDim, this.ndim, "flatten");
+    const e = normalizeDim(endDim, this.ndim, "flatten");
+    if (s > e) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+    const shape = [...this.shape.slice(0, s), numelOf(this.shape.slice(s, e + 1)), ...this.shape.slice(e + 1)];
+    return this.reshape(shape);
+  }
+
+  /** Reorders dimensions. */
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    const order = flattenArgs(dims).map((d) => normalizeDim(d, this.ndim, "permute"));
+    if (order.length !== this.ndim || new Set(order).size !== this.ndim) {
+      throw new RangeError(`permute: ${formatShape(order)} is not a permutation of the ${this.ndim} dims of ${formatShape(this.shape)}`);
+    }
+    return this.withView(order.map((d) => this.shape[d]), order.map((d) => this.strides[d]));
+  }
+
+  /** Swaps two dimensions. */
+  transpose(dim0: number, dim1: number): Tensor {
+    const a = normalizeDim(dim0, this.ndim, "transpose");
+    const b = normalizeDim(dim1, this.ndim, "transpose");
+    const order = [...this.shape.keys()];
+    [order[a], order[b]] = [order[b], order[a]];
+    return this.permute(order);
+  }
+
+  /** Transpose of a matrix (≤ 2-d, as PyTorch's `t()`). */
+  t(): Tensor {
+    if (this.ndim > 2) throw new RangeError(`t: expects a tensor with <= 2 dims, got shape ${formatShape(this.shape)}`);
+    return this.ndim < 2 ? this : this.transpose(0, 1);
+  }
+
+  /** Elements `start, start+step, …` (< end) of one dim, Python-style negative indices clamped. */
+  slice(dim: number, start = 0, end: number = Number.MAX_SAFE_INTEGER, step = 1): Tensor {
+    const d = normalizeDim(dim, this.ndim, "slice");
+    if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+    const size = this.shape[d];
+    const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
+    const s = clampIndex(start);
+    const e = Math.max(clampIndex(end), s);
+    const shape = [...this.shape];
+    const strides = [...this.strides];
+    shape[d] = Math.ceil((e - s) / step);
+    strides[d] = this.strides[d] * step;
+    return this.withView(shape, strides, this.offset + s * this.strides[d]);
+  }
+
+  /** `length` elements of dim starting at `start` (no clamping: out of range is an error). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    const d = normalizeDim(dim, this.ndim, "narrow");
+    const size = this.shape[d];
+    const s = start < 0 ? start + size : start;
+    if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size) {
+      throw new RangeError(`narrow: start ${start} and length ${length} exceed dimension ${dim} of size ${size} (shape ${formatShape(this.shape)})`);
+    }
+    return this.slice(d, s, s + length);
+  }
+
+  /** The sub-tensor at `index` of `dim`, with that dim removed. */
+  select(dim: number, index: number): Tensor {
+    const d = normalizeDim(dim, this.ndim, "select");
+    const size = this.shape[d];
+    const i = index < 0 ? index + size : index;
+    if (!Number.isInteger(i) || i < 0 || i >= size) {
+      throw new RangeError(`select: index ${index} out of range for dimension ${dim} of size ${size} (shape ${formatShape(this.shape)})`);
+    }
+    const shape = this.shape.filter((_, k) => k !== d);
+    const strides = this.strides.filter((_, k) => k !== d);
+    return this.withView(shape, strides, this.offset + i * this.strides[d]);
+  }
+
+  /** Inserts a size-1 dim at `dim`. */
+  unsqueeze(dim: number): Tensor {
+    const d = normalizeDim(dim, this.ndim + 1, "unsqueeze");
+    const shape = [...this.shape];
+    const strides = [...this.strides];
+    const stride = d < this.ndim ? this.shape[d] * this.strides[d] : 1;
+    shape.splice(d, 0, 1);
+    strides.splice(d, 0, stride);
+    return this.withView(shape, strides);
+  }
+
+  /** Removes size-1 dims (all of them, or only `dim`). */
+  squeeze(dim?: number): Tensor {
+    if (dim === undefined) {
+      const keep = [...this.shape.keys()].filter((k) => this.shape[k] !== 1);
+      return this.withView(keep.map((k) => this.shape[k]), keep.map((k) => this.strides[k]));
+    }
+    const d = normalizeDim(dim, this.ndim, "squeeze");
+    if (this.shape[d] !== 1) return this;
+    return this.withView(this.shape.filter((_, k) => k !== d), this.strides.filter((_, k) => k !== d));
+  }
+
+  /** Broadcasts to `shape` without copying (-1 keeps a size). */
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    const target = flattenArgs(shape);
+    if (target.length < this.ndim) {
+      throw new RangeError(`expand: cannot expand shape ${formatShape(this.shape)} to fewer dims ${formatShape(target)}`);
+    }
+    const lead = target.length - this.ndim;
+    const resolved = target.map((d, i) => {
+      if (d === -1) {
+        if (i < lead) throw new RangeError(`expand: -1 not allowed for new leading dim in ${formatShape(target)}`);
+        return this.shape[i - lead];
+      }
+      if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`expand: invalid size ${d} in ${formatShape(target)}`);
+      if (i >= lead && this.shape[i - lead] !== 1 && this.shape[i - lead] !== d) {
+        throw new RangeError(`expand: shape ${formatShape(this.shape)} cannot be expanded to ${formatShape(target)}`);
+      }
+      return d;
+    });
+    return this.withView(resolved, broadcastStrides(this.shape, this.strides, resolved));
+  }
+
+  /** Same as `expand(other.shape)`. */
+  expandAs(other: Tensor): Tensor {
+    return this.expand(other.shape);
+  }
+
+  /** This tensor when contiguous, else a contiguous copy. */
+  contiguous(): Tensor {
+    if (this.isContiguous()) return this;
+    return this.clone();
+  }
+
+  /** A contiguous copy with its own storage. */
+  clone(): Tensor {
+    const out = Tensor.empty(this.shape, this.dtype);
+    copyStrided(out, this);
+    return out;
+  }
+
+  /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
+  to(dtype: DType): Tensor {
+    if (dtype === this.dtype) return this;
+    dtypeInfo(dtype);
+    const out = Tensor.empty(this.shape, dtype);
+    copyStrided(out, this);
+    return out;
+  }
+
+  /** Copies `src` (broadcast to this shape, cast to this dtype) into this tensor in place. */
+  copy_(src: Tensor): this {
+    copyStrided(this, src.expand(this.shape));
+    return this;
+  }
+
+  // ---- element-wise math ---------------------------------------------------------------------
+
+  /** `this + other` (broadcasting). */
+  add(other: TensorLike): Tensor { return elementwise.binary("add", this, other); }
+  /** `this - other` (broadcasting). */
+  sub(other: TensorLike): Tensor { return elementwise.binary("sub", this, other); }
+  /** `this * other` (broadcasting). */
+  mul(other: TensorLike): Tensor { return elementwise.binary("mul", this, other); }
+  /** `this / other` (broadcasting; true division, ints promote to f32 as PyTorch). */
+  div(other: TensorLike): Tensor { return elementwise.div(this, other); }
+  /** `this ** exponent`. */
+  pow(exponent: TensorLike): Tensor { return elementwise.pow(this, exponent); }
+  /** Element-wise maximum (NaN propagates). */
+  maximum(other: TensorLike): Tensor { return elementwise.binary("maximum", this, other); }
+  /** Element-wise minimum (NaN propagates). */
+  minimum(other: TensorLike): Tensor { return elementwise.binary("minimum", this, other); }
+  /** `this == other` as u8. */
+  eq(other: TensorLike): Tensor { return elementwise.binary("eq", this, other); }
+  /** `this != other` as u8. */
+  ne(other: TensorLike): Tensor { return elementwise.binary("ne", this, other); }
+  /** `this < other` as u8. */
+  lt(other: TensorLike): Tensor { return elementwise.binary("lt", this, other); }
+  /** `this <= other` as u8. */
+  le(other: TensorLike): Tensor { return elementwise.binary("le", this, other); }
+  /** `this > other` as u8. */
+  gt(other: TensorLike): Tensor { return elementwise.binary("gt", this, other); }
+  /** `this >= other` as u8. */
+  ge(other: TensorLike): Tensor { return elementwise.binary("ge", this, other); }
+  /** `-this`. */
+  neg(): Tensor { return elementwise.unary("neg", this); }
+  /** e^x. */
+  exp(): Tensor { return elementwise.unary("exp", this); }
+  /** Natural logarithm. */
+  log(): Tensor { return elementwise.unary("log", this); }
+  /** Square root. */
+  sqrt(): Tensor { return elementwise.unary("sqrt", this); }
+  /** 1/√x. */
+  rsqrt(): Tensor { return elementwise.unary("rsqrt", this); }
+  /** |x|. */
+  abs(): Tensor { return elementwise.unary("abs", this); }
+  /** Hyperbolic tangent. */
+  tanh(): Tensor { return elementwise.unary("tanh", this); }
+  /** 1 / (1 + e^-x). */
+  sigmoid(): Tensor { return elementwise.unary("sigmoid", this); }
+  /** max(x, 0). */
+  relu(): Tensor { return elementwise.unary("relu", this); }
+  /** x². */
+  square(): Tensor { return elementwise.unary("square", this); }
+  /** Sign (-1, 0, 1). */
+  sign(): Tensor { return elementwise.unary("sign", this); }
+  /** 1/x. */
+  reciprocal(): Tensor { return elementwise.unary("reciprocal", this); }
+  /** Clamps into `[min, max]` (either bound may be omitted). */
+  clamp(min?: number | null, max?: number | null): Tensor { return elementwise.clamp(this, min ?? undefined, max ?? undefined); }
+  /** `cond ? this : other` where `cond` is this tensor's `where` partner (PyTorch's `x.where(cond, y)`). */
+  where(condition: Tensor, other: TensorLike): Tensor { return elementwise.where(condition, this, other); }
+
+  // ---- reductions ----------------------------------------------------------------------------
+
+  /** Sum over `dim` (a dim, a list, or all). */
+  sum(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("sum", this, dim, keepdim); }
+  /** Mean over `dim` (float tensors only). */
+  mean(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("mean", this, dim, keepdim); }
+  /** Product over `dim`. */
+  prod(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("prod", this, dim, keepdim); }
+  /** Maximum values over `dim` (PyTorch's `amax`; NaN propagates). Indices: `argmax`. */
+  max(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("max", this, dim, keepdim); }
+  /** Minimum values over `dim` (PyTorch's `amin`). */
+  min(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("min", this, dim, keepdim); }
+  /** Index (i32) of the maximum over `dim`, or of the flattened tensor; first index on ties. */
+  argmax(dim?: number, keepdim = false): Tensor { return reduce.argReduce("argmax", this, dim, keepdim); }
+  /** Index (i32) of the minimum over `dim`, or of the flattened tensor. */
+  argmin(dim?: number, keepdim = false): Tensor { return reduce.argReduce("argmin", this, dim, keepdim); }
+
+  /** Softmax over `dim`. */
+  softmax(dim: number): Tensor { return softmax(this, dim); }
+  /** Log-softmax over `dim`. */
+  logSoftmax(dim: number): Tensor { return logSoftmax(this, dim); }
+  /** Matrix product with PyTorch's `matmul` rules (1-d, 2-d, batched with broadcasting). */
+  matmul(other: Tensor): Tensor { return matmul(this, other); }
+
+  // ---- reading values ------------------------------------------------------------------------
+
+  /** The single element of a one-element tensor as a number. */
+  item(): number {
+    if (this.numel !== 1) {
+      throw new RangeError(`item: only one-element tensors can be converted to a number, got shape ${formatShape(this.shape)}`);
+    }
+    const value = this.contiguous().toArray()[0];
+    return Number(value);
+  }
+
+  /** The elements, row-major, as a new flat typed array (Float32Array for f32 …). */
+  toArray(): TypedArray {
+    const packed = this.isContiguous() ? this : this.clone();
+    const info = dtypeInfo(this.dtype);
+    const bytes = packed.storage.bytes;
+    const start = bytes.byteOffset + packed.offset * info.size;
+    const view = info.view(bytes.buffer, start, packed.numel);
+    return view.slice() as TypedArray;
+  }
+
+  /** The elements as nested arrays (a number for a 0-d tensor). */
+  toList(): number | unknown[] {
+    return toNested(this.toArray(), this.shape);
+  }
+
+  /** Iterates the first dim: numbers for a 1-d tensor, sub-tensors otherwise. */
+  *[Symbol.iterator](): IterableIterator<number | Tensor> {
+    if (this.ndim === 0) throw new TypeError("iteration over a 0-d tensor");
+    if (this.ndim === 1) {
+      yield* Array.from(this.toArray() as ArrayLike<number>, Number);
+      return;
+    }
+    for (let i = 0; i < this.shape[0]; i++) yield this.select(0, i);
+  }
+
+  /** PyTorch-style printout: `tensor([[1.0000, 2.0000]], dtype=f32)`. */
+  toString(): string {
+    return formatTensor(this.toArray(), this.shape, this.dtype);
+  }
+}
+
+function flattenArgs(args: number[] | [readonly number[]]): number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : [...(args as number[])];
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Axon's single entry point. Installs what is missing into this checkout (never system-wide),
+# builds the native library, then runs the requested job:
+#
+#   tools/dev.sh train     install + build + run the training example (deno task train)
+#   tools/dev.sh test      install + build + every test, on Deno and on Bun; last line "N passed, N failed"
+#   tools/dev.sh bench     install (also PyTorch/NumPy into .tools/pyenv) + build + deno task bench
+#   tools/dev.sh build     install + build only
+#
+# Toolchains: Deno and Bun from npm (pinned in package.json/package-lock.json), Zig from PyPI
+# (ZIG_VERSION below), all under node_modules/ and .tools/. Re-runs skip what is present.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+ZIG_VERSION=0.14.1
+TORCH_VERSION=2.13.0
+TOOLS="$ROOT/.tools"
+ZIG="$TOOLS/ziglang/ziglang/zig"
+DENO="$ROOT/node_modules/@deno/linux-x64-glibc/deno"
+BUN="$ROOT/node_modules/@oven/bun-linux-x64/bin/bun"
+PYENV="$TOOLS/pyenv"
+
+log() { printf '[axon] %s\n' "$*" >&2; }
+
+ensure_runtimes() {
+  local stamp="$ROOT/node_modules/.axon-lock-stamp"
+  local want
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [[ -x "$DENO" && -x "$BUN" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
+  log "installing Deno and Bun from npm (package-lock.json)"
+  # The platform packages carry the binaries; no install scripts are needed.
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
+  echo "$want" >"$stamp"
+}
+
+ensure_zig() {
+  if [[ -x "$ZIG" && "$("$ZIG" version)" == "$ZIG_VERSION" ]]; then return; fi
+  log "installing Zig $ZIG_VERSION from PyPI (ziglang) into .tools/"
+  rm -rf "$TOOLS/ziglang"
+  python3 -m pip install --quiet --disable-pip-version-check --target "$TOOLS/ziglang" "ziglang==$ZIG_VERSION" >&2
+}
+
+ensure_python_rivals() {
+  if [[ -x "$PYENV/bin/python" ]] && "$PYENV/bin/python" -c "import torch, numpy" 2>/dev/null; then return; fi
+  log "installing PyTorch $TORCH_VERSION (CPU) and NumPy into .tools/pyenv for the benchmark"
+  python3 -m venv "$PYENV"
+  "$PYENV/bin/pip" install --quiet --disable-pip-version-check "torch==$TORCH_VERSION" numpy >&2
+}
+
+build() {
+  ensure_runtimes
+  ensure_zig
+  log "building the native library (zig build -Doptimize=ReleaseFast)"
+  "$ZIG" build -Doptimize=ReleaseFast >&2
+}
+
+# Runs one runtime's suite, echoing its output, and prints "passed failed" on the last line of
+# the file given as $2 (a crash without a summary counts as one failure).
+run_suite() {
+  local runtime=$1 result=$2 log_file status=0
+  log_file=$(mktemp)
+  if [[ $runtime == deno ]]; then
+    "$DENO" test --allow-all --no-check tests/ 2>&1 | tee "$log_file" || status=$?
+    local line
+    line=$(grep -aE '(ok|FAILED) \| [0-9]+ passed' "$log_file" | tail -n 1 || true)
+    if [[ -n $line ]]; then
+      echo "$(sed -E 's/.*\| ([0-9]+) passed.*\| ([0-9]+) failed.*/\1 \2/' <<<"$line")" >"$result"
+    else
+      echo "0 1" >"$result"
+    fi
+  else
+    "$BUN" test --timeout 60000 tests/ 2>&1 | tee "$log_file" || status=$?
+    local passed failed
+    passed=$(grep -aE '^ *[0-9]+ pass$' "$log_file" | tail -n 1 | tr -dc '0-9' || true)
+    failed=$(grep -aE '^ *[0-9]+ fail$' "$log_file" | tail -n 1 | tr -dc '0-9' || true)
+    if [[ -n $passed && -n $failed ]]; then echo "$passed $failed" >"$result"; else echo "0 1" >"$result"; fi
+  fi
+  # A non-zero exit with no failures counted (a crash after the summary) still fails.
+  if [[ $status -ne 0 ]] && [[ "$(cut -d' ' -f2 "$result")" == 0 ]]; then echo "$(cut -d' ' -f1 "$result") 1" >"$result"; fi
+  rm -f "$log_file"
+}
+
+run_tests() {
+  build
+  log "Zig unit tests (zig build test)"
+  local zig_failed=0
+  "$ZIG" build test --summary all >&2 || zig_failed=1
+  local deno_result bun_result
+  deno_result=$(mktemp)
+  bun_result=$(mktemp)
+  log "TypeScript tests on Deno"
+  run_suite deno "$deno_result"
+  log "TypeScript tests on Bun"
+  run_suite bun "$bun_result"
+  local dp df bp bf
+  read -r dp df <"$deno_result"
+  read -r bp bf <"$bun_result"
+  rm -f "$deno_result" "$bun_result"
+  echo "deno: $dp passed, $df failed; bun: $bp passed, $bf failed; zig unit tests: $([[ $zig_failed == 0 ]] && echo ok || echo FAILED)"
+  local failed=$((df + bf + zig_failed))
+  echo "$((dp + bp)) passed, $failed failed"
+  [[ $failed -eq 0 ]]
+}
+
+case "${1:-}" in
+  build) build ;;
+  test) run_tests ;;
+  train) build; shift; exec "$DENO" task train "$@" ;;
+  bench) build; ensure_python_rivals; shift; exec "$DENO" task bench "$@" ;;
+  *) echo "usage: tools/dev.sh {train|test|bench|build}" >&2; exit 2 ;;
+esac

@@ -1,0 +1,1 @@
+//! Exports of the elementwise kernel family (placeholder until written).

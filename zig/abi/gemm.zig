@@ -1,0 +1,126 @@
+//! Exports of the gemm kernel family: `axon_gemm` (see zig/ABI.md).
+const std = @import("std");
+const status = @import("../status.zig");
+const check = @import("check.zig");
+const gemm = @import("../cpu/gemm.zig");
+const Error = status.Error;
+
+/// Span (largest element index + 1 relative to the operand's offset) of a batched row-major
+/// matrix view: `rows × cols` with row stride `ld`, `batch` copies `bstride` apart.
+fn operandSpan(batch: usize, rows: usize, cols: usize, ld: usize, bstride: usize) Error!usize {
+    if (batch == 0 or rows == 0 or cols == 0) return 0;
+    var last = try check.mul(rows - 1, ld);
+    last = try check.add(last, cols - 1);
+    last = try check.add(last, try check.mul(batch - 1, bstride));
+    return check.add(last, 1);
+}
+
+fn run(
+    dtype_code: u32,
+    trans_a_code: u32,
+    trans_b_code: u32,
+    batch_i: i64,
+    m_i: i64,
+    n_i: i64,
+    k_i: i64,
+    alpha: f32,
+    a: ?[*]u8,
+    a_bytes: i64,
+    a_off_i: i64,
+    lda_i: i64,
+    a_bstride_i: i64,
+    b: ?[*]u8,
+    b_bytes: i64,
+    b_off_i: i64,
+    ldb_i: i64,
+    b_bstride_i: i64,
+    beta: f32,
+    c: ?[*]u8,
+    c_bytes: i64,
+    c_off_i: i64,
+    ldc_i: i64,
+    c_bstride_i: i64,
+) Error!void {
+    const dt = try check.dtype(dtype_code);
+    if (dt != .f32) return status.err(error.UnsupportedDtype, "gemm: dtype {s} is not supported (only f32)", .{dt.name()});
+    if (trans_a_code > 1) return status.err(error.InvalidArgument, "gemm: trans_a must be 0 or 1, got {d}", .{trans_a_code});
+    if (trans_b_code > 1) return status.err(error.InvalidArgument, "gemm: trans_b must be 0 or 1, got {d}", .{trans_b_code});
+    const trans_a = trans_a_code == 1;
+    const trans_b = trans_b_code == 1;
+
+    const batch = try check.count(batch_i, "gemm: batch");
+    const m = try check.count(m_i, "gemm: m");
+    const n = try check.count(n_i, "gemm: n");
+    const k = try check.count(k_i, "gemm: k");
+    const a_off = try check.count(a_off_i, "gemm: a_off");
+    const b_off = try check.count(b_off_i, "gemm: b_off");
+    const c_off = try check.count(c_off_i, "gemm: c_off");
+    const lda = try check.count(lda_i, "gemm: lda");
+    const ldb = try check.count(ldb_i, "gemm: ldb");
+    const ldc = try check.count(ldc_i, "gemm: ldc");
+    const a_bs = try check.count(a_bstride_i, "gemm: a_bstride");
+    const b_bs = try check.count(b_bstride_i, "gemm: b_bstride");
+    const c_bs = try check.count(c_bstride_i, "gemm: c_bstride");
+
+    // Stored shapes: A is m×k (k×m when transposed), B is k×n (n×k when transposed), C is m×n.
+    const a_rows = if (trans_a) k else m;
+    const a_cols = if (trans_a) m else k;
+    const b_rows = if (trans_b) n else k;
+    const b_cols = if (trans_b) k else n;
+    if (lda < a_cols)
+        return status.err(error.InvalidArgument, "gemm: lda = {d} is smaller than the {d} columns of the stored A ({s})", .{ lda, a_cols, if (trans_a) "k×m, trans_a" else "m×k" });
+    if (ldb < b_cols)
+        return status.err(error.InvalidArgument, "gemm: ldb = {d} is smaller than the {d} columns of the stored B ({s})", .{ ldb, b_cols, if (trans_b) "n×k, trans_b" else "k×n" });
+    if (ldc < n)
+        return status.err(error.InvalidArgument, "gemm: ldc = {d} is smaller than n = {d}", .{ ldc, n });
+
+    const c_span_one = try operandSpan(1, m, n, ldc, 0);
+    if (batch > 1 and c_span_one > 0 and c_bs < c_span_one)
+        return status.err(error.InvalidArgument, "gemm: c_bstride = {d} makes the {d} outputs overlap (each spans {d} elements)", .{ c_bs, batch, c_span_one });
+
+    // A and B are only read when the product is non-empty.
+    const uses_ab = m > 0 and n > 0 and k > 0;
+    const a_span = if (uses_ab) try operandSpan(batch, a_rows, a_cols, lda, a_bs) else 0;
+    const b_span = if (uses_ab) try operandSpan(batch, b_rows, b_cols, ldb, b_bs) else 0;
+    const c_span = try operandSpan(batch, m, n, ldc, c_bs);
+
+    const a_buf = try check.buffer(f32, a, a_bytes, a_off, a_span, "gemm: a");
+    const b_buf = try check.buffer(f32, b, b_bytes, b_off, b_span, "gemm: b");
+    const c_buf = try check.buffer(f32, c, c_bytes, c_off, c_span, "gemm: c");
+    if (batch == 0 or m == 0 or n == 0) return;
+
+    const a_ptr: [*]const f32 = if (uses_ab) a_buf.ptr + a_off else a_buf.ptr;
+    const b_ptr: [*]const f32 = if (uses_ab) b_buf.ptr + b_off else b_buf.ptr;
+    try gemm.gemm(trans_a, trans_b, batch, m, n, k, alpha, a_ptr, lda, a_bs, b_ptr, ldb, b_bs, beta, c_buf.ptr + c_off, ldc, c_bs);
+}
+
+/// Row-major batched `C_i = alpha·op(A_i)·op(B_i) + beta·C_i`; see zig/ABI.md.
+export fn axon_gemm(
+    dtype: u32,
+    trans_a: u32,
+    trans_b: u32,
+    batch: i64,
+    m: i64,
+    n: i64,
+    k: i64,
+    alpha: f32,
+    a: ?[*]u8,
+    a_bytes: i64,
+    a_off: i64,
+    lda: i64,
+    a_bstride: i64,
+    b: ?[*]u8,
+    b_bytes: i64,
+    b_off: i64,
+    ldb: i64,
+    b_bstride: i64,
+    beta: f32,
+    c: ?[*]u8,
+    c_bytes: i64,
+    c_off: i64,
+    ldc: i64,
+    c_bstride: i64,
+) i32 {
+    run(dtype, trans_a, trans_b, batch, m, n, k, alpha, a, a_bytes, a_off, lda, a_bstride, b, b_bytes, b_off, ldb, b_bstride, beta, c, c_bytes, c_off, ldc, c_bstride) catch |e| return status.toCode(e);
+    return 0;
+}

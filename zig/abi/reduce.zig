@@ -1,0 +1,1 @@
+//! Exports of the reduce kernel family (placeholder until written).

@@ -1,0 +1,1 @@
+//! Exports of the rng kernel family (placeholder until written).

@@ -1,0 +1,544 @@
+//! Single-precision GEMM, BLIS/GotoBLAS style: row-major `C = alpha·op(A)·op(B) + beta·C`.
+//!
+//! Structure (per thread, over its part of C):
+//!
+//!   for jc in N step NC            B block  (KC × NC)  packed once per (jc, pc): lives in L2/L3
+//!     for pc in K step KC
+//!       pack B[pc.., jc..]         → NR-wide panels  Bp[p·NR + j]   (zero-padded edge panel)
+//!       for ic in M step MC        A block  (MC × KC)  packed once per (ic, pc): lives in L2
+//!         pack A[ic.., pc..]       → MR-tall panels  Ap[p·MR + i]   (zero-padded edge panel)
+//!         for jr in NC step NR     B micro-panel (KC × NR) stays in L1
+//!           for ir in MC step MR   micro-kernel: MR×NR accumulators in vector registers
+//!
+//! Packing absorbs transposes and leading dimensions. When the reuse of an operand is small
+//! (few rows of C for B, few columns of C for A) and its layout already suits the micro-kernel,
+//! the kernel reads it in place instead (no packing): B when it is not transposed (rows are
+//! contiguous along n), A in either layout (broadcasts need no contiguity). Only the ragged edge
+//! panels are then copied into small zero-padded buffers.
+//!
+//! Micro-kernel: MR×NV vectors of `vlen` f32 (AVX-512: 16 lanes, 32 zmm registers; AVX2: 8
+//! lanes, 16 ymm). Each k step loads NV vectors of B, broadcasts MR elements of A and issues
+//! MR·NV fused multiply-adds. Tiles on the edges run the same kernel on zero-padded operands and
+//! store only the valid part, so every element of C is computed by exactly the same sequence of
+//! operations wherever it lies: acc = fma chain over k in increasing order (restarting at every
+//! KC block), then `C = alpha·acc + beta·C` for the first block and `C += alpha·acc` for the later
+//! ones. Results therefore do not depend on the thread count or on the tile an element falls in.
+//!
+//! Threads: the pool's static split over NR-wide column panels (or MR-tall row tiles when C is
+//! narrow, or whole matrices of a batch). Each thread owns disjoint tiles of C and its own packing
+//! buffers (thread-local, grown on demand, kept between calls).
+const std = @import("std");
+const builtin = @import("builtin");
+const pool = @import("pool.zig");
+const status = @import("../status.zig");
+const Error = status.Error;
+
+const x86 = builtin.cpu.arch.isX86();
+const has_avx512 = x86 and std.Target.x86.featureSetHas(builtin.cpu.features, .avx512f);
+const has_avx2 = x86 and std.Target.x86.featureSetHas(builtin.cpu.features, .avx2);
+
+/// f32 lanes per vector register chosen from the target (AVX-512: 16, AVX/AVX2: 8, else 4).
+pub const vlen: usize = if (has_avx512) 16 else if (has_avx2) 8 else 4;
+const V = @Vector(vlen, f32);
+
+/// Register tile of the main micro-kernel: MR rows × NV vectors.
+const Tile = struct { mr: usize, nv: usize };
+/// Wide kernel (C with many columns) and narrow kernel (C with at most one vector of columns).
+const wide: Tile = if (has_avx512) .{ .mr = 14, .nv = 2 } else if (has_avx2) .{ .mr = 6, .nv = 2 } else .{ .mr = 4, .nv = 2 };
+const narrow: Tile = if (has_avx512) .{ .mr = 28, .nv = 1 } else if (has_avx2) .{ .mr = 12, .nv = 1 } else .{ .mr = 8, .nv = 1 };
+
+/// Cache blocking (elements). KC·NR·4 B of B micro-panel in L1, MC·KC·4 B of A block in L2.
+const KC: usize = 384;
+const MC_TILES: usize = 12; // MC = MC_TILES · MR
+const NC: usize = 3072;
+
+const max_mr = @max(wide.mr, narrow.mr);
+const max_nr = @max(wide.nv, narrow.nv) * vlen;
+
+/// A problem for one matrix of a batch; pointers already include the element offsets.
+pub const Problem = struct {
+    trans_a: bool,
+    trans_b: bool,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: [*]const f32,
+    lda: usize,
+    b: [*]const f32,
+    ldb: usize,
+    beta: f32,
+    c: [*]f32,
+    ldc: usize,
+
+    /// Element (i, p) of op(A).
+    inline fn aAt(self: *const Problem, i: usize, p: usize) f32 {
+        return if (self.trans_a) self.a[p * self.lda + i] else self.a[i * self.lda + p];
+    }
+    /// Element (p, j) of op(B).
+    inline fn bAt(self: *const Problem, p: usize, j: usize) f32 {
+        return if (self.trans_b) self.b[j * self.ldb + p] else self.b[p * self.ldb + j];
+    }
+};
+
+/// Batched GEMM. `a_bstride`/`b_bstride` may be 0 (broadcast); `c_bstride` separates the
+/// outputs of the batch (the caller guarantees they do not overlap).
+pub fn gemm(
+    trans_a: bool,
+    trans_b: bool,
+    batch: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: [*]const f32,
+    lda: usize,
+    a_bstride: usize,
+    b: [*]const f32,
+    ldb: usize,
+    b_bstride: usize,
+    beta: f32,
+    c: [*]f32,
+    ldc: usize,
+    c_bstride: usize,
+) Error!void {
+    if (batch == 0 or m == 0 or n == 0) return;
+    const base = Problem{
+        .trans_a = trans_a, .trans_b = trans_b, .m = m, .n = n, .k = k, .alpha = alpha,
+        .a = a, .lda = lda, .b = b, .ldb = ldb, .beta = beta, .c = c, .ldc = ldc,
+    };
+    const threads = pool.numThreads();
+    const work = std.math.mulWide(u64, m * n, @max(k, 1));
+    // Many matrices, each too small to be worth splitting: one thread per group of matrices.
+    if (batch > 1 and threads > 1 and (batch >= 2 * threads or work < parallel_threshold)) {
+        const Ctx = struct { base: Problem, a_bs: usize, b_bs: usize, c_bs: usize, failed: *std.atomic.Value(bool) };
+        var failed = std.atomic.Value(bool).init(false);
+        const ctx = Ctx{ .base = base, .a_bs = a_bstride, .b_bs = b_bstride, .c_bs = c_bstride, .failed = &failed };
+        const per_item = work;
+        const min_chunk: usize = @intCast(@max(1, parallel_threshold / @max(per_item, 1)));
+        pool.parallelFor(batch, min_chunk, ctx, struct {
+            fn run(cx: Ctx, begin: usize, end: usize) void {
+                for (begin..end) |i| {
+                    var p = cx.base;
+                    p.a += i * cx.a_bs;
+                    p.b += i * cx.b_bs;
+                    p.c += i * cx.c_bs;
+                    single(&p, 1) catch {
+                        cx.failed.store(true, .release);
+                        return;
+                    };
+                }
+            }
+        }.run);
+        if (failed.load(.acquire)) return status.err(error.OutOfMemory, "gemm: cannot allocate packing buffers", .{});
+        return;
+    }
+    for (0..batch) |i| {
+        var p = base;
+        p.a += i * a_bstride;
+        p.b += i * b_bstride;
+        p.c += i * c_bstride;
+        try single(&p, threads);
+    }
+}
+
+/// Multiply-adds below which a matrix runs on the calling thread alone.
+const parallel_threshold: u64 = 1 << 19;
+
+/// C = beta·C for k == 0 (beta == 0 writes zeros without reading C).
+fn scaleC(p: *const Problem) void {
+    for (0..p.m) |i| {
+        const row = p.c[i * p.ldc ..][0..p.n];
+        if (p.beta == 0) {
+            @memset(row, 0);
+        } else if (p.beta != 1) {
+            for (row) |*x| x.* *= p.beta;
+        }
+    }
+}
+
+/// One matrix, split over up to `threads` threads.
+fn single(p: *const Problem, threads: usize) Error!void {
+    if (p.k == 0) return scaleC(p);
+    if (p.n <= narrow.nv * vlen) return singleTiled(narrow, p, threads);
+    return singleTiled(wide, p, threads);
+}
+
+/// Packing decisions for one matrix (the same for every thread, so results cannot depend on it).
+const Plan = struct {
+    pack_a: bool,
+    pack_b: bool,
+};
+
+fn plan(comptime t: Tile, p: *const Problem) Plan {
+    _ = t;
+    return .{
+        // A in place costs nothing; packing pays off once each A block is reused by many panels.
+        .pack_a = p.n > 512 and !p.trans_a or p.n > 1024,
+        // B is read in place only when it is not transposed and few rows of C reuse it.
+        .pack_b = p.trans_b or p.m > 192,
+    };
+}
+
+fn singleTiled(comptime t: Tile, p: *const Problem, threads: usize) Error!void {
+    const nr = t.nv * vlen;
+    const pl = plan(t, p);
+    const n_panels = (p.n + nr - 1) / nr;
+    const m_tiles = (p.m + t.mr - 1) / t.mr;
+    const work = std.math.mulWide(u64, p.m * p.n, p.k);
+    const use_threads = if (work < parallel_threshold) 1 else threads;
+
+    const Ctx = struct { p: *const Problem, pl: Plan, by_rows: bool, failed: *std.atomic.Value(bool) };
+    var failed = std.atomic.Value(bool).init(false);
+    // Split over column panels when there are enough of them, else over row tiles.
+    const by_rows = n_panels < 2 * use_threads and m_tiles >= n_panels;
+    const ctx = Ctx{ .p = p, .pl = pl, .by_rows = by_rows, .failed = &failed };
+    const Body = struct {
+        fn run(cx: Ctx, begin: usize, end: usize) void {
+            const q = cx.p;
+            const r = if (cx.by_rows)
+                blocked(t, q, cx.pl, begin * t.mr, @min(end * t.mr, q.m), 0, q.n)
+            else
+                blocked(t, q, cx.pl, 0, q.m, begin * nr, @min(end * nr, q.n));
+            r catch cx.failed.store(true, .release);
+        }
+    };
+    if (use_threads <= 1) {
+        try blocked(t, p, pl, 0, p.m, 0, p.n);
+        return;
+    }
+    pool.parallelFor(if (by_rows) m_tiles else n_panels, 1, ctx, Body.run);
+    if (failed.load(.acquire)) return status.err(error.OutOfMemory, "gemm: cannot allocate packing buffers", .{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing buffers: one set per thread, grown on demand and kept between calls.
+
+threadlocal var tl_buf: []align(64) f32 = &.{};
+
+fn scratch(len: usize) Error![]align(64) f32 {
+    if (tl_buf.len < len) {
+        const alloc = std.heap.page_allocator;
+        if (tl_buf.len != 0) alloc.free(tl_buf);
+        tl_buf = &.{};
+        tl_buf = alloc.alignedAlloc(f32, 64, len) catch
+            return status.err(error.OutOfMemory, "gemm: cannot allocate {d} bytes of packing buffer", .{len * 4});
+    }
+    return tl_buf[0..len];
+}
+
+inline fn roundUp(x: usize, to: usize) usize {
+    return (x + to - 1) / to * to;
+}
+
+/// Interleaves the first (`hi` = false) or second halves of two vectors: a0 b0 a1 b1 ...
+inline fn zip(a: V, b: V, comptime hi: bool) V {
+    return @shuffle(f32, a, b, if (hi) zip_hi_mask else zip_lo_mask);
+}
+
+fn zipMask(comptime hi: bool) [vlen]i32 {
+    var m: [vlen]i32 = undefined;
+    const base = if (hi) vlen / 2 else 0;
+    for (0..vlen) |i| m[i] = if (i % 2 == 0) base + i / 2 else ~@as(i32, base + i / 2);
+    return m;
+}
+const zip_lo_mask = zipMask(false);
+const zip_hi_mask = zipMask(true);
+
+/// In-register transpose of a vlen×vlen block: log2(vlen) rounds of perfect shuffles.
+inline fn transpose(rows: *[vlen]V) void {
+    const h = vlen / 2;
+    comptime var round = 1;
+    inline while (round < vlen) : (round *= 2) {
+        var next: [vlen]V = undefined;
+        inline for (0..h) |i| {
+            next[2 * i] = zip(rows[i], rows[i + h], false);
+            next[2 * i + 1] = zip(rows[i], rows[i + h], true);
+        }
+        rows.* = next;
+    }
+}
+
+/// Gathers the `count` (≤ vlen) strided runs src[r·ld .. r·ld + vlen], r < count, transposes them
+/// and returns vector u = (src[r·ld + u])_r (lanes past count are zero).
+inline fn loadTransposed(src: [*]const f32, ld: usize, count: usize, comptime full: bool) [vlen]V {
+    var rows: [vlen]V = undefined;
+    inline for (0..vlen) |r| {
+        rows[r] = if (full or r < count) src[r * ld ..][0..vlen].* else @as(V, @splat(0));
+    }
+    transpose(&rows);
+    return rows;
+}
+
+/// Packs op(A)[row0..row0+mr, p0..p0+kc] into Ap[p·MR + i] (rows past mr zero). Non-transposed
+/// A may write up to vlen elements past the panel (the caller leaves that slack).
+fn packA(comptime MR: usize, p: *const Problem, row0: usize, mr: usize, p0: usize, kc: usize, dst: [*]f32) void {
+    if (p.trans_a) {
+        // Stored k×m: each k step reads mr contiguous elements.
+        for (0..kc) |kk| {
+            const src = p.a + (p0 + kk) * p.lda + row0;
+            const d = dst + kk * MR;
+            if (mr == MR) {
+                inline for (0..MR) |i| d[i] = src[i];
+            } else {
+                for (0..mr) |i| d[i] = src[i];
+                for (mr..MR) |i| d[i] = 0;
+            }
+        }
+        return;
+    }
+    // Stored m×k: transpose vlen×vlen blocks in registers. Row groups go last to first so that
+    // the full-width stores of a short group (which spill into the next k's slots) are
+    // overwritten by the groups after them.
+    const groups = (MR + vlen - 1) / vlen;
+    var kk: usize = 0;
+    while (kk + vlen <= kc) : (kk += vlen) {
+        comptime var g = groups;
+        inline while (g > 0) {
+            g -= 1;
+            const lanes = @min(vlen, MR - g * vlen);
+            const have = if (mr > g * vlen) @min(lanes, mr - g * vlen) else 0;
+            const src = p.a + (row0 + g * vlen) * p.lda + p0 + kk;
+            const cols = if (have == vlen) loadTransposed(src, p.lda, vlen, true) else loadTransposed(src, p.lda, have, false);
+            inline for (0..vlen) |u| {
+                dst[(kk + u) * MR + g * vlen ..][0..vlen].* = cols[u];
+            }
+        }
+    }
+    while (kk < kc) : (kk += 1) {
+        for (0..mr) |i| dst[kk * MR + i] = p.a[(row0 + i) * p.lda + p0 + kk];
+        for (mr..MR) |i| dst[kk * MR + i] = 0;
+    }
+}
+
+/// Packs op(B)[p0..p0+kc, j0..j0+nr] into Bp[p·NR + j] (columns past nr zero).
+fn packB(comptime NR: usize, p: *const Problem, p0: usize, kc: usize, j0: usize, nr: usize, dst: [*]f32) void {
+    if (!p.trans_b) {
+        for (0..kc) |kk| {
+            const src = p.b + (p0 + kk) * p.ldb + j0;
+            const d = dst + kk * NR;
+            if (nr == NR) {
+                inline for (0..NR / vlen) |v| {
+                    const x: V = src[v * vlen ..][0..vlen].*;
+                    d[v * vlen ..][0..vlen].* = x;
+                }
+            } else {
+                @memcpy(d[0..nr], src[0..nr]);
+                @memset(d[nr..NR], 0);
+            }
+        }
+        return;
+    }
+    // Stored n×k: transpose vlen×vlen blocks in registers.
+    var kk: usize = 0;
+    while (kk + vlen <= kc) : (kk += vlen) {
+        inline for (0..NR / vlen) |g| {
+            const have = if (nr > g * vlen) @min(vlen, nr - g * vlen) else 0;
+            const src = p.b + (j0 + g * vlen) * p.ldb + p0 + kk;
+            const cols = if (have == vlen) loadTransposed(src, p.ldb, vlen, true) else loadTransposed(src, p.ldb, have, false);
+            inline for (0..vlen) |u| {
+                dst[(kk + u) * NR + g * vlen ..][0..vlen].* = cols[u];
+            }
+        }
+    }
+    while (kk < kc) : (kk += 1) {
+        for (0..nr) |j| dst[kk * NR + j] = p.b[(j0 + j) * p.ldb + p0 + kk];
+        for (nr..NR) |j| dst[kk * NR + j] = 0;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernel.
+
+/// Where the micro-kernel reads A from: a packed panel (element (i, p) at p·MR + i), or op(A) in
+/// place, row-major (i·rs + p) or column-major (i + p·cs).
+const AMode = enum { packed_panel, rows, cols };
+
+/// acc[i][v] = Σ_p A(i, p) · B(p, v·vlen ..), p = 0 .. kc-1 in order. B(p, j) is at b[p·b_rs + j]
+/// (b_rs comptime NR when packed).
+inline fn microKernel(
+    comptime MR: usize,
+    comptime NV: usize,
+    comptime amode: AMode,
+    comptime b_packed: bool,
+    kc: usize,
+    a: [*]const f32,
+    a_stride: usize,
+    b: [*]const f32,
+    b_stride: usize,
+) [MR][NV]V {
+    const NR = NV * vlen;
+    var acc: [MR][NV]V = undefined;
+    inline for (0..MR) |i| inline for (0..NV) |v| {
+        acc[i][v] = @splat(0);
+    };
+    const b_rs = if (b_packed) NR else b_stride;
+    const a_step = switch (amode) {
+        .packed_panel => MR,
+        .rows => 1,
+        .cols => a_stride,
+    };
+    var pa = a;
+    var pb = b;
+    var kk: usize = 0;
+    while (kk < kc) : (kk += 1) {
+        var bv: [NV]V = undefined;
+        inline for (0..NV) |v| bv[v] = pb[v * vlen ..][0..vlen].*;
+        inline for (0..MR) |i| {
+            const x = switch (amode) {
+                .packed_panel, .cols => pa[i],
+                .rows => pa[i * a_stride],
+            };
+            const av: V = @splat(x);
+            inline for (0..NV) |v| acc[i][v] = @mulAdd(V, av, bv[v], acc[i][v]);
+        }
+        pa += a_step;
+        pb += b_rs;
+    }
+    return acc;
+}
+
+/// Writes an MR×NR accumulator tile into C (only the mr×nr valid part):
+/// first k block: C = alpha·acc + beta·C (C not read when beta == 0); later blocks: C += alpha·acc.
+inline fn storeTile(
+    comptime MR: usize,
+    comptime NV: usize,
+    acc: *const [MR][NV]V,
+    c: [*]f32,
+    ldc: usize,
+    mr: usize,
+    nr: usize,
+    alpha: f32,
+    beta: f32,
+    first: bool,
+) void {
+    const NR = NV * vlen;
+    const va: V = @splat(alpha);
+    const vb: V = @splat(beta);
+    if (mr == MR and nr == NR) {
+        inline for (0..MR) |i| {
+            const row = c + i * ldc;
+            inline for (0..NV) |v| {
+                const dst = row[v * vlen ..][0..vlen];
+                const t = va * acc[i][v];
+                if (!first) {
+                    dst.* = @mulAdd(V, va, acc[i][v], dst.*);
+                } else if (beta == 0) {
+                    dst.* = t;
+                } else {
+                    dst.* = @mulAdd(V, vb, dst.*, t);
+                }
+            }
+        }
+        return;
+    }
+    // Edge tile: same arithmetic, element by element.
+    for (0..mr) |i| {
+        const row = c + i * ldc;
+        const vals: [NR]f32 = @bitCast(acc[i]);
+        for (0..nr) |j| {
+            if (!first) {
+                row[j] = @mulAdd(f32, alpha, vals[j], row[j]);
+            } else if (beta == 0) {
+                row[j] = alpha * vals[j];
+            } else {
+                row[j] = @mulAdd(f32, beta, row[j], alpha * vals[j]);
+            }
+        }
+    }
+}
+
+/// One micro-tile: kernel then store (a separate function per variant so that the accumulators
+/// stay in registers between the two).
+fn tile(comptime MR: usize, comptime NV: usize, comptime amode: AMode, comptime b_packed: bool) fn (usize, [*]const f32, usize, [*]const f32, usize, [*]f32, usize, usize, usize, f32, f32, bool) void {
+    return struct {
+        fn run(kc: usize, a: [*]const f32, a_stride: usize, b: [*]const f32, b_stride: usize, c: [*]f32, ldc: usize, mr: usize, nr: usize, alpha: f32, beta: f32, first: bool) void {
+            const acc = microKernel(MR, NV, amode, b_packed, kc, a, a_stride, b, b_stride);
+            storeTile(MR, NV, &acc, c, ldc, mr, nr, alpha, beta, first);
+        }
+    }.run;
+}
+
+/// The blocked algorithm over C[m0..m1, n0..n1] of one matrix.
+fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, n0: usize, n1: usize) Error!void {
+    const MR = t.mr;
+    const NV = t.nv;
+    const NR = NV * vlen;
+    const MC = MC_TILES * MR;
+    if (m0 >= m1 or n0 >= n1) return;
+    const k = p.k;
+    const kc_max: usize = @min(KC, k);
+    const nc_max: usize = @min(NC, roundUp(n1 - n0, NR));
+    const mc_max: usize = @min(MC, roundUp(m1 - m0, MR));
+
+    // Scratch layout: [B block | A block | edge A panel | edge B panel].
+    const b_len = if (pl.pack_b) kc_max * nc_max else 0;
+    const a_len = if (pl.pack_a) kc_max * mc_max + vlen else 0;
+    const ea_len = roundUp(kc_max * MR + vlen, 16);
+    const eb_len = roundUp(kc_max * NR, 16);
+    const buf = try scratch(roundUp(b_len, 16) + roundUp(a_len, 16) + ea_len + eb_len);
+    const bp: [*]f32 = buf.ptr;
+    const ap: [*]f32 = buf.ptr + roundUp(b_len, 16);
+    const eap: [*]f32 = ap + roundUp(a_len, 16);
+    const ebp: [*]f32 = eap + ea_len;
+
+    const amode_direct: AMode = if (p.trans_a) .cols else .rows;
+    const a_direct_stride = p.lda;
+
+    var jc = n0;
+    while (jc < n1) : (jc += NC) {
+        const nc: usize = @min(NC, n1 - jc);
+        var pc: usize = 0;
+        while (pc < k) : (pc += KC) {
+            const kc: usize = @min(KC, k - pc);
+            const first = pc == 0;
+            const full_panels = nc / NR;
+            const n_edge = nc - full_panels * NR;
+            if (pl.pack_b) {
+                var jp: usize = 0;
+                while (jp * NR < nc) : (jp += 1) {
+                    packB(NR, p, pc, kc, jc + jp * NR, @min(NR, nc - jp * NR), bp + jp * kc * NR);
+                }
+            } else if (n_edge != 0) {
+                packB(NR, p, pc, kc, jc + full_panels * NR, n_edge, ebp);
+            }
+            var ic = m0;
+            while (ic < m1) : (ic += MC) {
+                const mc: usize = @min(MC, m1 - ic);
+                const full_tiles = mc / MR;
+                const m_edge = mc - full_tiles * MR;
+                if (pl.pack_a) {
+                    var ip: usize = 0;
+                    while (ip * MR < mc) : (ip += 1) {
+                        packA(MR, p, ic + ip * MR, @min(MR, mc - ip * MR), pc, kc, ap + ip * kc * MR);
+                    }
+                } else if (m_edge != 0) {
+                    packA(MR, p, ic + full_tiles * MR, m_edge, pc, kc, eap);
+                }
+                var jp: usize = 0;
+                while (jp * NR < nc) : (jp += 1) {
+                    const j = jc + jp * NR;
+                    const nr: usize = @min(NR, nc - jp * NR);
+                    const b_is_packed = pl.pack_b or nr < NR;
+                    const bsrc: [*]const f32 = if (pl.pack_b) bp + jp * kc * NR else if (nr < NR) ebp else p.b + pc * p.ldb + j;
+                    var ip: usize = 0;
+                    while (ip * MR < mc) : (ip += 1) {
+                        const i = ic + ip * MR;
+                        const mr: usize = @min(MR, mc - ip * MR);
+                        const cptr = p.c + i * p.ldc + j;
+                        const a_is_packed = pl.pack_a or mr < MR;
+                        const asrc: [*]const f32 = if (pl.pack_a) ap + ip * kc * MR else if (mr < MR) eap else if (p.trans_a) p.a + pc * p.lda + i else p.a + i * p.lda + pc;
+                        const args = .{ kc, asrc, a_direct_stride, bsrc, p.ldb, cptr, p.ldc, mr, nr, p.alpha, p.beta, first };
+                        if (a_is_packed) {
+                            if (b_is_packed) @call(.auto, tile(MR, NV, .packed_panel, true), args) else @call(.auto, tile(MR, NV, .packed_panel, false), args);
+                        } else if (amode_direct == .rows) {
+                            if (b_is_packed) @call(.auto, tile(MR, NV, .rows, true), args) else @call(.auto, tile(MR, NV, .rows, false), args);
+                        } else {
+                            if (b_is_packed) @call(.auto, tile(MR, NV, .cols, true), args) else @call(.auto, tile(MR, NV, .cols, false), args);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Axon's C ABI: the one surface between the Zig kernels and TypeScript (src/native/symbols.ts
+//! mirrors it). Every export is prefixed `axon_`, validates all of its arguments and returns an
+//! `i32` status (0 = ok, negative = error; message via `axon_last_error`). Families of kernels
+//! export from zig/abi/<family>.zig; the kernels themselves live in zig/cpu/.
+//!
+//! Bump `abi_version` whenever any export's signature or meaning changes.
+const std = @import("std");
+const status = @import("status.zig");
+const pool = @import("cpu/pool.zig");
+
+pub const abi_version: u32 = 1;
+
+comptime {
+    _ = @import("abi/gemm.zig");
+    _ = @import("abi/elementwise.zig");
+    _ = @import("abi/reduce.zig");
+    _ = @import("abi/rng.zig");
+}
+
+/// The ABI version this library implements; TypeScript refuses to run against another.
+export fn axon_abi_version() u32 {
+    return abi_version;
+}
+
+/// Copies the calling thread's last error message into `buf` (at most `cap` bytes) and returns
+/// the message's full length.
+export fn axon_last_error(buf: ?[*]u8, cap: i64) i64 {
+    const message = status.lastMessage();
+    if (buf) |out| {
+        const n = @min(message.len, @as(usize, @intCast(@max(cap, 0))));
+        @memcpy(out[0..n], message[0..n]);
+    }
+    return @intCast(message.len);
+}
+
+/// Threads used by parallel kernels, the calling thread included.
+export fn axon_get_num_threads() i32 {
+    return @intCast(pool.numThreads());
+}
+
+/// Sets the number of threads for later kernels; returns how many are available, or an error.
+export fn axon_set_num_threads(threads: i32) i32 {
+    if (threads < 1) return status.fail(.invalid_argument, "thread count must be >= 1, got {d}", .{threads});
+    return @intCast(pool.setNumThreads(@intCast(threads)));
+}
+
+test {
+    std.testing.refAllDecls(@This());
+    _ = @import("abi/check.zig");
+    _ = @import("cpu/pool.zig");
+}
