@@ -60,9 +60,10 @@ build() {
 # the file given as $2 (a crash without a summary counts as one failure).
 run_suite() {
   local runtime=$1 result=$2 log_file status=0
+  # Summaries are parsed below; keep them free of colour codes.
   log_file=$(mktemp)
   if [[ $runtime == deno ]]; then
-    "$DENO" test --allow-all --no-check tests/ 2>&1 | tee "$log_file" || status=$?
+    NO_COLOR=1 "$DENO" test --allow-all --no-check tests/ 2>&1 | tee "$log_file" || status=$?
     local line
     line=$(grep -aE '(ok|FAILED) \| [0-9]+ passed' "$log_file" | tail -n 1 || true)
     if [[ -n $line ]]; then
@@ -71,7 +72,7 @@ run_suite() {
       echo "0 1" >"$result"
     fi
   else
-    "$BUN" test --timeout 60000 tests/ 2>&1 | tee "$log_file" || status=$?
+    NO_COLOR=1 "$BUN" test --timeout 60000 tests/ 2>&1 | tee "$log_file" || status=$?
     local passed failed
     passed=$(grep -aE '^ *[0-9]+ pass$' "$log_file" | tail -n 1 | tr -dc '0-9' || true)
     failed=$(grep -aE '^ *[0-9]+ fail$' "$log_file" | tail -n 1 | tr -dc '0-9' || true)

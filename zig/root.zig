@@ -48,4 +48,14 @@ test {
     std.testing.refAllDecls(@This());
     _ = @import("abi/check.zig");
     _ = @import("cpu/pool.zig");
+    _ = @import("abi/reduce.zig");
+    _ = @import("abi/rng.zig");
+    _ = @import("cpu/reduce.zig");
+    _ = @import("cpu/softmax.zig");
+    _ = @import("cpu/rng.zig");
+    _ = @import("abi/elementwise.zig");
+    _ = @import("cpu/copy.zig");
+    _ = @import("cpu/unary.zig");
+    _ = @import("cpu/binary.zig");
+    _ = @import("cpu/gemm.zig");
 }

@@ -95,7 +95,7 @@ fn run(
 }
 
 /// Row-major batched `C_i = alpha·op(A_i)·op(B_i) + beta·C_i`; see zig/ABI.md.
-export fn axon_gemm(
+pub export fn axon_gemm(
     dtype: u32,
     trans_a: u32,
     trans_b: u32,
@@ -123,4 +123,68 @@ export fn axon_gemm(
 ) i32 {
     run(dtype, trans_a, trans_b, batch, m, n, k, alpha, a, a_bytes, a_off, lda, a_bstride, b, b_bytes, b_off, ldb, b_bstride, beta, c, c_bytes, c_off, ldc, c_bstride) catch |e| return status.toCode(e);
     return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests of the export's validation.
+
+const testing = std.testing;
+
+fn bytes(xs: []f32) ?[*]u8 {
+    return @ptrCast(xs.ptr);
+}
+
+/// 2×3 · 3×2 with the given overrides of (a_bytes, lda, c_off); returns the status.
+fn small(a_bytes: i64, lda: i64, c_off: i64) i32 {
+    var a = [_]f32{ 1, 2, 3, 4, 5, 6 };
+    var b = [_]f32{ 1, 0, 0, 1, 1, 1 };
+    var c = [_]f32{ 0, 0, 0, 0 };
+    return axon_gemm(0, 0, 0, 1, 2, 2, 3, 1, bytes(&a), a_bytes, 0, lda, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, c_off, 2, 0);
+}
+
+test "axon_gemm computes and validates" {
+    var a = [_]f32{ 1, 2, 3, 4, 5, 6 };
+    var b = [_]f32{ 1, 0, 0, 1, 1, 1 };
+    var c = [_]f32{ 9, 9, 9, 9 };
+    try testing.expectEqual(@as(i32, 0), axon_gemm(0, 0, 0, 1, 2, 2, 3, 1, bytes(&a), 24, 0, 3, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
+    try testing.expectEqualSlices(f32, &.{ 4, 5, 10, 11 }, &c);
+    // beta = 1 accumulates; k = 0 with null A/B only scales C.
+    try testing.expectEqual(@as(i32, 0), axon_gemm(0, 0, 0, 1, 2, 2, 0, 1, null, 0, 0, 0, 0, null, 0, 0, 2, 0, 2, bytes(&c), 16, 0, 2, 0));
+    try testing.expectEqualSlices(f32, &.{ 8, 10, 20, 22 }, &c);
+    // Empty products touch nothing.
+    try testing.expectEqual(@as(i32, 0), axon_gemm(0, 1, 1, 5, 0, 7, 3, 1, null, 0, 0, 0, 0, null, 0, 0, 3, 0, 0, null, 0, 0, 7, 0));
+    try testing.expectEqual(@as(i32, 0), axon_gemm(0, 0, 0, 0, 4, 4, 4, 1, null, 0, 0, 4, 0, null, 0, 0, 4, 0, 0, null, 0, 0, 4, 0));
+
+    try testing.expectEqual(@as(i32, 0), small(24, 3, 0));
+    // A one element short.
+    try testing.expectEqual(@as(i32, -2), small(20, 3, 0));
+    try testing.expect(std.mem.indexOf(u8, status.lastMessage(), "gemm: a") != null);
+    // lda smaller than k.
+    try testing.expectEqual(@as(i32, -1), small(24, 2, 0));
+    try testing.expect(std.mem.indexOf(u8, status.lastMessage(), "lda") != null);
+    // C offset pushes the last element out.
+    try testing.expectEqual(@as(i32, -2), small(24, 3, 1));
+    try testing.expectEqual(@as(i32, -1), small(24, 3, -1));
+    // Bad dtype / transpose flag / negative size.
+    try testing.expectEqual(@as(i32, -4), axon_gemm(1, 0, 0, 1, 2, 2, 3, 1, bytes(&a), 24, 0, 3, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
+    try testing.expect(std.mem.indexOf(u8, status.lastMessage(), "f64") != null);
+    try testing.expectEqual(@as(i32, -4), axon_gemm(99, 0, 0, 1, 2, 2, 3, 1, bytes(&a), 24, 0, 3, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
+    try testing.expectEqual(@as(i32, -1), axon_gemm(0, 2, 0, 1, 2, 2, 3, 1, bytes(&a), 24, 0, 3, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
+    try testing.expectEqual(@as(i32, -1), axon_gemm(0, 0, 0, 1, -2, 2, 3, 1, bytes(&a), 24, 0, 3, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
+    // Transposed A (stored k×m = 3×2) needs lda >= m = 2: lda = 1 is rejected.
+    try testing.expectEqual(@as(i32, -1), axon_gemm(0, 1, 0, 1, 2, 2, 3, 1, bytes(&a), 24, 0, 1, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
+    // Null pointer with a non-empty span.
+    try testing.expectEqual(@as(i32, -1), axon_gemm(0, 0, 0, 1, 2, 2, 3, 1, null, 24, 0, 3, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
+    // A batch stride walks past the buffer; a broadcast (0) stride does not.
+    var c2 = [_]f32{0} ** 8;
+    try testing.expectEqual(@as(i32, -2), axon_gemm(0, 0, 0, 2, 2, 2, 3, 1, bytes(&a), 24, 0, 3, 6, bytes(&b), 24, 0, 2, 0, 0, bytes(&c2), 32, 0, 2, 4));
+    try testing.expectEqual(@as(i32, 0), axon_gemm(0, 0, 0, 2, 2, 2, 3, 1, bytes(&a), 24, 0, 3, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c2), 32, 0, 2, 4));
+    try testing.expectEqualSlices(f32, &.{ 4, 5, 10, 11, 4, 5, 10, 11 }, &c2);
+    // Overlapping outputs of a batch are rejected.
+    try testing.expectEqual(@as(i32, -1), axon_gemm(0, 0, 0, 2, 2, 2, 3, 1, bytes(&a), 24, 0, 3, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c2), 32, 0, 2, 0));
+    // Spans that overflow 64 bits.
+    const big: i64 = 1 << 40;
+    try testing.expectEqual(@as(i32, -3), axon_gemm(0, 0, 0, 1, big, 2, big, 1, bytes(&a), 24, 0, big, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
+    try testing.expectEqual(@as(i32, -3), axon_gemm(0, 0, 0, big, 2, 2, 3, 1, bytes(&a), 24, 0, 3, big, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 4));
+    try testing.expectEqual(@as(i32, -2), axon_gemm(0, 0, 0, 1, 2, 2, 3, 1, bytes(&a), 24, std.math.maxInt(i64), 3, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
 }

@@ -45,7 +45,7 @@ const V = @Vector(vlen, f32);
 const Tile = struct { mr: usize, nv: usize };
 /// Wide kernel (C with many columns) and narrow kernel (C with at most one vector of columns).
 const wide: Tile = if (has_avx512) .{ .mr = 14, .nv = 2 } else if (has_avx2) .{ .mr = 6, .nv = 2 } else .{ .mr = 4, .nv = 2 };
-const narrow: Tile = if (has_avx512) .{ .mr = 28, .nv = 1 } else if (has_avx2) .{ .mr = 12, .nv = 1 } else .{ .mr = 8, .nv = 1 };
+const narrow: Tile = if (has_avx512) .{ .mr = 16, .nv = 1 } else if (has_avx2) .{ .mr = 12, .nv = 1 } else .{ .mr = 8, .nv = 1 };
 
 /// Cache blocking (elements). KC·NR·4 B of B micro-panel in L1, MC·KC·4 B of A block in L2.
 const KC: usize = 384;
@@ -247,6 +247,7 @@ const zip_hi_mask = zipMask(true);
 
 /// In-register transpose of a vlen×vlen block: log2(vlen) rounds of perfect shuffles.
 inline fn transpose(rows: *[vlen]V) void {
+    @setEvalBranchQuota(20000);
     const h = vlen / 2;
     comptime var round = 1;
     inline while (round < vlen) : (round *= 2) {
@@ -314,6 +315,15 @@ fn packA(comptime MR: usize, p: *const Problem, row0: usize, mr: usize, p0: usiz
 /// Packs op(B)[p0..p0+kc, j0..j0+nr] into Bp[p·NR + j] (columns past nr zero).
 fn packB(comptime NR: usize, p: *const Problem, p0: usize, kc: usize, j0: usize, nr: usize, dst: [*]f32) void {
     if (!p.trans_b) {
+        // One past the last element of op(B) = B (k×n, row stride ldb).
+        const b_end = (p.k - 1) * p.ldb + p.n;
+        const zero: V = @splat(0);
+        const lane = std.simd.iota(u32, vlen);
+        var keep: [NR / vlen]@Vector(vlen, bool) = undefined;
+        inline for (0..NR / vlen) |v| {
+            const limit: u32 = @intCast(@min(vlen, nr -| v * vlen));
+            keep[v] = lane < @as(@Vector(vlen, u32), @splat(limit));
+        }
         for (0..kc) |kk| {
             const src = p.b + (p0 + kk) * p.ldb + j0;
             const d = dst + kk * NR;
@@ -322,9 +332,15 @@ fn packB(comptime NR: usize, p: *const Problem, p0: usize, kc: usize, j0: usize,
                     const x: V = src[v * vlen ..][0..vlen].*;
                     d[v * vlen ..][0..vlen].* = x;
                 }
+            } else if ((p0 + kk) * p.ldb + j0 + NR <= b_end) {
+                // Whole vectors stay inside B's last row: load them and zero the lanes past nr.
+                inline for (0..NR / vlen) |v| {
+                    const x: V = src[v * vlen ..][0..vlen].*;
+                    d[v * vlen ..][0..vlen].* = @select(f32, keep[v], x, zero);
+                }
             } else {
-                @memcpy(d[0..nr], src[0..nr]);
-                @memset(d[nr..NR], 0);
+                for (0..nr) |j| d[j] = src[j];
+                for (nr..NR) |j| d[j] = 0;
             }
         }
         return;
@@ -382,6 +398,7 @@ inline fn microKernel(
     var pb = b;
     var kk: usize = 0;
     while (kk < kc) : (kk += 1) {
+        if (b_packed) @prefetch(pb + 8 * b_rs, .{ .locality = 3 });
         var bv: [NV]V = undefined;
         inline for (0..NV) |v| bv[v] = pb[v * vlen ..][0..vlen].*;
         inline for (0..MR) |i| {
@@ -467,7 +484,9 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
     const MC = MC_TILES * MR;
     if (m0 >= m1 or n0 >= n1) return;
     const k = p.k;
-    const kc_max: usize = @min(KC, k);
+    // K blocks of equal size (a short last block would pay a full C update for little work);
+    // the split depends on k alone, so the accumulation order is fixed.
+    const kc_max: usize = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
     const nc_max: usize = @min(NC, roundUp(n1 - n0, NR));
     const mc_max: usize = @min(MC, roundUp(m1 - m0, MR));
 
@@ -489,8 +508,8 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
     while (jc < n1) : (jc += NC) {
         const nc: usize = @min(NC, n1 - jc);
         var pc: usize = 0;
-        while (pc < k) : (pc += KC) {
-            const kc: usize = @min(KC, k - pc);
+        while (pc < k) : (pc += kc_max) {
+            const kc: usize = @min(kc_max, k - pc);
             const first = pc == 0;
             const full_panels = nc / NR;
             const n_edge = nc - full_panels * NR;
@@ -541,4 +560,145 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests: every path against a naive f64 reference.
+
+const testing = std.testing;
+
+const Case = struct {
+    ta: bool = false,
+    tb: bool = false,
+    batch: usize = 1,
+    m: usize,
+    n: usize,
+    k: usize,
+    pad: usize = 0, // extra columns in every leading dimension
+    alpha: f32 = 1,
+    beta: f32 = 0,
+    bcast_a: bool = false,
+    bcast_b: bool = false,
+};
+
+fn fillRandom(rng: std.Random, xs: []f32) void {
+    for (xs) |*x| x.* = rng.float(f32) * 2 - 1;
+}
+
+/// Runs `cs` with the given thread count and returns C (caller frees).
+fn runCase(cs: Case, threads: usize, a: []const f32, b: []const f32, c0: []const f32) ![]f32 {
+    _ = pool.setNumThreads(threads);
+    const lda = (if (cs.ta) cs.m else cs.k) + cs.pad;
+    const ldb = (if (cs.tb) cs.k else cs.n) + cs.pad;
+    const ldc = cs.n + cs.pad;
+    const a_bs: usize = if (cs.bcast_a) 0 else (if (cs.ta) cs.k else cs.m) * lda;
+    const b_bs: usize = if (cs.bcast_b) 0 else (if (cs.tb) cs.n else cs.k) * ldb;
+    const c = try testing.allocator.dupe(f32, c0);
+    try gemm(cs.ta, cs.tb, cs.batch, cs.m, cs.n, cs.k, cs.alpha, a.ptr, lda, a_bs, b.ptr, ldb, b_bs, cs.beta, c.ptr, ldc, cs.m * ldc);
+    return c;
+}
+
+fn checkCase(cs: Case) !void {
+    const alloc = testing.allocator;
+    var prng = std.Random.DefaultPrng.init(cs.m * 1_000_003 + cs.n * 1009 + cs.k + @as(usize, @intFromBool(cs.ta)) * 7 + @as(usize, @intFromBool(cs.tb)) * 13);
+    const rng = prng.random();
+    const lda = (if (cs.ta) cs.m else cs.k) + cs.pad;
+    const ldb = (if (cs.tb) cs.k else cs.n) + cs.pad;
+    const ldc = cs.n + cs.pad;
+    const a_one = (if (cs.ta) cs.k else cs.m) * lda;
+    const b_one = (if (cs.tb) cs.n else cs.k) * ldb;
+    const a = try alloc.alloc(f32, @max(1, if (cs.bcast_a) a_one else a_one * cs.batch));
+    defer alloc.free(a);
+    const b = try alloc.alloc(f32, @max(1, if (cs.bcast_b) b_one else b_one * cs.batch));
+    defer alloc.free(b);
+    const c0 = try alloc.alloc(f32, @max(1, cs.m * ldc * cs.batch));
+    defer alloc.free(c0);
+    fillRandom(rng, a);
+    fillRandom(rng, b);
+    // beta == 0 must not read C: poison it.
+    if (cs.beta == 0) @memset(c0, std.math.nan(f32)) else fillRandom(rng, c0);
+
+    const c1 = try runCase(cs, 1, a, b, c0);
+    defer alloc.free(c1);
+    const c2 = try runCase(cs, 2, a, b, c0);
+    defer alloc.free(c2);
+    const c3 = try runCase(cs, 3, a, b, c0);
+    defer alloc.free(c3);
+    _ = pool.setNumThreads(2);
+
+    for (0..cs.batch) |bi| {
+        const ab = if (cs.bcast_a) a[0..] else a[bi * a_one ..];
+        const bb = if (cs.bcast_b) b[0..] else b[bi * b_one ..];
+        for (0..cs.m) |i| for (0..cs.n) |j| {
+            var ref: f64 = 0;
+            var mag: f64 = 0;
+            for (0..cs.k) |p| {
+                const av: f64 = if (cs.ta) ab[p * lda + i] else ab[i * lda + p];
+                const bv: f64 = if (cs.tb) bb[j * ldb + p] else bb[p * ldb + j];
+                ref += av * bv;
+                mag += @abs(av * bv);
+            }
+            const ci = bi * cs.m * ldc + i * ldc + j;
+            ref *= cs.alpha;
+            mag *= @abs(cs.alpha);
+            if (cs.beta != 0) {
+                ref += cs.beta * @as(f64, c0[ci]);
+                mag += @abs(cs.beta * @as(f64, c0[ci]));
+            }
+            const got: f64 = c1[ci];
+            const tol = 1e-5 * mag + 1e-6 * @sqrt(@as(f64, @floatFromInt(cs.k + 1)));
+            if (!(@abs(got - ref) <= tol)) {
+                std.debug.print("gemm mismatch {any} at batch {d} ({d},{d}): got {d}, want {d}\n", .{ cs, bi, i, j, got, ref });
+                return error.TestExpectedEqual;
+            }
+        };
+    }
+    // Same result for every thread count, bit for bit; padding columns of C untouched.
+    try testing.expectEqualSlices(u32, @ptrCast(c1), @ptrCast(c2));
+    try testing.expectEqualSlices(u32, @ptrCast(c1), @ptrCast(c3));
+    if (cs.pad > 0 and cs.beta != 0) {
+        for (0..cs.batch * cs.m) |r| for (cs.n..ldc) |j| try testing.expectEqual(c0[r * ldc + j], c1[r * ldc + j]);
+    }
+}
+
+test "gemm matches a naive f64 reference" {
+    const sizes = [_][3]usize{
+        .{ 1, 1, 1 },    .{ 2, 3, 5 },    .{ 7, 13, 17 },   .{ 13, 7, 29 },
+        .{ 31, 37, 41 }, .{ 63, 64, 65 }, .{ 64, 65, 63 },  .{ 65, 63, 64 },
+        .{ 64, 10, 256 }, .{ 64, 256, 97 }, .{ 100, 33, 400 }, .{ 255, 256, 257 },
+        .{ 257, 255, 256 }, .{ 1000, 3, 2 }, .{ 3, 1000, 5 },  .{ 2, 5, 1000 },
+        .{ 1, 300, 70 }, .{ 300, 1, 70 }, .{ 200, 600, 17 }, .{ 29, 1100, 45 },
+    };
+    for (sizes) |s| {
+        for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
+            try checkCase(.{ .m = s[0], .n = s[1], .k = s[2], .ta = ta, .tb = tb });
+        };
+    }
+}
+
+test "gemm with strided leading dimensions, alpha and beta" {
+    for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
+        try checkCase(.{ .m = 45, .n = 70, .k = 33, .ta = ta, .tb = tb, .pad = 3, .alpha = 0.5, .beta = -1.5 });
+        try checkCase(.{ .m = 130, .n = 520, .k = 400, .ta = ta, .tb = tb, .pad = 5, .alpha = -2, .beta = 1 });
+        try checkCase(.{ .m = 17, .n = 9, .k = 50, .ta = ta, .tb = tb, .pad = 1, .alpha = 1, .beta = 0.25 });
+    };
+    // A large product crossing every cache block (KC, MC, NC) with beta accumulation.
+    try checkCase(.{ .m = 230, .n = 3100, .k = 800, .beta = 1, .alpha = 0.75 });
+}
+
+test "batched gemm with broadcast operands" {
+    try checkCase(.{ .batch = 3, .m = 20, .n = 35, .k = 19, .bcast_a = true });
+    try checkCase(.{ .batch = 4, .m = 33, .n = 17, .k = 40, .bcast_b = true, .tb = true, .beta = 2 });
+    try checkCase(.{ .batch = 9, .m = 5, .n = 6, .k = 7, .ta = true, .pad = 2, .beta = -1 });
+    try checkCase(.{ .batch = 2, .m = 200, .n = 150, .k = 90, .bcast_a = true, .bcast_b = true });
+}
+
+test "gemm with k = 0 scales C by beta" {
+    try checkCase(.{ .m = 5, .n = 7, .k = 0, .beta = 0.5 });
+    try checkCase(.{ .m = 5, .n = 7, .k = 0, .beta = 0 });
+    try checkCase(.{ .batch = 3, .m = 4, .n = 2, .k = 0, .beta = 1, .pad = 1 });
+}
+
+test {
+    _ = @import("../abi/gemm.zig");
 }

@@ -90,11 +90,32 @@ fn defaultThreadCount() usize {
     return @max(1, @min(cpus, max_threads));
 }
 
+// Workers live inside this library's code. A host that unloads the library (Deno closes it when a
+// test module's isolate ends) would unmap the code under them; pinning ourselves with
+// RTLD_NODELETE makes dlclose a no-op.
+const DlInfo = extern struct {
+    fname: ?[*:0]const u8,
+    fbase: ?*anyopaque,
+    sname: ?[*:0]const u8,
+    saddr: ?*anyopaque,
+};
+extern "c" fn dladdr(address: *const anyopaque, info: *DlInfo) c_int;
+extern "c" fn dlopen(path: ?[*:0]const u8, mode: c_int) ?*anyopaque;
+const RTLD_NOW: c_int = 0x2;
+const RTLD_NODELETE: c_int = 0x1000;
+
+fn pinLibrary() void {
+    var info: DlInfo = undefined;
+    if (dladdr(@ptrCast(&workerMain), &info) == 0) return;
+    _ = dlopen(info.fname, RTLD_NOW | RTLD_NODELETE);
+}
+
 fn ensureInitialized() void {
     if (initialized.load(.acquire)) return;
     init_lock.lock();
     defer init_lock.unlock();
     if (initialized.load(.acquire)) return;
+    pinLibrary();
     _ = spawnUpTo(defaultThreadCount());
     initialized.store(true, .release);
 }

@@ -6,9 +6,11 @@
 //!   combined by a pairwise tree (recursive midpoint split over block indices). A huge row with
 //!   few rows to go around is split over threads along that same tree (its top `split_depth`
 //!   levels), so the value is bit-identical whichever path or thread count computes it.
-//! - `inner > 1`: SIMD along `inner` (tiles of 64, 16, then single columns); the r rows are cut
-//!   into blocks of `row_block` rows accumulated sequentially, blocks combined by the same
-//!   pairwise tree. Work is split over (outer, column tile) units.
+//! - `inner > 1`: SIMD along `inner` (tiles of 64 and 16 columns, and a 16-lane tile whose
+//!   surplus lanes are ignored for the last < 16 columns); the r rows are cut into blocks of
+//!   `row_block` rows accumulated sequentially, blocks combined by the same pairwise tree. Work is
+//!   split over (outer, column tile) units, or, when there are fewer units than threads and the
+//!   columns are long, each tile's row tree is split over the threads as above.
 //! Error of an f32 sum therefore grows like O(ε·(64 + log₂ n)) worst case, as PyTorch's cascade
 //! sum. Integer sums and products wrap in i32 (PyTorch would widen to int64).
 //!
@@ -54,6 +56,15 @@ inline fn combV(comptime T: type, comptime K: Kind, comptime N: usize, a: @Vecto
         .sum, .sumsq => return if (isFloat(T)) a + b else a +% b,
         .prod => return if (isFloat(T)) a * b else a *% b,
         .max, .min => {
+            if (comptime !isFloat(T)) {
+                // Integers go through f64 (exact for i32 and u8): LLVM 19's x86 backend aborts
+                // ("Cannot emit physreg copy instruction") on the smax/smin it would otherwise
+                // form in the across-rows loops.
+                const W = @Vector(N, f64);
+                const fa: W = @floatFromInt(a);
+                const fb: W = @floatFromInt(b);
+                return @intFromFloat(if (K == .max) @max(fa, fb) else @min(fa, fb));
+            }
             var m: V = if (K == .max) @max(a, b) else @min(a, b);
             if (isFloat(T)) {
                 m = @select(T, a != a, a, m);
@@ -194,12 +205,21 @@ inline fn finishMean(comptime T: type, v: T, r: usize) T {
 
 /// Leaf of the across-rows tree: rows [k0, k1) of N columns starting at `base` (row stride `inner`).
 fn leafCols(comptime T: type, comptime K: Kind, comptime N: usize, x: []const T, base: usize, inner: usize, k0: usize, k1: usize) @Vector(N, T) {
-    var acc: @Vector(N, T) = mapV(T, K, N, x[base + k0 * inner ..][0..N].*);
+    var acc: @Vector(N, T) = mapV(T, K, N, loadRow(T, N, x, base + k0 * inner));
     var k = k0 + 1;
     while (k < k1) : (k += 1) {
-        acc = combV(T, K, N, acc, mapV(T, K, N, x[base + k * inner ..][0..N].*));
+        acc = combV(T, K, N, acc, mapV(T, K, N, loadRow(T, N, x, base + k * inner)));
     }
     return acc;
+}
+
+/// N elements from `at`; past the end of `x` (only a narrow tile gets there, in lanes it
+/// discards) the lanes are 0.
+inline fn loadRow(comptime T: type, comptime N: usize, x: []const T, at: usize) @Vector(N, T) {
+    if (at + N <= x.len) return x[at..][0..N].*;
+    var buf: [N]T = @splat(0);
+    for (buf[0 .. x.len - at], x[at..]) |*d, v| d.* = v;
+    return buf;
 }
 
 fn treeCols(comptime T: type, comptime K: Kind, comptime N: usize, x: []const T, base: usize, inner: usize, r: usize, lo: usize, hi: usize) @Vector(N, T) {
@@ -208,40 +228,88 @@ fn treeCols(comptime T: type, comptime K: Kind, comptime N: usize, x: []const T,
     return combV(T, K, N, treeCols(T, K, N, x, base, inner, r, lo, mid), treeCols(T, K, N, x, base, inner, r, mid, hi));
 }
 
-/// Column tiles of one outer slice: `wide` tiles of 64, `mid16` of 16, then single columns.
+/// Column tiles of one outer slice: `wide` tiles of 64 columns, `mid16` of 16, then, when
+/// columns remain, one *narrow* tile (width code 0): a 16-lane vector whose first `inner − col`
+/// lanes are the last columns and whose other lanes (the next row's elements) are ignored.
+/// Every lane follows the same accumulation order whatever its tile, so results do not depend on
+/// the tiling.
 const Tiles = struct {
     wide: usize,
     mid16: usize,
-    single: usize,
+    narrow: bool,
     fn of(inner: usize) Tiles {
         const rest = inner % 64;
-        return .{ .wide = inner / 64, .mid16 = rest / 16, .single = rest % 16 };
+        return .{ .wide = inner / 64, .mid16 = rest / 16, .narrow = rest % 16 != 0 };
     }
     fn count(t: Tiles) usize {
-        return t.wide + t.mid16 + t.single;
+        return t.wide + t.mid16 + @intFromBool(t.narrow);
     }
-    /// (first column, width) of tile i
+    /// (first column, width code) of tile i
     fn at(t: Tiles, i: usize) [2]usize {
         if (i < t.wide) return .{ 64 * i, 64 };
         if (i < t.wide + t.mid16) return .{ 64 * t.wide + 16 * (i - t.wide), 16 };
-        return .{ 64 * t.wide + 16 * t.mid16 + (i - t.wide - t.mid16), 1 };
+        return .{ 64 * t.wide + 16 * t.mid16, 0 };
     }
 };
 
-fn tileValues(comptime T: type, comptime K: Kind, comptime N: usize, x: []const T, y: []T, o: usize, col: usize, r: usize, inner: usize, mean: bool) void {
+/// The same value as `treeCols` over all rows, with the top of the tree spread over threads.
+fn treeColsParallel(comptime T: type, comptime K: Kind, comptime N: usize, x: []const T, base: usize, inner: usize, r: usize) @Vector(N, T) {
+    const V = @Vector(N, T);
+    const leaves = 1 << split_depth;
+    var part: [leaves]V = undefined;
+    var has: [leaves]bool = undefined;
+    const Ctx = struct { x: []const T, base: usize, inner: usize, r: usize, part: *[leaves]V, has: *[leaves]bool };
+    const Body = struct {
+        fn run(c: Ctx, begin: usize, end: usize) void {
+            const nb = (c.r + row_block - 1) / row_block;
+            for (begin..end) |k| {
+                const range = splitRange(nb, k);
+                c.has[k] = range[1] > range[0];
+                if (c.has[k]) c.part[k] = treeCols(T, K, N, c.x, c.base, c.inner, c.r, range[0], range[1]);
+            }
+        }
+    };
+    pool.parallelFor(leaves, 1, Ctx{ .x = x, .base = base, .inner = inner, .r = r, .part = &part, .has = &has }, Body.run);
+    var width: usize = leaves;
+    while (width > 1) : (width /= 2) {
+        for (0..width / 2) |i| {
+            const a = 2 * i;
+            const b = 2 * i + 1;
+            if (has[a] and has[b]) {
+                part[i] = combV(T, K, N, part[a], part[b]);
+            } else if (has[b]) {
+                part[i] = part[b];
+            } else {
+                part[i] = part[a];
+            }
+            has[i] = has[a] or has[b];
+        }
+    }
+    return part[0];
+}
+
+/// Width code 0 is the narrow tile (16 lanes, the first `inner − col` stored).
+fn tileValues(comptime T: type, comptime K: Kind, comptime code: usize, x: []const T, y: []T, o: usize, col: usize, r: usize, inner: usize, mean: bool, parallel: bool) void {
+    const N = if (code == 0) 16 else code;
     const nb = (r + row_block - 1) / row_block;
-    var v = treeCols(T, K, N, x, o * r * inner + col, inner, r, 0, nb);
+    const base = o * r * inner + col;
+    var v = if (parallel) treeColsParallel(T, K, N, x, base, inner, r) else treeCols(T, K, N, x, base, inner, r, 0, nb);
     if (mean) {
         if (!isFloat(T)) unreachable;
         v = v / @as(@Vector(N, T), @splat(@floatFromInt(r)));
     }
-    y[o * inner + col ..][0..N].* = v;
+    if (code == 0) {
+        const arr: [N]T = v;
+        @memcpy(y[o * inner + col .. (o + 1) * inner], arr[0 .. inner - col]);
+    } else {
+        y[o * inner + col ..][0..N].* = v;
+    }
 }
 
 fn reduceCols(comptime T: type, comptime K: Kind, outer: usize, r: usize, inner: usize, x: []const T, y: []T, mean: bool) void {
     const tiles = Tiles.of(inner);
     const per = tiles.count();
-    const Ctx = struct { x: []const T, y: []T, r: usize, inner: usize, tiles: Tiles, mean: bool };
+    const Ctx = struct { x: []const T, y: []T, r: usize, inner: usize, tiles: Tiles, mean: bool, parallel: bool };
     const Body = struct {
         fn run(c: Ctx, begin: usize, end: usize) void {
             const n = c.tiles.count();
@@ -249,14 +317,20 @@ fn reduceCols(comptime T: type, comptime K: Kind, outer: usize, r: usize, inner:
                 const o = u / n;
                 const t = c.tiles.at(u % n);
                 switch (t[1]) {
-                    64 => tileValues(T, K, 64, c.x, c.y, o, t[0], c.r, c.inner, c.mean),
-                    16 => tileValues(T, K, 16, c.x, c.y, o, t[0], c.r, c.inner, c.mean),
-                    else => tileValues(T, K, 1, c.x, c.y, o, t[0], c.r, c.inner, c.mean),
+                    64 => tileValues(T, K, 64, c.x, c.y, o, t[0], c.r, c.inner, c.mean, c.parallel),
+                    16 => tileValues(T, K, 16, c.x, c.y, o, t[0], c.r, c.inner, c.mean, c.parallel),
+                    else => tileValues(T, K, 0, c.x, c.y, o, t[0], c.r, c.inner, c.mean, c.parallel),
                 }
             }
         }
     };
-    const ctx = Ctx{ .x = x, .y = y, .r = r, .inner = inner, .tiles = tiles, .mean = mean };
+    var ctx = Ctx{ .x = x, .y = y, .r = r, .inner = inner, .tiles = tiles, .mean = mean, .parallel = false };
+    if (outer * per < pool.numThreads() and r >= 16 * row_block) {
+        // few long columns: each tile's row tree is split over the threads instead
+        ctx.parallel = true;
+        Body.run(ctx, 0, outer * per);
+        return;
+    }
     pool.parallelFor(outer * per, @max(1, task_elems / (r * 16)), ctx, Body.run);
 }
 
@@ -330,15 +404,17 @@ fn argRows(comptime T: type, comptime K: Kind, outer: usize, r: usize, x: []cons
     pool.parallelFor(outer, @max(1, task_elems / r), Ctx{ .x = x, .y = y, .r = r }, Body.run);
 }
 
-fn argTile(comptime T: type, comptime K: Kind, comptime N: usize, x: []const T, y: []i32, o: usize, col: usize, r: usize, inner: usize) void {
+fn argTile(comptime T: type, comptime K: Kind, comptime code: usize, x: []const T, y: []i32, o: usize, col: usize, r: usize, inner: usize) void {
+    const N = if (code == 0) 16 else code;
+    const narrow = code == 0;
     const V = @Vector(N, T);
     const I = @Vector(N, i32);
     const B = @Vector(N, bool);
     const base = o * r * inner + col;
-    var best: V = x[base..][0..N].*;
+    var best: V = loadRow(T, N, x, base);
     var idx: I = @splat(0);
     for (1..r) |k| {
-        const v: V = x[base + k * inner ..][0..N].*;
+        const v: V = loadRow(T, N, x, base + k * inner);
         var upd: B = if (K == .max) v > best else v < best;
         if (isFloat(T)) {
             // a NaN wins over any number; the first NaN stays
@@ -347,7 +423,12 @@ fn argTile(comptime T: type, comptime K: Kind, comptime N: usize, x: []const T, 
         best = @select(T, upd, v, best);
         idx = @select(i32, upd, @as(I, @splat(@intCast(k))), idx);
     }
-    y[o * inner + col ..][0..N].* = idx;
+    if (narrow) {
+        const arr: [N]i32 = idx;
+        @memcpy(y[o * inner + col .. (o + 1) * inner], arr[0 .. inner - col]);
+    } else {
+        y[o * inner + col ..][0..N].* = idx;
+    }
 }
 
 fn argCols(comptime T: type, comptime K: Kind, outer: usize, r: usize, inner: usize, x: []const T, y: []i32) void {
@@ -362,7 +443,7 @@ fn argCols(comptime T: type, comptime K: Kind, outer: usize, r: usize, inner: us
                 switch (t[1]) {
                     64 => argTile(T, K, 64, c.x, c.y, o, t[0], c.r, c.inner),
                     16 => argTile(T, K, 16, c.x, c.y, o, t[0], c.r, c.inner),
-                    else => argTile(T, K, 1, c.x, c.y, o, t[0], c.r, c.inner),
+                    else => argTile(T, K, 0, c.x, c.y, o, t[0], c.r, c.inner),
                 }
             }
         }
@@ -431,9 +512,9 @@ fn refArg(comptime T: type, is_max: bool, xs: []const T, r: usize, inner: usize,
 }
 
 const shapes = [_][3]usize{
-    .{ 1, 1, 1 },   .{ 1, 7, 1 },    .{ 3, 17, 1 },   .{ 2, 4096, 1 }, .{ 2, 4097, 1 },  .{ 5, 12289, 1 },
-    .{ 1, 100003, 1 }, .{ 4, 3, 2 }, .{ 2, 13, 5 },   .{ 3, 31, 16 },  .{ 2, 129, 17 },  .{ 1, 200, 64 },
-    .{ 3, 65, 83 }, .{ 1, 1, 100 },  .{ 7, 2, 131 },  .{ 1, 3001, 3 }, .{ 64, 10, 1 },   .{ 2, 1, 1 },
+    .{ 1, 1, 1 },      .{ 1, 7, 1 },   .{ 3, 17, 1 },  .{ 2, 4096, 1 }, .{ 2, 4097, 1 }, .{ 5, 12289, 1 },
+    .{ 1, 100003, 1 }, .{ 4, 3, 2 },   .{ 2, 13, 5 },  .{ 3, 31, 16 },  .{ 2, 129, 17 }, .{ 1, 200, 64 },
+    .{ 3, 65, 83 },    .{ 1, 1, 100 }, .{ 7, 2, 131 }, .{ 1, 3001, 3 }, .{ 64, 10, 1 },  .{ 2, 1, 1 },
 };
 
 fn fillRandom(x: []f32, seed: u64, kind: u32) void {
@@ -639,5 +720,23 @@ test "reductions are identical across thread counts and paths" {
         reduce(f32, .sum, oi[0], r, oi[1], x[0 .. 1000 * r], y2);
         try testing.expectEqualSlices(f32, y1, y2);
         _ = k;
+    }
+    // few long columns: the row tree is split over threads (narrow and wide tiles)
+    for ([_]usize{ 3, 64, 100 }) |inner| {
+        const r = 1_200_000 / inner;
+        for ([_]Op{ .sum, .max, .prod }) |op| {
+            _ = pool.setNumThreads(1);
+            reduce(f32, op, 1, r, inner, x[0 .. r * inner], y1[0..inner]);
+            for ([_]usize{ 2, 3 }) |t| {
+                _ = pool.setNumThreads(t);
+                reduce(f32, op, 1, r, inner, x[0 .. r * inner], y2[0..inner]);
+                try testing.expectEqualSlices(f32, y1[0..inner], y2[0..inner]);
+            }
+        }
+        var ref: f64 = 0;
+        for (0..r) |k| ref += x[k * inner + 1];
+        _ = pool.setNumThreads(2);
+        reduce(f32, .sum, 1, r, inner, x[0 .. r * inner], y2[0..inner]);
+        try testing.expectApproxEqAbs(ref, @as(f64, y2[1]), 1e-6 * @sqrt(@as(f64, @floatFromInt(r))) + 1e-6 * @abs(ref));
     }
 }

@@ -8,7 +8,7 @@
 //! `4j .. 4j+3`. An element therefore depends only on (seed, counter, index): the kernels split
 //! the blocks over threads and the result never depends on the thread count.
 //!
-//! Distributions (all in f32, vectorized over 16 blocks at a time):
+//! Distributions (all in f32; Philox runs on `lanes` = 32 blocks at a time in u32 SIMD lanes):
 //! - uniform [lo, hi): `u = (w >> 8)·2⁻²⁴`, `y = lo + (hi − lo)·u` (clamped below `hi`);
 //! - normal (mean, std): Box–Muller on words (0, 1) → elements 4j, 4j+1 and on words (2, 3) →
 //!   4j+2, 4j+3, with `u1 = ((w₀ >> 8) + 1)·2⁻²⁴ ∈ (0, 1]`, `u2 = (w₁ >> 8)·2⁻²⁴`,
@@ -24,7 +24,7 @@ pub const W0: u32 = 0x9E3779B9;
 pub const W1: u32 = 0xBB67AE85;
 
 /// Blocks processed together (one SIMD lane each).
-pub const lanes = 16;
+pub const lanes = 32;
 const U = @Vector(lanes, u32);
 const U64 = @Vector(lanes, u64);
 const F = @Vector(lanes, f32);
@@ -51,27 +51,37 @@ pub fn philox(ctr: [4]u32, key: [2]u32) [4]u32 {
     return c;
 }
 
+/// hi and lo 32-bit halves of `c · m` on every lane, with 32×32→64 multiplies of the even and of
+/// the odd lanes (one vpmuludq each) and no widening or narrowing shuffles.
+inline fn mulHiLo(c: U, m: u32) [2]U {
+    const H = @Vector(lanes / 2, u64);
+    const low: H = @splat(0xffffffff);
+    const mm: H = @splat(m);
+    const pairs: H = @bitCast(c); // element 2i in the low half of pair i (little-endian)
+    const pe = (pairs & low) * mm;
+    const po = (pairs >> @splat(32)) * mm;
+    const lo: H = (pe & low) | (po << @splat(32));
+    const hi: H = (pe >> @splat(32)) | (po & ~low);
+    return .{ @bitCast(hi), @bitCast(lo) };
+}
+
 /// Philox4x32-10 of `lanes` blocks at once.
 fn philoxV(c_in: [4]U, key: [2]u32) [4]U {
     var c = c_in;
     var k0 = key[0];
     var k1 = key[1];
-    const m0: U64 = @splat(M0);
-    const m1: U64 = @splat(M1);
     inline for (0..10) |round| {
         if (round > 0) {
             k0 +%= W0;
             k1 +%= W1;
         }
-        const p0 = @as(U64, c[0]) * m0;
-        const p1 = @as(U64, c[2]) * m1;
-        const hi0: U = @truncate(p0 >> @splat(32));
-        const hi1: U = @truncate(p1 >> @splat(32));
+        const p0 = mulHiLo(c[0], M0);
+        const p1 = mulHiLo(c[2], M1);
         c = .{
-            hi1 ^ c[1] ^ @as(U, @splat(k0)),
-            @truncate(p1),
-            hi0 ^ c[3] ^ @as(U, @splat(k1)),
-            @truncate(p0),
+            p1[0] ^ c[1] ^ @as(U, @splat(k0)),
+            p1[1],
+            p0[0] ^ c[3] ^ @as(U, @splat(k1)),
+            p0[1],
         };
     }
     return c;
@@ -79,16 +89,16 @@ fn philoxV(c_in: [4]U, key: [2]u32) [4]U {
 
 /// The four words of blocks `first .. first + lanes` (counter words with carry into word 2).
 fn blockWords(seed: u64, counter: u64, first: u64) [4]U {
-    var c: [4][lanes]u32 = undefined;
-    const start = @as(u128, counter) + first;
-    for (0..lanes) |l| {
-        const v = start + l;
-        c[0][l] = @truncate(v);
-        c[1][l] = @truncate(v >> 32);
-        c[2][l] = @truncate(v >> 64);
-        c[3][l] = @truncate(v >> 96);
-    }
-    return philoxV(.{ c[0], c[1], c[2], c[3] }, .{ @truncate(seed), @truncate(seed >> 32) });
+    // lane l: the 128-bit value counter + first + l; first + l < 2⁶³, so the high half is the carry
+    const iota = comptime blk: {
+        var v: [lanes]u64 = undefined;
+        for (0..lanes) |l| v[l] = l;
+        break :blk v;
+    };
+    const lo: U64 = @as(U64, @splat(counter)) +% (@as(U64, @splat(first)) + @as(U64, iota));
+    const carry = lo < @as(U64, @splat(counter));
+    const c2 = @select(u32, carry, @as(U, @splat(1)), @as(U, @splat(0)));
+    return philoxV(.{ @truncate(lo), @truncate(lo >> @splat(32)), c2, @splat(0) }, .{ @truncate(seed), @truncate(seed >> 32) });
 }
 
 pub const Dist = enum(u32) { uniform = 0, normal = 1, bernoulli = 2 };
@@ -127,10 +137,13 @@ fn logV(x: F) F {
     return r;
 }
 
-/// cos(2πu) and sin(2πu) for u in [0, 1), with an exact reduction to [−π/4, π/4].
-fn sinCos2Pi(u: F) struct { cos: F, sin: F } {
-    const q = @round(u * @as(F, @splat(4.0))); // 0..4
-    const t = (u - q * @as(F, @splat(0.25))) * @as(F, @splat(2.0 * std.math.pi)); // exact subtraction
+/// cos(2πu) and sin(2πu) for u = m·2⁻²⁴ (m = w >> 8 < 2²⁴), reduced exactly in integers:
+/// q = round(4u), t = 2π(u − q/4) ∈ [−π/4, π/4].
+fn sinCos2Pi(m: U) struct { cos: F, sin: F } {
+    const qi = ((m + @as(U, @splat(1 << 21))) >> @splat(22)) & @as(U, @splat(3));
+    const q_full = (m + @as(U, @splat(1 << 21))) >> @splat(22); // 0..4
+    const frac: @Vector(lanes, i32) = @as(@Vector(lanes, i32), @bitCast(m)) - @as(@Vector(lanes, i32), @bitCast(q_full << @splat(22)));
+    const t = @as(F, @floatFromInt(frac)) * @as(F, @splat(2.0 * std.math.pi / 16777216.0));
     const z = t * t;
     var s: F = @splat(-1.9515295891E-4);
     s = @mulAdd(F, s, z, @splat(8.3321608736E-3));
@@ -140,7 +153,6 @@ fn sinCos2Pi(u: F) struct { cos: F, sin: F } {
     c = @mulAdd(F, c, z, @splat(-1.388731625493765E-3));
     c = @mulAdd(F, c, z, @splat(4.166664568298827E-2));
     c = @mulAdd(F, c * z, z, @mulAdd(F, z, @splat(-0.5), @splat(1.0)));
-    const qi: @Vector(lanes, u32) = @as(@Vector(lanes, u32), @intFromFloat(q)) & @as(U, @splat(3));
     const odd = (qi & @as(U, @splat(1))) != @as(U, @splat(0));
     // θ = qπ/2 + t: sin θ = [s, c, −s, −c][q], cos θ = [c, −s, −c, s][q]
     const sin_base = @select(f32, odd, c, s);
@@ -213,10 +225,9 @@ fn groupValues(comptime T: type, p: Params(T), first_block: u64) @Vector(4 * lan
             const std_: f32 = @floatCast(p.p1);
             var out: [4]F = undefined;
             inline for (0..2) |h| {
-                const uu1 = unit(w[2 * h]) + @as(F, @splat(1.0 / 16777216.0));
-                const uu2 = unit(w[2 * h + 1]);
+                const uu1 = unit(w[2 * h]) + @as(F, @splat(1.0 / 16777216.0)); // (0, 1]
                 const radius = @sqrt(@as(F, @splat(-2.0)) * logV(uu1));
-                const sc = sinCos2Pi(uu2);
+                const sc = sinCos2Pi(w[2 * h + 1] >> @splat(8));
                 out[2 * h] = @mulAdd(F, radius * sc.cos, @splat(std_), @splat(mean));
                 out[2 * h + 1] = @mulAdd(F, radius * sc.sin, @splat(std_), @splat(mean));
             }
@@ -239,7 +250,7 @@ fn groupValues(comptime T: type, p: Params(T), first_block: u64) @Vector(4 * lan
 
 inline fn castOut(comptime T: type, v: @Vector(4 * lanes, f32)) @Vector(4 * lanes, T) {
     if (T == f32) return v;
-    if (T == u8) return @intFromFloat(v); // only reached for bernoulli-like 0/1 values; unused
+    if (T == u8) unreachable; // u8 output is bernoulli only (checked by `fill`'s caller)
     @compileError("unsupported rng output type");
 }
 
