@@ -28,10 +28,27 @@ export function openWithDeno(
     };
   }
   const library = Deno.dlopen(path, table);
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, signature] of Object.entries(symbols)) {
+    wrapped[name] = withBigIntArguments((library.symbols as Record<string, unknown>)[name], signature.parameters);
+  }
   return {
-    symbols: library.symbols as unknown as NativeSymbols,
+    symbols: wrapped as unknown as NativeSymbols,
     addressOf(view: ArrayBufferView): bigint {
       return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(view as Uint8Array<ArrayBuffer>)));
     },
   };
+}
+
+/**
+ * Deno's fast FFI path takes 64-bit integer arguments only as BigInt; a plain number sends the call
+ * down the slow path (measured: 360 ns instead of 90 ns per kernel call). This wraps `fn` in an
+ * adapter of the same arity that converts those arguments. The adapter is generated as source
+ * because a generic `(...args)` wrapper costs more than the slow path it avoids (480 ns).
+ */
+function withBigIntArguments(fn: unknown, parameters: readonly NativeType[]): unknown {
+  if (!parameters.some((t) => t === "i64" || t === "u64")) return fn;
+  const names = parameters.map((_, i) => `a${i}`);
+  const args = parameters.map((t, i) => (t === "i64" || t === "u64" ? `BigInt(a${i})` : `a${i}`));
+  return new Function("fn", `return (${names.join(", ")}) => fn(${args.join(", ")});`)(fn);
 }

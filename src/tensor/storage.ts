@@ -10,6 +10,32 @@ import { addressOf } from "../native/library.ts";
 
 const ALIGNMENT = 64;
 
+/**
+ * Small allocations are carved out of shared slabs: a fresh ArrayBuffer costs ~450 ns on Deno
+ * (~140 ns on Bun) plus an address query, which dominated small ops. A slab is freed by the
+ * garbage collector once every tensor carved from it is gone; regions are never reused, so they
+ * start zeroed like a new ArrayBuffer.
+ */
+const SMALL_LIMIT = 4 * 1024;
+const SLAB_SIZE = 64 * 1024; // below glibc's mmap threshold, so slabs recycle heap memory
+let slab: ArrayBuffer | null = null;
+let slabNext = 0; // next free byte, already aligned
+
+function alignedStart(buffer: ArrayBuffer): number {
+  const misalignment = Number(addressOf(new Uint8Array(buffer, 0, 1)) % BigInt(ALIGNMENT));
+  return misalignment === 0 ? 0 : ALIGNMENT - misalignment;
+}
+
+function carve(byteLength: number): Uint8Array<ArrayBuffer> {
+  if (slab === null || slabNext + byteLength > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB_SIZE + ALIGNMENT);
+    slabNext = alignedStart(slab);
+  }
+  const view = new Uint8Array(slab, slabNext, byteLength);
+  slabNext += (byteLength + ALIGNMENT - 1) & ~(ALIGNMENT - 1);
+  return view;
+}
+
 /** Raw bytes backing one or more tensors (views share a Storage). */
 export class Storage {
   /** The aligned bytes; `bytes.byteLength` is the usable size. Pass this to native calls. */
@@ -25,10 +51,9 @@ export class Storage {
       throw new RangeError(`cannot allocate ${byteLength} bytes`);
     }
     if (byteLength === 0) return new Storage(new Uint8Array(new ArrayBuffer(0)));
+    if (byteLength <= SMALL_LIMIT) return new Storage(carve(byteLength));
     const buffer = new ArrayBuffer(byteLength + ALIGNMENT);
-    const misalignment = Number(addressOf(new Uint8Array(buffer, 0, 1)) % BigInt(ALIGNMENT));
-    const start = misalignment === 0 ? 0 : ALIGNMENT - misalignment;
-    return new Storage(new Uint8Array(buffer, start, byteLength));
+    return new Storage(new Uint8Array(buffer, alignedStart(buffer), byteLength));
   }
 
   /** Wraps existing bytes without copying (alignment is whatever they have). */
