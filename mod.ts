@@ -34,5 +34,10 @@ export { clamp, where } from "./src/ops/elementwise.ts";
 export { matmul } from "./src/ops/matmul.ts";
 export { logSoftmax, softmax } from "./src/ops/softmax.ts";
 
+// Autograd
+export { enableGrad, isGradEnabled, noGrad, NoGradGuard } from "./src/autograd/grad_mode.ts";
+export { Variable } from "./src/autograd/variable.ts";
+export type { BackwardOptions, Node } from "./src/autograd/graph.ts";
+
 // Runtime
 export { getNumThreads, NativeError, RUNTIME, setNumThreads } from "./src/native/library.ts";

@@ -18,6 +18,7 @@ export type UnaryOpName = keyof typeof UnaryOp;
 export const BinaryOp = {
   add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6,
   eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12,
+  reluBackward: 13, geluBackward: 14, geluTanhBackward: 15, sigmoidBackward: 16, tanhBackward: 17,
 } as const;
 /** Name of a binary op. */
 export type BinaryOpName = keyof typeof BinaryOp;

@@ -9,6 +9,43 @@ import { broadcastShapes, broadcastStrides } from "../tensor/shape.ts";
 import { Tensor, type TensorLike } from "../tensor/tensor.ts";
 import { BinaryOp, type BinaryOpName, UnaryOp, type UnaryOpName } from "./codes.ts";
 import { packMeta, stridedMeta } from "./meta.ts";
+import { record } from "../autograd/graph.ts";
+import { sumToShape } from "./view_grad.ts";
+
+/** A unary op's backward: which of input `x` / output `y` it reads, and the rule. */
+interface UnaryGrad {
+  readonly saves: "x" | "y" | "xy" | "none";
+  readonly rule: (g: Tensor, x: Tensor, y: Tensor, p0: number, p1: number) => Tensor;
+}
+
+const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
+  neg: { saves: "none", rule: (g) => g.neg() },
+  exp: { saves: "y", rule: (g, _x, y) => g.mul(y) },
+  log: { saves: "x", rule: (g, x) => g.div(x) },
+  sqrt: { saves: "y", rule: (g, _x, y) => g.div(y.mul(2)) },
+  rsqrt: { saves: "y", rule: (g, _x, y) => g.mul(y.mul(y).mul(y)).mul(-0.5) },
+  abs: { saves: "x", rule: (g, x) => g.mul(x.sign()) },
+  tanh: { saves: "y", rule: (g, _x, y) => g.mul(y.mul(y).neg().add(1)) },
+  sigmoid: { saves: "y", rule: (g, _x, y) => g.mul(y).mul(y.neg().add(1)) },
+  relu: { saves: "y", rule: (g, _x, y) => where(y.gt(0), g, 0) },
+  clamp: { saves: "x", rule: (g, x, _y, lo, hi) => where(binary("mul", x.ge(lo), x.le(hi)), g, 0) },
+  powScalar: { saves: "x", rule: (g, x, _y, p) => g.mul(pow(x, p - 1).mul(p)) },
+  reciprocal: { saves: "y", rule: (g, _x, y) => g.mul(y.mul(y)).neg() },
+  square: { saves: "x", rule: (g, x) => g.mul(x.mul(2)) },
+  sign: { saves: "none", rule: (g) => g.mul(0) },
+  leakyRelu: { saves: "x", rule: (g, x, _y, slope) => where(x.gt(0), g, g.mul(slope)) },
+  log1p: { saves: "x", rule: (g, x) => g.div(x.add(1)) },
+  expm1: { saves: "y", rule: (g, _x, y) => g.mul(y.add(1)) },
+  sin: { saves: "x", rule: (g, x) => g.mul(unary("cos", x)) },
+  cos: { saves: "x", rule: (g, x) => g.mul(unary("sin", x)).neg() },
+  floor: { saves: "none", rule: (g) => g.mul(0) },
+  ceil: { saves: "none", rule: (g) => g.mul(0) },
+  round: { saves: "none", rule: (g) => g.mul(0) },
+  mulScalar: { saves: "none", rule: (g, _x, _y, p) => g.mul(p) },
+  addScalar: { saves: "none", rule: (g) => g },
+  gelu: { saves: "x", rule: (g, x) => binary("geluBackward", g, x) },
+  geluTanh: { saves: "x", rule: (g, x) => binary("geluTanhBackward", g, x) },
+};
 
 /** Unary ops the native library also runs on i32 (others promote ints to f32, as PyTorch). */
 const INTEGER_UNARY = new Set<UnaryOpName>(["neg", "abs", "relu", "clamp", "square", "sign", "mulScalar", "addScalar"]);
@@ -31,7 +68,10 @@ export function unary(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
     ),
     op,
   );
-  return out;
+  const grad = UNARY_GRADS[op];
+  if (grad === undefined || !input.requiresGrad) return out;
+  const saved = grad.saves === "x" ? [input] : grad.saves === "y" ? [out] : grad.saves === "xy" ? [input, out] : [];
+  return record(out, op, [input], (g) => [grad.rule(g, input, out, p0, p1)], saved);
 }
 
 /** A one-element tensor holding `value`, for mixing numbers into tensor ops. */
@@ -79,7 +119,39 @@ export function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): T
     ),
     op,
   );
-  return out;
+  if (COMPARISONS.has(op) || !(a.requiresGrad || b.requiresGrad)) return out;
+  return recordBinary(op, a, b, out);
+}
+
+function recordBinary(op: BinaryOpName, a: Tensor, b: Tensor, out: Tensor): Tensor {
+  const fit = (g: Tensor | null, like: Tensor) => (g === null || !like.requiresGrad ? null : sumToShape(g, like.shape));
+  switch (op) {
+    case "add": return record(out, op, [a, b], (g) => [fit(g, a), fit(g, b)]);
+    case "sub": return record(out, op, [a, b], (g) => [fit(g, a), b.requiresGrad ? fit(g.neg(), b) : null]);
+    case "mul": return record(out, op, [a, b], (g) => [a.requiresGrad ? fit(g.mul(b), a) : null, b.requiresGrad ? fit(g.mul(a), b) : null], [a, b]);
+    case "div":
+      return record(out, op, [a, b], (g) => [
+        a.requiresGrad ? fit(g.div(b), a) : null,
+        b.requiresGrad ? fit(g.mul(a).div(b.mul(b)).neg(), b) : null,
+      ], [a, b]);
+    case "pow":
+      return record(out, op, [a, b], (g) => [
+        a.requiresGrad ? fit(g.mul(b).mul(binary("pow", a, b.sub(1))), a) : null,
+        // PyTorch masks the exponent's gradient where base == 0 and exponent >= 0 (log 0 = -inf).
+        b.requiresGrad ? fit(where(binary("mul", a.eq(0), b.ge(0)), 0, g.mul(out).mul(unary("log", a))), b) : null,
+      ], [a, b, out]);
+    case "maximum":
+    case "minimum": {
+      // Ties split the gradient evenly, as PyTorch does.
+      const wins = (x: Tensor, y: Tensor) => (op === "maximum" ? x.gt(y) : x.lt(y)).to(out.dtype).add(x.eq(y).to(out.dtype).mul(0.5));
+      return record(out, op, [a, b], (g) => [
+        a.requiresGrad ? fit(g.mul(wins(a, b)), a) : null,
+        b.requiresGrad ? fit(g.mul(wins(b, a)), b) : null,
+      ], [a, b]);
+    }
+    default:
+      return out; // activation-backward ops are never differentiated again
+  }
 }
 
 /** True division: integer operands are promoted to f32 first (PyTorch's `/`). */
@@ -145,5 +217,9 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
     ),
     "where",
   );
-  return out;
+  if (!(x.requiresGrad || y.requiresGrad)) return out;
+  return record(out, "where", [x, y], (g) => [
+    x.requiresGrad ? sumToShape(where(cond, g, 0), x.shape) : null,
+    y.requiresGrad ? sumToShape(where(cond, 0, g), y.shape) : null,
+  ], [cond]);
 }

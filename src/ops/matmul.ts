@@ -10,6 +10,17 @@ import { check, native } from "../native/library.ts";
 import { dtypeInfo } from "../tensor/dtype.ts";
 import { broadcastShapes, formatShape, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { record } from "../autograd/graph.ts";
+import { sumToShape } from "./view_grad.ts";
+
+/** d(a·b): `g·bᵀ` and `aᵀ·g`, summed over broadcast batch dims. */
+function recordMatmul(out: Tensor, a: Tensor, b: Tensor): Tensor {
+  if (!(a.requiresGrad || b.requiresGrad)) return out;
+  return record(out, "matmul", [a, b], (g) => [
+    a.requiresGrad ? sumToShape(matmul(g, b.transpose(-1, -2)), a.shape) : null,
+    b.requiresGrad ? sumToShape(matmul(a.transpose(-1, -2), g), b.shape) : null,
+  ], [a, b]);
+}
 
 /** How a (rows × cols) matrix view is handed to GEMM: row-major with `ld`, or transposed. */
 interface MatrixLayout {
@@ -100,7 +111,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (b.shape[0] === k && lhs !== null && rhs !== null) {
       const out = Tensor.empty([m, n], "f32");
       if (out.numel > 0) gemm(a, lhs, 0, b, rhs, 0, out, 1, m, n, k);
-      return out;
+      return recordMatmul(out, a, b);
     }
   }
   const left = a.ndim === 1 ? a.unsqueeze(0) : a;
@@ -120,7 +131,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const rhs = prepare(right, batch, k, n);
     gemm(lhs.tensor, lhs.layout, lhs.batchStride, rhs.tensor, rhs.layout, rhs.batchStride, out, numelOf(batch), m, n, k);
   }
-  let result = out;
+  let result = recordMatmul(out, left, right);
   if (a.ndim === 1) result = result.squeeze(-2);
   if (b.ndim === 1) result = result.squeeze(-1);
   return result;

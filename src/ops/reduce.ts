@@ -11,6 +11,8 @@ import { dtypeInfo } from "../tensor/dtype.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { ReduceOp, type ReduceOpName } from "./codes.ts";
+import { record } from "../autograd/graph.ts";
+import { where } from "./elementwise.ts";
 
 function reducedDims(x: Tensor, dim: number | readonly number[] | undefined, op: string): number[] {
   if (dim === undefined) return [...x.shape.keys()];
@@ -67,7 +69,36 @@ export function reduce(
   }
   // Sums of bytes overflow u8 at once; PyTorch sums integers in a wider type too.
   const input = x.dtype === "u8" && (op === "sum" || op === "prod") ? x.to("i32") : x;
-  return run(op, input, reducedDims(x, dim, op), keepdim);
+  const dims = reducedDims(x, dim, op);
+  const out = run(op, input, dims, keepdim);
+  if (!x.requiresGrad) return out;
+  // Gradients arrive in the output's shape; with keepdim off, put the reduced dims back as 1s.
+  const expandBack = (g: Tensor) => (keepdim ? g : g.reshape(x.shape.map((s, d) => (dims.includes(d) ? 1 : s)))).expand(x.shape);
+  const count = numelOf(dims.map((d) => x.shape[d]));
+  switch (op) {
+    case "sum":
+      return record(out, op, [x], (g) => [expandBack(g).contiguous()]);
+    case "mean":
+      return record(out, op, [x], (g) => [expandBack(g).div(count)]);
+    case "sumOfSquares":
+      return record(out, op, [x], (g) => [expandBack(g).mul(x).mul(2)], [x]);
+    case "max":
+    case "min":
+      // Ties share the gradient evenly (PyTorch's amax/amin).
+      return record(out, op, [x], (g) => {
+        const hits = x.eq(expandBack(out)).to(x.dtype);
+        return [expandBack(g).mul(hits).div(expandBack(hits.sum(dims, keepdim)))];
+      }, [x, out]);
+    case "prod":
+      // Zero-safe: with one zero in a group only that element gets the product of the others.
+      return record(out, op, [x], (g) => {
+        const isZero = x.eq(0);
+        const zeros = expandBack(isZero.sum(dims, keepdim));
+        const others = expandBack(where(isZero, 1, x).prod(dims, keepdim));
+        const ge = expandBack(g);
+        return [where(isZero, where(zeros.eq(1), ge.mul(others), 0), ge.mul(expandBack(out)).div(x))];
+      }, [x, out]);
+  }
 }
 
 /** argmax / argmin over one dim, or over the flattened tensor when `dim` is omitted. */

@@ -6,6 +6,7 @@ import { check, native } from "../native/library.ts";
 import { dtypeInfo } from "../tensor/dtype.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { record } from "../autograd/graph.ts";
 
 function run(log: boolean, x: Tensor, dim: number): Tensor {
   const name = log ? "logSoftmax" : "softmax";
@@ -27,7 +28,10 @@ function run(log: boolean, x: Tensor, dim: number): Tensor {
     ),
     name,
   );
-  return out;
+  if (!x.requiresGrad) return out;
+  return log
+    ? record(out, name, [x], (g) => [g.sub(out.exp().mul(g.sum(d, true)))], [out])
+    : record(out, name, [x], (g) => [out.mul(g.sub(g.mul(out).sum(d, true)))], [out]);
 }
 
 /** `exp(x) / sum(exp(x))` over `dim`, computed stably (max subtracted). */

@@ -40,6 +40,11 @@ function carve(byteLength: number): Uint8Array<ArrayBuffer> {
 export class Storage {
   /** The aligned bytes; `bytes.byteLength` is the usable size. Pass this to native calls. */
   readonly bytes: Uint8Array<ArrayBuffer>;
+  /**
+   * Bumped by every in-place write; autograd compares it with the value seen when a tensor was
+   * saved for backward, so a modified saved tensor is an error instead of a wrong gradient.
+   */
+  version = 0;
 
   private constructor(bytes: Uint8Array<ArrayBuffer>) {
     this.bytes = bytes;

@@ -25,6 +25,9 @@ import { copyStrided } from "../ops/copy.ts";
 import { matmul } from "../ops/matmul.ts";
 import { logSoftmax, softmax } from "../ops/softmax.ts";
 import { formatTensor, toNested } from "./format.ts";
+import { type BackwardOptions, type Node, record, runBackward } from "../autograd/graph.ts";
+import { isGradEnabled } from "../autograd/grad_mode.ts";
+import * as views from "../ops/view_grad.ts";
 
 /** Where a tensor's memory lives. Only `"cpu"` exists until the CUDA backend arrives. */
 export type Device = "cpu" | "cuda";
@@ -46,6 +49,12 @@ export class Tensor {
   readonly dtype: DType;
   /** Device holding the memory. */
   readonly device: Device = "cpu";
+  /** Whether gradients flow to this tensor (set on parameters; propagated by ops). */
+  requiresGrad = false;
+  /** Accumulated gradient of a leaf after `backward()`; null until a backward reaches it. */
+  grad: Tensor | null = null;
+  /** The recorded op that produced this tensor (null for leaves). */
+  gradFn: Node | null = null;
 
   /** Low level: wraps storage as a view. Prefer the creation functions. */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
@@ -92,6 +101,75 @@ export class Tensor {
     return new Tensor(this.storage, shape, strides, offset, this.dtype);
   }
 
+  /** A view whose gradient is the incoming gradient reshaped back (view, reshape, (un)squeeze). */
+  private viewOf(shape: readonly number[], strides: readonly number[], offset: number, op: string): Tensor {
+    const out = this.withView(shape, strides, offset);
+    return record(out, op, [this], (g) => [g.reshape(this.shape)]);
+  }
+
+  // ---- autograd ------------------------------------------------------------------------------
+
+  /** True for tensors not produced by a recorded op (parameters, inputs). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** Sets `requiresGrad` in place (float tensors only) and returns this tensor. */
+  requiresGrad_(requiresGrad = true): this {
+    if (requiresGrad && !dtypeInfo(this.dtype).isFloat) {
+      throw new TypeError(`requiresGrad_: only floating point tensors can require gradients, got dtype ${this.dtype}`);
+    }
+    if (!requiresGrad && this.gradFn !== null) {
+      throw new Error("requiresGrad_: cannot turn off gradients of a non-leaf tensor; use detach()");
+    }
+    this.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  /** The same data, cut from the graph (shares storage, never requires grad). */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype);
+  }
+
+  /** The detached tensor (the seed's `loss.data().item()`). */
+  data(): Tensor {
+    return this.detach();
+  }
+
+  /**
+   * Back-propagates from this tensor. Without `gradient` the tensor must hold one element
+   * (a loss); otherwise `gradient` has this tensor's shape. Gradients accumulate into `.grad`
+   * of the leaves that require grad; the graph is freed unless `retainGraph` is set.
+   */
+  backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
+    if (!this.requiresGrad) {
+      throw new Error("backward: this tensor does not require grad and has no grad_fn (did the forward run inside noGrad, or on tensors without requiresGrad?)");
+    }
+    let grad: Tensor;
+    if (gradient === undefined || gradient === null) {
+      if (this.numel !== 1) {
+        throw new RangeError(`backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${formatShape(this.shape)}, pass a gradient of that shape`);
+      }
+      grad = Tensor.empty(this.shape, this.dtype);
+      grad.storage.bytes.fill(0);
+      views.fillOnes(grad);
+    } else {
+      if (gradient.shape.length !== this.ndim || gradient.shape.some((d, i) => d !== this.shape[i])) {
+        throw new RangeError(`backward: gradient shape ${formatShape(gradient.shape)} does not match tensor shape ${formatShape(this.shape)}`);
+      }
+      grad = gradient.detach();
+    }
+    runBackward(this, grad, options);
+  }
+
+  /** Marks an in-place write: bumps the storage version (see Storage.version). */
+  private markModified(op: string): void {
+    if (this.requiresGrad && this.gradFn === null && isGradEnabled()) {
+      throw new Error(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in noGrad(() => …)`);
+    }
+    this.storage.version++;
+  }
+
   // ---- views --------------------------------------------------------------------------------
 
   /** Same data, new shape (one size may be -1); fails when the layout forbids it (use `reshape`). */
@@ -103,14 +181,14 @@ export class Tensor {
         `view: cannot view a tensor of shape ${formatShape(this.shape)} with strides ${formatShape(this.strides)} as ${formatShape(target)}; use reshape()`,
       );
     }
-    return this.withView(target, strides);
+    return this.viewOf(target, strides, this.offset, "view");
   }
 
   /** Like `view`, copying when the layout requires it. */
   reshape(...shape: number[] | [readonly number[]]): Tensor {
     const target = inferShape(flattenArgs(shape), this.numel, "reshape", this.shape);
     const strides = viewStrides(this.shape, this.strides, target);
-    return strides === null ? this.contiguous().view(target) : this.withView(target, strides);
+    return strides === null ? this.contiguous().view(target) : this.viewOf(target, strides, this.offset, "reshape");
   }
 
   /** Flattens dims `startDim..endDim` into one. */
@@ -129,7 +207,9 @@ export class Tensor {
     if (order.length !== this.ndim || new Set(order).size !== this.ndim) {
       throw new RangeError(`permute: ${formatShape(order)} is not a permutation of the ${this.ndim} dims of ${formatShape(this.shape)}`);
     }
-    return this.withView(order.map((d) => this.shape[d]), order.map((d) => this.strides[d]));
+    const out = this.withView(order.map((d) => this.shape[d]), order.map((d) => this.strides[d]));
+    const inverse = order.map((_, i) => order.indexOf(i));
+    return record(out, "permute", [this], (g) => [g.permute(inverse)]);
   }
 
   /** Swaps two dimensions. */
@@ -159,7 +239,8 @@ export class Tensor {
     const strides = [...this.strides];
     shape[d] = Math.ceil((e - s) / step);
     strides[d] = this.strides[d] * step;
-    return this.withView(shape, strides, this.offset + s * this.strides[d]);
+    const out = this.withView(shape, strides, this.offset + s * this.strides[d]);
+    return record(out, "slice", [this], (g) => [views.scatterIntoZeros(this.shape, this.dtype, g, (z) => z.slice(d, s, e, step))]);
   }
 
   /** `length` elements of dim starting at `start` (no clamping: out of range is an error). */
@@ -183,7 +264,8 @@ export class Tensor {
     }
     const shape = this.shape.filter((_, k) => k !== d);
     const strides = this.strides.filter((_, k) => k !== d);
-    return this.withView(shape, strides, this.offset + i * this.strides[d]);
+    const out = this.withView(shape, strides, this.offset + i * this.strides[d]);
+    return record(out, "select", [this], (g) => [views.scatterIntoZeros(this.shape, this.dtype, g, (z) => z.select(d, i))]);
   }
 
   /** Inserts a size-1 dim at `dim`. */
@@ -194,18 +276,18 @@ export class Tensor {
     const stride = d < this.ndim ? this.shape[d] * this.strides[d] : 1;
     shape.splice(d, 0, 1);
     strides.splice(d, 0, stride);
-    return this.withView(shape, strides);
+    return this.viewOf(shape, strides, this.offset, "unsqueeze");
   }
 
   /** Removes size-1 dims (all of them, or only `dim`). */
   squeeze(dim?: number): Tensor {
     if (dim === undefined) {
       const keep = [...this.shape.keys()].filter((k) => this.shape[k] !== 1);
-      return this.withView(keep.map((k) => this.shape[k]), keep.map((k) => this.strides[k]));
+      return this.viewOf(keep.map((k) => this.shape[k]), keep.map((k) => this.strides[k]), this.offset, "squeeze");
     }
     const d = normalizeDim(dim, this.ndim, "squeeze");
     if (this.shape[d] !== 1) return this;
-    return this.withView(this.shape.filter((_, k) => k !== d), this.strides.filter((_, k) => k !== d));
+    return this.viewOf(this.shape.filter((_, k) => k !== d), this.strides.filter((_, k) => k !== d), this.offset, "squeeze");
   }
 
   /** Broadcasts to `shape` without copying (-1 keeps a size). */
@@ -226,7 +308,8 @@ export class Tensor {
       }
       return d;
     });
-    return this.withView(resolved, broadcastStrides(this.shape, this.strides, resolved));
+    const out = this.withView(resolved, broadcastStrides(this.shape, this.strides, resolved));
+    return record(out, "expand", [this], (g) => [views.sumToShape(g, this.shape)]);
   }
 
   /** Same as `expand(other.shape)`. */
@@ -244,7 +327,7 @@ export class Tensor {
   clone(): Tensor {
     const out = Tensor.empty(this.shape, this.dtype);
     copyStrided(out, this);
-    return out;
+    return record(out, "clone", [this], (g) => [g]);
   }
 
   /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
@@ -253,12 +336,14 @@ export class Tensor {
     dtypeInfo(dtype);
     const out = Tensor.empty(this.shape, dtype);
     copyStrided(out, this);
-    return out;
+    if (!dtypeInfo(dtype).isFloat || !dtypeInfo(this.dtype).isFloat) return out;
+    return record(out, "to", [this], (g) => [g.to(this.dtype)]);
   }
 
   /** Copies `src` (broadcast to this shape, cast to this dtype) into this tensor in place. */
   copy_(src: Tensor): this {
-    copyStrided(this, src.expand(this.shape));
+    this.markModified("copy_");
+    copyStrided(this, src.detach().expand(this.shape));
     return this;
   }
 

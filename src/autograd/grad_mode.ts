@@ -1,0 +1,69 @@
+/**
+ * Whether ops record the autograd graph: on by default, off inside {@link noGrad}.
+ * @module
+ */
+
+let enabled = true;
+
+/** True when new ops record their backward rule. */
+export function isGradEnabled(): boolean {
+  return enabled;
+}
+
+/**
+ * Runs `fn` with gradient recording off (evaluation, optimizer updates) and restores the previous
+ * mode afterwards, even when `fn` throws.
+ *
+ * @example
+ * ```ts
+ * const predictions = noGrad(() => model.forward(x).argmax(1));
+ * ```
+ */
+export function noGrad<T>(fn: () => T): T {
+  const previous = enabled;
+  enabled = false;
+  try {
+    return fn();
+  } finally {
+    enabled = previous;
+  }
+}
+
+/** Runs `fn` with gradient recording on (inside a `noGrad` region, for instance). */
+export function enableGrad<T>(fn: () => T): T {
+  const previous = enabled;
+  enabled = true;
+  try {
+    return fn();
+  } finally {
+    enabled = previous;
+  }
+}
+
+/**
+ * The guard form of {@link noGrad}: recording is off from construction until `release()` (or the
+ * end of a `using` block).
+ *
+ * @example
+ * ```ts
+ * using _guard = new NoGradGuard();
+ * const y = model.forward(x); // not recorded
+ * ```
+ */
+export class NoGradGuard {
+  #previous: boolean;
+  #released = false;
+  constructor() {
+    this.#previous = enabled;
+    enabled = false;
+  }
+  /** Restores the mode that was active at construction (idempotent). */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    enabled = this.#previous;
+  }
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The autograd graph and its backward pass, in the spirit of micrograd: every differentiable op
+ * records a {@link Node} (inputs, saved tensors, backward rule) on its output; `backward` walks
+ * the nodes in reverse topological order and accumulates gradients into the leaves' `.grad`.
+ *
+ * Backward rules run with recording off (no double backward).
+ * @module
+ */
+import { formatShape } from "../tensor/shape.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { isGradEnabled, noGrad } from "./grad_mode.ts";
+
+/** A backward rule: gradients for each input (null where an input needs none). */
+export type BackwardRule = (grad: Tensor) => readonly (Tensor | null)[];
+
+/** One recorded op. */
+export class Node {
+  /** Op name, for error messages and `gradFn.name`. */
+  readonly name: string;
+  /** The op's tensor inputs (their `requiresGrad` decides which gradients are used). */
+  inputs: readonly Tensor[];
+  #rule: BackwardRule | null;
+  #saved: readonly Tensor[];
+  #savedVersions: readonly number[];
+
+  constructor(name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[]) {
+    this.name = name;
+    this.inputs = inputs;
+    this.#rule = rule;
+    this.#saved = saved;
+    this.#savedVersions = saved.map((t) => t.storage.version);
+  }
+
+  /** Runs the rule after checking that no saved tensor was modified in place. */
+  apply(grad: Tensor): readonly (Tensor | null)[] {
+    if (this.#rule === null) {
+      throw new Error(
+        `${this.name}: trying to backward through the graph a second time (its saved tensors were freed); ` +
+          `pass { retainGraph: true } to the first backward() if you need to backward twice`,
+      );
+    }
+    this.#saved.forEach((t, i) => {
+      if (t.storage.version !== this.#savedVersions[i]) {
+        throw new Error(
+          `${this.name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
+            `${t.dtype} ${formatShape(t.shape)} is at version ${t.storage.version}; expected version ${this.#savedVersions[i]}`,
+        );
+      }
+    });
+    return this.#rule(grad);
+  }
+
+  /** Drops the rule and saved tensors (after a backward without retainGraph). */
+  release(): void {
+    this.#rule = null;
+    this.#saved = [];
+  }
+}
+
+/** True when an op on `inputs` must be recorded. */
+export function needsGrad(...inputs: readonly (Tensor | number | undefined | null)[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const t of inputs) if (typeof t === "object" && t !== null && t.requiresGrad) return true;
+  return false;
+}
+
+/**
+ * Attaches a node to `out` when recording is on and some input requires grad. `saved` are the
+ * tensors the rule reads (checked against in-place modification). Returns `out`.
+ */
+export function record(out: Tensor, name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[] = []): Tensor {
+  if (!needsGrad(...inputs)) return out;
+  out.gradFn = new Node(name, inputs, rule, saved);
+  out.requiresGrad = true;
+  return out;
+}
+
+/** Nodes reachable from `root`, each after every node that consumes its output. */
+function topologicalOrder(root: Node): Node[] {
+  const order: Node[] = [];
+  const visited = new Set<Node>();
+  // Iterative DFS: deep graphs (long sequences of ops) must not overflow the JS stack.
+  const stack: [Node, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, next] = top;
+    if (next < node.inputs.length) {
+      top[1]++;
+      const child = node.inputs[next].gradFn;
+      if (child !== null && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  return order.reverse();
+}
+
+/** Options of {@link runBackward}. */
+export interface BackwardOptions {
+  /** Keep the graph so backward can run through it again. */
+  retainGraph?: boolean;
+}
+
+/** Back-propagates `grad` (d root / d root) from `root` and accumulates into leaf `.grad`s. */
+export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions = {}): void {
+  const rootNode = root.gradFn;
+  if (rootNode === null) {
+    if (root.requiresGrad) accumulateLeaf(root, grad);
+    return;
+  }
+  noGrad(() => {
+    const pending = new Map<Node, Tensor>([[rootNode, grad]]);
+    for (const node of topologicalOrder(rootNode)) {
+      const g = pending.get(node);
+      pending.delete(node);
+      if (g === undefined) continue;
+      const inputGrads = node.apply(g);
+      node.inputs.forEach((input, i) => {
+        const gi = inputGrads[i];
+        if (gi === null || gi === undefined || !input.requiresGrad) return;
+        if (gi.shape.length !== input.shape.length || gi.shape.some((d, k) => d !== input.shape[k])) {
+          throw new Error(`${node.name} backward produced a gradient of shape ${formatShape(gi.shape)} for an input of shape ${formatShape(input.shape)}`);
+        }
+        if (input.gradFn === null) {
+          accumulateLeaf(input, gi);
+        } else {
+          const previous = pending.get(input.gradFn);
+          pending.set(input.gradFn, previous === undefined ? gi : previous.add(gi));
+        }
+      });
+      if (!options.retainGraph) node.release();
+    }
+  });
+}
+
+function accumulateLeaf(leaf: Tensor, grad: Tensor): void {
+  const g = grad.dtype === leaf.dtype ? grad : grad.to(leaf.dtype);
+  // Always a fresh tensor: rules pass gradients through (add, views), and a `.grad` sharing
+  // storage with another would be changed by in-place updates of the other (clipping, zeroing).
+  leaf.grad = leaf.grad === null ? g.clone() : leaf.grad.add(g);
+}

@@ -1,0 +1,28 @@
+/**
+ * `Variable`, the seed's spelling for a tensor in the graph. In Axon (as in PyTorch today) a
+ * variable *is* a tensor with `requiresGrad`; `new Variable(t, requiresGrad)` returns a tensor that
+ * shares `t`'s data and has the flag set.
+ * @module
+ */
+import type { Tensor } from "../tensor/tensor.ts";
+
+/** Constructor signature of {@link Variable}. */
+export interface VariableConstructor {
+  /** A tensor sharing `data`'s memory, cut from any graph, with `requiresGrad` set as given. */
+  new (data: Tensor, requiresGrad?: boolean): Tensor;
+}
+
+/**
+ * Wraps a tensor for the graph, as the seed writes it.
+ *
+ * @example
+ * ```ts
+ * const x = new Variable(inputs, false);
+ * const loss = lossFn.compute(model.forward(x), targets);
+ * loss.backward();
+ * ```
+ */
+export const Variable: VariableConstructor = function (this: unknown, data: Tensor, requiresGrad = false): Tensor {
+  if (!new.target) throw new TypeError("Variable must be called with new");
+  return data.detach().requiresGrad_(requiresGrad);
+} as unknown as VariableConstructor;
