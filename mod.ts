@@ -39,5 +39,8 @@ export { enableGrad, isGradEnabled, noGrad, NoGradGuard } from "./src/autograd/g
 export { Variable } from "./src/autograd/variable.ts";
 export type { BackwardOptions, Node } from "./src/autograd/graph.ts";
 
+// Neural networks
+export * from "./src/nn/mod.ts";
+
 // Runtime
 export { getNumThreads, NativeError, RUNTIME, setNumThreads } from "./src/native/library.ts";

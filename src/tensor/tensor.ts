@@ -212,6 +212,15 @@ export class Tensor {
     return record(out, "permute", [this], (g) => [g.permute(inverse)]);
   }
 
+  /** Moves dim `source` to position `destination`, keeping the others in order. */
+  movedim(source: number, destination: number): Tensor {
+    const s = normalizeDim(source, this.ndim, "movedim");
+    const d = normalizeDim(destination, this.ndim, "movedim");
+    const order = [...this.shape.keys()].filter((k) => k !== s);
+    order.splice(d, 0, s);
+    return this.permute(order);
+  }
+
   /** Swaps two dimensions. */
   transpose(dim0: number, dim1: number): Tensor {
     const a = normalizeDim(dim0, this.ndim, "transpose");

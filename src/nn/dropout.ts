@@ -1,0 +1,27 @@
+/**
+ * `Dropout`: zeroes elements with probability p in training, scaling the rest by 1/(1−p).
+ * @module
+ */
+import { bernoulli } from "../ops/random.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { Module } from "./module.ts";
+
+/** Functional dropout; identity when not training or p = 0. */
+export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability has to be between 0 and 1, but got ${p}`);
+  if (!training || p === 0) return input;
+  if (p === 1) return input.mul(0);
+  const keep = bernoulli(input.shape as number[], 1 - p, { dtype: input.dtype });
+  return input.mul(keep.mul(1 / (1 - p)));
+}
+
+/** Randomly zeroes elements during training (inverted dropout); a no-op in eval mode. */
+export class Dropout extends Module {
+  readonly p: number;
+  constructor(p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: probability has to be between 0 and 1, but got ${p}`);
+    this.p = p;
+  }
+  forward(input: Tensor): Tensor { return dropout(input, this.p, this.training); }
+}

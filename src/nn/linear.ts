@@ -1,0 +1,48 @@
+/**
+ * `Linear`: y = x·Wᵀ + b.
+ * @module
+ */
+import { zeros } from "../ops/creation.ts";
+import { formatShape } from "../tensor/shape.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { biasDefault_, kaimingUniformDefault_ } from "./init.ts";
+import { Module } from "./module.ts";
+import { Parameter } from "./parameter.ts";
+
+/**
+ * A fully connected layer; weight `[outFeatures, inFeatures]`, bias `[outFeatures]`, initialised
+ * as PyTorch does.
+ *
+ * @example
+ * ```ts
+ * const fc = new Linear(784, 256);
+ * fc.forward(zeros([64, 784])).shape; // [64, 256]
+ * ```
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, bias = true) {
+    super();
+    if (!Number.isInteger(inFeatures) || inFeatures < 1 || !Number.isInteger(outFeatures) || outFeatures < 1) {
+      throw new RangeError(`Linear: feature counts must be positive integers, got ${inFeatures} and ${outFeatures}`);
+    }
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = new Parameter(kaimingUniformDefault_(zeros([outFeatures, inFeatures])));
+    this.bias = bias ? new Parameter(biasDefault_(zeros([outFeatures]), inFeatures)) : null;
+  }
+
+  forward(input: Tensor): Tensor {
+    if (input.ndim === 0 || input.shape[input.ndim - 1] !== this.inFeatures) {
+      throw new RangeError(
+        `Linear(${this.inFeatures}, ${this.outFeatures}): input of shape ${formatShape(input.shape)} does not end in ${this.inFeatures} features`,
+      );
+    }
+    const out = input.matmul(this.weight.t());
+    return this.bias === null ? out : out.add(this.bias);
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Loss functions with PyTorch's semantics and `reduction: "mean" | "sum" | "none"`; each has
+ * `compute(output, target)` as the seed calls it (and `forward`, the same).
+ * @module
+ */
+import { arange } from "../ops/creation.ts";
+import { crossEntropyIndices } from "../ops/cross_entropy.ts";
+import { unary, where } from "../ops/elementwise.ts";
+import { formatShape } from "../tensor/shape.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+
+/** How per-element losses are combined. */
+export type Reduction = "mean" | "sum" | "none";
+
+function checkReduction(reduction: string, loss: string): Reduction {
+  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
+    throw new RangeError(`${loss}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(reduction)}`);
+  }
+  return reduction;
+}
+
+function reduce(loss: Tensor, reduction: Reduction): Tensor {
+  return reduction === "none" ? loss : reduction === "sum" ? loss.sum() : loss.mean();
+}
+
+function requireSameShape(name: string, input: Tensor, target: Tensor): void {
+  if (input.ndim !== target.ndim || input.shape.some((d, i) => d !== target.shape[i])) {
+    throw new RangeError(`${name}: input shape ${formatShape(input.shape)} and target shape ${formatShape(target.shape)} differ`);
+  }
+  if (target.dtype !== input.dtype) {
+    throw new TypeError(`${name}: target dtype ${target.dtype} differs from input dtype ${input.dtype}`);
+  }
+}
+
+/** Base of the losses: `compute` is the seed's name for `forward`. */
+export abstract class Loss {
+  readonly reduction: Reduction;
+  constructor(reduction: Reduction, name: string) {
+    this.reduction = checkReduction(reduction, name);
+  }
+  /** The loss of `input` against `target`. */
+  abstract forward(input: Tensor, target: Tensor): Tensor;
+  /** Same as `forward` (the seed's spelling). */
+  compute(input: Tensor, target: Tensor): Tensor {
+    return this.forward(input, target);
+  }
+}
+
+/** Options of {@link CrossEntropyLoss}. */
+export interface CrossEntropyOptions {
+  /** Per-class weights `[C]`. */
+  weight?: Tensor | null;
+  /** Class index whose samples are skipped (default -100). */
+  ignoreIndex?: number;
+  reduction?: Reduction;
+  /** ε in [0, 1]: targets become (1−ε)·onehot + ε/C. */
+  labelSmoothing?: number;
+}
+
+/**
+ * Cross-entropy between logits `[N, C]` (or `[N, C, d…]`, or `[C]`) and targets given as class
+ * indices (i32 `[N]`) or probabilities (f32, same shape as the input). Log-softmax and NLL run
+ * fused in one stable native kernel for index targets.
+ */
+export class CrossEntropyLoss extends Loss {
+  readonly weight: Tensor | null;
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+
+  constructor(options: CrossEntropyOptions = {}) {
+    super(options.reduction ?? "mean", "CrossEntropyLoss");
+    this.weight = options.weight ?? null;
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.labelSmoothing = options.labelSmoothing ?? 0;
+    if (!(this.labelSmoothing >= 0 && this.labelSmoothing <= 1)) {
+      throw new RangeError(`CrossEntropyLoss: labelSmoothing must be in [0, 1], got ${this.labelSmoothing}`);
+    }
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    if (input.ndim === 0) throw new RangeError("CrossEntropyLoss: input must have a class dimension, got a 0-d tensor");
+    const unbatched = input.ndim === 1;
+    const logits = unbatched ? input.unsqueeze(0) : input;
+    const c = logits.shape[1];
+    if (this.weight !== null && (this.weight.ndim !== 1 || this.weight.shape[0] !== c)) {
+      throw new RangeError(`CrossEntropyLoss: weight of shape ${formatShape(this.weight.shape)} does not match ${c} classes`);
+    }
+    // Classes last, everything else flattened into rows.
+    const rows = logits.ndim > 2 ? logits.movedim(1, -1).reshape([-1, c]) : logits;
+    if (target.dtype === "i32") {
+      const expected = [logits.shape[0], ...logits.shape.slice(2)];
+      const t = unbatched ? target.unsqueeze(0) : target;
+      if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+        throw new RangeError(
+          `CrossEntropyLoss: class-index target of shape ${formatShape(target.shape)} does not match input ${formatShape(input.shape)} (expected ${formatShape(unbatched ? [] : expected)})`,
+        );
+      }
+      const { loss, weightSum } = crossEntropyIndices(rows, t.reshape([-1]), this.weight, this.ignoreIndex, this.labelSmoothing);
+      if (this.reduction === "none") return loss.reshape(unbatched ? [] : expected);
+      if (this.reduction === "sum") return loss.sum();
+      return loss.sum().div(weightSum);
+    }
+    if (target.dtype !== input.dtype) {
+      throw new TypeError(
+        `CrossEntropyLoss: target must be class indices (i32) or probabilities (${input.dtype}, shape ${formatShape(input.shape)}); got ${target.dtype} ${formatShape(target.shape)}`,
+      );
+    }
+    requireSameShape("CrossEntropyLoss", input, target);
+    const probs = unbatched ? target.unsqueeze(0) : target;
+    const probRows = probs.ndim > 2 ? probs.movedim(1, -1).reshape([-1, c]) : probs;
+    const smoothed = this.labelSmoothing > 0 ? probRows.mul(1 - this.labelSmoothing).add(this.labelSmoothing / c) : probRows;
+    let terms = rows.logSoftmax(1).mul(smoothed);
+    if (this.weight !== null) terms = terms.mul(this.weight);
+    const loss = terms.sum(1).neg();
+    if (this.reduction === "none") return loss.reshape(unbatched ? [] : [logits.shape[0], ...logits.shape.slice(2)]);
+    return reduce(loss, this.reduction);
+  }
+}
+
+/** Options of {@link NLLLoss}. */
+export interface NLLOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+/** Negative log-likelihood of log-probabilities `[N, C]` at class indices (i32 `[N]`). */
+export class NLLLoss extends Loss {
+  readonly weight: Tensor | null;
+  readonly ignoreIndex: number;
+  constructor(options: NLLOptions = {}) {
+    super(options.reduction ?? "mean", "NLLLoss");
+    this.weight = options.weight ?? null;
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    if (input.ndim !== 2) throw new RangeError(`NLLLoss: expected input of shape [N, C], got ${formatShape(input.shape)}`);
+    if (target.dtype !== "i32") throw new TypeError(`NLLLoss: target must be class indices of dtype i32, got ${target.dtype}`);
+    if (target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
+      throw new RangeError(`NLLLoss: target shape ${formatShape(target.shape)} does not match input ${formatShape(input.shape)} (expected [${input.shape[0]}])`);
+    }
+    const c = input.shape[1];
+    const valid = target.ne(this.ignoreIndex);
+    const bad = valid.mul(target.lt(0).add(target.ge(c))).sum().item();
+    if (bad > 0) throw new RangeError(`NLLLoss: target values must be in [0, ${c}) or equal ignoreIndex ${this.ignoreIndex}`);
+    const onehot = target.unsqueeze(1).eq(arange(0, c, 1, { dtype: "i32" }));
+    const perClass = this.weight === null ? onehot.to(input.dtype) : where(onehot, this.weight, 0);
+    const w = perClass.mul(valid.unsqueeze(1).to(input.dtype));
+    const loss = input.mul(w).sum(1).neg();
+    if (this.reduction === "none") return loss;
+    if (this.reduction === "sum") return loss.sum();
+    return loss.sum().div(w.sum());
+  }
+}
+
+/** Mean squared error. */
+export class MSELoss extends Loss {
+  constructor(reduction: Reduction = "mean") { super(reduction, "MSELoss"); }
+  forward(input: Tensor, target: Tensor): Tensor {
+    requireSameShape("MSELoss", input, target);
+    return reduce(input.sub(target).square(), this.reduction);
+  }
+}
+
+/** Mean absolute error. */
+export class L1Loss extends Loss {
+  constructor(reduction: Reduction = "mean") { super(reduction, "L1Loss"); }
+  forward(input: Tensor, target: Tensor): Tensor {
+    requireSameShape("L1Loss", input, target);
+    return reduce(input.sub(target).abs(), this.reduction);
+  }
+}
+
+/** Smooth L1: 0.5·d²/β where |d| < β, else |d| − 0.5·β (β = 0 gives L1). */
+export class SmoothL1Loss extends Loss {
+  readonly beta: number;
+  constructor(options: { reduction?: Reduction; beta?: number } = {}) {
+    super(options.reduction ?? "mean", "SmoothL1Loss");
+    this.beta = options.beta ?? 1;
+    if (!(this.beta >= 0)) throw new RangeError(`SmoothL1Loss: beta must be >= 0, got ${this.beta}`);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    requireSameShape("SmoothL1Loss", input, target);
+    const d = input.sub(target).abs();
+    if (this.beta === 0) return reduce(d, this.reduction);
+    return reduce(where(d.lt(this.beta), d.square().mul(0.5 / this.beta), d.sub(0.5 * this.beta)), this.reduction);
+  }
+}
+
+/** Huber: 0.5·d² where |d| < δ, else δ·(|d| − 0.5·δ). */
+export class HuberLoss extends Loss {
+  readonly delta: number;
+  constructor(options: { reduction?: Reduction; delta?: number } = {}) {
+    super(options.reduction ?? "mean", "HuberLoss");
+    this.delta = options.delta ?? 1;
+    if (!(this.delta > 0)) throw new RangeError(`HuberLoss: delta must be > 0, got ${this.delta}`);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    requireSameShape("HuberLoss", input, target);
+    const d = input.sub(target).abs();
+    return reduce(where(d.lt(this.delta), d.square().mul(0.5), d.sub(0.5 * this.delta).mul(this.delta)), this.reduction);
+  }
+}
+
+/** Binary cross-entropy on probabilities; logs are clamped at −100 as PyTorch does. */
+export class BCELoss extends Loss {
+  readonly weight: Tensor | null;
+  constructor(options: { reduction?: Reduction; weight?: Tensor | null } = {}) {
+    super(options.reduction ?? "mean", "BCELoss");
+    this.weight = options.weight ?? null;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    requireSameShape("BCELoss", input, target);
+    const outside = input.lt(0).add(input.gt(1)).sum().item();
+    if (outside > 0) throw new RangeError("BCELoss: all input elements must be between 0 and 1");
+    const logP = input.log().clamp(-100);
+    const log1mP = input.neg().add(1).log().clamp(-100);
+    let loss = target.mul(logP).add(target.neg().add(1).mul(log1mP)).neg();
+    if (this.weight !== null) loss = loss.mul(this.weight);
+    return reduce(loss, this.reduction);
+  }
+}
+
+/** Sigmoid + binary cross-entropy in one numerically stable expression, with `posWeight`. */
+export class BCEWithLogitsLoss extends Loss {
+  readonly weight: Tensor | null;
+  readonly posWeight: Tensor | null;
+  constructor(options: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
+    super(options.reduction ?? "mean", "BCEWithLogitsLoss");
+    this.weight = options.weight ?? null;
+    this.posWeight = options.posWeight ?? null;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    requireSameShape("BCEWithLogitsLoss", input, target);
+    // log(1 + e^{-|x|}) + max(-x, 0) = -log σ(x), stable for any x
+    const logSigmoidNeg = unary("log1p", input.abs().neg().exp()).add(input.neg().relu());
+    let loss: Tensor;
+    if (this.posWeight === null) {
+      loss = target.neg().add(1).mul(input).add(logSigmoidNeg);
+    } else {
+      const coefficient = this.posWeight.sub(1).mul(target).add(1);
+      loss = target.neg().add(1).mul(input).add(coefficient.mul(logSigmoidNeg));
+    }
+    if (this.weight !== null) loss = loss.mul(this.weight);
+    return reduce(loss, this.reduction);
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Neural-network building blocks.
+ * @module
+ */
+export { Module } from "./module.ts";
+export type { LoadStateDictOptions, LoadStateDictResult, StateDict } from "./module.ts";
+export { Parameter } from "./parameter.ts";
+export { Sequential } from "./sequential.ts";
+export type { ModuleClass } from "./sequential.ts";
+export { Linear } from "./linear.ts";
+export { Flatten, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from "./activation.ts";
+export { Dropout, dropout } from "./dropout.ts";
+export {
+  BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, Loss, MSELoss, NLLLoss, SmoothL1Loss,
+} from "./loss.ts";
+export type { CrossEntropyOptions, NLLOptions, Reduction } from "./loss.ts";
+export { biasDefault_, fans, kaimingUniformDefault_, uniform_ } from "./init.ts";

@@ -1,0 +1,195 @@
+/**
+ * `Module`, the base of every layer: parameters, buffers and children discovered from the
+ * module's own properties (in definition order, like PyTorch's registration order), train/eval
+ * mode, state dicts with PyTorch's dotted names.
+ * @module
+ */
+import { noGrad } from "../autograd/grad_mode.ts";
+import { formatShape } from "../tensor/shape.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { Parameter } from "./parameter.ts";
+
+/** A named tensor map, as `stateDict()` returns and `loadStateDict()` takes. */
+export type StateDict = Record<string, Tensor>;
+
+/** Options of {@link Module.loadStateDict}. */
+export interface LoadStateDictOptions {
+  /** Refuse missing and unexpected keys (default true, as PyTorch). */
+  strict?: boolean;
+}
+
+/** Keys that did not line up in a non-strict load. */
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/**
+ * Base class of layers and models. Subclasses assign `Parameter`s, sub-`Module`s and (through
+ * {@link Module.registerBuffer}) buffers as properties, and implement `forward`.
+ *
+ * @example
+ * ```ts
+ * class TwoLayer extends Module {
+ *   fc1 = new Linear(784, 256);
+ *   fc2 = new Linear(256, 10);
+ *   forward(x: Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ * }
+ * new TwoLayer().namedParameters().map(([n]) => n); // ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+ * ```
+ */
+export abstract class Module {
+  /** True in training mode (Dropout active, BatchNorm uses batch statistics). */
+  training = true;
+  #bufferNames = new Set<string>();
+
+  /** Computes the module's output. */
+  abstract forward(input: Tensor, ...rest: unknown[]): Tensor;
+
+  /** Registers `tensor` as a buffer called `name` (saved in the state dict, never trained). */
+  registerBuffer(name: string, tensor: Tensor | null): void {
+    this.#bufferNames.add(name);
+    (this as unknown as Record<string, unknown>)[name] = tensor;
+  }
+
+  /** Direct sub-modules with their property names. */
+  namedChildren(): [string, Module][] {
+    return Object.entries(this).filter((entry): entry is [string, Module] => entry[1] instanceof Module);
+  }
+
+  /** Direct sub-modules. */
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and every descendant, pre-order, with dotted names ("" for this one). */
+  namedModules(prefix = ""): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
+    return out;
+  }
+
+  /** This module and every descendant. */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** Own parameters (not children's), by property name. */
+  #ownParameters(): [string, Parameter][] {
+    return Object.entries(this).filter((entry): entry is [string, Parameter] => entry[1] instanceof Parameter);
+  }
+
+  /** Own buffers that are set, by name. */
+  #ownBuffers(): [string, Tensor][] {
+    const self = this as unknown as Record<string, unknown>;
+    return [...this.#bufferNames].filter((n) => self[n] instanceof Tensor).map((n) => [n, self[n] as Tensor]);
+  }
+
+  /** Every parameter with PyTorch's dotted name (`0.weight`, `layer1.bias`). */
+  namedParameters(prefix = "", recurse = true): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    const seen = new Set<Parameter>();
+    const modules = recurse ? this.namedModules(prefix) : [[prefix, this] as [string, Module]];
+    for (const [path, module] of modules) {
+      for (const [name, p] of module.#ownParameters()) {
+        if (seen.has(p)) continue; // shared parameters are listed once, as PyTorch does
+        seen.add(p);
+        out.push([path ? `${path}.${name}` : name, p]);
+      }
+    }
+    return out;
+  }
+
+  /** Every parameter (what optimizers take). */
+  parameters(recurse = true): Parameter[] {
+    return this.namedParameters("", recurse).map(([, p]) => p);
+  }
+
+  /** Every buffer with its dotted name. */
+  namedBuffers(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [path, module] of this.namedModules(prefix)) {
+      for (const [name, b] of module.#ownBuffers()) out.push([path ? `${path}.${name}` : name, b]);
+    }
+    return out;
+  }
+
+  /** Every buffer. */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /** Total number of parameter elements. */
+  numParameters(onlyTrainable = false): number {
+    return this.parameters().filter((p) => !onlyTrainable || p.requiresGrad).reduce((n, p) => n + p.numel, 0);
+  }
+
+  /** Sets training mode on this module and its descendants. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode (`train(false)`). */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Calls `fn` on every descendant, children first, then on this module (PyTorch's order). */
+  apply(fn: (module: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Clears every parameter's gradient. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /**
+   * Parameters and buffers by dotted name, in PyTorch's order (each module's parameters, then its
+   * buffers, then its children). The tensors are detached views of the live data.
+   */
+  stateDict(prefix = ""): StateDict {
+    const out: StateDict = {};
+    const visit = (module: Module, path: string) => {
+      const key = (name: string) => (path ? `${path}.${name}` : name);
+      for (const [name, p] of module.#ownParameters()) out[key(name)] = p.detach();
+      for (const [name, b] of module.#ownBuffers()) out[key(name)] = b.detach();
+      for (const [name, child] of module.namedChildren()) visit(child, key(name));
+    };
+    visit(this, prefix);
+    return out;
+  }
+
+  /**
+   * Copies tensors from `state` into the parameters and buffers with the same names. Strict by
+   * default: any missing or unexpected key is an error listing all of them. Shapes must match;
+   * dtypes are converted (an int64 counter loads into i32 after a range check by the caller's
+   * conversion).
+   */
+  loadStateDict(state: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = options.strict ?? true;
+    const own = this.stateDict();
+    const missingKeys = Object.keys(own).filter((k) => !(k in state));
+    const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));
+    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
+      const parts = [];
+      if (missingKeys.length) parts.push(`missing keys: ${missingKeys.join(", ")}`);
+      if (unexpectedKeys.length) parts.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
+      throw new Error(`loadStateDict: ${parts.join("; ")}`);
+    }
+    for (const [key, target] of Object.entries(own)) {
+      const source = state[key];
+      if (source === undefined) continue;
+      if (source.ndim !== target.ndim || source.shape.some((d, i) => d !== target.shape[i])) {
+        throw new RangeError(`loadStateDict: size mismatch for ${key}: the state has shape ${formatShape(source.shape)}, the module ${formatShape(target.shape)}`);
+      }
+    }
+    noGrad(() => {
+      for (const [key, target] of Object.entries(own)) if (key in state) target.copy_(state[key]);
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+}
