@@ -100,12 +100,11 @@ export class CrossEntropyLoss extends Loss {
       if (this.reduction === "sum") return loss.sum();
       return loss.sum().div(weightSum);
     }
-    if (target.dtype !== input.dtype) {
+    if (target.dtype !== input.dtype || target.ndim !== input.ndim || target.shape.some((d, i) => d !== input.shape[i])) {
       throw new TypeError(
         `CrossEntropyLoss: target must be class indices (i32) or probabilities (${input.dtype}, shape ${formatShape(input.shape)}); got ${target.dtype} ${formatShape(target.shape)}`,
       );
     }
-    requireSameShape("CrossEntropyLoss", input, target);
     const probs = unbatched ? target.unsqueeze(0) : target;
     const probRows = probs.ndim > 2 ? probs.movedim(1, -1).reshape([-1, c]) : probs;
     const smoothed = this.labelSmoothing > 0 ? probRows.mul(1 - this.labelSmoothing).add(this.labelSmoothing / c) : probRows;
