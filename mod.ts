@@ -32,6 +32,7 @@ export type { RngState } from "./src/ops/random.ts";
 // Functional ops
 export { clamp, where } from "./src/ops/elementwise.ts";
 export { matmul } from "./src/ops/matmul.ts";
+export { cat, stack } from "./src/ops/join.ts";
 export { logSoftmax, softmax } from "./src/ops/softmax.ts";
 
 // Autograd

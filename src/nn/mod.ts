@@ -15,3 +15,5 @@ export {
 } from "./loss.ts";
 export type { CrossEntropyOptions, NLLOptions, Reduction } from "./loss.ts";
 export { biasDefault_, fans, kaimingUniformDefault_, uniform_ } from "./init.ts";
+export { BatchNorm1d, BatchNorm2d, LayerNorm } from "./normalization.ts";
+export type { BatchNormOptions } from "./normalization.ts";

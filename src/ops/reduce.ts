@@ -57,6 +57,14 @@ function run(op: ReduceOpName, x: Tensor, dims: number[], keepdim: boolean): Ten
   return out;
 }
 
+/** The shape left after reducing `dim` without keepdim. */
+export function reducedShape(shape: readonly number[], dim: number | readonly number[]): number[] {
+  const list = typeof dim === "number" ? [dim] : dim;
+  if (list.length === 0) return [];
+  const dims = new Set(list.map((d) => normalizeDim(d, shape.length, "reduce")));
+  return shape.filter((_, i) => !dims.has(i));
+}
+
 /** sum / mean / prod / max / min over `dim` (a dim, a list of dims, or every dim). */
 export function reduce(
   op: "sum" | "mean" | "prod" | "max" | "min" | "sumOfSquares",

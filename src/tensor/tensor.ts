@@ -430,6 +430,19 @@ export class Tensor {
   /** Index (i32) of the minimum over `dim`, or of the flattened tensor. */
   argmin(dim?: number, keepdim = false): Tensor { return reduce.argReduce("argmin", this, dim, keepdim); }
 
+  /** log(Σ exp(x)) over `dim`, computed stably (the max is subtracted first). */
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
+    const m = this.detach().max(dim, true);
+    const shift = elementwise.where(m.eq(Infinity).add(m.eq(-Infinity)), 0, m); // keep ±inf rows finite
+    const out = this.sub(shift).exp().sum(dim, true).log().add(shift);
+    return keepdim ? out : out.reshape(reduce.reducedShape(this.shape, dim));
+  }
+
+  /** `value` where `mask` (u8, broadcastable) is set, this tensor elsewhere. */
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return elementwise.where(mask, value, this);
+  }
+
   /** Softmax over `dim`. */
   softmax(dim: number): Tensor { return softmax(this, dim); }
   /** Log-softmax over `dim`. */

@@ -1,0 +1,134 @@
+/**
+ * `BatchNorm1d`, `BatchNorm2d` and `LayerNorm`, composed from tensor ops (every op is one native
+ * kernel; their gradients come from the composition).
+ * @module
+ */
+import { noGrad } from "../autograd/grad_mode.ts";
+import { ones, zeros } from "../ops/creation.ts";
+import { formatShape } from "../tensor/shape.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { Module } from "./module.ts";
+import { Parameter } from "./parameter.ts";
+
+/** Options of the batch-norm layers (PyTorch's defaults). */
+export interface BatchNormOptions {
+  eps?: number;
+  /** Running-statistics momentum; `null` for a cumulative average. */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+/**
+ * Batch normalisation over the channel dim 1. Property names follow PyTorch's state-dict names
+ * (`running_mean`, `running_var`, `num_batches_tracked`) so checkpoints interchange.
+ */
+abstract class BatchNorm extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number | null;
+  weight: Parameter | null;
+  bias: Parameter | null;
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  /** Counted as i32 (PyTorch's int64 loads with a range check). */
+  declare num_batches_tracked: Tensor | null;
+
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new RangeError(`${new.target.name}: numFeatures must be a positive integer, got ${numFeatures}`);
+    this.numFeatures = numFeatures;
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    const affine = options.affine ?? true;
+    this.weight = affine ? new Parameter(ones([numFeatures])) : null;
+    this.bias = affine ? new Parameter(zeros([numFeatures])) : null;
+    const track = options.trackRunningStats ?? true;
+    this.registerBuffer("running_mean", track ? zeros([numFeatures]) : null);
+    this.registerBuffer("running_var", track ? ones([numFeatures]) : null);
+    this.registerBuffer("num_batches_tracked", track ? zeros([], { dtype: "i32" }) : null);
+  }
+
+  /** Throws unless `input` has a shape this layer accepts. */
+  protected abstract checkInput(input: Tensor): void;
+
+  forward(input: Tensor): Tensor {
+    this.checkInput(input);
+    if (input.shape[1] !== this.numFeatures) {
+      throw new RangeError(`${this.constructor.name}(${this.numFeatures}): input of shape ${formatShape(input.shape)} has ${input.shape[1]} channels`);
+    }
+    const dims = [0, ...Array.from({ length: input.ndim - 2 }, (_, i) => i + 2)];
+    const statShape = input.shape.map((s, i) => (i === 1 ? s : 1));
+    const useBatchStats = this.training || this.running_mean === null;
+    let mean: Tensor, variance: Tensor;
+    if (useBatchStats) {
+      const count = input.numel / this.numFeatures;
+      if (this.training && count <= 1) {
+        throw new RangeError(`${this.constructor.name}: expected more than 1 value per channel when training, got input of shape ${formatShape(input.shape)}`);
+      }
+      mean = input.mean(dims, true);
+      variance = input.sub(mean).square().mean(dims, true);
+      if (this.training && this.running_mean !== null) {
+        noGrad(() => {
+          this.num_batches_tracked!.copy_(this.num_batches_tracked!.add(1));
+          const m = this.momentum ?? 1 / this.num_batches_tracked!.item();
+          const unbiased = variance.mul(count / (count - 1)).reshape([this.numFeatures]);
+          this.running_mean!.copy_(this.running_mean!.mul(1 - m).add(mean.reshape([this.numFeatures]).mul(m)));
+          this.running_var!.copy_(this.running_var!.mul(1 - m).add(unbiased.mul(m)));
+        });
+      }
+    } else {
+      mean = this.running_mean!.reshape(statShape);
+      variance = this.running_var!.reshape(statShape);
+    }
+    let out = input.sub(mean).mul(variance.add(this.eps).rsqrt());
+    if (this.weight !== null) out = out.mul(this.weight.reshape(statShape)).add(this.bias!.reshape(statShape));
+    return out;
+  }
+}
+
+/** Batch norm over `[N, C]` or `[N, C, L]`. */
+export class BatchNorm1d extends BatchNorm {
+  protected checkInput(input: Tensor): void {
+    if (input.ndim !== 2 && input.ndim !== 3) throw new RangeError(`BatchNorm1d: expected 2-d or 3-d input, got shape ${formatShape(input.shape)}`);
+  }
+}
+
+/** Batch norm over `[N, C, H, W]`. */
+export class BatchNorm2d extends BatchNorm {
+  protected checkInput(input: Tensor): void {
+    if (input.ndim !== 4) throw new RangeError(`BatchNorm2d: expected 4-d input [N, C, H, W], got shape ${formatShape(input.shape)}`);
+  }
+}
+
+/** Layer normalisation over the trailing `normalizedShape` dims. */
+export class LayerNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  weight: Parameter | null;
+  bias: Parameter | null;
+
+  constructor(normalizedShape: number | number[], options: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    this.eps = options.eps ?? 1e-5;
+    const affine = options.elementwiseAffine ?? true;
+    this.weight = affine ? new Parameter(ones(this.normalizedShape)) : null;
+    this.bias = affine && (options.bias ?? true) ? new Parameter(zeros(this.normalizedShape)) : null;
+  }
+
+  forward(input: Tensor): Tensor {
+    const k = this.normalizedShape.length;
+    const tail = input.shape.slice(input.ndim - k);
+    if (input.ndim < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
+      throw new RangeError(`LayerNorm: input of shape ${formatShape(input.shape)} does not end in normalized shape ${formatShape(this.normalizedShape)}`);
+    }
+    const dims = Array.from({ length: k }, (_, i) => input.ndim - k + i);
+    const mean = input.mean(dims, true);
+    const centered = input.sub(mean);
+    let out = centered.mul(centered.square().mean(dims, true).add(this.eps).rsqrt());
+    if (this.weight !== null) out = out.mul(this.weight);
+    if (this.bias !== null) out = out.add(this.bias);
+    return out;
+  }
+}
