@@ -160,8 +160,34 @@ fn scaleC(p: *const Problem) void {
 /// One matrix, split over up to `threads` threads.
 fn single(p: *const Problem, threads: usize) Error!void {
     if (p.k == 0) return scaleC(p);
+    if (useDot(p)) return dotNarrow(p, threads);
     if (p.n <= narrow.nv * vlen) return singleTiled(narrow, p, threads);
+    if (has_avx512) {
+        // The wide kernel's row count is picked from the shape so that few rows of C are padding
+        // (m = 64: 5 tiles of 13 rows instead of 5 of 14; m = 10: one tile of 10).
+        return switch (wideRows(p.m)) {
+            inline 10...14 => |mr| singleTiled(.{ .mr = mr, .nv = wide.nv }, p, threads),
+            else => unreachable,
+        };
+    }
     return singleTiled(wide, p, threads);
+}
+
+/// Rows of the AVX-512 wide micro-kernel for an m-row C: the candidate (14 down to 10) that wastes
+/// the least work on padding rows, with a 0.5% handicap per row below 14 (a shorter tile reuses
+/// each B load less). m = 64 → 13 (5 tiles, 65 rows instead of 70), m = 10 → 10, m = 1000 → 14.
+fn wideRows(m: usize) usize {
+    var best: usize = wide.mr;
+    var best_score: u64 = 0;
+    var mr: usize = wide.mr;
+    while (mr >= 10) : (mr -= 1) {
+        const score = @as(u64, m) * (1000 - 5 * (wide.mr - mr)) * 1000 / roundUp(m, mr);
+        if (score > best_score) {
+            best = mr;
+            best_score = score;
+        }
+    }
+    return best;
 }
 
 /// Packing decisions for one matrix (the same for every thread, so results cannot depend on it).
@@ -209,6 +235,162 @@ fn singleTiled(comptime t: Tile, p: *const Problem, threads: usize) Error!void {
     }
     pool.parallelFor(if (by_rows) m_tiles else n_panels, 1, ctx, Body.run);
     if (failed.load(.acquire)) return status.err(error.OutOfMemory, "gemm: cannot allocate packing buffers", .{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Narrow C with A stored m×k (AVX-512): dot products along k.
+//
+// With n ≤ 16 the broadcast kernel leaves 16 - n lanes idle (n = 10: 37%). Here the vectors run
+// along k instead: op(B) is packed as Bᵀ (n rows of k, zero-padded to whole vectors), A's rows are
+// read in place, and a tile of MI rows × NJ columns (MI·NJ = 16) keeps one accumulator vector per
+// element of C. Each accumulator sums lane-wise over k (fma chain in increasing k), then a fixed
+// reduction tree folds the 16 vectors into one vector holding the 16 dot products. Every element
+// of C is computed by the same sequence of operations wherever it lies, and the split over
+// threads (by row tiles) does not change it.
+
+fn useDot(p: *const Problem) bool {
+    // Only for transposed B (stored n×k, its rows are Bᵀ already): gathering Bᵀ out of a k×n B
+    // costs more than the lanes gained.
+    return has_avx512 and p.n <= vlen and !p.trans_a and p.trans_b and p.k >= vlen and p.k <= 16384;
+}
+
+/// Columns per dot tile for an n-column C: the choice among 4, 2, 1 that computes the fewest
+/// padding columns (1 column costs 1/16 more: 17 loads per 16 fma).
+fn dotCols(n: usize) usize {
+    const c4 = roundUp(n, 4) * 16;
+    const c2 = roundUp(n, 2) * 16;
+    const c1 = n * 17;
+    if (c4 <= c2 and c4 <= c1) return 4;
+    if (c2 <= c1) return 2;
+    return 1;
+}
+
+fn dotNarrow(p: *const Problem, threads: usize) Error!void {
+    return switch (dotCols(p.n)) {
+        inline 1, 2, 4 => |nj| dotRun(vlen / nj, nj, p, threads),
+        else => unreachable,
+    };
+}
+
+fn dotRun(comptime MI: usize, comptime NJ: usize, p: *const Problem, threads: usize) Error!void {
+    const kp = roundUp(p.k, vlen);
+    const n_pad = roundUp(p.n, NJ);
+    // Bᵀ packed on the calling thread (the workers only read it).
+    const bt = try scratch(n_pad * kp);
+    packBt(p, kp, n_pad, bt.ptr);
+    const m_tiles = (p.m + MI - 1) / MI;
+    const work = std.math.mulWide(u64, p.m * p.n, p.k);
+    const Ctx = struct { p: *const Problem, bt: [*]const f32, kp: usize };
+    const ctx = Ctx{ .p = p, .bt = bt.ptr, .kp = kp };
+    const Body = struct {
+        fn run(cx: Ctx, begin: usize, end: usize) void {
+            for (begin..end) |t| dotRows(MI, NJ, cx.p, cx.bt, cx.kp, t * MI);
+        }
+    };
+    if (work < parallel_threshold or threads <= 1 or m_tiles < 2) {
+        Body.run(ctx, 0, m_tiles);
+        return;
+    }
+    pool.parallelFor(m_tiles, 1, ctx, Body.run);
+}
+
+/// Packs op(B)ᵀ into bt[j·kp + p] (j < n_pad, p < kp; zero past n and k).
+fn packBt(p: *const Problem, kp: usize, n_pad: usize, bt: [*]f32) void {
+    if (p.trans_b) {
+        for (0..p.n) |j| {
+            @memcpy(bt[j * kp ..][0..p.k], p.b[j * p.ldb ..][0..p.k]);
+            @memset(bt[j * kp + p.k ..][0 .. kp - p.k], 0);
+        }
+    } else {
+        // B is k×n: gather column j of every k row.
+        for (0..p.k) |kk| {
+            const src = p.b + kk * p.ldb;
+            for (0..p.n) |j| bt[j * kp + kk] = src[j];
+        }
+        for (0..p.n) |j| @memset(bt[j * kp + p.k ..][0 .. kp - p.k], 0);
+    }
+    for (p.n..n_pad) |j| @memset(bt[j * kp ..][0..kp], 0);
+}
+
+/// Rows r0 .. r0+MI of C (rows past m recompute row m-1 and are not stored), all n columns.
+fn dotRows(comptime MI: usize, comptime NJ: usize, p: *const Problem, bt: [*]const f32, kp: usize, r0: usize) void {
+    const mr = @min(MI, p.m - r0);
+    var rows: [MI][*]const f32 = undefined;
+    inline for (0..MI) |i| rows[i] = p.a + @min(r0 + i, p.m - 1) * p.lda;
+    var j0: usize = 0;
+    while (j0 < p.n) : (j0 += NJ) {
+        const sums = dotTile(MI, NJ, &rows, bt + j0 * kp, kp, p.k);
+        const vals: [vlen]f32 = @bitCast(@as(V, @splat(p.alpha)) * sums);
+        const nr = @min(NJ, p.n - j0);
+        for (0..mr) |i| {
+            const row = p.c + (r0 + i) * p.ldc + j0;
+            for (0..nr) |j| {
+                const v = vals[i * NJ + j];
+                row[j] = if (p.beta == 0) v else @mulAdd(f32, p.beta, row[j], v);
+            }
+        }
+    }
+}
+
+/// Lane q = i·NJ + j of the result: Σ_p A(row i, p) · Bᵀ(j, p).
+inline fn dotTile(comptime MI: usize, comptime NJ: usize, rows: *const [MI][*]const f32, bt: [*]const f32, kp: usize, k: usize) V {
+    var acc: [MI * NJ]V = undefined;
+    inline for (0..MI * NJ) |q| acc[q] = @splat(0);
+    const kf = k / vlen * vlen;
+    var kk: usize = 0;
+    while (kk < kf) : (kk += vlen) {
+        var bv: [NJ]V = undefined;
+        inline for (0..NJ) |j| bv[j] = bt[j * kp + kk ..][0..vlen].*;
+        inline for (0..MI) |i| {
+            const av: V = rows[i][kk..][0..vlen].*;
+            inline for (0..NJ) |j| acc[i * NJ + j] = @mulAdd(V, av, bv[j], acc[i * NJ + j]);
+        }
+    }
+    if (kf < k) {
+        // Last partial vector of k: A's lanes past k are zero (Bᵀ's padding is zero too).
+        var bv: [NJ]V = undefined;
+        inline for (0..NJ) |j| bv[j] = bt[j * kp + kf ..][0..vlen].*;
+        inline for (0..MI) |i| {
+            var t = [_]f32{0} ** vlen;
+            for (kf..k) |u| t[u - kf] = rows[i][u];
+            const av: V = t;
+            inline for (0..NJ) |j| acc[i * NJ + j] = @mulAdd(V, av, bv[j], acc[i * NJ + j]);
+        }
+    }
+    return reduce16(&acc);
+}
+
+fn halvesMask(comptime width: usize, comptime second: bool) [vlen]i32 {
+    // Takes, from x then from y, the groups of `width` lanes at even (first) or odd (second) group
+    // positions: lanes of x's groups 0, 2, 4, ... then y's.
+    var m: [vlen]i32 = undefined;
+    const groups = vlen / width / 2;
+    for (0..2) |src| for (0..groups) |g| for (0..width) |l| {
+        const lane = (2 * g + @intFromBool(second)) * width + l;
+        const idx = src * groups * width + g * width + l;
+        m[idx] = if (src == 0) @intCast(lane) else ~@as(i32, @intCast(lane));
+    };
+    return m;
+}
+
+/// Folds 16 (vlen) vectors into one whose lane q is the sum of the lanes of acc[q], by a fixed
+/// tree: each round pairs vectors and adds their even and odd lane groups (widths 8, 4, 2, 1).
+inline fn reduce16(acc: *const [vlen]V) V {
+    @setEvalBranchQuota(20000);
+    var cur: [vlen]V = acc.*;
+    comptime var count = vlen;
+    comptime var width = vlen / 2;
+    inline while (count > 1) : ({
+        count /= 2;
+        width /= 2;
+    }) {
+        const lo = comptime halvesMask(width, false);
+        const hi = comptime halvesMask(width, true);
+        inline for (0..count / 2) |t| {
+            cur[t] = @shuffle(f32, cur[2 * t], cur[2 * t + 1], lo) + @shuffle(f32, cur[2 * t], cur[2 * t + 1], hi);
+        }
+    }
+    return cur[0];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -668,6 +850,11 @@ test "gemm matches a naive f64 reference" {
         .{ 64, 10, 256 }, .{ 64, 256, 97 }, .{ 100, 33, 400 }, .{ 255, 256, 257 },
         .{ 257, 255, 256 }, .{ 1000, 3, 2 }, .{ 3, 1000, 5 },  .{ 2, 5, 1000 },
         .{ 1, 300, 70 }, .{ 300, 1, 70 }, .{ 200, 600, 17 }, .{ 29, 1100, 45 },
+        // Wide-kernel row counts 10 ... 14 (m = 10, 12, 33, 64, 70) and the dot kernel's column
+        // groups (n = 1, 2, 3, 4, 5, 8, 16 with k a multiple of 16 or not).
+        .{ 10, 64, 256 }, .{ 12, 40, 9 }, .{ 33, 50, 20 }, .{ 64, 256, 10 }, .{ 70, 35, 30 },
+        .{ 37, 2, 48 },  .{ 50, 3, 33 },  .{ 9, 4, 16 },   .{ 45, 5, 100 },  .{ 23, 8, 31 },
+        .{ 17, 16, 64 }, .{ 64, 10, 784 },
     };
     for (sizes) |s| {
         for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
@@ -682,6 +869,9 @@ test "gemm with strided leading dimensions, alpha and beta" {
         try checkCase(.{ .m = 130, .n = 520, .k = 400, .ta = ta, .tb = tb, .pad = 5, .alpha = -2, .beta = 1 });
         try checkCase(.{ .m = 17, .n = 9, .k = 50, .ta = ta, .tb = tb, .pad = 1, .alpha = 1, .beta = 0.25 });
     };
+    // Narrow C split over threads (dot kernel for transposed B) with alpha and beta.
+    try checkCase(.{ .m = 1500, .n = 10, .k = 70, .tb = true, .pad = 2, .alpha = 0.5, .beta = 1.5 });
+    try checkCase(.{ .m = 900, .n = 7, .k = 100, .tb = true, .alpha = -1 });
     // A large product crossing every cache block (KC, MC, NC) with beta accumulation.
     try checkCase(.{ .m = 230, .n = 3100, .k = 800, .beta = 1, .alpha = 0.75 });
 }
