@@ -33,6 +33,9 @@ export type { RngState } from "./src/ops/random.ts";
 export { clamp, where } from "./src/ops/elementwise.ts";
 export { matmul } from "./src/ops/matmul.ts";
 export { cat, stack } from "./src/ops/join.ts";
+export { gather, indexSelect } from "./src/ops/indexing.ts";
+export { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from "./src/ops/conv.ts";
+export type { Pair, PoolOptions } from "./src/ops/conv.ts";
 export { logSoftmax, softmax } from "./src/ops/softmax.ts";
 
 // Autograd

@@ -8,13 +8,16 @@ const std = @import("std");
 const status = @import("status.zig");
 const pool = @import("cpu/pool.zig");
 
-pub const abi_version: u32 = 1;
+pub const abi_version: u32 = 2;
 
 comptime {
     _ = @import("abi/gemm.zig");
     _ = @import("abi/elementwise.zig");
     _ = @import("abi/reduce.zig");
     _ = @import("abi/rng.zig");
+    _ = @import("abi/conv.zig");
+    _ = @import("abi/index.zig");
+    _ = @import("abi/loss.zig");
 }
 
 /// The ABI version this library implements; TypeScript refuses to run against another.
@@ -58,4 +61,11 @@ test {
     _ = @import("cpu/unary.zig");
     _ = @import("cpu/binary.zig");
     _ = @import("cpu/gemm.zig");
+    _ = @import("abi/conv.zig");
+    _ = @import("cpu/im2col.zig");
+    _ = @import("cpu/pool2d.zig");
+    _ = @import("abi/index.zig");
+    _ = @import("abi/loss.zig");
+    _ = @import("cpu/index.zig");
+    _ = @import("cpu/cross_entropy.zig");
 }

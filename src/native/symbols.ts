@@ -8,7 +8,7 @@
  */
 
 /** Version of the C ABI this TypeScript expects; must equal `axon_abi_version()`. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** A parameter or result type of a native export. */
 export type NativeType = "u32" | "i32" | "i64" | "u64" | "f32" | "f64" | "buffer" | "void";
@@ -65,6 +65,39 @@ export const SYMBOLS = {
   },
   axon_rng: {
     parameters: ["u32", "u32", "i64", ...tensorOperand, "u64", "u64", "f64", "f64"],
+    result: "i32",
+  },
+  // ---- version 2: autograd and nn ----
+  axon_im2col: { parameters: ["u32", "buffer", "i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
+  axon_col2im: { parameters: ["u32", "buffer", "i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
+  axon_pool2d: { parameters: ["u32", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
+  axon_pool2d_backward: { parameters: ["u32", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
+  axon_adaptive_avg_pool2d: { parameters: ["u32", "buffer", "i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
+  axon_index_select: {
+    parameters: ["u32", "i64", "i64", "i64", ...tensorOperand, "buffer", "i64", "i64", "buffer", "i64"],
+    result: "i32",
+  },
+  axon_index_add: {
+    parameters: ["u32", "i64", "i64", "i64", "buffer", "i64", "buffer", "i64", "i64", "buffer", "i64"],
+    result: "i32",
+  },
+  axon_gather: {
+    parameters: ["u32", "i64", "i64", "i64", ...tensorOperand, "buffer", "i64", "i64", "buffer", "i64"],
+    result: "i32",
+  },
+  axon_scatter_add: {
+    parameters: ["u32", "i64", "i64", "i64", "buffer", "i64", "buffer", "i64", "i64", "buffer", "i64"],
+    result: "i32",
+  },
+  axon_cross_entropy: {
+    parameters: ["i64", "i64", ...tensorOperand, ...tensorOperand, "buffer", "i64", "i64", "f64", "buffer", "i64", "buffer", "i64"],
+    result: "i32",
+  },
+  axon_cross_entropy_backward: {
+    parameters: [
+      "i64", "i64", ...tensorOperand, ...tensorOperand, "buffer", "i64", "i64", "f64",
+      "buffer", "i64", "buffer", "i64", "buffer", "i64",
+    ],
     result: "i32",
   },
 } as const satisfies Record<string, NativeSignature>;

@@ -1,13 +1,24 @@
 /**
- * Cross-entropy with class-index targets: per-row losses and the weight total that "mean"
- * divides by (PyTorch: Σ w[tᵢ] over rows whose target is not ignored).
+ * Fused cross-entropy with class-index targets: log-softmax and NLL in one stable native pass,
+ * forward and backward. Returns per-row losses and the total weight that "mean" divides by
+ * (PyTorch: Σ w[tᵢ] over rows whose target is not ignored).
  *
  * Per row: loss = (1−ε)·w[t]·(lse − z[t]) + ε/C·Σⱼ w[j]·(lse − z[j]); 0 for ignored rows.
+ * The op-by-op composition it replaces is kept as the test reference
+ * (tests/reference/cross_entropy_composed.ts).
  * @module
  */
-import { arange } from "./creation.ts";
+import { record } from "../autograd/graph.ts";
+import { check, native } from "../native/library.ts";
+import { formatShape } from "../tensor/shape.ts";
+import { Tensor } from "../tensor/tensor.ts";
 import { where } from "./elementwise.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { indexSelect } from "./indexing.ts";
+
+/** Contiguous and starting at element 0 (the exports take no offset for these operands). */
+function packedAtZero(t: Tensor): Tensor {
+  return t.isContiguous() && t.offset === 0 ? t.detach() : t.detach().clone();
+}
 
 /** Per-row losses `[n]` of logits `[n, c]` against i32 targets `[n]`, and the mean's divisor. */
 export function crossEntropyIndices(
@@ -17,21 +28,38 @@ export function crossEntropyIndices(
   ignoreIndex: number,
   smoothing: number,
 ): { loss: Tensor; weightSum: Tensor } {
-  const c = logits.shape[1];
-  const valid = target.ne(ignoreIndex);
-  const outOfRange = valid.mul(target.lt(0).add(target.ge(c)));
-  if (outOfRange.sum().item() > 0) {
-    const bad = target.toArray()[(outOfRange.argmax().item())];
-    throw new RangeError(`CrossEntropyLoss: target ${bad} is out of bounds for ${c} classes (and is not ignoreIndex ${ignoreIndex})`);
-  }
-  const onehot = where(valid, target, 0).unsqueeze(1).eq(arange(0, c, 1, { dtype: "i32" }));
-  const logp = logits.logSoftmax(1);
-  const validF = valid.to(logits.dtype);
-  const targetWeight = (weight === null ? validF : where(onehot, weight, 0).sum(1).mul(validF));
-  let loss = where(onehot, logp, 0).sum(1).neg().mul(targetWeight);
-  if (smoothing > 0) {
-    const all = (weight === null ? logp : logp.mul(weight)).sum(1).neg().mul(validF);
-    loss = loss.mul(1 - smoothing).add(all.mul(smoothing / c));
-  }
-  return { loss, weightSum: targetWeight.sum() };
+  if (logits.dtype !== "f32") throw new TypeError(`CrossEntropyLoss: expected f32 logits, got ${logits.dtype}`);
+  const [n, c] = logits.shape;
+  const z = packedAtZero(logits);
+  const t = packedAtZero(target);
+  const w = weight === null ? null : packedAtZero(weight.to("f32"));
+  if (w !== null && w.numel !== c) throw new RangeError(`CrossEntropyLoss: weight of shape ${formatShape(w.shape)} does not match ${c} classes`);
+  const loss = Tensor.empty([n], "f32");
+  const lse = Tensor.empty([n], "f32");
+  check(
+    native.axon_cross_entropy(
+      n, c, z.storage.bytes, z.storage.byteLength, z.offset, t.storage.bytes, t.storage.byteLength, t.offset,
+      w?.storage.bytes ?? null, w?.storage.byteLength ?? 0, ignoreIndex, smoothing,
+      loss.storage.bytes, loss.storage.byteLength, lse.storage.bytes, lse.storage.byteLength,
+    ),
+    "CrossEntropyLoss",
+  );
+  const valid = t.ne(ignoreIndex);
+  const safeTarget = where(valid, t, 0);
+  const targetWeight = w === null ? valid.to("f32") : indexSelect(w.reshape([c]), 0, safeTarget).mul(valid.to("f32"));
+  const out = record(loss, "crossEntropy", [logits], (g) => {
+    const gl = packedAtZero(g);
+    const dz = Tensor.empty([n, c], "f32");
+    check(
+      native.axon_cross_entropy_backward(
+        n, c, z.storage.bytes, z.storage.byteLength, z.offset, t.storage.bytes, t.storage.byteLength, t.offset,
+        w?.storage.bytes ?? null, w?.storage.byteLength ?? 0, ignoreIndex, smoothing,
+        lse.storage.bytes, lse.storage.byteLength, gl.storage.bytes, gl.storage.byteLength,
+        dz.storage.bytes, dz.storage.byteLength,
+      ),
+      "CrossEntropyLoss backward",
+    );
+    return [dz];
+  }, [z]);
+  return { loss: out, weightSum: targetWeight.sum() };
 }

@@ -51,3 +51,27 @@ test("loss errors name shapes and dtypes", () => {
   assert.throws(() => new MSELoss("avg" as Reduction), /reduction must be/);
   assert.throws(() => new BCELoss().compute(zeros([2]).add(1.5), zeros([2])), /between 0 and 1/);
 });
+
+test("the fused cross-entropy kernel equals the op-by-op composition (values and gradients)", async () => {
+  const { crossEntropyIndices: composed } = await import("../reference/cross_entropy_composed.ts");
+  const { crossEntropyIndices: fused } = await import("../../src/ops/cross_entropy.ts");
+  const { manualSeed, randn, uniform } = await import("../../mod.ts");
+  manualSeed(17);
+  for (const [n, c] of [[1, 1], [7, 3], [64, 10], [33, 1000]]) {
+    for (const [weighted, ignore, eps] of [[false, -100, 0], [true, 1, 0.1], [true, -100, 0.3]] as const) {
+      const logits = randn([n, c]).mul(5);
+      const target = tensor(Int32Array.from({ length: n }, (_, i) => (i * 7) % c));
+      const weight = weighted ? uniform([c], 0.5, 2) : null;
+      const a = logits.detach().requiresGrad_();
+      const b = logits.detach().requiresGrad_();
+      const ra = fused(a, target, weight, ignore, eps);
+      const rb = composed(b, target, weight, ignore, eps);
+      const name = `n=${n} c=${c} weighted=${weighted} ignore=${ignore} eps=${eps}`;
+      assertClose(ra.loss.toArray() as Float32Array, rb.loss.toArray() as Float32Array, { rtol: 1e-5, atol: 1e-5, message: name });
+      assertClose([ra.weightSum.item()], [rb.weightSum.item()], { message: name });
+      ra.loss.sum().backward();
+      rb.loss.sum().backward();
+      assertClose(a.grad!.toArray() as Float32Array, b.grad!.toArray() as Float32Array, { rtol: 1e-5, atol: 1e-6, message: `${name} grad` });
+    }
+  }
+});

@@ -14,6 +14,7 @@ const std = @import("std");
 const status = @import("../status.zig");
 const pool = @import("pool.zig");
 const copy = @import("copy.zig");
+const unary = @import("unary.zig");
 const Error = status.Error;
 const DType = copy.DType;
 
@@ -31,6 +32,13 @@ pub const Op = enum(u32) {
     le = 10,
     gt = 11,
     ge = 12,
+    // Activation gradients (float only): a = upstream gradient, b = the forward input x
+    // (relu, gelu, gelu_tanh) or the forward output y (sigmoid, tanh).
+    relu_backward = 13,
+    gelu_backward = 14,
+    gelu_tanh_backward = 15,
+    sigmoid_backward = 16,
+    tanh_backward = 17,
 };
 
 pub fn opFromCode(code: u32) Error!Op {
@@ -39,13 +47,18 @@ pub fn opFromCode(code: u32) Error!Op {
 }
 
 pub fn isComparison(op: Op) bool {
-    return @intFromEnum(op) >= @intFromEnum(Op.eq);
+    return @intFromEnum(op) >= @intFromEnum(Op.eq) and @intFromEnum(op) <= @intFromEnum(Op.ge);
+}
+
+/// The activation-gradient ops (13–17), defined for floats only.
+pub fn isActivationGrad(op: Op) bool {
+    return @intFromEnum(op) >= @intFromEnum(Op.relu_backward);
 }
 
 pub fn supports(op: Op, dt: DType) bool {
-    _ = op;
     return switch (dt) {
-        .f32, .f64, .i32, .u8 => true,
+        .f32, .f64 => true,
+        .i32, .u8 => !isActivationGrad(op),
         else => false,
     };
 }
@@ -70,6 +83,39 @@ fn powInt(comptime T: type, base: T, e: T) T {
     return result;
 }
 
+const sqrt_2_over_pi: f64 = 0.7978845608028654;
+const inv_sqrt_2pi: f64 = 0.3989422804014327;
+const gelu_kappa: f64 = 0.044715;
+
+/// d/dx gelu(x) = Φ(x) + x·φ(x) (erf form), in f64 lanes. Φ comes from erfc(|x|/√2) (no
+/// cancellation in the negative tail); x² is exact for f32 inputs, so φ keeps full accuracy.
+/// ±inf give NaN (inf·0), as PyTorch.
+fn geluGrad(x: anytype) @TypeOf(x) {
+    const W = @TypeOf(x);
+    const e = unary.verfcHalf(@abs(x));
+    const half: W = @splat(0.5);
+    const cdf = @select(f64, x >= @as(W, @splat(0)), @as(W, @splat(1)) - half * e, half * e);
+    const pdf = unary.vexp(-half * x * x) * @as(W, @splat(inv_sqrt_2pi));
+    return @select(f64, x != x, x, @mulAdd(W, x, pdf, cdf));
+}
+
+/// Derivative of PyTorch's approximate="tanh" gelu 0.5·x·(1 + tanh u), u = √(2/π)(x + κx³):
+/// 0.5(1 + tanh u) + 0.5·x·(1 − tanh²u)·√(2/π)(1 + 3κx²), with 0.5(1 + tanh u) = σ(2u) and
+/// 1 − tanh²u = 4σ(2u)σ(−2u) formed from e^(−2|u|) (no cancellation in either tail).
+fn geluTanhGrad(x: anytype) @TypeOf(x) {
+    const W = @TypeOf(x);
+    const one: W = @splat(1);
+    const x2 = x * x;
+    const u = @as(W, @splat(sqrt_2_over_pi)) * x * @mulAdd(W, @as(W, @splat(gelu_kappa)), x2, one);
+    const a = unary.vexp(@as(W, @splat(-2)) * @abs(u));
+    const s_big = one / (one + a); // σ(2|u|)
+    const s_small = a * s_big; //     σ(−2|u|)
+    const left = @select(f64, u >= @as(W, @splat(0)), s_big, s_small);
+    const sech2 = @as(W, @splat(4)) * s_big * s_small;
+    const du = @as(W, @splat(sqrt_2_over_pi)) * @mulAdd(W, @as(W, @splat(3 * gelu_kappa)), x2, one);
+    return @mulAdd(W, @as(W, @splat(0.5)) * x, sech2 * du, left);
+}
+
 /// One SIMD chunk of `op`; sets `bad.*` for integer division by zero / negative exponents.
 inline fn vecOp(comptime op: Op, comptime T: type, comptime N: usize, a: @Vector(N, T), b: @Vector(N, T), bad: *bool) @Vector(N, Out(op, T)) {
     const V = @Vector(N, T);
@@ -87,7 +133,27 @@ inline fn vecOp(comptime op: Op, comptime T: type, comptime N: usize, a: @Vector
         return @select(u8, m, @as(@Vector(N, u8), @splat(1)), @as(@Vector(N, u8), @splat(0)));
     }
     if (is_float) {
+        const zero: V = @splat(0);
+        const one: V = @splat(1);
+        const Wv = @Vector(N, f64);
         return switch (op) {
+            // PyTorch's threshold_backward(grad, x, 0) except that a NaN x gives 0 (ABI: b > 0 ? a : 0)
+            .relu_backward => @select(T, b > zero, a, zero),
+            .sigmoid_backward => a * (one - b) * b,
+            // 1 − y² without cancellation near |y| = 1: exact in f64 for f32 inputs, an FMA for f64
+            .tanh_backward => blk: {
+                if (T == f64) break :blk a * @mulAdd(V, -b, b, one);
+                const wb: Wv = @floatCast(b);
+                const wa: Wv = @floatCast(a);
+                break :blk @floatCast(wa * (@as(Wv, @splat(1)) - wb * wb));
+            },
+            .gelu_backward, .gelu_tanh_backward => blk: {
+                const wb: Wv = if (T == f64) b else @floatCast(b);
+                const wa: Wv = if (T == f64) a else @floatCast(a);
+                const d = if (op == .gelu_backward) geluGrad(wb) else geluTanhGrad(wb);
+                const r = wa * d;
+                break :blk if (T == f64) r else @floatCast(r);
+            },
             .add => a + b,
             .sub => a - b,
             .mul => a * b,
@@ -214,6 +280,7 @@ pub fn binary(op: Op, dt: DType, layout: copy.Layout(3), out: [*]u8, a: [*]const
             const T = copy.Storage(D);
             switch (op) {
                 inline else => |o| {
+                    if (comptime isActivationGrad(o) and @typeInfo(T) != .float) unreachable;
                     const Args = BinArgs(o, T);
                     const args = Args{
                         .layout = layout.coalesce(),
@@ -229,7 +296,7 @@ pub fn binary(op: Op, dt: DType, layout: copy.Layout(3), out: [*]u8, a: [*]const
                         }
                     };
                     const n = args.layout.numel();
-                    const chunk = if (o == .pow or o == .div) copy.min_chunk_costly else copy.min_chunk_cheap;
+                    const chunk = if (o == .pow or o == .div or o == .gelu_backward or o == .gelu_tanh_backward) copy.min_chunk_costly else copy.min_chunk_cheap;
                     if (threaded) pool.parallelFor(n, chunk, &args, Body.run) else Body.run(&args, 0, n);
                 },
             }
@@ -334,6 +401,7 @@ fn refOp(comptime T: type, op: Op, a: T, b: T) f64 {
             .le => return t(a <= b),
             .gt => return t(a > b),
             .ge => return t(a >= b),
+            .relu_backward, .gelu_backward, .gelu_tanh_backward, .sigmoid_backward, .tanh_backward => unreachable,
         };
         return r;
     }
@@ -351,6 +419,7 @@ fn refOp(comptime T: type, op: Op, a: T, b: T) f64 {
         .le => return t(a <= b),
         .gt => return t(a > b),
         .ge => return t(a >= b),
+        .relu_backward, .gelu_backward, .gelu_tanh_backward, .sigmoid_backward, .tanh_backward => unreachable,
     };
     return @floatFromInt(r);
 }
@@ -523,4 +592,115 @@ test "where: broadcast cond, every element size" {
     var ho: [3]u16 = undefined;
     where(.bf16, layoutN(4, &.{3}, .{ &.{1}, &.{1}, &.{1}, &.{0} }), @ptrCast(&ho), &cond, @ptrCast(&h), @ptrCast(&hb), .{ 0, 0, 0, 0 }, true);
     try testing.expectEqualSlices(u16, &.{ 1, 9, 3 }, &ho);
+}
+
+/// erf by the all-positive series erf(z) = 2/√π·e^(−z²)·Σ 2ⁿz^(2n+1)/(1·3···(2n+1)) (test reference).
+fn refErf(z: f64) f64 {
+    const az = @abs(z);
+    if (az > 6) return std.math.copysign(@as(f64, 1), z);
+    var term = az;
+    var sum = az;
+    var k: f64 = 1;
+    while (term > 1e-18 * sum) : (k += 1) {
+        term *= 2 * az * az / (2 * k + 1);
+        sum += term;
+    }
+    return std.math.copysign(2.0 / @sqrt(std.math.pi) * @exp(-az * az) * sum, z);
+}
+
+fn refActGrad(op: Op, a: f64, b: f64) f64 {
+    return switch (op) {
+        .relu_backward => if (b > 0) a else 0,
+        .sigmoid_backward => a * (1 - b) * b,
+        .tanh_backward => a * (1 - b * b),
+        .gelu_backward => blk: {
+            const cdf = 0.5 * (1 + refErf(b / @sqrt(2.0)));
+            const pdf = @exp(-0.5 * b * b) / @sqrt(2 * std.math.pi);
+            break :blk a * (cdf + b * pdf);
+        },
+        .gelu_tanh_backward => blk: {
+            // PyTorch's GeluBackward (approximate="tanh") formula, in f64
+            const k_beta = @sqrt(2.0) * (2.0 / @sqrt(std.math.pi)) * 0.5;
+            const k_kappa = 0.044715;
+            const inner = k_beta * (b + k_kappa * b * b * b);
+            // 0.5(1 + tanh) and 1 − tanh² written without cancellation: 1/(1 + e^(−2u)), 1/cosh²
+            const left_d = 1 / (1 + @exp(-2 * inner));
+            const ch = std.math.cosh(inner);
+            const right_d = 0.5 * b * (1 / (ch * ch)) * k_beta * (1 + 3 * k_kappa * b * b);
+            break :blk a * (left_d + right_d);
+        },
+        else => unreachable,
+    };
+}
+
+fn actInputs(comptime T: type, xs: []T, gs: []T) void {
+    const specials = [_]f64{ 0, -0.0, 1e-30, -1e-30, 0.5, -0.5, -0.7518, 1, -1, 2.5, -2.5, 3, -3, 5.5, -5.5, 9, -9, 12, -12, 30, -30, 1e4, -1e4 };
+    var rng = std.Random.DefaultPrng.init(42);
+    const r = rng.random();
+    for (xs, gs, 0..) |*x, *g, i| {
+        x.* = if (i < specials.len) @floatCast(specials[i]) else @floatCast((r.float(f64) * 2 - 1) * @as(f64, if (i % 3 == 0) 12.0 else 4.0));
+        g.* = @floatCast(r.float(f64) * 4 - 2);
+    }
+}
+
+test "activation-gradient ops (13-17) match f64 formulas; gelu_backward matches finite differences of gelu" {
+    inline for (.{ f32, f64 }) |T| {
+        const n = 1000;
+        var xs: [n]T = undefined;
+        var gs: [n]T = undefined;
+        var ys: [n]T = undefined;
+        var out: [n]T = undefined;
+        actInputs(T, &xs, &gs);
+        for (&ys, xs) |*y, x| y.* = @floatCast(std.math.tanh(@as(f64, x) / 4)); // a y in (-1, 1)
+        const dt: DType = if (T == f32) .f32 else .f64;
+        const l = layoutN(3, &.{n}, .{ &.{1}, &.{1}, &.{1} });
+        const tol: f64 = if (T == f32) 6e-7 else 1e-13;
+        for ([_]Op{ .relu_backward, .gelu_backward, .gelu_tanh_backward, .sigmoid_backward, .tanh_backward }) |op| {
+            const b_in: []const T = if (op == .sigmoid_backward) blk: {
+                for (&ys, xs) |*y, x| y.* = @floatCast(1 / (1 + @exp(-@as(f64, x))));
+                break :blk &ys;
+            } else if (op == .tanh_backward) &ys else &xs;
+            try binary(op, dt, l, @ptrCast(&out), @ptrCast(&gs), @ptrCast(b_in.ptr), .{ 0, 0, 0 }, true);
+            for (out, gs, b_in) |got, g, b| {
+                const want = refActGrad(op, g, b);
+                const err = @abs(@as(f64, got) - want);
+                if (!(err <= tol * @abs(want) + 1e-15 * @abs(@as(f64, g)))) {
+                    std.debug.print("{s} {s}: g={d} b={d} got {d} want {d}\n", .{ @tagName(op), @typeName(T), g, b, got, want });
+                    return error.TestUnexpectedResult;
+                }
+            }
+        }
+    }
+    // gelu_backward (f64) against central differences of the f64 gelu kernel
+    const n = 64;
+    var x: [n]f64 = undefined;
+    var g: [n]f64 = undefined;
+    var d: [n]f64 = undefined;
+    actInputs(f64, &x, &g);
+    for (&g) |*v| v.* = 1;
+    try binary(.gelu_backward, .f64, layoutN(3, &.{n}, .{ &.{1}, &.{1}, &.{1} }), @ptrCast(&d), @ptrCast(&g), @ptrCast(&x), .{ 0, 0, 0 }, false);
+    for (x, d) |xi, di| {
+        if (@abs(xi) > 100) continue;
+        const h = 1e-5;
+        var pts = [_]f64{ xi + h, xi - h };
+        var vals: [2]f64 = undefined;
+        try unary.run(.gelu, .f64, @ptrCast(&pts), @ptrCast(&vals), 2, 0, 0);
+        const fd = (vals[0] - vals[1]) / (2 * h);
+        try testing.expect(@abs(fd - di) <= 1e-8 * @max(1, @abs(di)));
+    }
+    // NaN propagates through gelu grads; relu_backward of NaN x is 0; ints are rejected
+    var nx = [_]f32{ std.math.nan(f32), std.math.nan(f32) };
+    var ng = [_]f32{ 1, 1 };
+    var no: [2]f32 = undefined;
+    const l2 = layoutN(3, &.{2}, .{ &.{1}, &.{1}, &.{1} });
+    try binary(.gelu_backward, .f32, l2, @ptrCast(&no), @ptrCast(&ng), @ptrCast(&nx), .{ 0, 0, 0 }, true);
+    try testing.expect(std.math.isNan(no[0]));
+    try binary(.gelu_tanh_backward, .f32, l2, @ptrCast(&no), @ptrCast(&ng), @ptrCast(&nx), .{ 0, 0, 0 }, true);
+    try testing.expect(std.math.isNan(no[0]));
+    try binary(.relu_backward, .f32, l2, @ptrCast(&no), @ptrCast(&ng), @ptrCast(&nx), .{ 0, 0, 0 }, true);
+    try testing.expectEqual(@as(f32, 0), no[0]);
+    var ia = [_]i32{ 1, 2 };
+    try testing.expectError(error.UnsupportedDtype, binary(.relu_backward, .i32, l2, @ptrCast(&ia), @ptrCast(&ia), @ptrCast(&ia), .{ 0, 0, 0 }, true));
+    try testing.expect(!isComparison(.relu_backward));
+    try testing.expectEqual(DType.f32, outDtype(.tanh_backward, .f32));
 }

@@ -152,7 +152,7 @@ fn copySign(mag: anytype, sgn: @TypeOf(mag)) @TypeOf(mag) {
 }
 
 /// e^x for a vector of f64; exact special cases (overflow → inf, underflow → 0 through subnormals).
-fn vexp(x: anytype) @TypeOf(x) {
+pub fn vexp(x: anytype) @TypeOf(x) {
     const V = @TypeOf(x);
     const N = lanesOf(V);
     const I = @Vector(N, i64);
@@ -257,7 +257,7 @@ fn vsincos(x: anytype, comptime want_cos: bool) @TypeOf(x) {
 
 /// erfc(|x| / sqrt 2), the building block of gelu. z^2 = x^2 / 2 is formed exactly (with an FMA
 /// for the rounding error of x^2) so that exp(-z^2) keeps full relative accuracy in the far tail.
-fn verfcHalf(ax_in: anytype) @TypeOf(ax_in) {
+pub fn verfcHalf(ax_in: anytype) @TypeOf(ax_in) {
     const V = @TypeOf(ax_in);
     const ax = @min(ax_in, sp(V, 42.5)); // erfc(30) underflows; NaN is handled by the caller
     const z = ax * sp(V, inv_sqrt2);

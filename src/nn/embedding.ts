@@ -1,0 +1,43 @@
+/**
+ * `Embedding`: a lookup table of vectors indexed by i32 ids.
+ * @module
+ */
+import { noGrad } from "../autograd/grad_mode.ts";
+import { randn } from "../ops/random.ts";
+import { indexSelect } from "../ops/indexing.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { Module } from "./module.ts";
+import { Parameter } from "./parameter.ts";
+
+/** Rows of `weight [numEmbeddings, embeddingDim]` (N(0, 1) init) looked up by i32 indices. */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  weight: Parameter;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: { paddingIdx?: number | null } = {}) {
+    super();
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    let padding = options.paddingIdx ?? null;
+    if (padding !== null) {
+      if (!Number.isInteger(padding) || padding < -numEmbeddings || padding >= numEmbeddings) {
+        throw new RangeError(`Embedding: paddingIdx ${padding} must be within [${-numEmbeddings}, ${numEmbeddings})`);
+      }
+      if (padding < 0) padding += numEmbeddings;
+    }
+    this.paddingIdx = padding;
+    this.weight = new Parameter(randn([numEmbeddings, embeddingDim]));
+    if (padding !== null) noGrad(() => this.weight.select(0, padding!).copy_(this.weight.select(0, padding!).mul(0)));
+  }
+
+  forward(indices: Tensor): Tensor {
+    const rows = indexSelect(this.weight, 0, indices.reshape([-1]));
+    const out = rows.reshape([...indices.shape, this.embeddingDim]);
+    if (this.paddingIdx === null || !this.weight.requiresGrad) return out;
+    // The padding row receives no gradient (PyTorch): mask it out of the incoming gradient.
+    const keep = indices.ne(this.paddingIdx).unsqueeze(-1).to(out.dtype);
+    return out.mul(keep).add(out.detach().mul(keep.neg().add(1)));
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * 2-d convolution through im2col and the blocked GEMM (no direct loops), and pooling.
+ * im2col is one recorded op (backward: col2im); the rest is matmul, whose gradients give dW and
+ * d(cols).
+ * @module
+ */
+import { record } from "../autograd/graph.ts";
+import { check, native } from "../native/library.ts";
+import { formatShape } from "../tensor/shape.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { cat } from "./join.ts";
+import { packMeta } from "./meta.ts";
+
+/** A pair of sizes (height, width); a number means both. */
+export type Pair = number | readonly [number, number];
+
+/** [h, w] from a number or pair, validated. */
+export function pair(value: Pair, name: string, min: number): [number, number] {
+  const p: [number, number] = typeof value === "number" ? [value, value] : [value[0], value[1]];
+  if (!p.every((v) => Number.isInteger(v) && v >= min)) throw new RangeError(`${name} must be integers >= ${min}, got ${JSON.stringify(value)}`);
+  return p;
+}
+
+/** Geometry of a sliding window over H×W. */
+export interface Window {
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+}
+
+/** Output size of a window along one axis (floor mode). */
+export function outputSize(size: number, k: number, s: number, p: number, d: number): number {
+  return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+}
+
+function windowMeta(x: Tensor, w: Window): number[] {
+  const [n, c, h, wd] = x.shape;
+  return [n, c, h, wd, ...w.kernel, ...w.stride, ...w.padding, ...w.dilation];
+}
+
+/** `x [N, C, H, W]` → columns `[N, C·KH·KW, OH·OW]` (F.unfold), recorded with col2im as backward. */
+export function im2col(x: Tensor, w: Window): Tensor {
+  const input = x.contiguous();
+  const [n, c, h, wd] = x.shape;
+  const oh = outputSize(h, w.kernel[0], w.stride[0], w.padding[0], w.dilation[0]);
+  const ow = outputSize(wd, w.kernel[1], w.stride[1], w.padding[1], w.dilation[1]);
+  if (oh < 1 || ow < 1) {
+    throw new RangeError(`conv2d: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(w.kernel)} (padding ${formatShape(w.padding)}, dilation ${formatShape(w.dilation)})`);
+  }
+  const cols = Tensor.empty([n, c * w.kernel[0] * w.kernel[1], oh * ow], x.dtype);
+  const values = [...windowMeta(x, w), input.offset, 0];
+  check(native.axon_im2col(0, packMeta(values), values.length, input.storage.bytes, input.storage.byteLength, cols.storage.bytes, cols.storage.byteLength), "im2col");
+  return record(cols, "im2col", [x], (g) => {
+    const gx = Tensor.empty([n, c, h, wd], g.dtype);
+    const gc = g.contiguous();
+    const meta = [...windowMeta(x, w), 0, gc.offset];
+    check(native.axon_col2im(0, packMeta(meta), meta.length, gc.storage.bytes, gc.storage.byteLength, gx.storage.bytes, gx.storage.byteLength), "col2im");
+    return [gx];
+  });
+}
+
+/** 2-d convolution (PyTorch's `F.conv2d`): x `[N, C, H, W]`, weight `[OC, C/groups, KH, KW]`. */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1, groups = 1): Tensor {
+  if (x.ndim !== 4) throw new RangeError(`conv2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
+  if (x.dtype !== "f32" || weight.dtype !== "f32") throw new TypeError(`conv2d: expected f32 tensors, got ${x.dtype} and ${weight.dtype}`);
+  const [n, c] = x.shape;
+  const [oc, cg, kh, kw] = weight.shape;
+  if (weight.ndim !== 4 || c !== cg * groups || oc % groups !== 0) {
+    throw new RangeError(`conv2d: weight of shape ${formatShape(weight.shape)} with groups=${groups} does not fit input of shape ${formatShape(x.shape)} (${c} channels)`);
+  }
+  const win: Window = { kernel: [kh, kw], stride: pair(stride, "conv2d stride", 1), padding: pair(padding, "conv2d padding", 0), dilation: pair(dilation, "conv2d dilation", 1) };
+  const cols = im2col(x, win); // [N, C·KH·KW, L]
+  const oh = outputSize(x.shape[2], kh, win.stride[0], win.padding[0], win.dilation[0]);
+  const ow = outputSize(x.shape[3], kw, win.stride[1], win.padding[1], win.dilation[1]);
+  const ocg = oc / groups;
+  const kk = cg * kh * kw;
+  const w2 = weight.reshape([oc, kk]);
+  const outs: Tensor[] = [];
+  for (let g = 0; g < groups; g++) {
+    const wg = groups === 1 ? w2 : w2.narrow(0, g * ocg, ocg);
+    const cg2 = groups === 1 ? cols : cols.narrow(1, g * kk, kk);
+    outs.push(wg.matmul(cg2)); // [N, OC/g, L]
+  }
+  let out = (groups === 1 ? outs[0] : cat(outs, 1)).reshape([n, oc, oh, ow]);
+  if (bias !== null) out = out.add(bias.reshape([1, oc, 1, 1]));
+  return out;
+}
+
+/** Options of the 2-d pooling ops. */
+export interface PoolOptions {
+  stride?: Pair | null;
+  padding?: Pair;
+  dilation?: Pair;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+function pooled(kind: 0 | 1, x: Tensor, kernel: Pair, options: PoolOptions): Tensor {
+  const name = kind === 0 ? "maxPool2d" : "avgPool2d";
+  if (x.ndim !== 4) throw new RangeError(`${name}: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
+  if (x.dtype !== "f32") throw new TypeError(`${name}: expected an f32 tensor, got ${x.dtype}`);
+  const k = pair(kernel, `${name} kernel size`, 1);
+  const s = pair(options.stride ?? kernel, `${name} stride`, 1);
+  const p = pair(options.padding ?? 0, `${name} padding`, 0);
+  const d = pair(options.dilation ?? 1, `${name} dilation`, 1);
+  const ceil = options.ceilMode ? 1 : 0;
+  const includePad = (options.countIncludePad ?? true) ? 1 : 0;
+  const divisor = options.divisorOverride ?? 0;
+  const [n, c, h, w] = x.shape;
+  const oh = poolOutputSize(h, k[0], s[0], p[0], d[0], ceil === 1);
+  const ow = poolOutputSize(w, k[1], s[1], p[1], d[1], ceil === 1);
+  if (oh < 1 || ow < 1) throw new RangeError(`${name}: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(k)}`);
+  const input = x.contiguous();
+  const meta = [n, c, h, w, ...k, ...s, ...p, ...d, ceil, includePad, divisor, input.offset];
+  const out = Tensor.empty([n, c, oh, ow], x.dtype);
+  const indices = kind === 0 ? Tensor.empty([n, c, oh, ow], "i32") : null;
+  check(
+    native.axon_pool2d(kind, packMeta(meta), meta.length, input.storage.bytes, input.storage.byteLength,
+      out.storage.bytes, out.storage.byteLength, indices?.storage.bytes ?? null, indices?.storage.byteLength ?? 0),
+    name,
+  );
+  return record(out, name, [x], (g) => {
+    const gx = Tensor.empty(x.shape, g.dtype);
+    const gc = g.isContiguous() && g.offset === 0 ? g : g.clone(); // dy is read from element 0
+    const backMeta = [...meta.slice(0, -1), 0];
+    check(
+      native.axon_pool2d_backward(kind, packMeta(backMeta), backMeta.length, gc.storage.bytes, gc.storage.byteLength,
+        indices?.storage.bytes ?? null, indices?.storage.byteLength ?? 0, gx.storage.bytes, gx.storage.byteLength),
+      `${name} backward`,
+    );
+    return [gx];
+  });
+}
+
+/** PyTorch's pooling output size, including the ceil-mode rule that the last window must start inside. */
+export function poolOutputSize(size: number, k: number, s: number, p: number, d: number, ceilMode: boolean): number {
+  const span = size + 2 * p - d * (k - 1) - 1;
+  let out = (ceilMode ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  if (ceilMode && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+/** Max pooling over `[N, C, H, W]` (padding counts as −inf). */
+export function maxPool2d(x: Tensor, kernel: Pair, options: PoolOptions = {}): Tensor {
+  return pooled(0, x, kernel, options);
+}
+
+/** Average pooling over `[N, C, H, W]`. */
+export function avgPool2d(x: Tensor, kernel: Pair, options: PoolOptions = {}): Tensor {
+  return pooled(1, x, kernel, options);
+}
+
+/** Adaptive average pooling to `[OH, OW]` (PyTorch's window rule). */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
+  if (x.ndim !== 4) throw new RangeError(`adaptiveAvgPool2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
+  const [oh, ow] = pair(outputSize, "adaptiveAvgPool2d output size", 1);
+  const [n, c, h, w] = x.shape;
+  const input = x.isContiguous() && x.offset === 0 ? x : x.detach().clone(); // the export takes no offset
+  const meta = [n, c, h, w, oh, ow];
+  const out = Tensor.empty([n, c, oh, ow], x.dtype);
+  check(native.axon_adaptive_avg_pool2d(0, packMeta(meta), meta.length, input.storage.bytes, input.storage.byteLength, out.storage.bytes, out.storage.byteLength), "adaptiveAvgPool2d");
+  return record(out, "adaptiveAvgPool2d", [x], (g) => {
+    const gx = Tensor.empty(x.shape, g.dtype);
+    const gc = g.isContiguous() && g.offset === 0 ? g : g.clone(); // the export takes no offset
+    check(native.axon_adaptive_avg_pool2d(1, packMeta(meta), meta.length, gc.storage.bytes, gc.storage.byteLength, gx.storage.bytes, gx.storage.byteLength), "adaptiveAvgPool2d backward");
+    return [gx];
+  });
+}
