@@ -9,6 +9,15 @@ import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { Parameter } from "./parameter.ts";
 
+/** Refuses an int64 tensor (PyTorch's `num_batches_tracked`) whose values do not fit the i32 it loads into. */
+function checkInt32Range(key: string, source: Tensor): void {
+  for (const v of source.toArray() as BigInt64Array) {
+    if (v < -2147483648n || v > 2147483647n) {
+      throw new RangeError(`loadStateDict: ${key} holds the int64 value ${v}, which does not fit the module's i32 buffer`);
+    }
+  }
+}
+
 /** A named tensor map, as `stateDict()` returns and `loadStateDict()` takes. */
 export type StateDict = Record<string, Tensor>;
 
@@ -186,6 +195,10 @@ export abstract class Module {
       if (source.ndim !== target.ndim || source.shape.some((d, i) => d !== target.shape[i])) {
         throw new RangeError(`loadStateDict: size mismatch for ${key}: the state has shape ${formatShape(source.shape)}, the module ${formatShape(target.shape)}`);
       }
+    }
+    for (const [key, target] of Object.entries(own)) {
+      const source = state[key];
+      if (source !== undefined && source.dtype === "i64" && target.dtype === "i32") checkInt32Range(key, source);
     }
     noGrad(() => {
       for (const [key, target] of Object.entries(own)) if (key in state) target.copy_(state[key]);

@@ -356,6 +356,30 @@ export class Tensor {
     return this;
   }
 
+  /** Writes `result` (this shape) into this tensor's memory as an in-place op named `op`. */
+  private assign(op: string, result: Tensor): this {
+    this.markModified(op);
+    copyStrided(this, result.detach().expand(this.shape));
+    return this;
+  }
+
+  /** In place: `this += other` (no graph is recorded; saved copies of this tensor are invalidated). */
+  add_(other: TensorLike): this { return this.assign("add_", this.detach().add(other)); }
+  /** In place: `this -= other`. */
+  sub_(other: TensorLike): this { return this.assign("sub_", this.detach().sub(other)); }
+  /** In place: `this *= other`. */
+  mul_(other: TensorLike): this { return this.assign("mul_", this.detach().mul(other)); }
+  /** In place: `this /= other`. */
+  div_(other: TensorLike): this { return this.assign("div_", this.detach().div(other)); }
+  /** In place: fill with `value`. */
+  fill_(value: number): this {
+    this.markModified("fill_");
+    copyStrided(this, elementwise.scalarTensor(value, this.dtype).expand(this.shape));
+    return this;
+  }
+  /** In place: fill with zeros. */
+  zero_(): this { return this.fill_(0); }
+
   // ---- element-wise math ---------------------------------------------------------------------
 
   /** `this + other` (broadcasting). */

@@ -116,3 +116,51 @@ test("Dropout: mask rate and scaling in training, identity in eval", () => {
 test("forward with a mismatched shape names both", () => {
   assert.throws(() => new Linear(784, 10).forward(zeros([64, 100])), /Linear\(784, 10\): input of shape \[64, 100\] does not end in 784 features/);
 });
+
+test("Linear and Conv2d initialise as PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in))", async () => {
+  const { Conv2d } = await import("../../mod.ts");
+  manualSeed(3);
+  for (const [w, fanIn] of [[new Linear(400, 300).weight, 400], [new Linear(400, 300).bias!, 400], [new Conv2d(16, 32, 3).weight, 144]] as const) {
+    const bound = 1 / Math.sqrt(fanIn);
+    const v = w.toArray() as Float32Array;
+    let max = 0, sq = 0;
+    for (const x of v) { max = Math.max(max, Math.abs(x)); sq += x * x; }
+    assert.ok(max <= bound, `max ${max} exceeds bound ${bound}`);
+    assert.ok(max > 0.95 * bound || v.length < 1000, `max ${max} far below bound ${bound}`);
+    const std = Math.sqrt(sq / v.length);
+    assert.ok(Math.abs(std - bound / Math.sqrt(3)) < 0.1 * bound, `std ${std} vs uniform ${bound / Math.sqrt(3)}`);
+  }
+});
+
+test("int64 counters load into i32 buffers with a range check", async () => {
+  const { BatchNorm1d, tensor } = await import("../../mod.ts");
+  const bn = new BatchNorm1d(2);
+  const state = bn.stateDict();
+  bn.loadStateDict({ ...state, num_batches_tracked: tensor(new BigInt64Array([7n]), { shape: [] }) });
+  assert.equal(bn.stateDict().num_batches_tracked.item(), 7);
+  assert.throws(() => bn.loadStateDict({ ...state, num_batches_tracked: tensor(new BigInt64Array([1n << 40n]), { shape: [] }) }), /int64 value 1099511627776, which does not fit/);
+});
+
+test("in-place ops bump the version and refuse leaves that require grad", () => {
+  const x = zeros([3]).add(1);
+  x.add_(2).mul_(3).sub_(1).div_(2);
+  assert.deepEqual(x.toList(), [4, 4, 4]);
+  assert.equal(x.storage.version, 4);
+  x.zero_();
+  assert.deepEqual(x.toList(), [0, 0, 0]);
+  const p = new Parameter(zeros([2]));
+  assert.throws(() => p.add_(1), /leaf tensor that requires grad is being used in an in-place operation/);
+  noGrad(() => p.fill_(5));
+  assert.deepEqual(p.toList(), [5, 5]);
+  const h = p.mul(2);
+  const y = h.exp().sum(); // exp saves its output… and h itself is saved by nothing
+  const z = h.mul(h).sum(); // mul saves h
+  h.add_(1);
+  y.backward();
+  assert.throws(() => z.backward(), /modified by an in-place operation/);
+});
+
+test("Dropout with p = 0 is the identity, as PyTorch", () => {
+  const x = randn([10]);
+  assert.deepEqual(new Dropout(0).forward(x).toArray(), x.toArray());
+});

@@ -118,3 +118,19 @@ test("conv and pool errors name the shapes", () => {
   assert.throws(() => new MaxPool2d(2).forward(zeros([4, 4])), /expected 4-d input/);
   assert.throws(() => new Conv2d(3, 4, 3, { groups: 2 }), /divisible by groups 2/);
 });
+
+test("finite differences: max pooling, multi-head attention, losses", async () => {
+  const { BCEWithLogitsLoss, HuberLoss, SmoothL1Loss } = await import("../../mod.ts");
+  const distinct = () => tensor(Float32Array.from({ length: 32 }, (_, i) => ((i * 13) % 32) * 0.1), { shape: [1, 2, 4, 4] });
+  gradcheck((x) => new MaxPool2d(2).forward(x), [distinct()], { name: "maxPool2d" });
+  manualSeed(31);
+  const mha = new MultiheadAttention(4, 2);
+  gradcheck((q) => mha.forward(q, undefined, undefined, { isCausal: true }), [randn([1, 3, 4])], { name: "MultiheadAttention", rtol: 3e-2 });
+  const ce = new CrossEntropyLoss({ labelSmoothing: 0.1 });
+  const target = tensor([1, 0, 2]);
+  gradcheck((z) => ce.compute(z, target), [randn([3, 3])], { name: "CrossEntropyLoss" });
+  const y = randn([2, 3]);
+  gradcheck((z) => new BCEWithLogitsLoss().compute(z, y.sigmoid()), [randn([2, 3])], { name: "BCEWithLogitsLoss" });
+  gradcheck((z) => new HuberLoss({ delta: 0.5 }).compute(z, y), [randn([2, 3])], { name: "HuberLoss" });
+  gradcheck((z) => new SmoothL1Loss({ beta: 0.5 }).compute(z, y), [randn([2, 3])], { name: "SmoothL1Loss" });
+});
