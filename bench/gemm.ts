@@ -9,15 +9,17 @@ export interface GemmShape {
   m: number;
   k: number;
   n: number;
+  /** B used transposed (stored n×k), as a Linear layer's x·Wᵀ. */
+  transB?: boolean;
 }
 
 /** Median GFLOP/s of `matmul` over repeated batches lasting ≥ ~0.3 s in total. */
-export function gemmGflops({ m, k, n }: GemmShape, threads: number): number {
+export function gemmGflops({ m, k, n, transB = false }: GemmShape, threads: number): number {
   const before = getNumThreads();
   setNumThreads(threads);
   try {
     const a = randn([m, k]);
-    const b = randn([k, n]);
+    const b = transB ? randn([n, k]).t() : randn([k, n]);
     const flops = 2 * m * n * k;
     let calls = 1;
     for (;;) {

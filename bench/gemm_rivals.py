@@ -3,7 +3,8 @@
 
     python3 bench/gemm_rivals.py --shapes 64x784x256,64x256x10,1024x1024x1024 --threads 1,2
 
-Shapes are MxKxN (C[M,N] = A[M,K] @ B[K,N]). Prints one JSON object on stdout:
+Shapes are MxKxN (C[M,N] = A[M,K] @ B[K,N]); a trailing "t" (64x784x256t) uses B transposed, stored
+N×K, as a Linear layer's x·Wᵀ does. Prints one JSON object on stdout:
     {"numpy": {"MxKxN@T": gflops, ...}, "torch": {...}}
 "torch" is omitted when PyTorch cannot be imported. Each point is the median of repeated timings
 (batches of calls lasting >= ~0.3 s in total). NumPy's thread count is fixed by
@@ -27,9 +28,15 @@ def parse_shapes(text):
         item = item.strip()
         if not item:
             continue
-        m, k, n = (int(v) for v in item.lower().split("x"))
-        shapes.append((m, k, n))
+        # A trailing "t" means B is used transposed (stored n×k), as a Linear layer's x·Wᵀ does.
+        trans_b = item.lower().endswith("t")
+        m, k, n = (int(v) for v in item.lower().rstrip("t").split("x"))
+        shapes.append((m, k, n, trans_b))
     return shapes
+
+
+def key(m, k, n, trans_b=False):
+    return f"{m}x{k}x{n}{'t' if trans_b else ''}"
 
 
 def time_fn(fn, flops):
@@ -56,11 +63,11 @@ def numpy_worker(shapes):
 
     rng = np.random.default_rng(0)
     out = {}
-    for m, k, n in shapes:
+    for m, k, n, trans_b in shapes:
         a = rng.standard_normal((m, k), dtype=np.float32)
-        b = rng.standard_normal((k, n), dtype=np.float32)
+        b = rng.standard_normal((n, k), dtype=np.float32).T if trans_b else rng.standard_normal((k, n), dtype=np.float32)
         c = np.empty((m, n), dtype=np.float32)
-        out[f"{m}x{k}x{n}"] = time_fn(lambda: np.matmul(a, b, out=c), 2.0 * m * n * k)
+        out[key(m, k, n, trans_b)] = time_fn(lambda: np.matmul(a, b, out=c), 2.0 * m * n * k)
     return out
 
 
@@ -73,19 +80,19 @@ def torch_points(shapes, threads):
     out = {}
     for t in threads:
         torch.set_num_threads(t)
-        for m, k, n in shapes:
+        for m, k, n, trans_b in shapes:
             a = torch.randn(m, k, dtype=torch.float32)
-            b = torch.randn(k, n, dtype=torch.float32)
+            b = torch.randn(n, k, dtype=torch.float32).t() if trans_b else torch.randn(k, n, dtype=torch.float32)
             c = torch.empty(m, n, dtype=torch.float32)
             with torch.no_grad():
                 rate = time_fn(lambda: torch.matmul(a, b, out=c), 2.0 * m * n * k)
-            out[f"{m}x{k}x{n}@{t}"] = rate
+            out[f"{key(m, k, n, trans_b)}@{t}"] = rate
     return out
 
 
 def numpy_points(shapes, threads):
     out = {}
-    spec = ",".join(f"{m}x{k}x{n}" for m, k, n in shapes)
+    spec = ",".join(key(*shape) for shape in shapes)
     for t in threads:
         env = dict(os.environ)
         env.pop("OPENBLAS_CORETYPE", None)

@@ -18,10 +18,13 @@ const BUN = `${ROOT}node_modules/@oven/bun-linux-x64/bin/bun`;
 const SHAPES: GemmShape[] = [
   { m: 64, k: 784, n: 256 },
   { m: 64, k: 256, n: 10 },
+  { m: 64, k: 784, n: 256, transB: true },
+  { m: 64, k: 256, n: 10, transB: true },
   { m: 256, k: 256, n: 256 },
   { m: 1024, k: 1024, n: 1024 },
 ];
-const key = (s: GemmShape, t: number) => `${s.m}x${s.k}x${s.n}@${t}`;
+const shapeKey = (s: GemmShape) => `${s.m}x${s.k}x${s.n}${s.transB ? "t" : ""}`;
+const key = (s: GemmShape, t: number) => `${shapeKey(s)}@${t}`;
 
 async function runJson(command: string, args: string[], env: Record<string, string> = {}): Promise<any> {
   const output = await new Deno.Command(command, { args, env, stdout: "piped", stderr: "inherit" }).output();
@@ -34,7 +37,7 @@ const threads = [...new Set([1, getNumThreads()])];
 console.error(`[bench] threads: ${threads.join(", ")}`);
 
 console.error("[bench] rivals: NumPy and PyTorch matmul");
-const shapeArg = SHAPES.map((s) => `${s.m}x${s.k}x${s.n}`).join(",");
+const shapeArg = SHAPES.map(shapeKey).join(",");
 const rivals = await runJson(PYTHON, [`${ROOT}bench/gemm_rivals.py`, "--shapes", shapeArg, "--threads", threads.join(",")]);
 
 console.error("[bench] Axon GEMM");
@@ -57,7 +60,7 @@ for (const t of threads) {
   for (const s of SHAPES) {
     const k = key(s, t);
     lines.push(
-      `| ${s.m}×${s.k}×${s.n} | ${t} | ${fmt(axon[k])} | ${fmt(rivals.numpy?.[k])} | ${fmt(rivals.torch?.[k])} | ${ratio(axon[k], rivals.numpy?.[k])} | ${ratio(axon[k], rivals.torch?.[k])} |`,
+      `| ${s.m}×${s.k}×${s.n}${s.transB ? " (x·Wᵀ)" : ""} | ${t} | ${fmt(axon[k])} | ${fmt(rivals.numpy?.[k])} | ${fmt(rivals.torch?.[k])} | ${ratio(axon[k], rivals.numpy?.[k])} | ${ratio(axon[k], rivals.torch?.[k])} |`,
     );
   }
 }

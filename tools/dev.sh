@@ -88,6 +88,9 @@ run_tests() {
   log "Zig unit tests (zig build test)"
   local zig_failed=0
   "$ZIG" build test --summary all >&2 || zig_failed=1
+  log "type check (deno check)"
+  local types_failed=0
+  NO_COLOR=1 "$DENO" check mod.ts tests/ bench/ examples/ >&2 || types_failed=1
   local deno_result bun_result
   deno_result=$(mktemp)
   bun_result=$(mktemp)
@@ -99,8 +102,8 @@ run_tests() {
   read -r dp df <"$deno_result"
   read -r bp bf <"$bun_result"
   rm -f "$deno_result" "$bun_result"
-  echo "deno: $dp passed, $df failed; bun: $bp passed, $bf failed; zig unit tests: $([[ $zig_failed == 0 ]] && echo ok || echo FAILED)"
-  local failed=$((df + bf + zig_failed))
+  echo "deno: $dp passed, $df failed; bun: $bp passed, $bf failed; zig unit tests: $([[ $zig_failed == 0 ]] && echo ok || echo FAILED); type check: $([[ $types_failed == 0 ]] && echo ok || echo FAILED)"
+  local failed=$((df + bf + zig_failed + types_failed))
   echo "$((dp + bp)) passed, $failed failed"
   [[ $failed -eq 0 ]]
 }
