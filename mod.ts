@@ -48,3 +48,10 @@ export * from "./src/nn/mod.ts";
 
 // Runtime
 export { getNumThreads, NativeError, RUNTIME, setNumThreads } from "./src/native/library.ts";
+
+// Optimizers, schedulers, clipping
+export { checkHyper, Optimizer } from "./src/optim/optimizer.ts";
+export type { GroupOptions, OptimizerStateDict, ParamGroup, ParamsInput, ParamState } from "./src/optim/optimizer.ts";
+export * from "./src/optim/lr_scheduler/mod.ts";
+export { clipGradNorm, clipGradValue } from "./src/optim/clip.ts";
+export type { ClipGradNormOptions } from "./src/optim/clip.ts";

@@ -19,4 +19,4 @@ model.zeroGrad();
 loss.backward();                                  // gradients in p.grad for every parameter
 console.log(loss.data().item(), model.parameters()[0].grad!.shape);
 const predicted = noGrad(() => model.forward(x).argmax(1)); // i32 class indices
-console.log(predicted.toList().slice(0, 8));
+console.log([...predicted.toArray().slice(0, 8)]);

@@ -1,0 +1,67 @@
+/**
+ * Gradient clipping: `clipGradNorm` and `clipGradValue`, as `torch.nn.utils.clip_grad_norm_` /
+ * `clip_grad_value_`. Norms come from native reductions, the rescaling is one native kernel per
+ * gradient.
+ * @module
+ */
+import { noGrad } from "../autograd/grad_mode.ts";
+import { tensor } from "../ops/creation.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+
+/** Options of {@link clipGradNorm}. */
+export interface ClipGradNormOptions {
+  /** Throw when the total norm is NaN or infinite (PyTorch's `error_if_nonfinite`). */
+  errorIfNonfinite?: boolean;
+}
+
+function gradsOf(params: Iterable<Tensor>): Tensor[] {
+  return [...params].map((p) => p.grad).filter((g): g is Tensor => g !== null);
+}
+
+/** The p-norm of one gradient as a 0-d f32 tensor (inf: max |g|). */
+function norm(g: Tensor, normType: number): Tensor {
+  if (normType === Infinity) return g.abs().max();
+  if (normType === 2) return g.square().sum().sqrt();
+  if (normType === 1) return g.abs().sum();
+  return g.abs().pow(normType).sum().pow(1 / normType);
+}
+
+/**
+ * Rescales the gradients of `params` in place so that their combined `normType`-norm is at most
+ * `maxNorm`, and returns the norm before clipping. Coefficient: maxNorm / (total + 1e-6),
+ * applied when below 1 (PyTorch's rule).
+ *
+ * @example
+ * ```ts
+ * loss.backward();
+ * const totalNorm = clipGradNorm(model.parameters(), 1.0);
+ * optimizer.step();
+ * ```
+ */
+export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): number {
+  if (!(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
+  if (!(normType > 0)) throw new RangeError(`clipGradNorm: normType must be > 0 or Infinity, got ${normType}`);
+  const grads = gradsOf(params);
+  if (grads.length === 0) return 0;
+  return noGrad(() => {
+    const norms = grads.map((g) => norm(g.to("f32"), normType));
+    const total = norm(tensor(Float32Array.from(norms, (n) => n.item())), normType).item();
+    if (!Number.isFinite(total) && options.errorIfNonfinite) {
+      throw new RangeError(
+        `clipGradNorm: the total norm of order ${normType} for the gradients is non-finite (${total}), so it cannot be clipped; ` +
+          "pass errorIfNonfinite: false to clip anyway",
+      );
+    }
+    const coefficient = Math.fround(maxNorm / (total + 1e-6));
+    if (coefficient < 1 || Number.isNaN(coefficient)) for (const g of grads) g.mul_(coefficient);
+    return total;
+  });
+}
+
+/** Clamps every gradient of `params` into `[-clipValue, clipValue]` in place. */
+export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void {
+  if (!(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be >= 0, got ${clipValue}`);
+  noGrad(() => {
+    for (const g of gradsOf(params)) g.copy_(g.clamp(-clipValue, clipValue));
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * `LambdaLR`: the base learning rate times a user function of the step.
+ * @module
+ */
+import type { Optimizer } from "../optimizer.ts";
+import { LRScheduler, perGroup } from "./scheduler.ts";
+
+/** A multiplicative factor as a function of the step index (0 at construction). */
+export type LrLambda = (step: number) => number;
+
+/**
+ * Sets every group's learning rate to its base learning rate times a function of the step
+ * (PyTorch's `LambdaLR`): lr_t = base_lr · λ(t). Pass one function for all groups or one per
+ * group. The functions are not part of the state dict (construct the scheduler with the same
+ * functions when resuming).
+ *
+ * @example
+ * ```ts
+ * const scheduler = new LambdaLR(optimizer, (epoch) => 0.95 ** epoch);
+ * // or one function per parameter group:
+ * const perGroup = new LambdaLR(optimizer, [(e) => Math.floor(e / 30), (e) => 0.95 ** e]);
+ * ```
+ */
+export class LambdaLR extends LRScheduler {
+  /** One factor function per parameter group. */
+  readonly lrLambdas: LrLambda[];
+
+  /** @param lrLambda a factor function, or one per parameter group */
+  constructor(optimizer: Optimizer, lrLambda: LrLambda | readonly LrLambda[]) {
+    super(optimizer);
+    this.lrLambdas = perGroup(this.name, "lrLambda", lrLambda, optimizer.paramGroups.length);
+    this.lrLambdas.forEach((fn, i) => {
+      if (typeof fn !== "function") throw new TypeError(`${this.name}: lrLambda ${i} is not a function`);
+    });
+    this.start();
+  }
+
+  protected computeLr(): number[] {
+    return this.baseLrs.map((base, i) => base * this.lrLambdas[i](this.lastEpoch));
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * `Optimizer`: parameter groups with their own options, state per parameter, `zeroGrad`, `step`,
+ * `getLr`/`setLr`, and state dicts that resume bit-for-bit.
+ * @module
+ */
+import { Tensor } from "../tensor/tensor.ts";
+
+/** Options every optimizer group has; subclasses add their own (momentum, betas …). */
+export interface GroupOptions {
+  lr: number;
+  [option: string]: unknown;
+}
+
+/** One parameter group: its tensors and options. */
+export interface ParamGroup extends GroupOptions {
+  params: Tensor[];
+}
+
+/** What constructors accept: tensors, or groups `{ params, lr?, … }` overriding the defaults. */
+export type ParamsInput = Iterable<Tensor> | readonly ({ params: Iterable<Tensor> } & Partial<GroupOptions>)[];
+
+/** Per-parameter optimizer state (buffers and counters). */
+export type ParamState = Record<string, Tensor | number>;
+
+/** Serialised optimizer state, PyTorch-shaped: state keyed by parameter index, groups by index. */
+export interface OptimizerStateDict {
+  state: Record<number, ParamState>;
+  paramGroups: (Omit<GroupOptions, never> & { params: number[] })[];
+}
+
+/** Throws a clear error unless `value` is a finite number >= `min` (and < `max` when given). */
+export function checkHyper(optimizer: string, name: string, value: unknown, min: number, max?: number, maxInclusive = false): number {
+  const ok = typeof value === "number" && Number.isFinite(value) && value >= min &&
+    (max === undefined || (maxInclusive ? value <= max : value < max));
+  if (!ok) {
+    const range = max === undefined ? `>= ${min}` : `in [${min}, ${max}${maxInclusive ? "]" : ")"}`;
+    throw new RangeError(`${optimizer}: invalid ${name} ${String(value)}; it must be ${range}`);
+  }
+  return value as number;
+}
+
+/** Base class of the optimizers. */
+export abstract class Optimizer {
+  /** The parameter groups (options may be changed between steps, e.g. by schedulers). */
+  readonly paramGroups: ParamGroup[];
+  /** State per parameter, created on its first step. */
+  protected readonly state = new Map<Tensor, ParamState>();
+  /** Name used in error messages. */
+  protected abstract readonly name: string;
+
+  constructor(params: ParamsInput, defaults: GroupOptions) {
+    const list = [...(params as Iterable<unknown>)];
+    if (list.length === 0) throw new RangeError(`${new.target.name}: optimizer got an empty parameter list`);
+    const groups = list[0] instanceof Tensor
+      ? [{ params: list as Tensor[] }]
+      : (list as ({ params: Iterable<Tensor> } & Partial<GroupOptions>)[]);
+    const seen = new Set<Tensor>();
+    this.paramGroups = groups.map((group, i) => {
+      const tensors = [...group.params];
+      if (tensors.length === 0) throw new RangeError(`${new.target.name}: parameter group ${i} is empty`);
+      for (const p of tensors) {
+        if (!(p instanceof Tensor)) throw new TypeError(`${new.target.name}: parameter group ${i} holds something that is not a Tensor`);
+        if (seen.has(p)) throw new RangeError(`${new.target.name}: a parameter appears in more than one group`);
+        seen.add(p);
+      }
+      const { params: _params, ...options } = group;
+      return { ...defaults, ...options, params: tensors } as ParamGroup;
+    });
+    for (const group of this.paramGroups) checkHyper(new.target.name, "learning rate", group.lr, 0);
+  }
+
+  /** Sets an option on every group (the seed's builder style: `.momentum(0.9)`). */
+  protected setOption(option: string, value: unknown): this {
+    for (const group of this.paramGroups) group[option] = value;
+    return this;
+  }
+
+  /** Clears the gradients of every parameter (set to null, PyTorch's default `set_to_none`). */
+  zeroGrad(): void {
+    for (const group of this.paramGroups) for (const p of group.params) p.grad = null;
+  }
+
+  /** Updates every parameter that has a gradient (parameters without one are skipped). */
+  abstract step(): void;
+
+  /** The first group's learning rate. */
+  getLr(): number {
+    return this.paramGroups[0].lr;
+  }
+
+  /** Sets every group's learning rate. */
+  setLr(lr: number): void {
+    checkHyper(this.name, "learning rate", lr, 0);
+    for (const group of this.paramGroups) group.lr = lr;
+  }
+
+  /** Copies of the state and options, keyed by parameter index (resumes bit-for-bit). */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    let next = 0;
+    const paramGroups = this.paramGroups.map((group) => {
+      const { params, ...options } = group;
+      return { ...structuredClone(options), params: params.map((p) => (index.has(p) ? index.get(p)! : (index.set(p, next), next++))) };
+    });
+    const state: Record<number, ParamState> = {};
+    for (const [p, s] of this.state) {
+      state[index.get(p)!] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v instanceof Tensor ? v.detach().clone() : v]));
+    }
+    return { state, paramGroups };
+  }
+
+  /** Restores state and options saved by {@link stateDict} from an optimizer over the same parameters. */
+  loadStateDict(dict: OptimizerStateDict): void {
+    if (dict.paramGroups.length !== this.paramGroups.length) {
+      throw new RangeError(`${this.name}.loadStateDict: the state has ${dict.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
+    }
+    const byIndex: Tensor[] = [];
+    dict.paramGroups.forEach((saved, i) => {
+      const group = this.paramGroups[i];
+      if (saved.params.length !== group.params.length) {
+        throw new RangeError(`${this.name}.loadStateDict: group ${i} has ${saved.params.length} parameters in the state, ${group.params.length} in the optimizer`);
+      }
+      saved.params.forEach((k, j) => (byIndex[k] = group.params[j]));
+      const { params: _params, ...options } = saved;
+      Object.assign(group, structuredClone(options));
+    });
+    this.state.clear();
+    for (const [k, s] of Object.entries(dict.state)) {
+      const p = byIndex[Number(k)];
+      if (p === undefined) throw new RangeError(`${this.name}.loadStateDict: state for unknown parameter index ${k}`);
+      const restored: ParamState = {};
+      for (const [name, v] of Object.entries(s)) {
+        if (v instanceof Tensor && (v.ndim !== p.ndim || v.shape.some((d, i) => d !== p.shape[i])) && v.numel !== 1) {
+          throw new RangeError(`${this.name}.loadStateDict: state ${name} of parameter ${k} has shape [${v.shape}], the parameter [${p.shape}]`);
+        }
+        restored[name] = v instanceof Tensor ? v.detach().clone() : v;
+      }
+      this.state.set(p, restored);
+    }
+  }
+}
