@@ -53,5 +53,9 @@ export { getNumThreads, NativeError, RUNTIME, setNumThreads } from "./src/native
 export { checkHyper, Optimizer } from "./src/optim/optimizer.ts";
 export type { GroupOptions, OptimizerStateDict, ParamGroup, ParamsInput, ParamState } from "./src/optim/optimizer.ts";
 export * from "./src/optim/lr_scheduler/mod.ts";
+export { SGD } from "./src/optim/sgd.ts";
+export { Adam, AdamW } from "./src/optim/adam.ts";
+export { LAMB } from "./src/optim/lamb.ts";
+export { Adagrad, RMSprop } from "./src/optim/rmsprop.ts";
 export { clipGradNorm, clipGradValue } from "./src/optim/clip.ts";
 export type { ClipGradNormOptions } from "./src/optim/clip.ts";

@@ -8,7 +8,7 @@ const std = @import("std");
 const status = @import("status.zig");
 const pool = @import("cpu/pool.zig");
 
-pub const abi_version: u32 = 2;
+pub const abi_version: u32 = 3;
 
 comptime {
     _ = @import("abi/gemm.zig");
@@ -18,6 +18,7 @@ comptime {
     _ = @import("abi/conv.zig");
     _ = @import("abi/index.zig");
     _ = @import("abi/loss.zig");
+    _ = @import("abi/optim.zig");
 }
 
 /// The ABI version this library implements; TypeScript refuses to run against another.
@@ -68,4 +69,6 @@ test {
     _ = @import("abi/loss.zig");
     _ = @import("cpu/index.zig");
     _ = @import("cpu/cross_entropy.zig");
+    _ = @import("abi/optim.zig");
+    _ = @import("cpu/optim.zig");
 }

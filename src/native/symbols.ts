@@ -8,7 +8,7 @@
  */
 
 /** Version of the C ABI this TypeScript expects; must equal `axon_abi_version()`. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** A parameter or result type of a native export. */
 export type NativeType = "u32" | "i32" | "i64" | "u64" | "f32" | "f64" | "buffer" | "void";
@@ -100,6 +100,25 @@ export const SYMBOLS = {
     ],
     result: "i32",
   },
+  // ---- version 3: optimizers ----
+  axon_sgd_step: { parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "u32"], result: "i32" },
+  axon_adam_step: {
+    parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "u32"],
+    result: "i32",
+  },
+  axon_rmsprop_step: {
+    parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "u32"],
+    result: "i32",
+  },
+  axon_adagrad_step: { parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "u32"], result: "i32" },
+  axon_lamb_update: {
+    parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "u32"],
+    result: "i32",
+  },
+  axon_lamb_apply: { parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
+  axon_scale_inplace: { parameters: ["i64", "buffer", "i64", "f64"], result: "i32" },
+  axon_clamp_inplace: { parameters: ["i64", "buffer", "i64", "f64", "f64"], result: "i32" },
+  axon_nonfinite_count: { parameters: ["i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
 } as const satisfies Record<string, NativeSignature>;
 
 /** Names of the native exports. */

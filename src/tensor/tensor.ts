@@ -445,6 +445,8 @@ export class Tensor {
   mean(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("mean", this, dim, keepdim); }
   /** Product over `dim`. */
   prod(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("prod", this, dim, keepdim); }
+  /** Σ x² over `dim` (one native pass; used for norms). */
+  sumOfSquares(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("sumOfSquares", this, dim, keepdim); }
   /** Maximum values over `dim` (PyTorch's `amax`; NaN propagates). Indices: `argmax`. */
   max(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("max", this, dim, keepdim); }
   /** Minimum values over `dim` (PyTorch's `amin`). */

@@ -1,0 +1,95 @@
+/**
+ * Adam and AdamW (decoupled weight decay), PyTorch's single-tensor updates in one kernel each.
+ * @module
+ */
+import { native } from "../native/library.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { FusedOptimizer, operand, stateBuffer } from "./fused.ts";
+import { checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
+
+/** Shared surface of Adam, AdamW and LAMB: betas, eps, weight decay. */
+export abstract class AdamFamily extends FusedOptimizer {
+  /** Decay rates of the first and second moment estimates, each in [0, 1). */
+  betas(beta1: number, beta2: number): this {
+    checkHyper(this.name, "beta1", beta1, 0, 1);
+    checkHyper(this.name, "beta2", beta2, 0, 1);
+    return this.setOption("betas", [beta1, beta2]);
+  }
+  /** Term added to the denominator for stability (≥ 0). */
+  eps(eps: number): this { return this.setOption("eps", checkHyper(this.name, "eps", eps, 0)); }
+  /** Weight decay λ ≥ 0. */
+  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper(this.name, "weight decay", weightDecay, 0)); }
+  /** Maximise the objective instead. */
+  maximize(enabled = true): this { return this.setOption("maximize", enabled); }
+
+  protected override checkGroup(group: ParamGroup): void {
+    const betas = group.betas as [number, number];
+    if (!Array.isArray(betas) || betas.length !== 2) throw new RangeError(`${this.name}: betas must be a pair [beta1, beta2]`);
+    checkHyper(this.name, "beta1", betas[0], 0, 1);
+    checkHyper(this.name, "beta2", betas[1], 0, 1);
+    checkHyper(this.name, "eps", group.eps, 0);
+    checkHyper(this.name, "weight decay", group.weightDecay, 0);
+  }
+}
+
+function adamStep(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState, decoupled: boolean): number {
+  if (state.step === undefined) {
+    state.step = 0;
+    state.exp_avg = stateBuffer(param);
+    state.exp_avg_sq = stateBuffer(param);
+    if (group.amsgrad) state.max_exp_avg_sq = stateBuffer(param);
+  }
+  if (group.amsgrad && state.max_exp_avg_sq === undefined) state.max_exp_avg_sq = stateBuffer(param);
+  state.step = (state.step as number) + 1;
+  const [beta1, beta2] = group.betas as [number, number];
+  const hyper = new Float64Array([group.lr, beta1, beta2, group.eps as number, group.weightDecay as number, state.step]);
+  const flags = (group.amsgrad ? 1 : 0) | (decoupled ? 2 : 0) | (group.maximize ? 4 : 0);
+  return native.axon_adam_step(
+    param.numel, ...operand(param), ...operand(grad), ...operand(state.exp_avg as Tensor), ...operand(state.exp_avg_sq as Tensor),
+    ...operand(group.amsgrad ? state.max_exp_avg_sq as Tensor : null), hyper, hyper.length, flags,
+  );
+}
+
+/**
+ * Adam (Kingma & Ba 2015) as PyTorch: g ← g + λθ; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+ * θ ← θ − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε); AMSGrad keeps the running max of v.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new Adam(model.parameters(), 0.001).betas(0.9, 0.999).eps(1e-8);
+ * ```
+ */
+export class Adam extends AdamFamily {
+  protected readonly name: string = "Adam";
+  constructor(params: ParamsInput, lr = 1e-3) {
+    super(params, { lr, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false });
+    for (const g of this.paramGroups) this.checkGroup(g);
+  }
+  /** Use the AMSGrad variant. */
+  amsgrad(enabled = true): this { return this.setOption("amsgrad", enabled); }
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
+    return adamStep(param, grad, group, state, false);
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay θ ← θ·(1 − lr·λ) before the
+ * Adam update; weight decay defaults to 0.01 as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new AdamW(model.parameters(), 0.001).betas(0.9, 0.999).weightDecay(0.01);
+ * ```
+ */
+export class AdamW extends AdamFamily {
+  protected readonly name: string = "AdamW";
+  constructor(params: ParamsInput, lr = 1e-3) {
+    super(params, { lr, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, amsgrad: false, maximize: false });
+    for (const g of this.paramGroups) this.checkGroup(g);
+  }
+  /** Use the AMSGrad variant. */
+  amsgrad(enabled = true): this { return this.setOption("amsgrad", enabled); }
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
+    return adamStep(param, grad, group, state, true);
+  }
+}

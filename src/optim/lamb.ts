@@ -1,0 +1,63 @@
+/**
+ * LAMB (You et al. 2019, "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes",
+ * Algorithm 2), the layer-wise adaptive variant of Adam:
+ * m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (with bias correction);
+ * r = m̂/(√v̂ + ε) + λθ; θ ← θ − lr · φ(‖θ‖)/‖r‖ · r with φ the identity (trust ratio 1 when either
+ * norm is 0). Two kernels per parameter with the norms (native reductions) in between.
+ * @module
+ */
+import { native } from "../native/library.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { AdamFamily } from "./adam.ts";
+import { operand, stateBuffer } from "./fused.ts";
+import { check } from "../native/library.ts";
+import type { ParamGroup, ParamsInput, ParamState } from "./optimizer.ts";
+
+/**
+ * LAMB optimizer (defaults: betas 0.9/0.999, eps 1e-6, weight decay 0, bias correction on).
+ *
+ * @example
+ * ```ts
+ * const optimizer = new LAMB(model.parameters(), 0.001).betas(0.9, 0.999).weightDecay(0.01);
+ * ```
+ */
+export class LAMB extends AdamFamily {
+  protected readonly name: string = "LAMB";
+  #scratch = new WeakMap<Tensor, Tensor>();
+
+  constructor(params: ParamsInput, lr = 1e-3) {
+    super(params, { lr, betas: [0.9, 0.999], eps: 1e-6, weightDecay: 0, biasCorrection: true, maximize: false });
+    for (const g of this.paramGroups) this.checkGroup(g);
+  }
+
+  /** Whether m and v are bias-corrected (default true). */
+  biasCorrection(enabled = true): this { return this.setOption("biasCorrection", enabled); }
+
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
+    if (state.step === undefined) {
+      state.step = 0;
+      state.exp_avg = stateBuffer(param);
+      state.exp_avg_sq = stateBuffer(param);
+    }
+    state.step = (state.step as number) + 1;
+    let update = this.#scratch.get(state.exp_avg as Tensor);
+    if (update === undefined || update.numel !== param.numel) {
+      update = stateBuffer(param);
+      this.#scratch.set(state.exp_avg as Tensor, update);
+    }
+    const [beta1, beta2] = group.betas as [number, number];
+    const hyper = new Float64Array([beta1, beta2, group.eps as number, group.weightDecay as number, state.step]);
+    const flags = (group.biasCorrection ? 1 : 0) | (group.maximize ? 2 : 0);
+    check(
+      native.axon_lamb_update(
+        param.numel, ...operand(param), ...operand(grad), ...operand(state.exp_avg as Tensor), ...operand(state.exp_avg_sq as Tensor),
+        ...operand(update), hyper, hyper.length, flags,
+      ),
+      "LAMB",
+    );
+    const paramNorm = Math.sqrt(param.reshape([-1]).sumOfSquares().item());
+    const updateNorm = Math.sqrt(update.reshape([-1]).sumOfSquares().item());
+    const applyHyper = new Float64Array([group.lr, paramNorm, updateNorm]);
+    return native.axon_lamb_apply(param.numel, ...operand(param), ...operand(update), applyHyper, applyHyper.length);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * RMSprop and Adagrad, PyTorch's updates in one kernel each.
+ * @module
+ */
+import { native } from "../native/library.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { FusedOptimizer, operand, stateBuffer } from "./fused.ts";
+import { checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
+
+/**
+ * RMSprop (Hinton): v ← αv + (1−α)g²; centered: ḡ ← αḡ + (1−α)g, v̂ = v − ḡ²; with momentum μ:
+ * b ← μb + g/(√v̂ + ε), θ ← θ − lr·b; else θ ← θ − lr·g/(√v̂ + ε).
+ *
+ * @example
+ * ```ts
+ * const optimizer = new RMSprop(model.parameters(), 0.01).alpha(0.99).eps(1e-8).momentum(0.0);
+ * ```
+ */
+export class RMSprop extends FusedOptimizer {
+  protected readonly name = "RMSprop";
+  constructor(params: ParamsInput, lr = 1e-2) {
+    super(params, { lr, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false });
+    for (const g of this.paramGroups) this.checkGroup(g);
+  }
+  /** Smoothing constant α ≥ 0. */
+  alpha(alpha: number): this { return this.setOption("alpha", checkHyper("RMSprop", "alpha", alpha, 0)); }
+  /** Term added to the denominator (≥ 0). */
+  eps(eps: number): this { return this.setOption("eps", checkHyper("RMSprop", "eps", eps, 0)); }
+  /** Momentum factor μ ≥ 0. */
+  momentum(momentum: number): this { return this.setOption("momentum", checkHyper("RMSprop", "momentum", momentum, 0)); }
+  /** Normalise by the estimated variance of the gradient. */
+  centered(enabled = true): this { return this.setOption("centered", enabled); }
+  /** L2 penalty λ ≥ 0. */
+  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("RMSprop", "weight decay", weightDecay, 0)); }
+  /** Maximise the objective instead. */
+  maximize(enabled = true): this { return this.setOption("maximize", enabled); }
+
+  protected override checkGroup(group: ParamGroup): void {
+    for (const option of ["alpha", "eps", "momentum", "weightDecay"]) checkHyper("RMSprop", option, group[option], 0);
+  }
+
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
+    if (state.step === undefined) {
+      state.step = 0;
+      state.square_avg = stateBuffer(param);
+    }
+    if ((group.momentum as number) > 0 && state.momentum_buffer === undefined) state.momentum_buffer = stateBuffer(param);
+    if (group.centered && state.grad_avg === undefined) state.grad_avg = stateBuffer(param);
+    state.step = (state.step as number) + 1;
+    const hyper = new Float64Array([group.lr, group.alpha as number, group.eps as number, group.weightDecay as number, group.momentum as number]);
+    const flags = (group.centered ? 1 : 0) | (group.maximize ? 2 : 0);
+    return native.axon_rmsprop_step(
+      param.numel, ...operand(param), ...operand(grad), ...operand(state.square_avg as Tensor),
+      ...operand((group.momentum as number) > 0 ? state.momentum_buffer as Tensor : null),
+      ...operand(group.centered ? state.grad_avg as Tensor : null), hyper, hyper.length, flags,
+    );
+  }
+}
+
+/**
+ * Adagrad (Duchi et al. 2011) as PyTorch: clr = lr/(1 + (t−1)·lrDecay); s ← s + g²;
+ * θ ← θ − clr·g/(√s + ε); s starts at `initialAccumulatorValue`.
+ */
+export class Adagrad extends FusedOptimizer {
+  protected readonly name = "Adagrad";
+  constructor(params: ParamsInput, lr = 1e-2) {
+    super(params, { lr, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false });
+    for (const g of this.paramGroups) this.checkGroup(g);
+  }
+  /** Learning-rate decay ≥ 0. */
+  lrDecay(lrDecay: number): this { return this.setOption("lrDecay", checkHyper("Adagrad", "lr decay", lrDecay, 0)); }
+  /** L2 penalty λ ≥ 0. */
+  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("Adagrad", "weight decay", weightDecay, 0)); }
+  /** Starting value of the squared-gradient sum (≥ 0). */
+  initialAccumulatorValue(value: number): this {
+    return this.setOption("initialAccumulatorValue", checkHyper("Adagrad", "initial accumulator value", value, 0));
+  }
+  /** Term added to the denominator (≥ 0). */
+  eps(eps: number): this { return this.setOption("eps", checkHyper("Adagrad", "eps", eps, 0)); }
+  /** Maximise the objective instead. */
+  maximize(enabled = true): this { return this.setOption("maximize", enabled); }
+
+  protected override checkGroup(group: ParamGroup): void {
+    for (const option of ["lrDecay", "weightDecay", "initialAccumulatorValue", "eps"]) checkHyper("Adagrad", option, group[option], 0);
+  }
+
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
+    if (state.step === undefined) {
+      state.step = 0;
+      state.sum = stateBuffer(param, group.initialAccumulatorValue as number);
+    }
+    state.step = (state.step as number) + 1;
+    const hyper = new Float64Array([group.lr, group.lrDecay as number, group.weightDecay as number, group.eps as number, state.step]);
+    return native.axon_adagrad_step(param.numel, ...operand(param), ...operand(grad), ...operand(state.sum as Tensor), hyper, hyper.length, group.maximize ? 1 : 0);
+  }
+}

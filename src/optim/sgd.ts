@@ -1,0 +1,56 @@
+/**
+ * Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (PyTorch's SGD).
+ * @module
+ */
+import { native } from "../native/library.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { FusedOptimizer, operand, stateBuffer } from "./fused.ts";
+import { checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
+
+/**
+ * SGD. With g ← g + λθ (weight decay), momentum μ and dampening τ:
+ * b ← μ·b + (1−τ)·g (b = g on the first step); g ← g + μ·b (Nesterov) or g ← b; θ ← θ − lr·g.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new SGD(model.parameters(), 0.01).momentum(0.9).nesterov(true).weightDecay(1e-4);
+ * ```
+ */
+export class SGD extends FusedOptimizer {
+  protected readonly name = "SGD";
+
+  constructor(params: ParamsInput, lr: number) {
+    super(params, { lr, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false });
+    for (const g of this.paramGroups) this.checkGroup(g);
+  }
+
+  /** Momentum factor μ ≥ 0. */
+  momentum(momentum: number): this { return this.setOption("momentum", checkHyper("SGD", "momentum", momentum, 0)); }
+  /** Dampening τ of the momentum. */
+  dampening(dampening: number): this { return this.setOption("dampening", checkHyper("SGD", "dampening", dampening, -Infinity)); }
+  /** Nesterov momentum (needs momentum > 0 and zero dampening). */
+  nesterov(enabled = true): this { return this.setOption("nesterov", enabled); }
+  /** L2 penalty λ ≥ 0 added to the gradient. */
+  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("SGD", "weight decay", weightDecay, 0)); }
+  /** Maximise the objective instead. */
+  maximize(enabled = true): this { return this.setOption("maximize", enabled); }
+
+  protected override checkGroup(group: ParamGroup): void {
+    checkHyper("SGD", "momentum", group.momentum, 0);
+    checkHyper("SGD", "weight decay", group.weightDecay, 0);
+    if (group.nesterov && ((group.momentum as number) <= 0 || group.dampening !== 0)) {
+      throw new RangeError("SGD: Nesterov momentum requires a momentum and zero dampening");
+    }
+  }
+
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
+    const momentum = group.momentum as number;
+    let flags = (group.nesterov ? 1 : 0) | (group.maximize ? 2 : 0);
+    if (momentum !== 0 && state.momentum_buffer === undefined) {
+      state.momentum_buffer = stateBuffer(param);
+      flags |= 4;
+    }
+    const hyper = new Float64Array([group.lr, momentum, group.dampening as number, group.weightDecay as number]);
+    return native.axon_sgd_step(param.numel, ...operand(param), ...operand(grad), ...operand(state.momentum_buffer as Tensor | undefined), hyper, hyper.length, flags);
+  }
+}
