@@ -44,7 +44,9 @@ export class LambReference {
     this.params.forEach((x, i) => {
       const g = grads[i];
       if (g === null) return;
-      if (g.length !== x.length) throw new RangeError(`LambReference: gradient ${i} has ${g.length} elements, parameter ${x.length}`);
+      if (g.length !== x.length) {
+        throw new RangeError(`LambReference: gradient ${i} has ${g.length} elements, parameter ${x.length}`);
+      }
       const s = this.state[i];
       s.step += 1;
       const c1 = biasCorrection ? 1 - beta1 ** s.step : 1;
