@@ -106,8 +106,8 @@ def numpy_points(shapes, threads):
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr)
             continue
-        for key, rate in json.loads(proc.stdout).items():
-            out[f"{key}@{t}"] = rate
+        for shape, rate in json.loads(proc.stdout).items():
+            out[f"{shape}@{t}"] = rate
     return out
 
 

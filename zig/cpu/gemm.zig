@@ -249,10 +249,17 @@ fn singleTiled(comptime t: Tile, p: *const Problem, threads: usize) Error!void {
 // threads (by row tiles) does not change it.
 
 fn useDot(p: *const Problem) bool {
-    // Only for transposed B (stored n×k, its rows are Bᵀ already): gathering Bᵀ out of a k×n B
-    // costs more than the lanes gained.
-    return has_avx512 and p.n <= vlen and !p.trans_a and p.trans_b and p.k >= vlen and p.k <= 16384;
+    if (!(has_avx512 and p.n <= vlen and !p.trans_a and p.k >= vlen and p.k <= 16384)) return false;
+    // Transposed B (stored n×k) is Bᵀ already. A k×n B is transposed into Bᵀ in registers
+    // (packBt), which pays off once enough rows of A reuse it and the broadcast kernel would
+    // leave at least a quarter of its lanes idle (64×256×10: 75 → 94 GFLOP/s on one core; at
+    // n = 16 the broadcast kernel wastes nothing and stays ahead).
+    return p.trans_b or (p.n <= dot_nn_max_cols and p.m >= dot_nn_min_rows);
 }
+
+/// The dot kernel for non-transposed B: at most this many columns, at least this many rows.
+const dot_nn_max_cols: usize = 12;
+const dot_nn_min_rows: usize = 16;
 
 /// Columns per dot tile for an n-column C: the choice among 4, 2, 1 that computes the fewest
 /// padding columns (1 column costs 1/16 more: 17 loads per 16 fma).
@@ -302,8 +309,15 @@ fn packBt(p: *const Problem, kp: usize, n_pad: usize, bt: [*]f32) void {
             @memset(bt[j * kp + p.k ..][0 .. kp - p.k], 0);
         }
     } else {
-        // B is k×n: gather column j of every k row.
-        for (0..p.k) |kk| {
+        // B is k×n: blocks of vlen k rows × the first vlen columns transposed in registers
+        // while every load stays inside B, then the remaining k rows gathered element by element.
+        const b_end = (p.k - 1) * p.ldb + p.n; // one past the last element of B
+        var kk: usize = 0;
+        while (kk + vlen <= p.k and (kk + vlen - 1) * p.ldb + vlen <= b_end) : (kk += vlen) {
+            const cols = loadTransposed(p.b + kk * p.ldb, p.ldb, vlen, true);
+            for (0..p.n) |j| bt[j * kp + kk ..][0..vlen].* = cols[j];
+        }
+        while (kk < p.k) : (kk += 1) {
             const src = p.b + kk * p.ldb;
             for (0..p.n) |j| bt[j * kp + kk] = src[j];
         }
@@ -872,6 +886,15 @@ test "gemm with strided leading dimensions, alpha and beta" {
     // Narrow C split over threads (dot kernel for transposed B) with alpha and beta.
     try checkCase(.{ .m = 1500, .n = 10, .k = 70, .tb = true, .pad = 2, .alpha = 0.5, .beta = 1.5 });
     try checkCase(.{ .m = 900, .n = 7, .k = 100, .tb = true, .alpha = -1 });
+    // Dot kernel with a k×n B transposed in registers: split over threads, padded ldb, one
+    // column, the register blocks stopping short of B's end (k = 32, n = 3), a partial last
+    // vector of k, and the limits of the path (n = 12 takes it, n = 13 and m = 15 do not).
+    try checkCase(.{ .m = 1500, .n = 10, .k = 70, .pad = 2, .alpha = 0.5, .beta = 1.5 });
+    try checkCase(.{ .m = 40, .n = 1, .k = 50 });
+    try checkCase(.{ .m = 20, .n = 3, .k = 32, .beta = 1 });
+    try checkCase(.{ .m = 33, .n = 12, .k = 17, .pad = 7 });
+    try checkCase(.{ .m = 33, .n = 13, .k = 40 });
+    try checkCase(.{ .m = 15, .n = 10, .k = 64 });
     // A large product crossing every cache block (KC, MC, NC) with beta accumulation.
     try checkCase(.{ .m = 230, .n = 3100, .k = 800, .beta = 1, .alpha = 0.75 });
 }
