@@ -59,3 +59,12 @@ export { LAMB } from "./src/optim/lamb.ts";
 export { Adagrad, RMSprop } from "./src/optim/rmsprop.ts";
 export { clipGradNorm, clipGradValue } from "./src/optim/clip.ts";
 export type { ClipGradNormOptions } from "./src/optim/clip.ts";
+
+// Model files
+export {
+  loadModel, loadSafetensors, MAX_HEADER_BYTES, parseSafetensors, SafetensorsError, saveModel, saveSafetensors, serializeSafetensors,
+} from "./src/io/mod.ts";
+export type { LoadModelOptions, LoadModelResult, SafetensorsContents, SafetensorsMetadata } from "./src/io/mod.ts";
+
+// Utilities
+export { isTerminal, ProgressBar } from "./src/utils/progress.ts";

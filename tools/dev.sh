@@ -5,6 +5,7 @@
 #   tools/dev.sh train     install + build + run the training example (deno task train)
 #   tools/dev.sh test      install + build + every test, on Deno and on Bun; last line "N passed, N failed"
 #   tools/dev.sh bench     install (also PyTorch/NumPy into .tools/pyenv) + build + deno task bench
+#   tools/dev.sh pyenv     install only the Python environment the fixture scripts (tests/fixtures/make_*.py) use
 #   tools/dev.sh build     install + build only
 #
 # Toolchains: Deno and Bun from npm (pinned in package.json/package-lock.json), Zig from PyPI
@@ -43,10 +44,10 @@ ensure_zig() {
 }
 
 ensure_python_rivals() {
-  if [[ -x "$PYENV/bin/python" ]] && "$PYENV/bin/python" -c "import torch, numpy" 2>/dev/null; then return; fi
-  log "installing PyTorch $TORCH_VERSION (CPU) and NumPy into .tools/pyenv for the benchmark"
+  if [[ -x "$PYENV/bin/python" ]] && "$PYENV/bin/python" -c "import torch, numpy, safetensors" 2>/dev/null; then return; fi
+  log "installing PyTorch $TORCH_VERSION (CPU), NumPy and safetensors into .tools/pyenv (benchmark rivals, fixture scripts)"
   python3 -m venv "$PYENV"
-  "$PYENV/bin/pip" install --quiet --disable-pip-version-check "torch==$TORCH_VERSION" numpy >&2
+  "$PYENV/bin/pip" install --quiet --disable-pip-version-check "torch==$TORCH_VERSION" numpy safetensors >&2
 }
 
 build() {
@@ -110,6 +111,7 @@ run_tests() {
 
 case "${1:-}" in
   build) build ;;
+  pyenv) ensure_python_rivals ;;
   test) run_tests ;;
   train) build; shift; exec "$DENO" task train "$@" ;;
   bench) build; ensure_python_rivals; shift; exec "$DENO" task bench "$@" ;;

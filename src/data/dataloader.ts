@@ -1,0 +1,198 @@
+/**
+ * `DataLoader`: batches of a dataset, optionally shuffled with a seeded, cross-runtime permutation,
+ * iterated synchronously (`for … of`, or the seed's `loader.iter().enumerate()`).
+ * @module
+ */
+import { stack } from "../ops/join.ts";
+import { arange, tensor } from "../ops/creation.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import type { Collated, DatasetLike } from "./dataset.ts";
+import { drawSeed, randomPermutation } from "./sampler.ts";
+
+/** Options of {@link DataLoader} (the 4th constructor argument). */
+export interface DataLoaderOptions<S, B> {
+  /** Drop the last batch when it is smaller than `batchSize` (default false). */
+  dropLast?: boolean;
+  /**
+   * Seed of the shuffling permutations (any integer, used modulo 2⁶⁴). Default: drawn from the
+   * global generator when the loader is constructed with `shuffle`, so `manualSeed` beforehand
+   * makes the order reproducible.
+   */
+  seed?: number | bigint;
+  /**
+   * Turns the samples of one batch (`dataset.get(i)` for each index, in order) into a batch.
+   * Default: the dataset's native `getBatch(indices)` when it has one, else {@link defaultCollate}.
+   */
+  collate?: (samples: S[], indices: Int32Array) => B;
+}
+
+/**
+ * Stacks a list of samples into a batch: tensors are stacked along a new dim 0, numbers become a
+ * 1-d tensor (i32 when all are integers, else f32), and tuples are collated field by field.
+ *
+ * @example
+ * ```ts
+ * const [x, y] = defaultCollate([[randn([3]), 1], [randn([3]), 2]]); // x: [2, 3] f32, y: [2] i32
+ * ```
+ */
+export function defaultCollate<S>(samples: readonly S[]): Collated<S> {
+  if (samples.length === 0) throw new RangeError("defaultCollate: empty batch");
+  const first = samples[0] as unknown;
+  if (Array.isArray(first)) {
+    const width = first.length;
+    for (const s of samples) {
+      if (!Array.isArray(s) || s.length !== width) {
+        throw new TypeError(`defaultCollate: every sample must be a tuple of ${width} fields`);
+      }
+    }
+    return Array.from({ length: width }, (_, k) => collateField(samples.map((s) => (s as unknown[])[k]), k)) as Collated<S>;
+  }
+  return collateField(samples as unknown[], -1) as Collated<S>;
+}
+
+function collateField(values: unknown[], field: number): Tensor {
+  const where = field < 0 ? "" : ` (field ${field})`;
+  if (values.every((v) => v instanceof Tensor)) return stack(values as Tensor[]);
+  if (values.every((v) => typeof v === "number")) {
+    const numbers = values as number[];
+    return numbers.every(Number.isInteger) ? tensor(Int32Array.from(numbers)) : tensor(Float32Array.from(numbers));
+  }
+  throw new TypeError(`defaultCollate: cannot collate${where} values of type ${[...new Set(values.map((v) => (v instanceof Tensor ? "Tensor" : typeof v)))].join(", ")}; pass a collate function`);
+}
+
+/**
+ * A synchronous iterator over one epoch's batches, with `enumerate()` for the seed's
+ * `for (const [batchIdx, [inputs, targets]] of loader.iter().enumerate())`.
+ *
+ * @example
+ * ```ts
+ * const it = loader.iter();
+ * const first = it.next().value; // [inputs, targets]
+ * for (const [i, [x, y]] of loader.iter().enumerate()) console.log(i, x.shape, y.shape);
+ * ```
+ */
+export class BatchIterator<B> implements IterableIterator<B> {
+  private position = 0;
+
+  /** Low level: use {@link DataLoader.iter}. */
+  constructor(
+    private readonly count: number,
+    private readonly batchAt: (batch: number) => B,
+  ) {}
+
+  /** The next batch, or `done` after the last one. */
+  next(): IteratorResult<B, undefined> {
+    if (this.position >= this.count) return { done: true, value: undefined };
+    return { done: false, value: this.batchAt(this.position++) };
+  }
+
+  /** Batches not yet returned. */
+  get remaining(): number {
+    return this.count - this.position;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  /** `[batchIndex, batch]` pairs (batchIndex counts from 0 within this epoch). */
+  *enumerate(): IterableIterator<[number, B]> {
+    for (let r = this.next(); !r.done; r = this.next()) yield [this.position - 1, r.value];
+  }
+}
+
+/**
+ * Batches of a dataset (`batchSize` samples each; the last may be smaller unless `dropLast`).
+ * With `shuffle`, every epoch (every `iter()` / `for … of`) visits the samples in a fresh seeded
+ * permutation — epoch `e` uses {@link randomPermutation}`(length, seed, e)` — else in order.
+ * Iteration is synchronous; `length` is the number of batches.
+ *
+ * Datasets with `getBatch(indices)` (MNIST, TensorDataset) assemble each batch natively with one
+ * gather per tensor; others are collated from `get(i)` with {@link defaultCollate} or `collate`.
+ *
+ * @example
+ * ```ts
+ * manualSeed(0);
+ * const train = MNIST.npmDigits(true);
+ * const loader = new DataLoader(train, 64, true, { dropLast: false });
+ * for (const [batchIdx, [inputs, targets]] of loader.iter().enumerate()) {
+ *   const x = inputs.view([-1, 784]); // inputs: [64, 1, 28, 28] f32, targets: [64] i32
+ * }
+ * console.log(loader.length); // 125 batches
+ * ```
+ */
+export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterable<B> {
+  /** The dataset. */
+  readonly dataset: DatasetLike<S>;
+  /** Samples per batch. */
+  readonly batchSize: number;
+  /** Whether each epoch is shuffled. */
+  readonly shuffle: boolean;
+  /** Whether a final short batch is dropped. */
+  readonly dropLast: boolean;
+  /** Seed of the shuffling permutations (modulo 2⁶⁴). */
+  readonly seed: bigint;
+  /** The epoch the next `iter()` will produce (starts at 0, incremented by each `iter()`). */
+  epoch = 0;
+  private readonly collate?: (samples: S[], indices: Int32Array) => B;
+
+  constructor(dataset: DatasetLike<S>, batchSize = 1, shuffle = false, options: DataLoaderOptions<S, B> = {}) {
+    if (!Number.isSafeInteger(batchSize) || batchSize <= 0) {
+      throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    }
+    const n = dataset.length;
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`DataLoader: the dataset's length must be a non-negative integer, got ${n}`);
+    if (options.seed !== undefined && typeof options.seed === "number" && !Number.isSafeInteger(options.seed)) {
+      throw new RangeError(`DataLoader: seed must be an integer, got ${options.seed}`);
+    }
+    this.dataset = dataset;
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.dropLast = options.dropLast ?? false;
+    this.collate = options.collate;
+    this.seed = options.seed !== undefined ? BigInt(options.seed) & ((1n << 64n) - 1n) : shuffle ? drawSeed() : 0n;
+  }
+
+  /** Number of batches per epoch. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** Number of batches per epoch (the seed's `len()`). */
+  len(): number {
+    return this.length;
+  }
+
+  /** The sample order of `epoch`: a seeded permutation with `shuffle`, else `0 … n-1`. */
+  order(epoch: number = this.epoch): Int32Array {
+    const n = this.dataset.length;
+    if (this.shuffle) return randomPermutation(n, this.seed, epoch);
+    return arange(n).toArray() as Int32Array;
+  }
+
+  /** Sets the epoch the next `iter()` produces (for resuming, as PyTorch's `set_epoch`). */
+  setEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`DataLoader.setEpoch: epoch must be a non-negative integer, got ${epoch}`);
+    this.epoch = epoch;
+  }
+
+  /** The batches of the next epoch (advances `epoch`). */
+  iter(): BatchIterator<B> {
+    const order = this.order(this.epoch++);
+    const size = this.batchSize;
+    return new BatchIterator(this.length, (b) => this.batch(order.subarray(b * size, Math.min((b + 1) * size, order.length))));
+  }
+
+  /** `for (const [inputs, targets] of loader)` — same as `iter()`. */
+  [Symbol.iterator](): BatchIterator<B> {
+    return this.iter();
+  }
+
+  /** The batch of the samples at `indices`. */
+  private batch(indices: Int32Array): B {
+    if (this.collate) return this.collate(Array.from(indices, (i) => this.dataset.get(i)), indices);
+    if (typeof this.dataset.getBatch === "function") return this.dataset.getBatch(indices) as B;
+    return defaultCollate(Array.from(indices, (i) => this.dataset.get(i))) as B;
+  }
+}
