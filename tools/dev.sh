@@ -50,6 +50,16 @@ ensure_python_rivals() {
   "$PYENV/bin/pip" install --quiet --disable-pip-version-check "torch==$TORCH_VERSION" numpy safetensors >&2
 }
 
+# The full Fashion-MNIST (60,000 / 10,000 real images) from Debian's package; the reader's tests on
+# real files and `deno task train --dataset fashion-mnist` use it.
+ensure_fashion_mnist() {
+  if compgen -G "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte*" >/dev/null; then return; fi
+  log "installing Debian's dataset-fashion-mnist (apt-get)"
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get install -y -q dataset-fashion-mnist >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q dataset-fashion-mnist >&2; }
+}
+
 build() {
   ensure_runtimes
   ensure_zig
@@ -86,6 +96,7 @@ run_suite() {
 
 run_tests() {
   build
+  ensure_fashion_mnist
   log "Zig unit tests (zig build test)"
   local zig_failed=0
   "$ZIG" build test --summary all >&2 || zig_failed=1
@@ -113,7 +124,7 @@ case "${1:-}" in
   build) build ;;
   pyenv) ensure_python_rivals ;;
   test) run_tests ;;
-  train) build; shift; exec "$DENO" task train "$@" ;;
+  train) build; ensure_fashion_mnist; shift; exec "$DENO" task train "$@" ;;
   bench) build; ensure_python_rivals; shift; exec "$DENO" task bench "$@" ;;
   *) echo "usage: tools/dev.sh {train|test|bench|build}" >&2; exit 2 ;;
 esac

@@ -16,3 +16,5 @@ export {
 export type { ImageDatasetInfo, MnistOptions } from "./mnist.ts";
 export { DatasetFileError, findIdxFile, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdx } from "./idx.ts";
 export type { IdxArray } from "./idx.ts";
+export { loadTrainingData } from "./training_data.ts";
+export type { TrainingData, TrainingDataName } from "./training_data.ts";

