@@ -7,6 +7,8 @@
  * @module
  */
 import { formatShape } from "../tensor/shape.ts";
+import { dtypeInfo } from "../tensor/dtype.ts";
+import type { Storage } from "../tensor/storage.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { isGradEnabled, noGrad } from "./grad_mode.ts";
 
@@ -110,10 +112,13 @@ export interface BackwardOptions {
 export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions = {}): void {
   const rootNode = root.gradFn;
   if (rootNode === null) {
-    if (root.requiresGrad) accumulateLeaf(root, grad);
+    if (root.requiresGrad) accumulateLeaf(root, grad, new Set([grad.storage]));
     return;
   }
   noGrad(() => {
+    // Storages already handed to a leaf (or owned by the caller): a gradient living in one of
+    // these is copied, anything else is adopted as `.grad` without a copy.
+    const handedOut = new Set<Storage>([grad.storage]);
     const pending = new Map<Node, Tensor>([[rootNode, grad]]);
     for (const node of topologicalOrder(rootNode)) {
       const g = pending.get(node);
@@ -127,7 +132,7 @@ export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions
           throw new Error(`${node.name} backward produced a gradient of shape ${formatShape(gi.shape)} for an input of shape ${formatShape(input.shape)}`);
         }
         if (input.gradFn === null) {
-          accumulateLeaf(input, gi);
+          accumulateLeaf(input, gi, handedOut);
         } else {
           const previous = pending.get(input.gradFn);
           pending.set(input.gradFn, previous === undefined ? gi : previous.add(gi));
@@ -138,9 +143,17 @@ export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions
   });
 }
 
-function accumulateLeaf(leaf: Tensor, grad: Tensor): void {
+function accumulateLeaf(leaf: Tensor, grad: Tensor, handedOut: Set<Storage>): void {
   const g = grad.dtype === leaf.dtype ? grad : grad.to(leaf.dtype);
-  // Always a fresh tensor: rules pass gradients through (add, views), and a `.grad` sharing
-  // storage with another would be changed by in-place updates of the other (clipping, zeroing).
-  leaf.grad = leaf.grad === null ? g.clone() : leaf.grad.add(g);
+  if (leaf.grad !== null) {
+    leaf.grad = leaf.grad.add(g);
+    return;
+  }
+  // A `.grad` must own its memory: rules pass gradients through (add, views), and a gradient
+  // sharing storage with another would change under in-place updates of the other (clipping,
+  // zeroing). A gradient that fills a storage nobody else received is adopted as is.
+  const whole = g.isContiguous() && g.offset === 0 && g.numel * dtypeInfo(g.dtype).size === g.storage.byteLength;
+  const owned = whole && !handedOut.has(g.storage) ? g.detach() : g.detach().clone();
+  handedOut.add(owned.storage);
+  leaf.grad = owned;
 }

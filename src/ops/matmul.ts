@@ -16,9 +16,12 @@ import { sumToShape } from "./view_grad.ts";
 /** d(a·b): `g·bᵀ` and `aᵀ·g`, summed over broadcast batch dims. */
 function recordMatmul(out: Tensor, a: Tensor, b: Tensor): Tensor {
   if (!(a.requiresGrad || b.requiresGrad)) return out;
+  // b = Wᵀ (a Linear layer): compute (gᵀ·a)ᵀ so that W's gradient comes out contiguous after the
+  // transpose's own backward, instead of as a transposed copy.
+  const bIsTransposed = b.ndim === 2 && a.ndim === 2 && b.strides[0] === 1 && b.strides[1] === b.shape[0] && b.shape[0] > 1;
   return record(out, "matmul", [a, b], (g) => [
     a.requiresGrad ? sumToShape(matmul(g, b.transpose(-1, -2)), a.shape) : null,
-    b.requiresGrad ? sumToShape(matmul(a.transpose(-1, -2), g), b.shape) : null,
+    !b.requiresGrad ? null : bIsTransposed ? matmul(g.t(), a).t() : sumToShape(matmul(a.transpose(-1, -2), g), b.shape),
   ], [a, b]);
 }
 

@@ -126,3 +126,18 @@ test("prod gradient with zeros matches the closed form", () => {
   x.prod(1).sum().backward();
   assert.deepEqual(x.grad!.toList(), [[0, 6, 0], [0, 0, 0], [6, 3, 2]]);
 });
+
+test("leaf gradients never share memory, even when a rule passes one gradient to several inputs", () => {
+  const a = zeros([3]).requiresGrad_();
+  const b = zeros([3]).requiresGrad_();
+  const seed = tensor([1, 2, 3], { dtype: "f32" });
+  a.add(b).backward(seed);
+  assert.notEqual(a.grad!.storage, b.grad!.storage);
+  assert.notEqual(a.grad!.storage, seed.storage, "the caller's gradient is not adopted");
+  noGrad(() => a.grad!.mul_(10));
+  assert.deepEqual(b.grad!.toList(), [1, 2, 3]);
+  assert.deepEqual(seed.toList(), [1, 2, 3]);
+  const w = randn([4, 3]).requiresGrad_();
+  randn([2, 3]).matmul(w.t()).sum().backward();
+  assert.ok(w.grad!.isContiguous(), "a Linear weight's gradient comes out contiguous");
+});
