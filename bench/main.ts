@@ -5,6 +5,9 @@
  * - GEMM GFLOP/s on the training shapes and square ones, 1 thread and all threads, against NumPy
  *   (OpenBLAS) and PyTorch CPU (bench/gemm_rivals.py, run with .tools/pyenv's Python).
  * - Per-call FFI overhead on Deno and on Bun (bench/ffi_overhead.ts).
+ * - One training epoch of the seed's MLP on the full Fashion-MNIST, samples/s, Axon on Deno and on
+ *   Bun (bench/mlp_epoch.ts, each in its own subprocess) against PyTorch CPU (bench/mlp_epoch_torch.py)
+ *   with the same data, batch size and thread count.
  * @module
  */
 import { gemmGflops, type GemmShape } from "./gemm.ts";
@@ -48,6 +51,16 @@ console.error("[bench] FFI overhead on Deno and Bun");
 const ffiDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/ffi_overhead.ts`]);
 const ffiBun = await runJson(BUN, [`${ROOT}bench/ffi_overhead.ts`]);
 
+// The seed's MLP, one epoch of Fashion-MNIST: one warm-up epoch, then the median of MLP_EPOCHS.
+const MLP_EPOCHS = 3;
+const allThreads = threads.at(-1)!;
+const mlpArgs = ["--epochs", String(MLP_EPOCHS)];
+console.error(`[bench] MLP epoch on Fashion-MNIST (PyTorch, Axon on Deno, Axon on Bun; ${allThreads} threads)`);
+const mlpTorch = await runJson(PYTHON, [`${ROOT}bench/mlp_epoch_torch.py`, "--threads", String(allThreads), ...mlpArgs]);
+const mlpEnv = { AXON_NUM_THREADS: String(allThreads) };
+const mlpDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/mlp_epoch.ts`, ...mlpArgs], mlpEnv);
+const mlpBun = await runJson(BUN, [`${ROOT}bench/mlp_epoch.ts`, ...mlpArgs], mlpEnv);
+
 const fmt = (v: number | undefined) => (v === undefined ? "—" : v.toFixed(1));
 const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) + "×" : "—");
 const lines = [
@@ -72,6 +85,22 @@ lines.push(
   "|---|---|---|",
   `| Deno ${Deno.version.deno} | ${ffiDeno.noArgsNs.toFixed(1)} | ${ffiDeno.kernel16Ns.toFixed(1)} |`,
   `| Bun | ${ffiBun.noArgsNs.toFixed(1)} | ${ffiBun.kernel16Ns.toFixed(1)} |`,
+  "",
+  `MLP training epoch, samples/s (higher is better): the seed's 784-256-10 MLP, Adam 1e-3, CrossEntropyLoss, batch 64, ` +
+    `shuffled, on Fashion-MNIST's 60,000 training images; median of ${MLP_EPOCHS} epochs after one warm-up epoch, ` +
+    `timing the whole training loop (batch gather, forward, backward, step, loss.item()); same data, normalisation, batch ` +
+    `size and thread count for every row, measured in the same run`,
+  "",
+  "| trainer | threads | samples/s | epoch, s | ÷ PyTorch | test accuracy after warm-up + " + MLP_EPOCHS + " epochs |",
+  "|---|---|---|---|---|---|",
+  ...[
+    [`Axon, Deno ${Deno.version.deno}`, mlpDeno],
+    ["Axon, Bun", mlpBun],
+    [mlpTorch.runtime + " CPU", mlpTorch],
+  ].map(([label, r]: any[]) =>
+    `| ${label} | ${r.threads} | ${Math.round(r.samplesPerSec).toLocaleString("en-US")} | ${(r.samples / r.samplesPerSec).toFixed(2)} | ` +
+    `${ratio(r.samplesPerSec, mlpTorch.samplesPerSec)} | ${r.testAccuracy.toFixed(2)}% |`
+  ),
 );
 const report = lines.join("\n");
 console.log(report);

@@ -69,6 +69,29 @@ pub fn buffer(comptime T: type, ptr: ?[*]u8, byte_len: i64, offset: usize, span:
     return base[0..len];
 }
 
+/// Elements `[off, off + span)` of a caller buffer as a typed slice (empty when `span == 0`),
+/// after the same checks as `buffer`.
+pub fn view(comptime T: type, ptr: ?[*]u8, byte_len: i64, off: usize, span: usize, what: []const u8) Error![]T {
+    const all = try buffer(T, ptr, byte_len, off, span, what);
+    if (span == 0) return all[0..0];
+    return all[off..][0..span];
+}
+
+fn bytesOverlap(a: anytype, b: anytype) bool {
+    const ab = std.mem.sliceAsBytes(a);
+    const bb = std.mem.sliceAsBytes(b);
+    if (ab.len == 0 or bb.len == 0) return false;
+    const a0 = @intFromPtr(ab.ptr);
+    const b0 = @intFromPtr(bb.ptr);
+    return a0 < b0 + bb.len and b0 < a0 + ab.len;
+}
+
+/// Refuses an output slice that shares any byte with an input slice.
+pub fn noOverlap(out: anytype, out_name: []const u8, in: anytype, in_name: []const u8) Error!void {
+    if (bytesOverlap(out, in))
+        return status.err(error.InvalidArgument, "{s} overlaps {s} (outputs must not alias inputs)", .{ out_name, in_name });
+}
+
 /// Span (largest index + 1, relative to the offset) touched by a strided view; 0 when empty.
 pub fn viewSpan(shape: []const usize, strides: []const usize) Error!usize {
     var last: usize = 0;

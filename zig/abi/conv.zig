@@ -18,12 +18,7 @@ const kim2col = @import("../cpu/im2col.zig");
 const kpool = @import("../cpu/pool2d.zig");
 const Error = status.Error;
 
-/// Elements `[off, off + span)` of a caller buffer as a typed slice (empty when `span == 0`).
-fn view(comptime T: type, ptr: ?[*]u8, byte_len: i64, off: usize, span: usize, what: []const u8) Error![]T {
-    const all = try check.buffer(T, ptr, byte_len, off, span, what);
-    if (span == 0) return all[0..0];
-    return all[off..][0..span];
-}
+const view = check.view;
 
 /// Bound on `in + 2·pad + dilation·(kernel − 1) + 1 + stride` along each axis, so that every index
 /// computed by the kernels fits in `isize` with room to spare.

@@ -14,26 +14,9 @@ const kindex = @import("../cpu/index.zig");
 const Error = status.Error;
 const DType = check.DType;
 
-/// Elements `[off, off + span)` of a caller buffer as a typed slice (empty when `span == 0`).
-fn view(comptime T: type, ptr: ?[*]u8, byte_len: i64, off: usize, span: usize, what: []const u8) Error![]T {
-    const all = try check.buffer(T, ptr, byte_len, off, span, what);
-    if (span == 0) return all[0..0];
-    return all[off..][0..span];
-}
+const view = check.view;
 
-fn bytesOverlap(a: anytype, b: anytype) bool {
-    const ab = std.mem.sliceAsBytes(a);
-    const bb = std.mem.sliceAsBytes(b);
-    if (ab.len == 0 or bb.len == 0) return false;
-    const a0 = @intFromPtr(ab.ptr);
-    const b0 = @intFromPtr(bb.ptr);
-    return a0 < b0 + bb.len and b0 < a0 + ab.len;
-}
-
-fn noOverlap(out: anytype, out_name: []const u8, in: anytype, in_name: []const u8) Error!void {
-    if (bytesOverlap(out, in))
-        return status.err(error.InvalidArgument, "{s} overlaps {s} (the output must not alias an input)", .{ out_name, in_name });
-}
+const noOverlap = check.noOverlap;
 
 const Dims = struct { outer: usize, dim: usize, inner: usize, n: usize, src_len: usize, dst_len: usize };
 

@@ -12,25 +12,9 @@ const check = @import("check.zig");
 const kce = @import("../cpu/cross_entropy.zig");
 const Error = status.Error;
 
-fn view(comptime T: type, ptr: ?[*]u8, byte_len: i64, off: usize, span: usize, what: []const u8) Error![]T {
-    const all = try check.buffer(T, ptr, byte_len, off, span, what);
-    if (span == 0) return all[0..0];
-    return all[off..][0..span];
-}
+const view = check.view;
 
-fn bytesOverlap(a: anytype, b: anytype) bool {
-    const ab = std.mem.sliceAsBytes(a);
-    const bb = std.mem.sliceAsBytes(b);
-    if (ab.len == 0 or bb.len == 0) return false;
-    const a0 = @intFromPtr(ab.ptr);
-    const b0 = @intFromPtr(bb.ptr);
-    return a0 < b0 + bb.len and b0 < a0 + ab.len;
-}
-
-fn noOverlap(out: anytype, out_name: []const u8, in: anytype, in_name: []const u8) Error!void {
-    if (bytesOverlap(out, in))
-        return status.err(error.InvalidArgument, "{s} overlaps {s} (outputs must not alias inputs)", .{ out_name, in_name });
-}
+const noOverlap = check.noOverlap;
 
 /// Validates the arguments shared by forward and backward and returns the problem description.
 fn problem(n_in: i64, c_in: i64, logits: ?[*]u8, logits_bytes: i64, logits_off: i64, target: ?[*]u8, target_bytes: i64, target_off: i64, weight: ?[*]u8, weight_bytes: i64, ignore_index: i64, smoothing: f64) Error!kce.Problem {

@@ -9,12 +9,7 @@ const ksoftmax = @import("../cpu/softmax.zig");
 const Error = status.Error;
 const Op = kreduce.Op;
 
-/// Elements `[off, off + span)` of a caller buffer as a typed slice (empty when `span == 0`).
-pub fn view(comptime T: type, ptr: ?[*]u8, byte_len: i64, off: usize, span: usize, what: []const u8) Error![]T {
-    const all = try check.buffer(T, ptr, byte_len, off, span, what);
-    if (span == 0) return all[0..0];
-    return all[off..][0..span];
-}
+const view = check.view;
 
 const Shape = struct { outer: usize, r: usize, inner: usize, n_in: usize, n_out: usize };
 

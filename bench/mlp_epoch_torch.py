@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""PyTorch CPU rival of bench/mlp_epoch.ts: one training epoch of the seed's MLP (784-256-10, ReLU;
+Adam 1e-3; CrossEntropyLoss; batch 64; shuffled) on the full Fashion-MNIST training set.
+
+    python3 bench/mlp_epoch_torch.py --threads 2 [--epochs 3] [--root /usr/share/datasets/fashion-mnist]
+
+Reads the same IDX .gz files (gzip + NumPy), normalises the same way ((x/255 - 0.2860)/0.3530), and
+keeps all images in one [60000, 784] float32 tensor. Each batch is gathered with a shuffled index
+(x[idx], as Axon's DataLoader gathers natively; torch.utils.data.DataLoader's per-sample collate
+would be far slower). One warm-up epoch is not counted; an epoch's time covers the whole loop:
+gather, forward, loss, zero_grad, backward, Adam step and loss.item() every batch. Prints one JSON
+line: {"runtime", "threads", "samples", "batchSize", "epochSeconds", "samplesPerSec" (median),
+"testAccuracy"}.
+"""
+import argparse
+import gzip
+import json
+import os
+import time
+
+import numpy as np
+import torch
+
+BATCH = 64
+MEAN, STD = 0.2860, 0.3530
+
+
+def read_idx(path, header):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    return np.frombuffer(data, dtype=np.uint8, offset=header)
+
+
+def load(root, prefix):
+    images = read_idx(os.path.join(root, f"{prefix}-images-idx3-ubyte.gz"), 16).reshape(-1, 784)
+    labels = read_idx(os.path.join(root, f"{prefix}-labels-idx1-ubyte.gz"), 8)
+    x = (torch.from_numpy(images.astype(np.float32)) / 255 - MEAN) / STD
+    return x.contiguous(), torch.from_numpy(labels.astype(np.int64))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--root", default="/usr/share/datasets/fashion-mnist")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    x_train, y_train = load(args.root, "train")
+    x_test, y_test = load(args.root, "t10k")
+    n = x_train.shape[0]
+
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def epoch():
+        model.train()
+        start = time.perf_counter()
+        order = torch.randperm(n)
+        last = 0.0
+        for b in range(0, n, BATCH):
+            idx = order[b:b + BATCH]
+            inputs, targets = x_train[idx], y_train[idx]
+            loss = loss_fn(model(inputs), targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            last = loss.item()
+        seconds = time.perf_counter() - start
+        if not np.isfinite(last):
+            raise RuntimeError(f"loss became {last}")
+        return seconds
+
+    epoch()  # warm-up
+    epoch_seconds = [epoch() for _ in range(args.epochs)]
+    median = sorted(epoch_seconds)[len(epoch_seconds) // 2]
+
+    model.eval()
+    with torch.no_grad():
+        correct = int((model(x_test).argmax(1) == y_test).sum())
+
+    print(json.dumps({
+        "runtime": f"PyTorch {torch.__version__}",
+        "threads": torch.get_num_threads(),
+        "samples": n,
+        "batchSize": BATCH,
+        "epochSeconds": epoch_seconds,
+        "samplesPerSec": n / median,
+        "testAccuracy": 100 * correct / x_test.shape[0],
+    }))
+
+
+if __name__ == "__main__":
+    main()
