@@ -96,7 +96,7 @@ lines.push(
   ...[
     [`Axon, Deno ${Deno.version.deno}`, mlpDeno],
     ["Axon, Bun", mlpBun],
-    [mlpTorch.runtime + " CPU", mlpTorch],
+    [mlpTorch.runtime, mlpTorch],
   ].map(([label, r]: any[]) =>
     `| ${label} | ${r.threads} | ${Math.round(r.samplesPerSec).toLocaleString("en-US")} | ${(r.samples / r.samplesPerSec).toFixed(2)} | ` +
     `${ratio(r.samplesPerSec, mlpTorch.samplesPerSec)} | ${r.testAccuracy.toFixed(2)}% |`
