@@ -3,7 +3,7 @@
 
     python3 bench/gemm_rivals.py --shapes 64x784x256,64x256x10,1024x1024x1024 --threads 1,2
 
-Shapes are MxKxN (C[M,N] = A[M,K] @ B[K,N]); a trailing "t" (64x784x256t) uses B transposed, stored
+Every call returns a fresh result array/tensor, as Axon's `matmul` does. Shapes are MxKxN (C[M,N] = A[M,K] @ B[K,N]); a trailing "t" (64x784x256t) uses B transposed, stored
 N×K, as a Linear layer's x·Wᵀ does. Prints one JSON object on stdout:
     {"numpy": {"MxKxN@T": gflops, ...}, "torch": {...}}
 "torch" is omitted when PyTorch cannot be imported. Each point is the median of repeated timings
@@ -66,8 +66,8 @@ def numpy_worker(shapes):
     for m, k, n, trans_b in shapes:
         a = rng.standard_normal((m, k), dtype=np.float32)
         b = rng.standard_normal((n, k), dtype=np.float32).T if trans_b else rng.standard_normal((k, n), dtype=np.float32)
-        c = np.empty((m, n), dtype=np.float32)
-        out[key(m, k, n, trans_b)] = time_fn(lambda: np.matmul(a, b, out=c), 2.0 * m * n * k)
+        # A fresh result per call, as Axon's matmul returns a new tensor: the same work on both sides.
+        out[key(m, k, n, trans_b)] = time_fn(lambda: np.matmul(a, b), 2.0 * m * n * k)
     return out
 
 
@@ -83,9 +83,8 @@ def torch_points(shapes, threads):
         for m, k, n, trans_b in shapes:
             a = torch.randn(m, k, dtype=torch.float32)
             b = torch.randn(n, k, dtype=torch.float32).t() if trans_b else torch.randn(k, n, dtype=torch.float32)
-            c = torch.empty(m, n, dtype=torch.float32)
             with torch.no_grad():
-                rate = time_fn(lambda: torch.matmul(a, b, out=c), 2.0 * m * n * k)
+                rate = time_fn(lambda: torch.matmul(a, b), 2.0 * m * n * k)
             out[f"{key(m, k, n, trans_b)}@{t}"] = rate
     return out
 
