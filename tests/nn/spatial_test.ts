@@ -133,4 +133,16 @@ test("finite differences: max pooling, multi-head attention, losses", async () =
   gradcheck((z) => new BCEWithLogitsLoss().compute(z, y.sigmoid()), [randn([2, 3])], { name: "BCEWithLogitsLoss" });
   gradcheck((z) => new HuberLoss({ delta: 0.5 }).compute(z, y), [randn([2, 3])], { name: "HuberLoss" });
   gradcheck((z) => new SmoothL1Loss({ beta: 0.5 }).compute(z, y), [randn([2, 3])], { name: "SmoothL1Loss" });
+  const { BCELoss, BatchNorm2d, L1Loss, MSELoss, NLLLoss, Softmax, Sigmoid, Tanh } = await import("../../mod.ts");
+  gradcheck((z) => new MSELoss().compute(z, y), [randn([2, 3])], { name: "MSELoss" });
+  gradcheck((z) => new L1Loss().compute(z, y), [randn([2, 3])], { name: "L1Loss" });
+  gradcheck((z) => new NLLLoss().compute(z.logSoftmax(1), target), [randn([3, 3])], { name: "NLLLoss" });
+  gradcheck((z) => new BCELoss().compute(z.sigmoid(), y.sigmoid()), [randn([2, 3])], { name: "BCELoss" });
+  gradcheck((x) => new BatchNorm2d(2).forward(x), [randn([2, 2, 3, 3])], { name: "BatchNorm2d" });
+  gradcheck((x) => new Softmax(1).forward(x), [randn([2, 4])], { name: "Softmax module" });
+  gradcheck((x) => new Sigmoid().forward(x), [randn([2, 4])], { name: "Sigmoid module" });
+  gradcheck((x) => new Tanh().forward(x), [randn([2, 4])], { name: "Tanh module" });
+  const emb = new Embedding(5, 3); // no paddingIdx: its row gets no gradient by design, unlike the true derivative
+  const ids = tensor([4, 0, 4, 1]);
+  gradcheck((_weight) => emb.forward(ids), [emb.weight], { name: "Embedding weight" });
 });
