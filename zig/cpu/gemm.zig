@@ -161,6 +161,11 @@ fn scaleC(p: *const Problem) void {
 fn single(p: *const Problem, threads: usize) Error!void {
     if (p.k == 0) return scaleC(p);
     if (useDot(p)) return dotNarrow(p, threads);
+    if (useSwap(p)) return swapped(p, threads);
+    return tiled(p, threads);
+}
+
+fn tiled(p: *const Problem, threads: usize) Error!void {
     if (p.n <= narrow.nv * vlen) return singleTiled(narrow, p, threads);
     if (has_avx512) {
         // The wide kernel's row count is picked from the shape so that few rows of C are padding
@@ -171,6 +176,56 @@ fn single(p: *const Problem, threads: usize) Error!void {
         };
     }
     return singleTiled(wide, p, threads);
+}
+
+/// Few rows of C and many columns: compute T = Cᵀ = op(B)ᵀ·op(A)ᵀ instead (op(B) stored n×k is
+/// then the in-place row operand; only the small op(A) is packed), then C = alpha·Tᵀ + beta·C.
+fn useSwap(p: *const Problem) bool {
+    return has_avx512 and p.trans_b and p.m <= 96 and p.n >= 2 * p.m and p.n > narrow.nv * vlen and p.k >= 64;
+}
+
+threadlocal var tl_tbuf: []align(64) f32 = &.{};
+
+fn swapped(p: *const Problem, threads: usize) Error!void {
+    const ldt = p.m;
+    const len = p.n * ldt;
+    if (tl_tbuf.len < len) {
+        const alloc = std.heap.page_allocator;
+        if (tl_tbuf.len != 0) alloc.free(tl_tbuf);
+        tl_tbuf = &.{};
+        tl_tbuf = alloc.alignedAlloc(f32, 64, len) catch
+            return status.err(error.OutOfMemory, "gemm: cannot allocate {d} bytes of transpose buffer", .{len * 4});
+    }
+    const t = tl_tbuf;
+    const q = Problem{
+        .trans_a = !p.trans_b, .trans_b = !p.trans_a, .m = p.n, .n = p.m, .k = p.k, .alpha = 1,
+        .a = p.b, .lda = p.ldb, .b = p.a, .ldb = p.lda, .beta = 0, .c = t.ptr, .ldc = ldt,
+    };
+    try tiled(&q, threads);
+    const va: V = @splat(p.alpha);
+    const vb: V = @splat(p.beta);
+    var j: usize = 0;
+    while (j + vlen <= p.n) : (j += vlen) {
+        var i: usize = 0;
+        while (i + vlen <= p.m) : (i += vlen) {
+            var rows: [vlen]V = undefined;
+            inline for (0..vlen) |r| rows[r] = t[(j + r) * ldt + i ..][0..vlen].*;
+            transpose(&rows);
+            inline for (0..vlen) |r| {
+                const dst = p.c[(i + r) * p.ldc + j ..][0..vlen];
+                const x = va * rows[r];
+                dst.* = if (p.beta == 0) x else @mulAdd(V, vb, dst.*, x);
+            }
+        }
+        for (i..p.m) |ii| for (j..j + vlen) |jj| swapStore(p, t, ldt, ii, jj);
+    }
+    for (0..p.m) |ii| for (j..p.n) |jj| swapStore(p, t, ldt, ii, jj);
+}
+
+inline fn swapStore(p: *const Problem, t: []const f32, ldt: usize, i: usize, j: usize) void {
+    const x = p.alpha * t[j * ldt + i];
+    const dst = &p.c[i * p.ldc + j];
+    dst.* = if (p.beta == 0) x else @mulAdd(f32, p.beta, dst.*, x);
 }
 
 /// Rows of the AVX-512 wide micro-kernel for an m-row C: the candidate (14 down to 10) that wastes
@@ -895,6 +950,12 @@ test "gemm with strided leading dimensions, alpha and beta" {
     try checkCase(.{ .m = 33, .n = 12, .k = 17, .pad = 7 });
     try checkCase(.{ .m = 33, .n = 13, .k = 40 });
     try checkCase(.{ .m = 15, .n = 10, .k = 64 });
+    // Swapped path (Cᵀ computed, then transposed into C): m ≤ 96, n ≥ 2m, transposed B; whole and
+    // partial 16×16 transpose blocks, padded leading dimensions, alpha/beta, threads.
+    try checkCase(.{ .m = 64, .n = 256, .k = 784, .tb = true });
+    try checkCase(.{ .m = 37, .n = 250, .k = 70, .tb = true, .pad = 3, .alpha = 0.5, .beta = -1.5 });
+    try checkCase(.{ .m = 16, .n = 40, .k = 64, .ta = true, .tb = true, .beta = 1 });
+    try checkCase(.{ .m = 96, .n = 200, .k = 100, .ta = true, .tb = true, .pad = 1, .alpha = 2, .beta = 0.5 });
     // A large product crossing every cache block (KC, MC, NC) with beta accumulation.
     try checkCase(.{ .m = 230, .n = 3100, .k = 800, .beta = 1, .alpha = 0.75 });
 }
