@@ -8,9 +8,10 @@ const std = @import("std");
 const status = @import("status.zig");
 const pool = @import("cpu/pool.zig");
 
-pub const abi_version: u32 = 3;
+pub const abi_version: u32 = 4;
 
 comptime {
+    _ = @import("abi/memory.zig");
     _ = @import("abi/gemm.zig");
     _ = @import("abi/elementwise.zig");
     _ = @import("abi/reduce.zig");
@@ -49,6 +50,7 @@ export fn axon_set_num_threads(threads: i32) i32 {
 }
 
 test {
+    _ = @import("abi/memory.zig");
     std.testing.refAllDecls(@This());
     _ = @import("abi/check.zig");
     _ = @import("cpu/pool.zig");

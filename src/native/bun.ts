@@ -12,6 +12,7 @@ const BUN_TYPES: Record<NativeType, string> = {
   f32: "f32",
   f64: "f64",
   buffer: "ptr",
+  pointer: "ptr",
   void: "void",
 };
 
@@ -19,7 +20,7 @@ const BUN_TYPES: Record<NativeType, string> = {
 export async function openWithBun(
   path: string,
   symbols: Record<string, NativeSignature>,
-): Promise<{ symbols: NativeSymbols; addressOf(view: ArrayBufferView): bigint }> {
+): Promise<{ symbols: NativeSymbols; addressOf(view: ArrayBufferView): bigint; allocate?: (bytes: number) => ArrayBuffer }> {
   // A computed specifier keeps Deno's module graph from trying to resolve `bun:ffi`.
   const specifier = ["bun", "ffi"].join(":");
   // deno-lint-ignore no-explicit-any
@@ -32,10 +33,18 @@ export async function openWithBun(
     };
   }
   const library = ffi.dlopen(path, table);
+  const bound = library.symbols as NativeSymbols;
+  const free = (library.symbols as Record<string, { ptr?: number }>).axon_free?.ptr;
   return {
-    symbols: library.symbols as NativeSymbols,
+    symbols: bound,
     addressOf(view: ArrayBufferView): bigint {
       return BigInt(ffi.ptr(view));
+    },
+    // Native memory the garbage collector frees through axon_free (see zig/abi/memory.zig).
+    allocate: free === undefined ? undefined : (bytes: number): ArrayBuffer => {
+      const pointer = bound.axon_alloc(bytes);
+      if (!pointer) throw new RangeError(`out of memory allocating ${bytes} bytes`);
+      return ffi.toArrayBuffer(pointer, 0, bytes, pointer, free);
     },
   };
 }

@@ -12,6 +12,7 @@ const DENO_TYPES: Record<NativeType, Deno.NativeType | "void"> = {
   f32: "f32",
   f64: "f64",
   buffer: "buffer",
+  pointer: "pointer",
   void: "void",
 };
 

@@ -57,7 +57,13 @@ export class NativeError extends Error {
   }
 }
 
-async function open(): Promise<{ symbols: NativeSymbols; addressOf(view: ArrayBufferView): bigint }> {
+interface OpenedLibrary {
+  symbols: NativeSymbols;
+  addressOf(view: ArrayBufferView): bigint;
+  allocate?: (bytes: number) => ArrayBuffer;
+}
+
+async function open(): Promise<OpenedLibrary> {
   const path = libraryPath();
   if (!existsSync(path)) {
     throw new NativeError(`native library not found at ${path}: run ${BUILD_COMMAND}`);
@@ -92,6 +98,12 @@ export const native: NativeSymbols = opened.symbols;
 
 /** The address of a typed array's first byte (used to align tensor storage). */
 export const addressOf: (view: ArrayBufferView) => bigint = opened.addressOf;
+
+/**
+ * Zeroed, 64-byte-aligned native memory owned by the garbage collector, where the runtime supports
+ * it (Bun); undefined elsewhere (Deno's ArrayBuffers already reuse freed memory).
+ */
+export const allocateHostBuffer: ((bytes: number) => ArrayBuffer) | undefined = opened.allocate;
 
 const messageBuffer = new Uint8Array(2048);
 const decoder = new TextDecoder();

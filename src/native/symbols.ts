@@ -8,10 +8,10 @@
  */
 
 /** Version of the C ABI this TypeScript expects; must equal `axon_abi_version()`. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** A parameter or result type of a native export. */
-export type NativeType = "u32" | "i32" | "i64" | "u64" | "f32" | "f64" | "buffer" | "void";
+export type NativeType = "u32" | "i32" | "i64" | "u64" | "f32" | "f64" | "buffer" | "pointer" | "void";
 
 /** Signature of one native export. */
 export interface NativeSignature {
@@ -100,6 +100,9 @@ export const SYMBOLS = {
     ],
     result: "i32",
   },
+  // ---- version 4: host memory (used by the Bun binding) ----
+  axon_alloc: { parameters: ["i64"], result: "pointer" },
+  axon_free: { parameters: ["pointer", "pointer"], result: "void" },
   // ---- version 3: optimizers ----
   axon_sgd_step: { parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "u32"], result: "i32" },
   axon_adam_step: {

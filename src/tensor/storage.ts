@@ -6,7 +6,7 @@
  * GEMM a measurable share of its speed (shared/notes/runtime-facts.md).
  * @module
  */
-import { addressOf } from "../native/library.ts";
+import { addressOf, allocateHostBuffer } from "../native/library.ts";
 
 const ALIGNMENT = 64;
 
@@ -57,6 +57,7 @@ export class Storage {
     }
     if (byteLength === 0) return new Storage(new Uint8Array(new ArrayBuffer(0)));
     if (byteLength <= SMALL_LIMIT) return new Storage(carve(byteLength));
+    if (allocateHostBuffer !== undefined) return new Storage(new Uint8Array(allocateHostBuffer(byteLength)));
     const buffer = new ArrayBuffer(byteLength + ALIGNMENT);
     return new Storage(new Uint8Array(buffer, alignedStart(buffer), byteLength));
   }
