@@ -141,3 +141,9 @@ test("leaf gradients never share memory, even when a rule passes one gradient to
   randn([2, 3]).matmul(w.t()).sum().backward();
   assert.ok(w.grad!.isContiguous(), "a Linear weight's gradient comes out contiguous");
 });
+
+test("relu's gradient passes where the input is NaN, as PyTorch's threshold_backward", () => {
+  const x = tensor([NaN, -1, 2], { dtype: "f32" }).requiresGrad_();
+  x.relu().sum().backward();
+  assert.deepEqual(x.grad!.toList(), [1, 0, 1]);
+});

@@ -138,7 +138,7 @@ inline fn vecOp(comptime op: Op, comptime T: type, comptime N: usize, a: @Vector
         const Wv = @Vector(N, f64);
         return switch (op) {
             // PyTorch's threshold_backward(grad, x, 0) except that a NaN x gives 0 (ABI: b > 0 ? a : 0)
-            .relu_backward => @select(T, b > zero, a, zero),
+            .relu_backward => @select(T, b <= zero, zero, a), // PyTorch threshold_backward: NaN passes the gradient
             .sigmoid_backward => a * (one - b) * b,
             // 1 − y² without cancellation near |y| = 1: exact in f64 for f32 inputs, an FMA for f64
             .tanh_backward => blk: {
@@ -610,7 +610,7 @@ fn refErf(z: f64) f64 {
 
 fn refActGrad(op: Op, a: f64, b: f64) f64 {
     return switch (op) {
-        .relu_backward => if (b > 0) a else 0,
+        .relu_backward => if (b <= 0) 0 else a,
         .sigmoid_backward => a * (1 - b) * b,
         .tanh_backward => a * (1 - b * b),
         .gelu_backward => blk: {
@@ -688,7 +688,7 @@ test "activation-gradient ops (13-17) match f64 formulas; gelu_backward matches 
         const fd = (vals[0] - vals[1]) / (2 * h);
         try testing.expect(@abs(fd - di) <= 1e-8 * @max(1, @abs(di)));
     }
-    // NaN propagates through gelu grads; relu_backward of NaN x is 0; ints are rejected
+    // NaN propagates through gelu grads; relu_backward passes the gradient where x is NaN (PyTorch); ints are rejected
     var nx = [_]f32{ std.math.nan(f32), std.math.nan(f32) };
     var ng = [_]f32{ 1, 1 };
     var no: [2]f32 = undefined;
@@ -698,7 +698,7 @@ test "activation-gradient ops (13-17) match f64 formulas; gelu_backward matches 
     try binary(.gelu_tanh_backward, .f32, l2, @ptrCast(&no), @ptrCast(&ng), @ptrCast(&nx), .{ 0, 0, 0 }, true);
     try testing.expect(std.math.isNan(no[0]));
     try binary(.relu_backward, .f32, l2, @ptrCast(&no), @ptrCast(&ng), @ptrCast(&nx), .{ 0, 0, 0 }, true);
-    try testing.expectEqual(@as(f32, 0), no[0]);
+    try testing.expectEqual(@as(f32, 1), no[0]);
     var ia = [_]i32{ 1, 2 };
     try testing.expectError(error.UnsupportedDtype, binary(.relu_backward, .i32, l2, @ptrCast(&ia), @ptrCast(&ia), @ptrCast(&ia), .{ 0, 0, 0 }, true));
     try testing.expect(!isComparison(.relu_backward));
