@@ -8,9 +8,10 @@ const std = @import("std");
 const status = @import("status.zig");
 const pool = @import("cpu/pool.zig");
 
-pub const abi_version: u32 = 4;
+pub const abi_version: u32 = 5;
 
 comptime {
+    _ = @import("abi/prefetch.zig");
     _ = @import("abi/memory.zig");
     _ = @import("abi/gemm.zig");
     _ = @import("abi/elementwise.zig");
@@ -50,6 +51,7 @@ export fn axon_set_num_threads(threads: i32) i32 {
 }
 
 test {
+    _ = @import("abi/prefetch.zig");
     _ = @import("abi/memory.zig");
     std.testing.refAllDecls(@This());
     _ = @import("abi/check.zig");

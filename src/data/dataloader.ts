@@ -3,6 +3,7 @@
  * iterated synchronously (`for … of`, or the seed's `loader.iter().enumerate()`).
  * @module
  */
+import { getNumThreads } from "../native/library.ts";
 import { stack } from "../ops/join.ts";
 import { arange, tensor } from "../ops/creation.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -13,6 +14,14 @@ import { drawSeed, randomPermutation } from "./sampler.ts";
 export interface DataLoaderOptions<S, B> {
   /** Drop the last batch when it is smaller than `batchSize` (default false). */
   dropLast?: boolean;
+  /**
+   * Gather the next batch on the native prefetch thread while the model trains on the current one
+   * (datasets with `startBatch`). Default: only when more than two threads are available — on the
+   * 2-core machine this was measured on, the extra thread competing with the two compute threads
+   * made an MLP epoch ~5 % slower (74 k vs 78 k samples/s), while batch assembly is ~45 µs of a
+   * ~0.8 ms step.
+   */
+  prefetch?: boolean;
   /**
    * Seed of the shuffling permutations (any integer, used modulo 2⁶⁴). Default: drawn from the
    * global generator when the loader is constructed with `shuffle`, so `manualSeed` beforehand
@@ -78,12 +87,20 @@ export class BatchIterator<B> implements IterableIterator<B> {
   constructor(
     private readonly count: number,
     private readonly batchAt: (batch: number) => B,
+    private readonly onClose: () => void = () => {},
   ) {}
 
   /** The next batch, or `done` after the last one. */
   next(): IteratorResult<B, undefined> {
     if (this.position >= this.count) return { done: true, value: undefined };
     return { done: false, value: this.batchAt(this.position++) };
+  }
+
+  /** Stops early (a `break` out of `for…of` calls this): finishes a batch being prefetched. */
+  return(): IteratorResult<B, undefined> {
+    this.position = this.count;
+    this.onClose();
+    return { done: true, value: undefined };
   }
 
   /** Batches not yet returned. */
@@ -97,7 +114,11 @@ export class BatchIterator<B> implements IterableIterator<B> {
 
   /** `[batchIndex, batch]` pairs (batchIndex counts from 0 within this epoch). */
   *enumerate(): IterableIterator<[number, B]> {
-    for (let r = this.next(); !r.done; r = this.next()) yield [this.position - 1, r.value];
+    try {
+      for (let r = this.next(); !r.done; r = this.next()) yield [this.position - 1, r.value];
+    } finally {
+      this.return();
+    }
   }
 }
 
@@ -135,6 +156,8 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
   /** The epoch the next `iter()` will produce (starts at 0, incremented by each `iter()`). */
   epoch = 0;
   private readonly collate?: (samples: S[], indices: Int32Array) => B;
+  /** Whether batches are prefetched (see {@link DataLoaderOptions.prefetch}). */
+  readonly prefetch: boolean;
 
   constructor(dataset: DatasetLike<S>, batchSize = 1, shuffle = false, options: DataLoaderOptions<S, B> = {}) {
     if (!Number.isSafeInteger(batchSize) || batchSize <= 0) {
@@ -150,6 +173,7 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
     this.shuffle = shuffle;
     this.dropLast = options.dropLast ?? false;
     this.collate = options.collate;
+    this.prefetch = options.prefetch ?? getNumThreads() > 2;
     this.seed = options.seed !== undefined ? BigInt(options.seed) & ((1n << 64n) - 1n) : shuffle ? drawSeed() : 0n;
   }
 
@@ -181,7 +205,23 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
   iter(): BatchIterator<B> {
     const order = this.order(this.epoch++);
     const size = this.batchSize;
-    return new BatchIterator(this.length, (b) => this.batch(order.subarray(b * size, Math.min((b + 1) * size, order.length))));
+    const indicesOf = (b: number) => order.subarray(b * size, Math.min((b + 1) * size, order.length));
+    const dataset = this.dataset as { startBatch?: (indices: Int32Array) => () => B };
+    if (this.collate || !this.prefetch || typeof dataset.startBatch !== "function") {
+      return new BatchIterator(this.length, (b) => this.batch(indicesOf(b)));
+    }
+    // Prefetch: batch b+1 is gathered on the native prefetch thread while the caller trains on b.
+    const count = this.length;
+    let pending: (() => B) | null = null;
+    const start = (b: number) => (b < count ? dataset.startBatch!(indicesOf(b)) : null);
+    return new BatchIterator(count, (b) => {
+      const current = (pending ?? start(b)!)();
+      pending = start(b + 1);
+      return current;
+    }, () => {
+      pending?.();
+      pending = null;
+    });
   }
 
   /** `for (const [inputs, targets] of loader)` — same as `iter()`. */

@@ -5,7 +5,7 @@
  */
 import { noGrad } from "../autograd/grad_mode.ts";
 import { tensor } from "../ops/creation.ts";
-import { indexSelect } from "../ops/indexing.ts";
+import { indexSelect, startGatherRows as startGather } from "../ops/indexing.ts";
 import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
@@ -63,6 +63,11 @@ export interface DatasetLike<S> {
 export interface BatchedDataset<B> {
   /** The batch of the samples at `indices` (each in `[0, length)`), assembled natively. */
   getBatch(indices: Int32Array): B;
+  /**
+   * Optional: starts assembling that batch in the background and returns a function that waits
+   * for it (the DataLoader uses it to prefetch the next batch while the model trains).
+   */
+  startBatch?(indices: Int32Array): () => B;
 }
 
 /** Throws a RangeError naming `where` unless `index` is an integer in `[0, length)`. */
@@ -71,6 +76,16 @@ export function checkIndex(index: number, length: number, where: string): number
     throw new RangeError(`${where}: index ${index} out of range for a dataset of ${length} samples`);
   }
   return index;
+}
+
+/** Like {@link gatherRows}, but gathered on the native prefetch thread; call the result to wait. */
+export function startGatherRows<T extends readonly Tensor[]>(tensors: T, indices: Int32Array): () => { -readonly [K in keyof T]: Tensor } {
+  for (const t of tensors) checkRowCount(t, tensors[0]);
+  return startGather(tensors, tensor(indices)) as () => { -readonly [K in keyof T]: Tensor };
+}
+
+function checkRowCount(t: Tensor, first: Tensor): void {
+  if (t.ndim === 0 || t.shape[0] !== first.shape[0]) throw new RangeError("gather rows: tensors must share their first dimension");
 }
 
 /** Rows `indices` of each tensor (first dim), one native gather each, outside the autograd graph. */
@@ -122,5 +137,10 @@ export class TensorDataset<T extends Tensor[] = [Tensor, Tensor]> extends Datase
   /** Rows `indices` of every tensor, one native `indexSelect` each (copies). */
   getBatch(indices: Int32Array): T {
     return gatherRows(this.tensors, indices) as unknown as T;
+  }
+
+  /** `getBatch` on the native prefetch thread; call the result to wait for the batch. */
+  startBatch(indices: Int32Array): () => T {
+    return startGatherRows(this.tensors, indices) as unknown as () => T;
   }
 }

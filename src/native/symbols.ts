@@ -8,7 +8,7 @@
  */
 
 /** Version of the C ABI this TypeScript expects; must equal `axon_abi_version()`. */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 /** A parameter or result type of a native export. */
 export type NativeType = "u32" | "i32" | "i64" | "u64" | "f32" | "f64" | "buffer" | "pointer" | "void";
@@ -100,6 +100,12 @@ export const SYMBOLS = {
     ],
     result: "i32",
   },
+  // ---- version 5: background row gathers (DataLoader prefetch) ----
+  axon_index_select_async: {
+    parameters: ["u32", "u32", "i64", "i64", "i64", ...tensorOperand, "buffer", "i64", "i64", "buffer", "i64"],
+    result: "i32",
+  },
+  axon_async_wait: { parameters: ["u32"], result: "i32" },
   // ---- version 4: host memory (used by the Bun binding) ----
   axon_alloc: { parameters: ["i64"], result: "pointer" },
   axon_free: { parameters: ["pointer", "pointer"], result: "void" },

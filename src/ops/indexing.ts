@@ -82,3 +82,58 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     return [grad];
   }, [idx]);
 }
+
+const SLOTS = 8;
+const freeSlots: number[] = Array.from({ length: SLOTS }, (_, i) => i);
+/** Buffers of queued gathers, kept alive here until waited for, whatever the caller drops. */
+const inFlight = new Map<number, readonly Tensor[]>();
+
+function waitSlot(slot: number): void {
+  const status = native.axon_async_wait(slot);
+  inFlight.delete(slot);
+  freeSlots.push(slot);
+  check(status, "prefetched gather");
+}
+
+/**
+ * Starts gathering rows `indices` (dim 0) of each tensor on the native prefetch thread and returns
+ * a function that waits for them and returns the gathered tensors. Falls back to gathering at once
+ * when no prefetch slot is free. No autograd graph is recorded.
+ */
+export function startGatherRows(tensors: readonly Tensor[], indices: Tensor): () => Tensor[] {
+  const index = requireIndex(indices, "gather rows");
+  if (freeSlots.length < tensors.length) {
+    for (const slot of [...inFlight.keys()]) waitSlot(slot); // abandoned batches: finish them
+  }
+  const sources = tensors.map((t) => t.detach().contiguous());
+  const outs = sources.map((t) => Tensor.empty([index.numel, ...t.shape.slice(1)], t.dtype));
+  if (freeSlots.length < tensors.length) {
+    throw new Error("startGatherRows: more tensors than prefetch slots");
+  }
+  const used: number[] = [];
+  sources.forEach((x, i) => {
+    const slot = freeSlots.pop()!;
+    used.push(slot);
+    inFlight.set(slot, [x, index, outs[i]]);
+    const status = native.axon_index_select_async(
+      slot, dtypeInfo(x.dtype).code, 1, x.shape[0], numelOf(x.shape.slice(1)),
+      x.storage.bytes, x.storage.byteLength, x.offset, index.storage.bytes, index.storage.byteLength, index.numel,
+      outs[i].storage.bytes, outs[i].storage.byteLength,
+    );
+    if (status < 0) {
+      inFlight.delete(slot);
+      freeSlots.push(slot);
+      used.pop();
+      for (const s of used) waitSlot(s);
+      check(status, "prefetched gather");
+    }
+  });
+  let finished = false;
+  return () => {
+    if (!finished) {
+      finished = true;
+      for (const slot of used) waitSlot(slot);
+    }
+    return outs;
+  };
+}

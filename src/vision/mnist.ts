@@ -14,7 +14,7 @@ import { tensor } from "../ops/creation.ts";
 import { indexSelect } from "../ops/indexing.ts";
 import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { type BatchedDataset, checkIndex, Dataset, gatherRows } from "../data/dataset.ts";
+import { type BatchedDataset, checkIndex, Dataset, gatherRows, startGatherRows } from "../data/dataset.ts";
 import { randomPermutation } from "../data/sampler.ts";
 import { DatasetFileError, findIdxFile, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdx } from "./idx.ts";
 
@@ -109,6 +109,11 @@ export class ImageClassificationDataset extends Dataset<[Tensor, Tensor]> implem
   /** `[images [B, C, H, W], labels [B]]` for `indices`: one native gather per tensor. */
   getBatch(indices: Int32Array): [Tensor, Tensor] {
     return gatherRows([this.images, this.targets] as const, indices);
+  }
+
+  /** `getBatch` on the native prefetch thread; call the result to wait for the batch. */
+  startBatch(indices: Int32Array): () => [Tensor, Tensor] {
+    return startGatherRows([this.images, this.targets] as const, indices);
   }
 }
 

@@ -208,3 +208,28 @@ test("batches are copies: writing into one leaves the dataset as it was", () => 
   assert.throws(() => ds.get(6), /index 6 out of range for a dataset of 6 samples/);
   assert.throws(() => new TensorDataset(randn([3, 2]), arange(4)), /same size in dimension 0/);
 });
+
+test("prefetched batches (gathered on the native prefetch thread) equal synchronous ones, also after an early break", async () => {
+  const { DataLoader, TensorDataset, arange, manualSeed } = await import("../../mod.ts");
+  manualSeed(4);
+  const x = arange(0, 300, 1, { dtype: "f32" }).reshape([100, 3]);
+  const y = arange(0, 100, 1, { dtype: "i32" });
+  const ds = new TensorDataset(x, y);
+  assert.equal(typeof ds.startBatch, "function");
+  const loader = new DataLoader(ds, 16, true, { seed: 9, prefetch: true });
+  assert.equal(loader.prefetch, true);
+  for (let epoch = 0; epoch < 3; epoch++) {
+    const order = loader.order(loader.epoch);
+    let b = 0;
+    for (const [inputs, targets] of loader) {
+      const expected = ds.getBatch(order.subarray(b * 16, Math.min((b + 1) * 16, 100)));
+      assert.deepEqual(inputs.toArray(), expected[0].toArray());
+      assert.deepEqual(targets.toArray(), expected[1].toArray());
+      b++;
+      if (epoch === 1 && b === 2) break; // abandons a prefetched batch
+    }
+  }
+  // many abandoned epochs never exhaust the prefetch slots
+  for (let i = 0; i < 20; i++) for (const _ of loader) break;
+  assert.equal([...loader].length, 7);
+});

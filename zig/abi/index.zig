@@ -30,7 +30,7 @@ fn dims(outer: i64, dim: i64, inner: i64, n: i64, n_name: []const u8) Error!Dims
     return .{ .outer = o, .dim = d, .inner = i, .n = k, .src_len = try check.mul(oi, d), .dst_len = try check.mul(oi, k) };
 }
 
-fn selectImpl(comptime is_gather: bool, dtype_code: u32, outer: i64, dim: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, index: ?[*]u8, index_bytes: i64, n_index: i64, y: ?[*]u8, y_bytes: i64) Error!void {
+pub fn selectImpl(comptime is_gather: bool, dtype_code: u32, outer: i64, dim: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, index: ?[*]u8, index_bytes: i64, n_index: i64, y: ?[*]u8, y_bytes: i64) Error!void {
     const dt = try check.dtype(dtype_code);
     const s = try dims(outer, dim, inner, n_index, if (is_gather) "k" else "n_index");
     const xo = try check.count(x_off, "x offset");

@@ -20,6 +20,9 @@ pub const max_threads = 256;
 const RangeFn = *const fn (ctx: *const anyopaque, begin: usize, end: usize) void;
 
 var job_lock: std.Thread.Mutex = .{};
+/// Set on threads that must never take the pool (the prefetch thread): their kernels run serially,
+/// leaving the workers to the training thread.
+pub threadlocal var serial_only: bool = false;
 var init_lock: std.Thread.Mutex = .{};
 var initialized: Atomic(bool) = Atomic(bool).init(false);
 /// Threads that take part in a job, the caller included.
@@ -162,7 +165,7 @@ pub fn parallelFor(n: usize, min_chunk: usize, ctx: anytype, comptime func: fn (
     if (n == 0) return;
     const chunk = @max(min_chunk, 1);
     const wanted = @min(numThreads(), (n + chunk - 1) / chunk);
-    if (wanted <= 1 or !job_lock.tryLock()) {
+    if (wanted <= 1 or serial_only or !job_lock.tryLock()) {
         func(ctx, 0, n);
         return;
     }
