@@ -61,8 +61,8 @@ export class Conv2d extends Module {
   }
 }
 
-/** Max pooling (stride defaults to the kernel size). */
-export class MaxPool2d extends Module {
+/** Shared state of the fixed-window pooling layers. */
+abstract class Pool2d extends Module {
   readonly kernelSize: Pair;
   readonly options: PoolOptions;
   constructor(kernelSize: Pair, options: PoolOptions = {}) {
@@ -70,18 +70,15 @@ export class MaxPool2d extends Module {
     this.kernelSize = kernelSize;
     this.options = options;
   }
+}
+
+/** Max pooling (stride defaults to the kernel size). */
+export class MaxPool2d extends Pool2d {
   forward(input: Tensor): Tensor { return maxPool2d(input, this.kernelSize, this.options); }
 }
 
 /** Average pooling (stride defaults to the kernel size). */
-export class AvgPool2d extends Module {
-  readonly kernelSize: Pair;
-  readonly options: PoolOptions;
-  constructor(kernelSize: Pair, options: PoolOptions = {}) {
-    super();
-    this.kernelSize = kernelSize;
-    this.options = options;
-  }
+export class AvgPool2d extends Pool2d {
   forward(input: Tensor): Tensor { return avgPool2d(input, this.kernelSize, this.options); }
 }
 

@@ -38,6 +38,12 @@ const Window = struct {
     dh: usize,
     dw: usize,
 
+    /// The kernels' geometry (`G` is im2col's or pooling's) for this window and output size;
+    /// fields beyond the window keep `G`'s defaults.
+    fn geom(s: Window, comptime G: type, oh: usize, ow: usize) G {
+        return .{ .n = s.n, .c = s.c, .h = s.h, .w = s.w, .kh = s.kh, .kw = s.kw, .sh = s.sh, .sw = s.sw, .ph = s.ph, .pw = s.pw, .dh = s.dh, .dw = s.dw, .oh = oh, .ow = ow };
+    }
+
     fn effH(s: Window) usize {
         return s.dh * (s.kh - 1) + 1;
     }
@@ -91,22 +97,7 @@ fn parseIm2col(dtype_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []
     const ew = s.effW();
     if (s.h + 2 * s.ph < eh or s.w + 2 * s.pw < ew)
         return status.err(error.InvalidArgument, "{s}: output size would be < 1: padded input {d}x{d} (input {d}x{d}, padding {d}x{d}) is smaller than the effective kernel {d}x{d} (kernel {d}x{d}, dilation {d}x{d})", .{ name, s.h + 2 * s.ph, s.w + 2 * s.pw, s.h, s.w, s.ph, s.pw, eh, ew, s.kh, s.kw, s.dh, s.dw });
-    const g = kim2col.Geom{
-        .n = s.n,
-        .c = s.c,
-        .h = s.h,
-        .w = s.w,
-        .kh = s.kh,
-        .kw = s.kw,
-        .sh = s.sh,
-        .sw = s.sw,
-        .ph = s.ph,
-        .pw = s.pw,
-        .dh = s.dh,
-        .dw = s.dw,
-        .oh = (s.h + 2 * s.ph - eh) / s.sh + 1,
-        .ow = (s.w + 2 * s.pw - ew) / s.sw + 1,
-    };
+    const g = s.geom(kim2col.Geom, (s.h + 2 * s.ph - eh) / s.sh + 1, (s.w + 2 * s.pw - ew) / s.sw + 1);
     // both element counts overflow-checked (the kernels then use plain arithmetic)
     _ = try check.numel(&.{ g.n, g.c, g.h, g.w });
     _ = try check.numel(&.{ g.n, g.c, g.kh, g.kw, g.oh, g.ow });
@@ -171,24 +162,9 @@ fn parsePool(kind_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []con
     const ow = kpool.outputSize(s.w, s.kw, s.sw, s.pw, s.dw, ceil_mode);
     if (oh == null or ow == null)
         return status.err(error.InvalidArgument, "{s}: output size is too small: input {d}x{d}, kernel {d}x{d}, stride {d}x{d}, padding {d}x{d}, dilation {d}x{d}, ceil_mode {d} give an output < 1", .{ name, s.h, s.w, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, meta[12] });
-    const g = kpool.Geom{
-        .n = s.n,
-        .c = s.c,
-        .h = s.h,
-        .w = s.w,
-        .kh = s.kh,
-        .kw = s.kw,
-        .sh = s.sh,
-        .sw = s.sw,
-        .ph = s.ph,
-        .pw = s.pw,
-        .dh = s.dh,
-        .dw = s.dw,
-        .oh = oh.?,
-        .ow = ow.?,
-        .count_include_pad = meta[13] == 1,
-        .divisor_override = divisor_override,
-    };
+    var g = s.geom(kpool.Geom, oh.?, ow.?);
+    g.count_include_pad = meta[13] == 1;
+    g.divisor_override = divisor_override;
     _ = try check.numel(&.{ g.n, g.c, g.h, g.w });
     _ = try check.numel(&.{ g.n, g.c, g.oh, g.ow });
     if (kind == .max and try check.mul(g.h, g.w) > std.math.maxInt(i32))
