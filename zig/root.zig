@@ -8,7 +8,7 @@ const std = @import("std");
 const status = @import("status.zig");
 const pool = @import("cpu/pool.zig");
 
-pub const abi_version: u32 = 5;
+pub const abi_version: u32 = 6;
 
 comptime {
     _ = @import("abi/prefetch.zig");
@@ -21,6 +21,7 @@ comptime {
     _ = @import("abi/index.zig");
     _ = @import("abi/loss.zig");
     _ = @import("abi/optim.zig");
+    _ = @import("abi/amp.zig");
 }
 
 /// The ABI version this library implements; TypeScript refuses to run against another.
@@ -75,4 +76,6 @@ test {
     _ = @import("cpu/cross_entropy.zig");
     _ = @import("abi/optim.zig");
     _ = @import("cpu/optim.zig");
+    _ = @import("abi/amp.zig");
+    _ = @import("cpu/amp.zig");
 }

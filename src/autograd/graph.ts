@@ -11,6 +11,8 @@ import { dtypeInfo } from "../tensor/dtype.ts";
 import type { Storage } from "../tensor/storage.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { isGradEnabled, noGrad } from "./grad_mode.ts";
+import { withoutAutocast } from "./amp/autocast.ts";
+import { abandonedNodes, releaseSaved, retainSaved } from "./memory.ts";
 
 /** A backward rule: gradients for each input (null where an input needs none). */
 export type BackwardRule = (grad: Tensor) => readonly (Tensor | null)[];
@@ -24,6 +26,8 @@ export class Node {
   #rule: BackwardRule | null;
   #saved: readonly Tensor[];
   #savedVersions: readonly number[];
+  /** Accounting ids of the saved storages (src/autograd/memory.ts). */
+  #savedIds: number[];
 
   constructor(name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[]) {
     this.name = name;
@@ -31,6 +35,8 @@ export class Node {
     this.#rule = rule;
     this.#saved = saved;
     this.#savedVersions = saved.map((t) => t.storage.version);
+    this.#savedIds = saved.length === 0 ? [] : retainSaved(saved);
+    if (this.#savedIds.length > 0) abandonedNodes.register(this, this.#savedIds, this);
   }
 
   /** Runs the rule after checking that no saved tensor was modified in place. */
@@ -56,14 +62,44 @@ export class Node {
   release(): void {
     this.#rule = null;
     this.#saved = [];
+    if (this.#savedIds.length > 0) {
+      releaseSaved(this.#savedIds);
+      abandonedNodes.unregister(this);
+      this.#savedIds = [];
+    }
   }
 }
 
 /** True when an op on `inputs` must be recorded. */
 export function needsGrad(...inputs: readonly (Tensor | number | undefined | null)[]): boolean {
-  if (!isGradEnabled()) return false;
+  if (!isGradEnabled()) {
+    if (probing) for (const t of inputs) if (typeof t === "object" && t !== null && t.requiresGrad) probeSawGrad = true;
+    return false;
+  }
   for (const t of inputs) if (typeof t === "object" && t !== null && t.requiresGrad) return true;
   return false;
+}
+
+let probing = false;
+let probeSawGrad = false;
+
+/**
+ * Runs `fn` (with recording off) and reports whether any op inside it was given a tensor that
+ * requires grad — i.e. whether the same code with recording on would have built a graph.
+ * Checkpointing uses it to decide whether its output needs a backward node.
+ */
+export function probeGradUse<T>(fn: () => T): { result: T; usesGrad: boolean } {
+  const [wasProbing, saw] = [probing, probeSawGrad];
+  probing = true;
+  probeSawGrad = false;
+  try {
+    const result = noGrad(fn);
+    return { result, usesGrad: probeSawGrad };
+  } finally {
+    const inner = probeSawGrad;
+    probing = wasProbing;
+    probeSawGrad = saw || inner;
+  }
 }
 
 /**
@@ -115,7 +151,8 @@ export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions
     if (root.requiresGrad) accumulateLeaf(root, grad, new Set([grad.storage]));
     return;
   }
-  noGrad(() => {
+  // Backward rules run in the dtypes of the forward, whatever autocast region backward() is in.
+  withoutAutocast(() => noGrad(() => {
     // Storages already handed to a leaf (or owned by the caller): a gradient living in one of
     // these is copied, anything else is adopted as `.grad` without a copy.
     const handedOut = new Set<Storage>([grad.storage]);
@@ -126,8 +163,11 @@ export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions
       if (g === undefined) continue;
       const inputGrads = node.apply(g);
       node.inputs.forEach((input, i) => {
-        const gi = inputGrads[i];
+        let gi = inputGrads[i];
         if (gi === null || gi === undefined || !input.requiresGrad) return;
+        // A gradient has its input's dtype (PyTorch's engine casts too): an f16 branch feeding
+        // an f32 op gets f16 gradients, and the f32 parameters behind a cast get f32 ones.
+        if (gi.dtype !== input.dtype) gi = gi.to(input.dtype);
         if (gi.shape.length !== input.shape.length || gi.shape.some((d, k) => d !== input.shape[k])) {
           throw new Error(`${node.name} backward produced a gradient of shape ${formatShape(gi.shape)} for an input of shape ${formatShape(input.shape)}`);
         }
@@ -140,7 +180,7 @@ export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions
       });
       if (!options.retainGraph) node.release();
     }
-  });
+  }));
 }
 
 function accumulateLeaf(leaf: Tensor, grad: Tensor, handedOut: Set<Storage>): void {

@@ -8,7 +8,7 @@
  */
 
 /** Version of the C ABI this TypeScript expects; must equal `axon_abi_version()`. */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 /** A parameter or result type of a native export. */
 export type NativeType = "u32" | "i32" | "i64" | "u64" | "f32" | "f64" | "buffer" | "pointer" | "void";
@@ -128,6 +128,7 @@ export const SYMBOLS = {
   axon_scale_inplace: { parameters: ["i64", "buffer", "i64", "f64"], result: "i32" },
   axon_clamp_inplace: { parameters: ["i64", "buffer", "i64", "f64", "f64"], result: "i32" },
   axon_nonfinite_count: { parameters: ["i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
+  axon_amp_unscale: { parameters: ["u32", "i64", ...tensorOperand, "f64", "buffer", "i64"], result: "i32" },
 } as const satisfies Record<string, NativeSignature>;
 
 /** Names of the native exports. */

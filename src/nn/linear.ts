@@ -3,6 +3,7 @@
  * @module
  */
 import { zeros } from "../ops/creation.ts";
+import { linear } from "../ops/matmul.ts";
 import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { biasDefault_, kaimingUniformDefault_ } from "./init.ts";
@@ -42,7 +43,6 @@ export class Linear extends Module {
         `Linear(${this.inFeatures}, ${this.outFeatures}): input of shape ${formatShape(input.shape)} does not end in ${this.inFeatures} features`,
       );
     }
-    const out = input.matmul(this.weight.t());
-    return this.bias === null ? out : out.add(this.bias);
+    return linear(input, this.weight, this.bias);
   }
 }

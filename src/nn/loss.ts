@@ -1,11 +1,13 @@
 /**
  * Loss functions with PyTorch's semantics and `reduction: "mean" | "sum" | "none"`; each has
- * `compute(output, target)` as the seed calls it (and `forward`, the same).
+ * `compute(output, target)` as the seed calls it (and `forward`, the same). Under autocast every
+ * loss runs in f32: half inputs are cast up first (PyTorch's autocast lists all losses as f32 ops).
  * @module
  */
 import { arange } from "../ops/creation.ts";
 import { crossEntropyIndices } from "../ops/cross_entropy.ts";
 import { unary, where } from "../ops/elementwise.ts";
+import { autocastInputs } from "../autograd/amp/policy.ts";
 import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
@@ -78,6 +80,7 @@ export class CrossEntropyLoss extends Loss {
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
+    [input, target] = autocastInputs("crossEntropyLoss", input, target);
     if (input.ndim === 0) throw new RangeError("CrossEntropyLoss: input must have a class dimension, got a 0-d tensor");
     const unbatched = input.ndim === 1;
     const logits = unbatched ? input.unsqueeze(0) : input;
@@ -133,6 +136,7 @@ export class NLLLoss extends Loss {
     this.ignoreIndex = options.ignoreIndex ?? -100;
   }
   forward(input: Tensor, target: Tensor): Tensor {
+    [input, target] = autocastInputs("nllLoss", input, target);
     if (input.ndim !== 2) throw new RangeError(`NLLLoss: expected input of shape [N, C], got ${formatShape(input.shape)}`);
     if (target.dtype !== "i32") throw new TypeError(`NLLLoss: target must be class indices of dtype i32, got ${target.dtype}`);
     if (target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
@@ -156,6 +160,7 @@ export class NLLLoss extends Loss {
 export class MSELoss extends Loss {
   constructor(reduction: Reduction = "mean") { super(reduction, "MSELoss"); }
   forward(input: Tensor, target: Tensor): Tensor {
+    [input, target] = autocastInputs("mseLoss", input, target);
     requireSameShape("MSELoss", input, target);
     return reduce(input.sub(target).square(), this.reduction);
   }
@@ -165,6 +170,7 @@ export class MSELoss extends Loss {
 export class L1Loss extends Loss {
   constructor(reduction: Reduction = "mean") { super(reduction, "L1Loss"); }
   forward(input: Tensor, target: Tensor): Tensor {
+    [input, target] = autocastInputs("l1Loss", input, target);
     requireSameShape("L1Loss", input, target);
     return reduce(input.sub(target).abs(), this.reduction);
   }
@@ -179,6 +185,7 @@ export class SmoothL1Loss extends Loss {
     if (!(this.beta >= 0)) throw new RangeError(`SmoothL1Loss: beta must be >= 0, got ${this.beta}`);
   }
   forward(input: Tensor, target: Tensor): Tensor {
+    [input, target] = autocastInputs("smoothL1Loss", input, target);
     requireSameShape("SmoothL1Loss", input, target);
     const d = input.sub(target).abs();
     if (this.beta === 0) return reduce(d, this.reduction);
@@ -195,6 +202,7 @@ export class HuberLoss extends Loss {
     if (!(this.delta > 0)) throw new RangeError(`HuberLoss: delta must be > 0, got ${this.delta}`);
   }
   forward(input: Tensor, target: Tensor): Tensor {
+    [input, target] = autocastInputs("huberLoss", input, target);
     requireSameShape("HuberLoss", input, target);
     const d = input.sub(target).abs();
     return reduce(where(d.lt(this.delta), d.square().mul(0.5), d.sub(0.5 * this.delta).mul(this.delta)), this.reduction);
@@ -209,6 +217,7 @@ export class BCELoss extends Loss {
     this.weight = options.weight ?? null;
   }
   forward(input: Tensor, target: Tensor): Tensor {
+    [input, target] = autocastInputs("bceLoss", input, target);
     requireSameShape("BCELoss", input, target);
     const outside = input.lt(0).add(input.gt(1)).sum().item();
     if (outside > 0) throw new RangeError("BCELoss: all input elements must be between 0 and 1");
@@ -230,6 +239,7 @@ export class BCEWithLogitsLoss extends Loss {
     this.posWeight = options.posWeight ?? null;
   }
   forward(input: Tensor, target: Tensor): Tensor {
+    [input, target] = autocastInputs("bceWithLogitsLoss", input, target);
     requireSameShape("BCEWithLogitsLoss", input, target);
     // log(1 + e^{-|x|}) + max(-x, 0) = -log σ(x), stable for any x
     const logSigmoidNeg = unary("log1p", input.abs().neg().exp()).add(input.neg().relu());

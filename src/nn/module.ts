@@ -5,6 +5,8 @@
  * @module
  */
 import { noGrad } from "../autograd/grad_mode.ts";
+import { markParameterStorage } from "../autograd/memory.ts";
+import { type DType, dtypeInfo } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { Parameter } from "./parameter.ts";
@@ -148,6 +150,33 @@ export abstract class Module {
   apply(fn: (module: Module) => void): this {
     for (const child of this.children()) child.apply(fn);
     fn(this);
+    return this;
+  }
+
+  /**
+   * Converts every floating-point parameter and buffer to `dtype` in place (PyTorch's
+   * `model.to(torch.bfloat16)`): parameters keep their identity, so optimizers built earlier
+   * still hold them; gradients are converted too. Integer buffers (`num_batches_tracked`) stay.
+   *
+   * @example
+   * ```ts
+   * model.to("bf16"); // half the memory; inference, or training with care
+   * ```
+   */
+  to(dtype: DType): this {
+    if (!dtypeInfo(dtype).isFloat) throw new TypeError(`Module.to: expected a floating point dtype, got ${dtype}`);
+    noGrad(() => {
+      for (const p of this.parameters()) {
+        if (p.dtype === dtype) continue;
+        p.setData(p.to(dtype));
+        markParameterStorage(p);
+        if (p.grad !== null) p.grad = p.grad.to(dtype);
+      }
+      for (const module of this.modules()) {
+        const self = module as unknown as Record<string, unknown>;
+        for (const [name, b] of module.#ownBuffers()) if (dtypeInfo(b.dtype).isFloat) self[name] = b.to(dtype);
+      }
+    });
     return this;
   }
 

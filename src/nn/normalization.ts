@@ -1,9 +1,10 @@
 /**
  * `BatchNorm1d`, `BatchNorm2d` and `LayerNorm`, composed from tensor ops (every op is one native
- * kernel; their gradients come from the composition).
+ * kernel; their gradients come from the composition). Under autocast they run in f32.
  * @module
  */
 import { noGrad } from "../autograd/grad_mode.ts";
+import { autocastInputs } from "../autograd/amp/policy.ts";
 import { ones, zeros } from "../ops/creation.ts";
 import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -54,6 +55,7 @@ abstract class BatchNorm extends Module {
 
   forward(input: Tensor): Tensor {
     this.checkInput(input);
+    [input] = autocastInputs("batchNorm", input);
     if (input.shape[1] !== this.numFeatures) {
       throw new RangeError(`${this.constructor.name}(${this.numFeatures}): input of shape ${formatShape(input.shape)} has ${input.shape[1]} channels`);
     }
@@ -123,6 +125,7 @@ export class LayerNorm extends Module {
     if (input.ndim < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
       throw new RangeError(`LayerNorm: input of shape ${formatShape(input.shape)} does not end in normalized shape ${formatShape(this.normalizedShape)}`);
     }
+    [input] = autocastInputs("layerNorm", input);
     const dims = Array.from({ length: k }, (_, i) => input.ndim - k + i);
     const mean = input.mean(dims, true);
     const centered = input.sub(mean);

@@ -2,6 +2,7 @@
  * `Parameter`: a tensor that a {@link Module} owns and trains (requiresGrad by default).
  * @module
  */
+import { markParameterStorage } from "../autograd/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
 /** A trainable tensor; modules find their parameters by this type. */
@@ -10,5 +11,6 @@ export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     super(data.storage, data.shape, data.strides, data.offset, data.dtype);
     if (requiresGrad) this.requiresGrad_(true);
+    markParameterStorage(this);
   }
 }

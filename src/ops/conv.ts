@@ -7,6 +7,8 @@
 import { record } from "../autograd/graph.ts";
 import { check, native } from "../native/library.ts";
 import { formatShape } from "../tensor/shape.ts";
+import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import { autocastInputs } from "../autograd/amp/policy.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { cat } from "./join.ts";
 import { packMeta } from "./meta.ts";
@@ -50,20 +52,25 @@ export function im2col(x: Tensor, w: Window): Tensor {
   }
   const cols = Tensor.empty([n, c * w.kernel[0] * w.kernel[1], oh * ow], x.dtype);
   const values = [...windowMeta(x, w), input.offset, 0];
-  check(native.axon_im2col(0, packMeta(values), values.length, input.storage.bytes, input.storage.byteLength, cols.storage.bytes, cols.storage.byteLength), "im2col");
-  return record(cols, "im2col", [x], (g) => {
+  check(native.axon_im2col(dtypeInfo(x.dtype).code, packMeta(values), values.length, input.storage.bytes, input.storage.byteLength, cols.storage.bytes, cols.storage.byteLength), "im2col");
+  return record(cols, "im2col", [x], (grad) => {
+    // col2im sums overlapping windows: in f32 for 16-bit gradients, rounded once afterwards.
+    const g = isHalf(grad.dtype) ? grad.to("f32") : grad;
     const gx = Tensor.empty([n, c, h, wd], g.dtype);
     const gc = g.contiguous();
     const meta = [...windowMeta(x, w), 0, gc.offset];
     check(native.axon_col2im(0, packMeta(meta), meta.length, gc.storage.bytes, gc.storage.byteLength, gx.storage.bytes, gx.storage.byteLength), "col2im");
-    return [gx];
+    return [gx.to(grad.dtype)];
   });
 }
 
 /** 2-d convolution (PyTorch's `F.conv2d`): x `[N, C, H, W]`, weight `[OC, C/groups, KH, KW]`. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1, groups = 1): Tensor {
   if (x.ndim !== 4) throw new RangeError(`conv2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
-  if (x.dtype !== "f32" || weight.dtype !== "f32") throw new TypeError(`conv2d: expected f32 tensors, got ${x.dtype} and ${weight.dtype}`);
+  [x, weight, bias] = autocastInputs("conv2d", x, weight, bias);
+  if (x.dtype !== weight.dtype || !(x.dtype === "f32" || isHalf(x.dtype))) {
+    throw new TypeError(`conv2d: expected input and weight of the same dtype (f32, f16 or bf16), got ${x.dtype} and ${weight.dtype}`);
+  }
   const [n, c] = x.shape;
   const [oc, cg, kh, kw] = weight.shape;
   if (weight.ndim !== 4 || c !== cg * groups || oc % groups !== 0) {
@@ -100,6 +107,7 @@ export interface PoolOptions {
 function pooled(kind: 0 | 1, x: Tensor, kernel: Pair, options: PoolOptions): Tensor {
   const name = kind === 0 ? "maxPool2d" : "avgPool2d";
   if (x.ndim !== 4) throw new RangeError(`${name}: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
+  if (isHalf(x.dtype)) return pooled(kind, x.to("f32"), kernel, options).to(x.dtype); // computed in f32, rounded once
   if (x.dtype !== "f32") throw new TypeError(`${name}: expected an f32 tensor, got ${x.dtype}`);
   const k = pair(kernel, `${name} kernel size`, 1);
   const s = pair(options.stride ?? kernel, `${name} stride`, 1);
@@ -155,6 +163,7 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: PoolOptions = {}): T
 /** Adaptive average pooling to `[OH, OW]` (PyTorch's window rule). */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   if (x.ndim !== 4) throw new RangeError(`adaptiveAvgPool2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
+  if (isHalf(x.dtype)) return adaptiveAvgPool2d(x.to("f32"), outputSize).to(x.dtype);
   const [oh, ow] = pair(outputSize, "adaptiveAvgPool2d output size", 1);
   const [n, c, h, w] = x.shape;
   const input = x.isContiguous() && x.offset === 0 ? x : x.detach().clone(); // the export takes no offset

@@ -10,6 +10,7 @@
  */
 import { record } from "../autograd/graph.ts";
 import { check, native } from "../native/library.ts";
+import { isHalf } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { where } from "./elementwise.ts";
@@ -28,6 +29,11 @@ export function crossEntropyIndices(
   ignoreIndex: number,
   smoothing: number,
 ): { loss: Tensor; weightSum: Tensor } {
+  if (isHalf(logits.dtype)) {
+    // Computed in f32 (the kernel's logsumexp), the per-row losses rounded once, as PyTorch.
+    const wide = crossEntropyIndices(logits.to("f32"), target, weight, ignoreIndex, smoothing);
+    return { loss: wide.loss.to(logits.dtype), weightSum: wide.weightSum.to(logits.dtype) };
+  }
   if (logits.dtype !== "f32") throw new TypeError(`CrossEntropyLoss: expected f32 logits, got ${logits.dtype}`);
   const [n, c] = logits.shape;
   const z = packedAtZero(logits);

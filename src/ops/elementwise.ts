@@ -4,13 +4,14 @@
  * @module
  */
 import { check, native } from "../native/library.ts";
-import { type DType, dtypeInfo, promoteTypes } from "../tensor/dtype.ts";
+import { type DType, dtypeInfo, isHalf, promoteTypes } from "../tensor/dtype.ts";
 import { broadcastShapes, broadcastStrides } from "../tensor/shape.ts";
 import { Tensor, type TensorLike } from "../tensor/tensor.ts";
 import { BinaryOp, type BinaryOpName, UnaryOp, type UnaryOpName } from "./codes.ts";
 import { packMeta, stridedMeta } from "./meta.ts";
 import { record } from "../autograd/graph.ts";
 import { sumToShape } from "./view_grad.ts";
+import { autocastInputs } from "../autograd/amp/policy.ts";
 
 /** A unary op's backward: which of input `x` / output `y` it reads, and the rule. */
 interface UnaryGrad {
@@ -54,6 +55,9 @@ const COMPARISONS = new Set<BinaryOpName>(["eq", "ne", "lt", "le", "gt", "ge"]);
 
 /** Applies a unary kernel; `p0`/`p1` are the op's scalar parameters. */
 export function unary(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
+  [x] = autocastInputs(op, x);
+  // 16-bit floats compute in f32 and round once, as PyTorch's half kernels do.
+  if (isHalf(x.dtype)) return unary(op, x.to("f32"), p0, p1).to(x.dtype);
   let input = x;
   if (!dtypeInfo(x.dtype).isFloat && !INTEGER_UNARY.has(op)) input = x.to("f32");
   input = input.contiguous();
@@ -76,6 +80,7 @@ export function unary(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
 
 /** A one-element tensor holding `value`, for mixing numbers into tensor ops. */
 export function scalarTensor(value: number, dtype: DType): Tensor {
+  if (isHalf(dtype)) return scalarTensor(value, "f32").to(dtype); // rounds to the 16-bit format
   const t = Tensor.empty([], dtype);
   const view = dtypeInfo(dtype).view(t.storage.bytes.buffer, t.storage.bytes.byteOffset, 1);
   if (view instanceof BigInt64Array) view[0] = BigInt(Math.trunc(value));
@@ -96,6 +101,14 @@ function asTensor(value: TensorLike, partner: Tensor): Tensor {
 export function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): Tensor {
   if (!(left instanceof Tensor) && !(right instanceof Tensor)) {
     throw new TypeError(`${op}: at least one operand must be a Tensor`);
+  }
+  if (op === "pow") [left, right] = autocastTensors("pow", left, right);
+  const half = halfResult(left, right);
+  if (half !== null) {
+    // Computed in f32 (numbers stay f32 scalars, unrounded, as PyTorch's opmath), rounded once.
+    const up = (v: TensorLike) => (v instanceof Tensor ? v.to("f32") : v);
+    const out = binary(op, up(left), up(right));
+    return COMPARISONS.has(op) ? out : out.to(half);
   }
   let a = left instanceof Tensor ? left : asTensor(left, right as Tensor);
   let b = right instanceof Tensor ? right : asTensor(right, a);
@@ -152,6 +165,20 @@ function recordBinary(op: BinaryOpName, a: Tensor, b: Tensor, out: Tensor): Tens
     default:
       return out; // activation-backward ops are never differentiated again
   }
+}
+
+/** The 16-bit float a binary op's result would have, or null when it computes natively. */
+function halfResult(left: TensorLike, right: TensorLike): "f16" | "bf16" | null {
+  const dtype = left instanceof Tensor
+    ? (right instanceof Tensor ? promoteTypes(left.dtype, right.dtype) : left.dtype)
+    : (right as Tensor).dtype;
+  return isHalf(dtype) ? dtype : null;
+}
+
+/** {@link autocastInputs} for operands that may be numbers. */
+function autocastTensors(op: "pow", left: TensorLike, right: TensorLike): [TensorLike, TensorLike] {
+  const [a, b] = autocastInputs(op, left instanceof Tensor ? left : null, right instanceof Tensor ? right : null);
+  return [a ?? left, b ?? right];
 }
 
 /** True division: integer operands are promoted to f32 first (PyTorch's `/`). */

@@ -7,7 +7,8 @@
  * @module
  */
 import { check, native } from "../native/library.ts";
-import { dtypeInfo } from "../tensor/dtype.ts";
+import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import { autocastInputs } from "../autograd/amp/policy.ts";
 import { broadcastShapes, formatShape, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { record } from "../autograd/graph.ts";
@@ -79,13 +80,14 @@ function prepare(t: Tensor, batch: readonly number[], rows: number, cols: number
 
 /** out[i] = A[i]·B[i] for each of `batch` problems, out contiguous. */
 function gemm(
+  dtypeCode: number,
   A: Tensor, la: MatrixLayout, aBatchStride: number,
   B: Tensor, lb: MatrixLayout, bBatchStride: number,
   out: Tensor, batch: number, m: number, n: number, k: number,
 ): void {
   check(
     native.axon_gemm(
-      F32_CODE, la.trans ? 1 : 0, lb.trans ? 1 : 0, batch, m, n, k, 1,
+      dtypeCode, la.trans ? 1 : 0, lb.trans ? 1 : 0, batch, m, n, k, 1,
       A.storage.bytes, A.storage.byteLength, A.offset, la.ld, aBatchStride,
       B.storage.bytes, B.storage.byteLength, B.offset, lb.ld, bBatchStride,
       0,
@@ -95,16 +97,20 @@ function gemm(
   );
 }
 
-const F32_CODE = dtypeInfo("f32").code;
-
-/** Matrix product of `a` and `b` (f32), PyTorch's `torch.matmul`. */
+/**
+ * Matrix product of `a` and `b`, PyTorch's `torch.matmul`. f32, or f16/bf16 (products accumulate
+ * in f32 inside the kernel; the result is rounded once). Under autocast it runs in the region's
+ * dtype.
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new RangeError(`matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
-  if (a.dtype !== "f32" || b.dtype !== "f32") {
-    throw new TypeError(`matmul: expected f32 tensors, got ${a.dtype} and ${b.dtype}`);
+  [a, b] = autocastInputs("matmul", a, b);
+  if (a.dtype !== b.dtype || !(a.dtype === "f32" || isHalf(a.dtype))) {
+    throw new TypeError(`matmul: expected two f32, f16 or bf16 tensors of the same dtype, got ${a.dtype} and ${b.dtype}`);
   }
+  const code = dtypeInfo(a.dtype).code;
   if (a.ndim === 2 && b.ndim === 2) {
     // The common case (every Linear layer) without the batch machinery: ~1 µs less per call.
     const [m, k] = a.shape;
@@ -112,8 +118,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const lhs = matrixLayout(m, k, a.strides[0], a.strides[1]);
     const rhs = matrixLayout(k, n, b.strides[0], b.strides[1]);
     if (b.shape[0] === k && lhs !== null && rhs !== null) {
-      const out = Tensor.empty([m, n], "f32");
-      if (out.numel > 0) gemm(a, lhs, 0, b, rhs, 0, out, 1, m, n, k);
+      const out = Tensor.empty([m, n], a.dtype);
+      if (out.numel > 0) gemm(code, a, lhs, 0, b, rhs, 0, out, 1, m, n, k);
       return recordMatmul(out, a, b);
     }
   }
@@ -128,14 +134,24 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     );
   }
   const batch = broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2), "matmul");
-  const out = Tensor.empty([...batch, m, n], "f32");
+  const out = Tensor.empty([...batch, m, n], a.dtype);
   if (out.numel > 0) {
     const lhs = prepare(left, batch, m, k);
     const rhs = prepare(right, batch, k, n);
-    gemm(lhs.tensor, lhs.layout, lhs.batchStride, rhs.tensor, rhs.layout, rhs.batchStride, out, numelOf(batch), m, n, k);
+    gemm(code, lhs.tensor, lhs.layout, lhs.batchStride, rhs.tensor, rhs.layout, rhs.batchStride, out, numelOf(batch), m, n, k);
   }
   let result = recordMatmul(out, left, right);
   if (a.ndim === 1) result = result.squeeze(-2);
   if (b.ndim === 1) result = result.squeeze(-1);
   return result;
+}
+
+/**
+ * `x·Wᵀ + b` (PyTorch's `F.linear`): x `[…, in]`, weight `[out, in]`, bias `[out]` or null.
+ * Under autocast all three run in the region's dtype, so the output is f16/bf16 as in PyTorch.
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  [x, weight, bias] = autocastInputs("linear", x, weight, bias);
+  const out = matmul(x, weight.t());
+  return bias === null ? out : out.add(bias);
 }

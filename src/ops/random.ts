@@ -4,7 +4,8 @@
  * @module
  */
 import { check, native } from "../native/library.ts";
-import { type DType, dtypeInfo } from "../tensor/dtype.ts";
+import { type DType, dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import { copyStrided } from "./copy.ts";
 import { checkShape, type Shape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { Distribution } from "./codes.ts";
@@ -44,6 +45,11 @@ export function fillRandom(out: Tensor, distribution: keyof typeof Distribution,
   if (!out.isContiguous()) throw new RangeError("fillRandom: output must be contiguous");
   const n = out.numel;
   if (n === 0) return out;
+  if (isHalf(out.dtype)) {
+    // Same stream as an f32 draw, rounded to the 16-bit format.
+    copyStrided(out, fillRandom(Tensor.empty(out.shape, "f32"), distribution, p0, p1));
+    return out;
+  }
   check(
     native.axon_rng(
       Distribution[distribution], dtypeInfo(out.dtype).code, n,

@@ -7,7 +7,8 @@
  * @module
  */
 import { check, native } from "../native/library.ts";
-import { dtypeInfo } from "../tensor/dtype.ts";
+import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import { autocastInputs } from "../autograd/amp/policy.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { ReduceOp, type ReduceOpName } from "./codes.ts";
@@ -72,6 +73,9 @@ export function reduce(
   dim?: number | readonly number[],
   keepdim = false,
 ): Tensor {
+  [x] = autocastInputs(op, x);
+  // 16-bit floats accumulate in f32 and round the result once, as PyTorch does.
+  if (isHalf(x.dtype)) return reduce(op, x.to("f32"), dim, keepdim).to(x.dtype);
   if (op === "mean" && !dtypeInfo(x.dtype).isFloat) {
     throw new TypeError(`mean: expected a floating point tensor, got dtype ${x.dtype}; convert with .to("f32")`);
   }
@@ -111,6 +115,7 @@ export function reduce(
 
 /** argmax / argmin over one dim, or over the flattened tensor when `dim` is omitted. */
 export function argReduce(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim = false): Tensor {
+  if (isHalf(x.dtype)) return argReduce(op, x.detach().to("f32"), dim, keepdim); // exact: f32 holds every half
   if (dim === undefined) {
     const flat = x.reshape([-1]);
     const result = run(op, flat, [0], false);

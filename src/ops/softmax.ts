@@ -3,7 +3,8 @@
  * @module
  */
 import { check, native } from "../native/library.ts";
-import { dtypeInfo } from "../tensor/dtype.ts";
+import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import { autocastInputs } from "../autograd/amp/policy.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { record } from "../autograd/graph.ts";
@@ -13,6 +14,8 @@ function run(log: boolean, x: Tensor, dim: number): Tensor {
   if (!dtypeInfo(x.dtype).isFloat) {
     throw new TypeError(`${name}: expected a floating point tensor, got dtype ${x.dtype}; convert with .to("f32")`);
   }
+  [x] = autocastInputs(name, x);
+  if (isHalf(x.dtype)) return run(log, x.to("f32"), dim).to(x.dtype); // computed in f32, rounded once
   const d = normalizeDim(dim, x.ndim, name);
   const input = x.contiguous();
   const out = Tensor.empty(input.shape, input.dtype);

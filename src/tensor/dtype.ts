@@ -55,6 +55,11 @@ export function dtypeInfo(dtype: DType): DTypeInfo {
   return info;
 }
 
+/** True for the 16-bit floats (f16, bf16), which most kernels compute in f32. */
+export function isHalf(dtype: DType): dtype is "f16" | "bf16" {
+  return dtype === "f16" || dtype === "bf16";
+}
+
 /** True when `value` names a dtype. */
 export function isDType(value: unknown): value is DType {
   return typeof value === "string" && value in INFO;

@@ -28,6 +28,7 @@ import { formatTensor, toNested } from "./format.ts";
 import { type BackwardOptions, type Node, record, runBackward } from "../autograd/graph.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import * as views from "../ops/view_grad.ts";
+import { autocastInputs } from "../autograd/amp/policy.ts";
 
 /** Where a tensor's memory lives. Only `"cpu"` exists until the CUDA backend arrives. */
 export type Device = "cpu" | "cuda";
@@ -129,6 +130,24 @@ export class Tensor {
   /** The same data, cut from the graph (shares storage, never requires grad). */
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype);
+  }
+
+  /**
+   * Points this leaf at `data`'s memory, shape and dtype, keeping the object (PyTorch's
+   * `t.data = data`; `Module.to` uses it so optimizers keep their parameters). No graph is
+   * recorded.
+   */
+  setData(data: Tensor): void {
+    if (this.gradFn !== null) throw new Error("setData: only leaf tensors can take new data; this tensor was produced by an op");
+    if (this.requiresGrad && !dtypeInfo(data.dtype).isFloat) {
+      throw new TypeError(`setData: this tensor requires grad, so its data must be floating point, got ${data.dtype}`);
+    }
+    const self = this as unknown as { storage: Storage; shape: readonly number[]; strides: readonly number[]; offset: number; dtype: DType };
+    self.storage = data.storage;
+    self.shape = data.shape;
+    self.strides = data.strides;
+    self.offset = data.offset;
+    self.dtype = data.dtype;
   }
 
   /** The detached tensor (the seed's `loss.data().item()`). */
@@ -458,9 +477,10 @@ export class Tensor {
 
   /** log(Σ exp(x)) over `dim`, computed stably (the max is subtracted first). */
   logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
-    const m = this.detach().max(dim, true);
+    const [x] = autocastInputs("logsumexp", this as Tensor);
+    const m = x.detach().max(dim, true);
     const shift = elementwise.where(m.eq(Infinity).add(m.eq(-Infinity)), 0, m); // keep ±inf rows finite
-    const out = this.sub(shift).exp().sum(dim, true).log().add(shift);
+    const out = x.sub(shift).exp().sum(dim, true).log().add(shift);
     return keepdim ? out : out.reshape(reduce.reducedShape(this.shape, dim));
   }
 

@@ -80,6 +80,7 @@ test("matmul errors name both shapes", () => {
   assert.throws(() => matmul(zeros([2, 3]), zeros([4, 5])), /matmul: shapes \[2, 3\] and \[4, 5\] cannot be multiplied \(3 != 4\)/);
   assert.throws(() => matmul(zeros([2, 2, 3]), zeros([3, 3, 4])), /cannot be broadcast/);
   assert.throws(() => matmul(tensor(1.5), zeros([2])), /at least 1 dimension/);
-  assert.throws(() => matmul(zeros([2, 2], { dtype: "i32" }), zeros([2, 2])), /expected f32 tensors, got i32 and f32/);
+  assert.throws(() => matmul(zeros([2, 2], { dtype: "i32" }), zeros([2, 2])), /expected two f32, f16 or bf16 tensors of the same dtype, got i32 and f32/);
+  assert.throws(() => matmul(zeros([2, 2], { dtype: "f16" }), zeros([2, 2])), /same dtype, got f16 and f32/);
   assert.deepEqual(matmul(zeros([3, 0]), zeros([0, 2])).toList(), [[0, 0], [0, 0], [0, 0]]);
 });

@@ -1,0 +1,104 @@
+/**
+ * Memory accounting of the autograd graph: bytes of tensor storage that recorded ops hold for
+ * their backward pass ("saved tensors"), now and at the peak. Counted by Axon itself when nodes
+ * are created and released — deterministic, independent of garbage-collector timing — so the
+ * effect of gradient checkpointing can be measured exactly.
+ *
+ * What counts: each distinct storage saved by at least one live node, once, with its byte
+ * length. `nn` Parameters are excluded: they exist whether or not a graph saves them, and counting
+ * them would hide what checkpointing saves.
+ * @module
+ */
+import type { Storage } from "../tensor/storage.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+
+/** Figures returned by {@link memory}`.stats()`. */
+export interface MemoryStats {
+  /** Bytes of storage currently saved for backward by live graph nodes. */
+  savedBytes: number;
+  /** Largest `savedBytes` since start-up or the last `resetPeak()`. */
+  peakSavedBytes: number;
+  /** Distinct storages currently saved. */
+  savedStorages: number;
+}
+
+let current = 0;
+let peak = 0;
+let nextId = 1;
+/** Storage → id; weak, so accounting never keeps memory alive. */
+const ids = new WeakMap<Storage, number>();
+/** id → how many live nodes save that storage, and its size. Holds no storage. */
+const holders = new Map<number, { count: number; bytes: number }>();
+/** Storages of `nn` Parameters, left out of the count. */
+const parameterStorages = new WeakSet<Storage>();
+
+/** Marks `t`'s storage as parameter memory (the Parameter constructor calls this). */
+export function markParameterStorage(t: Tensor): void {
+  parameterStorages.add(t.storage);
+}
+
+/** Counts the storages of `saved` as held by one more node; returns the ids to release later. */
+export function retainSaved(saved: readonly Tensor[]): number[] {
+  const taken: number[] = [];
+  for (const t of saved) {
+    const storage = t.storage;
+    if (parameterStorages.has(storage) || storage.byteLength === 0) continue;
+    let id = ids.get(storage);
+    if (id === undefined) {
+      id = nextId++;
+      ids.set(storage, id);
+    }
+    if (taken.includes(id)) continue;
+    taken.push(id);
+    const entry = holders.get(id);
+    if (entry === undefined) {
+      holders.set(id, { count: 1, bytes: storage.byteLength });
+      current += storage.byteLength;
+      if (current > peak) peak = current;
+    } else {
+      entry.count++;
+    }
+  }
+  return taken;
+}
+
+/** Undoes one {@link retainSaved}. */
+export function releaseSaved(taken: readonly number[]): void {
+  for (const id of taken) {
+    const entry = holders.get(id);
+    if (entry === undefined) continue;
+    if (--entry.count === 0) {
+      holders.delete(id);
+      current -= entry.bytes;
+    }
+  }
+}
+
+/**
+ * A graph that is dropped without a backward pass releases its count when its nodes are
+ * collected; a backward (or an explicit release) does it at once.
+ */
+export const abandonedNodes: FinalizationRegistry<number[]> = new FinalizationRegistry(releaseSaved);
+
+/**
+ * Memory accounting of the autograd graph.
+ *
+ * @example
+ * ```ts
+ * memory.resetPeak();
+ * const loss = lossFn.compute(model.forward(x), y);
+ * console.log(memory.stats().savedBytes); // activations held for backward
+ * loss.backward();
+ * console.log(memory.stats().peakSavedBytes);
+ * ```
+ */
+export const memory = {
+  /** Current and peak bytes saved for backward. */
+  stats(): MemoryStats {
+    return { savedBytes: current, peakSavedBytes: peak, savedStorages: holders.size };
+  },
+  /** Starts a new peak measurement from the current figure. */
+  resetPeak(): void {
+    peak = current;
+  },
+};

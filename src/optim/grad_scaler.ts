@@ -1,0 +1,287 @@
+/**
+ * `GradScaler`: dynamic loss scaling for mixed-precision training, as `torch.amp.GradScaler`.
+ * The loss is multiplied by a large factor before backward so that small f16 gradients do not
+ * flush to zero; the gradients are divided by it again before the optimizer step, and a step
+ * whose gradients contain inf/NaN is skipped while the scale backs off. After `growthInterval`
+ * clean steps in a row the scale grows again.
+ *
+ * The check and the division are one fused native pass per gradient (`axon_amp_unscale`).
+ * @module
+ */
+import { check, native } from "../native/library.ts";
+import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import type { Optimizer } from "./optimizer.ts";
+
+/** Options of {@link GradScaler} (PyTorch's defaults). */
+export interface GradScalerOptions {
+  /** Starting scale (default 2¹⁶ = 65536). */
+  initScale?: number;
+  /** Factor applied after `growthInterval` steps without inf/NaN (default 2). */
+  growthFactor?: number;
+  /** Factor applied when a step had inf/NaN gradients (default 0.5). */
+  backoffFactor?: number;
+  /** Clean steps in a row before the scale grows (default 2000). */
+  growthInterval?: number;
+  /** `false` makes every method a pass-through (scale 1, steps never skipped). */
+  enabled?: boolean;
+}
+
+/** PyTorch's `GradScaler.state_dict()` keys. */
+export interface GradScalerStateDict {
+  scale: number;
+  growth_factor: number;
+  backoff_factor: number;
+  growth_interval: number;
+  _growth_tracker: number;
+}
+
+/** Where one optimizer is in the scale → unscale → step → update cycle. */
+interface OptimizerStage {
+  unscaled: boolean;
+  stepped: boolean;
+  foundInf: boolean;
+}
+
+const f32 = Math.fround;
+
+/**
+ * Unscales `data` (contiguous, float) in place by `invScale` and returns whether any element was
+ * inf/NaN, in one native pass.
+ */
+function unscaleBuffer(dtypeCode: number, n: number, bytes: Uint8Array | Float32Array | Float64Array, byteLength: number, offset: number, invScale: number): boolean {
+  const found = new Uint8Array(1);
+  check(native.axon_amp_unscale(dtypeCode, n, bytes, byteLength, offset, invScale, found, 1), "GradScaler unscale");
+  return found[0] !== 0;
+}
+
+/**
+ * Dynamic loss scaling.
+ *
+ * @example PyTorch's loop
+ * ```ts
+ * const scaler = new GradScaler();
+ * for (const [x, y] of loader) {
+ *   optimizer.zeroGrad();
+ *   const loss = autocast(DType.F16, () => lossFn.compute(model.forward(x), y));
+ *   scaler.scale(loss).backward();
+ *   scaler.unscale(optimizer);             // optional: clip real gradients
+ *   clipGradNorm(model.parameters(), 1.0);
+ *   scaler.step(optimizer);                // skipped when a gradient is inf/NaN
+ *   scaler.update();
+ * }
+ * ```
+ *
+ * @example The seed's loop, on a flat copy of the gradients
+ * ```ts
+ * const scaledLoss = scaler.scaleLoss(loss.data().item());
+ * if (scaler.unscaleGrads(grads)) optimizer.step();
+ * scaler.update();
+ * ```
+ */
+export class GradScaler {
+  #scale: number;
+  #growthTracker = 0;
+  #growthFactor: number;
+  #backoffFactor: number;
+  #growthInterval: number;
+  readonly #enabled: boolean;
+  #stages = new Map<Optimizer, OptimizerStage>();
+  /** Results of `unscaleGrads` since the last update (the seed's API has no optimizer). */
+  #flatChecks: boolean[] = [];
+
+  constructor(options: GradScalerOptions = {}) {
+    this.#scale = f32(options.initScale ?? 65536);
+    this.#growthFactor = options.growthFactor ?? 2;
+    this.#backoffFactor = options.backoffFactor ?? 0.5;
+    this.#growthInterval = options.growthInterval ?? 2000;
+    this.#enabled = options.enabled ?? true;
+    if (!(this.#scale > 0) || !Number.isFinite(this.#scale)) throw new RangeError(`GradScaler: initScale must be a finite number > 0, got ${options.initScale}`);
+    if (!(this.#growthFactor > 1) || !Number.isFinite(this.#growthFactor)) throw new RangeError(`GradScaler: growthFactor must be > 1, got ${this.#growthFactor}`);
+    if (!(this.#backoffFactor > 0 && this.#backoffFactor < 1)) throw new RangeError(`GradScaler: backoffFactor must be in (0, 1), got ${this.#backoffFactor}`);
+    if (!Number.isInteger(this.#growthInterval) || this.#growthInterval < 1) {
+      throw new RangeError(`GradScaler: growthInterval must be a positive integer, got ${this.#growthInterval}`);
+    }
+  }
+
+  /** Whether scaling is on. */
+  isEnabled(): boolean {
+    return this.#enabled;
+  }
+
+  /** The current scale (1 when disabled). */
+  getScale(): number {
+    return this.#enabled ? this.#scale : 1;
+  }
+
+  /** Factor applied on growth. */
+  getGrowthFactor(): number {
+    return this.#growthFactor;
+  }
+
+  /** Factor applied on backoff. */
+  getBackoffFactor(): number {
+    return this.#backoffFactor;
+  }
+
+  /** Clean steps needed before growth. */
+  getGrowthInterval(): number {
+    return this.#growthInterval;
+  }
+
+  /** `loss × scale` as a tensor: call `.backward()` on it (PyTorch's `scaler.scale(loss)`). */
+  scale(loss: Tensor): Tensor {
+    if (!this.#enabled) return loss;
+    return loss.mul(this.#scale);
+  }
+
+  /** `value × scale` (the seed's `scale_loss(loss.data().item())`). */
+  scaleLoss(value: number): number {
+    if (typeof value !== "number") throw new TypeError(`GradScaler.scaleLoss: expected a number, got ${typeof value}`);
+    return this.#enabled ? value * this.#scale : value;
+  }
+
+  /** f32(1 / scale), computed as PyTorch does (in double, then rounded to f32). */
+  #invScale(): number {
+    return f32(1 / this.#scale);
+  }
+
+  /**
+   * The seed's flat API: divides `grads` (a Float32Array or number[], modified in place) by the
+   * scale and returns `true` when every value is finite — step only then. The result is
+   * remembered for the next {@link GradScaler.update}.
+   */
+  unscaleGrads(grads: Float32Array | number[]): boolean {
+    if (!this.#enabled) return true;
+    let found: boolean;
+    if (grads instanceof Float32Array) {
+      found = unscaleBuffer(dtypeInfo("f32").code, grads.length, grads, grads.byteLength, 0, this.#invScale());
+    } else if (Array.isArray(grads)) {
+      // The same f32 arithmetic as for a Float32Array (the seed's gradients are f32 values).
+      const single = Float32Array.from(grads, Number);
+      found = unscaleBuffer(dtypeInfo("f32").code, single.length, single, single.byteLength, 0, this.#invScale());
+      single.forEach((v, i) => (grads[i] = v));
+    } else {
+      throw new TypeError("GradScaler.unscaleGrads: expected a Float32Array or number[]");
+    }
+    this.#flatChecks.push(found);
+    return !found;
+  }
+
+  #stage(optimizer: Optimizer): OptimizerStage {
+    let stage = this.#stages.get(optimizer);
+    if (stage === undefined) {
+      stage = { unscaled: false, stepped: false, foundInf: false };
+      this.#stages.set(optimizer, stage);
+    }
+    return stage;
+  }
+
+  /**
+   * Divides the gradients of `optimizer`'s parameters by the scale in place and records whether
+   * any was inf/NaN. Optional: `step` does it when not done yet; call it first to clip or inspect
+   * real gradients. At most once per optimizer between two `update()` calls.
+   */
+  unscale(optimizer: Optimizer): void {
+    if (!this.#enabled) return;
+    const stage = this.#stage(optimizer);
+    if (stage.unscaled) throw new Error("GradScaler.unscale: unscale() has already been called on this optimizer since the last update()");
+    if (stage.stepped) throw new Error("GradScaler.unscale: unscale() is being called after step()");
+    const inv = this.#invScale();
+    let found = false;
+    for (const group of optimizer.paramGroups) {
+      for (const p of group.params) {
+        const g = p.grad;
+        if (g === null) continue;
+        if (isHalf(g.dtype)) {
+          throw new TypeError(`GradScaler.unscale: attempting to unscale ${g.dtype} gradients; keep parameters in f32 and run the forward under autocast`);
+        }
+        if (!g.isContiguous()) throw new Error("GradScaler.unscale: gradients must be contiguous");
+        if (g.numel === 0) continue;
+        g.storage.version++;
+        found = unscaleBuffer(dtypeInfo(g.dtype).code, g.numel, g.storage.bytes, g.storage.byteLength, g.offset, inv) || found;
+      }
+    }
+    stage.unscaled = true;
+    stage.foundInf = found;
+  }
+
+  /**
+   * Unscales (unless `unscale` ran), then runs `optimizer.step()` unless a gradient was inf/NaN.
+   * Returns whether the step ran.
+   */
+  step(optimizer: Optimizer): boolean {
+    if (!this.#enabled) {
+      optimizer.step();
+      return true;
+    }
+    const stage = this.#stage(optimizer);
+    if (stage.stepped) throw new Error("GradScaler.step: step() has already been called since the last update()");
+    if (!stage.unscaled) this.unscale(optimizer);
+    stage.stepped = true;
+    if (stage.foundInf) return false;
+    optimizer.step();
+    return true;
+  }
+
+  /**
+   * Adjusts the scale from the inf/NaN checks since the last update: backoff when any check
+   * found one, growth after `growthInterval` clean updates in a row (f32 arithmetic, growth
+   * skipped if it would overflow, as PyTorch). `newScale` sets the scale directly instead.
+   */
+  update(newScale?: number): void {
+    if (!this.#enabled) return;
+    if (newScale !== undefined) {
+      if (!(newScale > 0) || !Number.isFinite(newScale)) throw new RangeError(`GradScaler.update: newScale must be a finite number > 0, got ${newScale}`);
+      this.#scale = f32(newScale);
+    } else {
+      const checks = [...[...this.#stages.values()].filter((s) => s.unscaled).map((s) => s.foundInf), ...this.#flatChecks];
+      if (checks.length === 0) {
+        throw new Error("GradScaler.update: no inf checks were recorded prior to update(); call step(optimizer) or unscaleGrads(grads) first");
+      }
+      if (checks.some((found) => found)) {
+        this.#scale = f32(this.#scale * this.#backoffFactor);
+        this.#growthTracker = 0;
+      } else if (this.#growthTracker + 1 === this.#growthInterval) {
+        const grown = f32(this.#scale * this.#growthFactor);
+        if (Number.isFinite(grown)) this.#scale = grown;
+        this.#growthTracker = 0;
+      } else {
+        this.#growthTracker++;
+      }
+    }
+    this.#stages.clear();
+    this.#flatChecks = [];
+  }
+
+  /** PyTorch's state dict (an empty object when disabled, as PyTorch). */
+  stateDict(): GradScalerStateDict | Record<string, never> {
+    if (!this.#enabled) return {};
+    return {
+      scale: this.#scale,
+      growth_factor: this.#growthFactor,
+      backoff_factor: this.#backoffFactor,
+      growth_interval: this.#growthInterval,
+      _growth_tracker: this.#growthTracker,
+    };
+  }
+
+  /** Restores everything {@link GradScaler.stateDict} saved. */
+  loadStateDict(state: GradScalerStateDict): void {
+    if (!this.#enabled) return;
+    const restored = new GradScaler({
+      initScale: state.scale,
+      growthFactor: state.growth_factor,
+      backoffFactor: state.backoff_factor,
+      growthInterval: state.growth_interval,
+    }); // validates every field with the constructor's messages
+    if (!Number.isInteger(state._growth_tracker) || state._growth_tracker < 0) {
+      throw new RangeError(`GradScaler.loadStateDict: _growth_tracker must be an integer >= 0, got ${state._growth_tracker}`);
+    }
+    this.#scale = restored.#scale;
+    this.#growthFactor = restored.#growthFactor;
+    this.#backoffFactor = restored.#backoffFactor;
+    this.#growthInterval = restored.#growthInterval;
+    this.#growthTracker = state._growth_tracker;
+  }
+}
