@@ -63,6 +63,7 @@ test {
     _ = @import("cpu/rng.zig");
     _ = @import("abi/elementwise.zig");
     _ = @import("cpu/copy.zig");
+    _ = @import("cpu/half.zig");
     _ = @import("cpu/unary.zig");
     _ = @import("cpu/binary.zig");
     _ = @import("cpu/gemm.zig");
