@@ -64,9 +64,11 @@ test {
     _ = @import("cpu/rng.zig");
     _ = @import("abi/elementwise.zig");
     _ = @import("cpu/copy.zig");
+    _ = @import("cpu/half.zig");
     _ = @import("cpu/unary.zig");
     _ = @import("cpu/binary.zig");
     _ = @import("cpu/gemm.zig");
+    _ = @import("cpu/gemm_half.zig");
     _ = @import("abi/conv.zig");
     _ = @import("cpu/im2col.zig");
     _ = @import("cpu/pool2d.zig");

@@ -3,6 +3,7 @@ const std = @import("std");
 const status = @import("../status.zig");
 const check = @import("check.zig");
 const gemm = @import("../cpu/gemm.zig");
+const gemm_half = @import("../cpu/gemm_half.zig");
 const Error = status.Error;
 
 /// Span (largest element index + 1 relative to the operand's offset) of a batched row-major
@@ -42,7 +43,10 @@ fn run(
     c_bstride_i: i64,
 ) Error!void {
     const dt = try check.dtype(dtype_code);
-    if (dt != .f32) return status.err(error.UnsupportedDtype, "gemm: dtype {s} is not supported (only f32)", .{dt.name()});
+    switch (dt) {
+        .f32, .f16, .bf16 => {},
+        else => return status.err(error.UnsupportedDtype, "gemm: dtype {s} is not supported (f32, f16 and bf16)", .{dt.name()}),
+    }
     if (trans_a_code > 1) return status.err(error.InvalidArgument, "gemm: trans_a must be 0 or 1, got {d}", .{trans_a_code});
     if (trans_b_code > 1) return status.err(error.InvalidArgument, "gemm: trans_b must be 0 or 1, got {d}", .{trans_b_code});
     const trans_a = trans_a_code == 1;
@@ -84,14 +88,29 @@ fn run(
     const b_span = if (uses_ab) try operandSpan(batch, b_rows, b_cols, ldb, b_bs) else 0;
     const c_span = try operandSpan(batch, m, n, ldc, c_bs);
 
-    const a_buf = try check.buffer(f32, a, a_bytes, a_off, a_span, "gemm: a");
-    const b_buf = try check.buffer(f32, b, b_bytes, b_off, b_span, "gemm: b");
-    const c_buf = try check.buffer(f32, c, c_bytes, c_off, c_span, "gemm: c");
-    if (batch == 0 or m == 0 or n == 0) return;
-
-    const a_ptr: [*]const f32 = if (uses_ab) a_buf.ptr + a_off else a_buf.ptr;
-    const b_ptr: [*]const f32 = if (uses_ab) b_buf.ptr + b_off else b_buf.ptr;
-    try gemm.gemm(trans_a, trans_b, batch, m, n, k, alpha, a_ptr, lda, a_bs, b_ptr, ldb, b_bs, beta, c_buf.ptr + c_off, ldc, c_bs);
+    switch (dt) {
+        inline .f32, .f16, .bf16 => |d| {
+            // f32 elements, or the raw 16 bits of a half element.
+            const T = if (d == .f32) f32 else u16;
+            const a_buf = try check.buffer(T, a, a_bytes, a_off, a_span, "gemm: a");
+            const b_buf = try check.buffer(T, b, b_bytes, b_off, b_span, "gemm: b");
+            const c_buf = try check.buffer(T, c, c_bytes, c_off, c_span, "gemm: c");
+            if (batch == 0 or m == 0 or n == 0) return;
+            const a_ptr: [*]const T = if (uses_ab) a_buf.ptr + a_off else a_buf.ptr;
+            const b_ptr: [*]const T = if (uses_ab) b_buf.ptr + b_off else b_buf.ptr;
+            if (d == .f32) {
+                try gemm.gemm(trans_a, trans_b, batch, m, n, k, alpha, a_ptr, lda, a_bs, b_ptr, ldb, b_bs, beta, c_buf.ptr + c_off, ldc, c_bs);
+            } else {
+                const args = gemm_half.Args{
+                    .trans_a = trans_a, .trans_b = trans_b, .batch = batch, .m = m, .n = n, .k = k, .alpha = alpha,
+                    .a = a_ptr, .lda = lda, .a_bstride = a_bs, .b = b_ptr, .ldb = ldb, .b_bstride = b_bs,
+                    .beta = beta, .c = c_buf.ptr + c_off, .ldc = ldc, .c_bstride = c_bs,
+                };
+                try gemm_half.gemm(if (d == .f16) .f16 else .bf16, &args);
+            }
+        },
+        else => unreachable,
+    }
 }
 
 /// Row-major batched `C_i = alpha·op(A_i)·op(B_i) + beta·C_i`; see zig/ABI.md.
@@ -187,4 +206,45 @@ test "axon_gemm computes and validates" {
     try testing.expectEqual(@as(i32, -3), axon_gemm(0, 0, 0, 1, big, 2, big, 1, bytes(&a), 24, 0, big, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
     try testing.expectEqual(@as(i32, -3), axon_gemm(0, 0, 0, big, 2, 2, 3, 1, bytes(&a), 24, 0, 3, big, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 4));
     try testing.expectEqual(@as(i32, -2), axon_gemm(0, 0, 0, 1, 2, 2, 3, 1, bytes(&a), 24, std.math.maxInt(i64), 3, 0, bytes(&b), 24, 0, 2, 0, 0, bytes(&c), 16, 0, 2, 0));
+}
+
+test "axon_gemm on f16 and bf16 computes and validates with 2-byte elements" {
+    const half = @import("../cpu/half.zig");
+    inline for (.{ .{ @as(u32, 2), half.Format.f16 }, .{ @as(u32, 3), half.Format.bf16 } }) |dc| {
+        const code = dc[0];
+        const fmt = dc[1];
+        var a: [6]u16 = undefined;
+        for (&a, [_]f32{ 1, 2, 3, 4, 5, 6 }) |*h, v| h.* = half.fromF32(fmt, v);
+        var b: [6]u16 = undefined;
+        for (&b, [_]f32{ 1, 0, 0, 1, 1, 1 }) |*h, v| h.* = half.fromF32(fmt, v);
+        var c = [_]u16{ 0x7E00, 0x7E00, 0x7E00, 0x7E00, 0x1234 };
+        const pa: ?[*]u8 = @ptrCast(&a);
+        const pb: ?[*]u8 = @ptrCast(&b);
+        const pc: ?[*]u8 = @ptrCast(&c);
+        try testing.expectEqual(@as(i32, 0), axon_gemm(code, 0, 0, 1, 2, 2, 3, 1, pa, 12, 0, 3, 0, pb, 12, 0, 2, 0, 0, pc, 8, 0, 2, 0));
+        for (c[0..4], [_]f32{ 4, 5, 10, 11 }) |h, v| try testing.expectEqual(v, half.toF32(fmt, h));
+        try testing.expectEqual(@as(u16, 0x1234), c[4]);
+        // beta = 0.5 with alpha = 2: C = 2·AB + 0.5·C.
+        try testing.expectEqual(@as(i32, 0), axon_gemm(code, 0, 0, 1, 2, 2, 3, 2, pa, 12, 0, 3, 0, pb, 12, 0, 2, 0, 0.5, pc, 8, 0, 2, 0));
+        for (c[0..4], [_]f32{ 10, 12.5, 25, 27.5 }) |h, v| try testing.expectEqual(v, half.toF32(fmt, h));
+        // Bounds use 2-byte elements: A one element short, C offset past the end.
+        try testing.expectEqual(@as(i32, -2), axon_gemm(code, 0, 0, 1, 2, 2, 3, 1, pa, 10, 0, 3, 0, pb, 12, 0, 2, 0, 0, pc, 8, 0, 2, 0));
+        try testing.expect(std.mem.indexOf(u8, status.lastMessage(), "gemm: a") != null);
+        try testing.expectEqual(@as(i32, -2), axon_gemm(code, 0, 0, 1, 2, 2, 3, 1, pa, 12, 0, 3, 0, pb, 12, 0, 2, 0, 0, pc, 8, 1, 2, 0));
+        try testing.expectEqual(@as(i32, 0), axon_gemm(code, 0, 0, 1, 2, 2, 3, 1, pa, 12, 0, 3, 0, pb, 12, 0, 2, 0, 0, pc, 10, 1, 2, 0));
+        try testing.expectEqual(@as(i32, -1), axon_gemm(code, 0, 0, 1, 2, 2, 3, 1, pa, 12, 0, 2, 0, pb, 12, 0, 2, 0, 0, pc, 8, 0, 2, 0));
+        // Batch strides: walking past A is rejected, overlapping outputs too, broadcast is fine.
+        var c2 = [_]u16{0} ** 8;
+        const pc2: ?[*]u8 = @ptrCast(&c2);
+        try testing.expectEqual(@as(i32, -2), axon_gemm(code, 0, 0, 2, 2, 2, 3, 1, pa, 12, 0, 3, 6, pb, 12, 0, 2, 0, 0, pc2, 16, 0, 2, 4));
+        try testing.expectEqual(@as(i32, -1), axon_gemm(code, 0, 0, 2, 2, 2, 3, 1, pa, 12, 0, 3, 0, pb, 12, 0, 2, 0, 0, pc2, 16, 0, 2, 0));
+        try testing.expectEqual(@as(i32, 0), axon_gemm(code, 0, 0, 2, 2, 2, 3, 1, pa, 12, 0, 3, 0, pb, 12, 0, 2, 0, 0, pc2, 16, 0, 2, 4));
+        for (c2, [_]f32{ 4, 5, 10, 11, 4, 5, 10, 11 }) |h, v| try testing.expectEqual(v, half.toF32(fmt, h));
+        // A misaligned (odd) pointer is rejected.
+        const odd: ?[*]u8 = @ptrFromInt(@intFromPtr(pa.?) + 1);
+        try testing.expectEqual(@as(i32, -1), axon_gemm(code, 0, 0, 1, 1, 1, 1, 1, odd, 4, 0, 1, 0, pb, 12, 0, 2, 0, 0, pc, 8, 0, 2, 0));
+    }
+    // Other dtypes are still refused.
+    try testing.expectEqual(@as(i32, -4), axon_gemm(4, 0, 0, 1, 1, 1, 1, 1, null, 0, 0, 1, 0, null, 0, 0, 1, 0, 0, null, 0, 0, 1, 0));
+    try testing.expect(std.mem.indexOf(u8, status.lastMessage(), "i32") != null);
 }

@@ -14,6 +14,7 @@
 const std = @import("std");
 const check = @import("../abi/check.zig");
 const pool = @import("pool.zig");
+const half = @import("half.zig");
 
 pub const DType = check.DType;
 pub const max_dims = check.max_dims;
@@ -58,18 +59,15 @@ fn Wide(comptime dt: DType) type {
 fn widen(comptime dt: DType, x: Storage(dt)) Wide(dt) {
     return switch (dt) {
         .f64, .f32, .i64 => x,
-        .f16 => @floatCast(x),
-        .bf16 => @bitCast(@as(u32, x) << 16),
+        .f16 => half.toF32(.f16, @bitCast(x)),
+        .bf16 => half.toF32(.bf16, x),
         .i32, .u8 => @intCast(x),
     };
 }
 
-/// f32 → bf16 bits, round to nearest even; NaN stays a (quiet) NaN.
+/// f32 → bf16 bits, round to nearest even; NaN stays a (quiet) NaN (definition in half.zig).
 pub fn bf16FromF32(x: f32) u16 {
-    const bits: u32 = @bitCast(x);
-    if (x != x) return @truncate((bits >> 16) | 0x40);
-    const rounded = bits +% (0x7FFF + ((bits >> 16) & 1));
-    return @truncate(rounded >> 16);
+    return half.fromF32(.bf16, x);
 }
 
 /// Float → signed int, truncating; NaN / out of range → minimum of I (x86 behaviour).
@@ -83,7 +81,9 @@ pub fn floatToInt(comptime I: type, x: anytype) I {
 
 fn fromFloat(comptime dt: DType, x: anytype) Storage(dt) {
     return switch (dt) {
-        .f32, .f64, .f16 => @floatCast(x),
+        .f32, .f64 => @floatCast(x),
+        // From f32 through the shared definition; from f64 directly (one rounding).
+        .f16 => if (@TypeOf(x) == f32) @bitCast(half.fromF32(.f16, x)) else @floatCast(x),
         .bf16 => bf16FromF32(@floatCast(x)),
         .i32, .i64 => floatToInt(Storage(dt), x),
         .u8 => @truncate(@as(u64, @bitCast(floatToInt(i64, x)))),
@@ -257,6 +257,14 @@ fn copyRow(comptime D: DType, comptime S: DType) fn (*const CopyArgs(D, S), [2]u
                     if (@intFromPtr(d) != @intFromPtr(s)) std.mem.copyForwards(u8, d[0..bytes], s[0..bytes]);
                     return;
                 }
+                if (comptime halfPair(D, S)) |hp| {
+                    // SIMD conversion; the same definition as `cast` (half.zig), so the same bits.
+                    if (hp.to_half)
+                        half.sliceFromF32(hp.fmt, @as([*]u16, @ptrCast(dst))[0..len], @as([*]const f32, @ptrCast(src))[0..len])
+                    else
+                        half.sliceToF32(hp.fmt, @as([*]f32, @ptrCast(dst))[0..len], @as([*]const u16, @ptrCast(src))[0..len]);
+                    return;
+                }
                 for (0..len) |i| dst[i] = cast(D, S, src[i]);
             } else if (st[1] == 0) {
                 const v = cast(D, S, src[0]);
@@ -266,6 +274,15 @@ fn copyRow(comptime D: DType, comptime S: DType) fn (*const CopyArgs(D, S), [2]u
             }
         }
     }.row;
+}
+
+/// f32 ⇄ f16/bf16 pairs, which contiguous rows convert with SIMD.
+fn halfPair(comptime D: DType, comptime S: DType) ?struct { fmt: half.Format, to_half: bool } {
+    if (D == .f32 and S == .f16) return .{ .fmt = .f16, .to_half = false };
+    if (D == .f32 and S == .bf16) return .{ .fmt = .bf16, .to_half = false };
+    if (D == .f16 and S == .f32) return .{ .fmt = .f16, .to_half = true };
+    if (D == .bf16 and S == .f32) return .{ .fmt = .bf16, .to_half = true };
+    return null;
 }
 
 /// Strided copy `dst = cast(src)` over `layout` (strides[0] = dst, strides[1] = src).
@@ -429,4 +446,35 @@ test "fill and arange" {
     try testing.expectEqualSlices(i32, &.{ 10, 7, 4, 1 }, &g);
     var empty: [0]f32 = .{};
     fill(.f32, &empty, 1);
+}
+
+test "contiguous f32 ⇄ f16/bf16 copies (SIMD) match the scalar cast bit for bit" {
+    const alloc = testing.allocator;
+    const n = 100_003; // several threads' worth, and a ragged SIMD tail
+    const src = try alloc.alloc(f32, n);
+    defer alloc.free(src);
+    var prng = std.Random.DefaultPrng.init(42);
+    const rng = prng.random();
+    // Raw bit patterns: every class (NaN, ±Inf, subnormals, overflow) appears.
+    for (src) |*v| v.* = @bitCast(rng.int(u32));
+    const h = try alloc.alloc(u16, n);
+    defer alloc.free(h);
+    const back = try alloc.alloc(f32, n);
+    defer alloc.free(back);
+    const strided = try alloc.alloc(u16, 2 * n);
+    defer alloc.free(strided);
+    inline for (.{ DType.f16, DType.bf16 }) |H| {
+        copy(H, .f32, layout2(&.{n}, &.{1}, &.{1}), @ptrCast(h.ptr), 0, src.ptr, 0, true);
+        // Strided destination: the scalar `cast` path.
+        copy(H, .f32, layout2(&.{n}, &.{2}, &.{1}), @ptrCast(strided.ptr), 0, src.ptr, 0, true);
+        for (0..n) |i| {
+            try testing.expectEqual(strided[2 * i], h[i]);
+            try testing.expectEqual(@as(u16, @bitCast(cast(H, .f32, src[i]))), h[i]);
+        }
+        copy(.f32, H, layout2(&.{n}, &.{1}, &.{1}), back.ptr, 0, @ptrCast(h.ptr), 0, true);
+        for (0..n) |i| {
+            const want: u32 = @bitCast(cast(.f32, H, @bitCast(h[i])));
+            try testing.expectEqual(want, @as(u32, @bitCast(back[i])));
+        }
+    }
 }

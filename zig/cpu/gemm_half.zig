@@ -1,0 +1,621 @@
+//! Half-precision GEMM (f16 or bf16 A, B and C; f32 alpha/beta): row-major
+//! `C = round(alpha·op(A)·op(B) + beta·C)`, products accumulated in f32 and C rounded to nearest
+//! even to the half type once, on store (`beta == 0` never reads C).
+//!
+//! Two paths:
+//! - `viaF32` (every target, f16 and bf16): the operands are widened into compact f32 copies
+//!   (thread-local scratch, reused between calls), the f32 GEMM of gemm.zig runs on them, and its
+//!   f32 result is rounded into C. Widening is exact, so this is exactly the f32 GEMM of the half
+//!   inputs followed by one rounding; the copies cost O(mk + kn + mn) against O(mnk).
+//! - `dpbf16` (bf16 on targets with AVX-512 BF16): `vdpbf16ps` multiplies pairs of bf16 and adds
+//!   both products to an f32 accumulator lane (16 lanes × 2 k values per instruction, twice the
+//!   f32 FMA rate). op(A) and op(B) are packed with k in pairs: A in MR-tall tiles
+//!   `Ap[p·MR + i] = A(i, 2p) | A(i, 2p+1) << 16`, B in NR-wide panels
+//!   `Bp[p·NR + j] = B(2p, j) | B(2p+1, j) << 16`, zero-padded (odd k, edge rows and columns).
+//!   The micro-kernel keeps MR × NV accumulator vectors; each pair step loads NV vectors of B,
+//!   broadcasts MR dwords of A and issues MR·NV `vdpbf16ps`. Every element of C is one chain over
+//!   all of k (no k blocking: C cannot hold partial sums in half precision), then
+//!   `alpha·acc (+ beta·C)` in f32 and one rounding, so results do not depend on the thread count
+//!   or on the tile an element falls in. The instruction treats bf16 subnormal inputs as zero and
+//!   flushes subnormal partial sums (its fixed DAZ/FTZ behaviour), and adds the odd product of a
+//!   pair before the even one; otherwise it is f32 FMA arithmetic, so the two paths agree to
+//!   within f32 accumulation error.
+//!
+//! Threads: the packing and the tiles are split statically over the pool (by NR-wide column
+//! panels, or MR-tall row tiles when C is narrow, or whole matrices of a batch); packed operands
+//! live in the calling thread's scratch and are only read by the workers.
+const std = @import("std");
+const builtin = @import("builtin");
+const pool = @import("pool.zig");
+const half = @import("half.zig");
+const gemm32 = @import("gemm.zig");
+const status = @import("../status.zig");
+const Error = status.Error;
+
+pub const Format = half.Format;
+
+const x86 = builtin.cpu.arch.isX86();
+/// Whether the `vdpbf16ps` path is compiled in (comptime: the build targets the native CPU).
+pub const has_dpbf16 = x86 and std.Target.x86.featureSetHas(builtin.cpu.features, .avx512bf16) and
+    std.Target.x86.featureSetHas(builtin.cpu.features, .avx512f);
+
+/// A batched half GEMM; pointers already include the element offsets. The caller (zig/abi/gemm.zig)
+/// has proven every touched element in bounds and that the outputs of a batch do not overlap.
+pub const Args = struct {
+    trans_a: bool,
+    trans_b: bool,
+    batch: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: [*]const u16,
+    lda: usize,
+    a_bstride: usize,
+    b: [*]const u16,
+    ldb: usize,
+    b_bstride: usize,
+    beta: f32,
+    c: [*]u16,
+    ldc: usize,
+    c_bstride: usize,
+};
+
+/// Picks the fastest path the target has for `fmt`.
+pub fn gemm(comptime fmt: Format, args: *const Args) Error!void {
+    if (fmt == .bf16 and has_dpbf16 and args.k >= 2) return dpbf16(args);
+    return viaF32(fmt, args);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Portable path: widen to f32, run the f32 GEMM, round the result.
+
+threadlocal var tl_wide: []align(64) f32 = &.{};
+
+fn wideScratch(len: usize) Error![]align(64) f32 {
+    if (tl_wide.len < len) {
+        const alloc = std.heap.page_allocator;
+        if (tl_wide.len != 0) alloc.free(tl_wide);
+        tl_wide = &.{};
+        tl_wide = alloc.alignedAlloc(f32, 64, len) catch
+            return status.err(error.OutOfMemory, "gemm: cannot allocate {d} bytes of f32 operand copies", .{len * 4});
+    }
+    return tl_wide[0..len];
+}
+
+/// `count` matrices of `rows × cols` (row stride `ld`, `bstride` apart) ⇄ a compact f32 copy.
+const Rows = struct {
+    half_ptr: [*]u16,
+    wide: [*]f32,
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    bstride: usize,
+};
+
+/// Minimum elements per thread for the conversion loops.
+const convert_chunk: usize = 32768;
+
+fn widenRows(comptime fmt: Format, r: Rows, count: usize) void {
+    const Body = struct {
+        fn run(x: Rows, begin: usize, end: usize) void {
+            for (begin..end) |row| {
+                const mat = row / x.rows;
+                const i = row % x.rows;
+                const src = x.half_ptr + mat * x.bstride + i * x.ld;
+                half.sliceToF32(fmt, x.wide[row * x.cols ..][0..x.cols], src[0..x.cols]);
+            }
+        }
+    };
+    pool.parallelFor(count * r.rows, @max(1, convert_chunk / @max(r.cols, 1)), r, Body.run);
+}
+
+fn narrowRows(comptime fmt: Format, r: Rows, count: usize) void {
+    const Body = struct {
+        fn run(x: Rows, begin: usize, end: usize) void {
+            for (begin..end) |row| {
+                const mat = row / x.rows;
+                const i = row % x.rows;
+                const dst = x.half_ptr + mat * x.bstride + i * x.ld;
+                half.sliceFromF32(fmt, dst[0..x.cols], x.wide[row * x.cols ..][0..x.cols]);
+            }
+        }
+    };
+    pool.parallelFor(count * r.rows, @max(1, convert_chunk / @max(r.cols, 1)), r, Body.run);
+}
+
+/// The portable path (also the reference the `vdpbf16ps` path is tested against).
+pub fn viaF32(comptime fmt: Format, g: *const Args) Error!void {
+    if (g.batch == 0 or g.m == 0 or g.n == 0) return;
+    const uses_ab = g.k > 0;
+    const a_rows = if (g.trans_a) g.k else g.m;
+    const a_cols = if (g.trans_a) g.m else g.k;
+    const b_rows = if (g.trans_b) g.n else g.k;
+    const b_cols = if (g.trans_b) g.k else g.n;
+    // A broadcast operand (batch stride 0) is widened once.
+    const a_count: usize = if (!uses_ab) 0 else if (g.a_bstride == 0) 1 else g.batch;
+    const b_count: usize = if (!uses_ab) 0 else if (g.b_bstride == 0) 1 else g.batch;
+    const a_len = try mulAll(&.{ a_count, a_rows, a_cols });
+    const b_len = try mulAll(&.{ b_count, b_rows, b_cols });
+    const c_len = try mulAll(&.{ g.batch, g.m, g.n });
+    const buf = try wideScratch(try addAll(&.{ roundUp(a_len, 16), roundUp(b_len, 16), c_len }));
+    const aw = buf.ptr;
+    const bw = aw + roundUp(a_len, 16);
+    const cw = bw + roundUp(b_len, 16);
+    if (uses_ab) {
+        widenRows(fmt, .{ .half_ptr = @constCast(g.a), .wide = aw, .rows = a_rows, .cols = a_cols, .ld = g.lda, .bstride = g.a_bstride }, a_count);
+        widenRows(fmt, .{ .half_ptr = @constCast(g.b), .wide = bw, .rows = b_rows, .cols = b_cols, .ld = g.ldb, .bstride = g.b_bstride }, b_count);
+    }
+    const c_rows = Rows{ .half_ptr = g.c, .wide = cw, .rows = g.m, .cols = g.n, .ld = g.ldc, .bstride = g.c_bstride };
+    if (g.beta != 0) widenRows(fmt, c_rows, g.batch);
+    try gemm32.gemm(
+        g.trans_a, g.trans_b, g.batch, g.m, g.n, g.k, g.alpha,
+        aw, a_cols, if (a_count > 1) a_rows * a_cols else 0,
+        bw, b_cols, if (b_count > 1) b_rows * b_cols else 0,
+        g.beta, cw, g.n, g.m * g.n,
+    );
+    narrowRows(fmt, c_rows, g.batch);
+}
+
+fn mulAll(xs: []const usize) Error!usize {
+    var t: usize = 1;
+    for (xs) |x| t = std.math.mul(usize, t, x) catch return status.err(error.Overflow, "gemm: scratch size overflows", .{});
+    return t;
+}
+
+fn addAll(xs: []const usize) Error!usize {
+    var t: usize = 0;
+    for (xs) |x| t = std.math.add(usize, t, x) catch return status.err(error.Overflow, "gemm: scratch size overflows", .{});
+    return t;
+}
+
+inline fn roundUp(x: usize, to: usize) usize {
+    return (x + to - 1) / to * to;
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX-512 BF16 path.
+
+const L = 16; // f32 lanes of a zmm
+const VF = @Vector(L, f32);
+const VU = @Vector(L, u32);
+const MR = 14;
+const NV = 2;
+const NR = NV * L;
+/// Row tiles per cache block of A (MC = 8·14 rows: 112 rows × k pairs stay in L2 with B).
+const MC_TILES = 8;
+
+/// Multiply-adds below which a matrix runs on the calling thread alone.
+const parallel_threshold: u64 = 1 << 19;
+
+/// acc[i] += a.bf16[2i]·b.bf16[2i] + a.bf16[2i+1]·b.bf16[2i+1] for the 16 f32 lanes.
+inline fn dp(acc: VF, a: VU, b: VU) VF {
+    return asm ("vdpbf16ps %[b], %[a], %[acc]"
+        : [acc] "=v" (-> VF),
+        : [a] "v" (a),
+          [b] "v" (b),
+          [acc_in] "0" (acc),
+    );
+}
+
+const Problem = struct {
+    trans_a: bool,
+    trans_b: bool,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: [*]const u16,
+    lda: usize,
+    b: [*]const u16,
+    ldb: usize,
+    beta: f32,
+    c: [*]u16,
+    ldc: usize,
+
+    inline fn aAt(p: *const Problem, i: usize, q: usize) u32 {
+        return if (p.trans_a) p.a[q * p.lda + i] else p.a[i * p.lda + q];
+    }
+    inline fn bAt(p: *const Problem, q: usize, j: usize) u32 {
+        return if (p.trans_b) p.b[j * p.ldb + q] else p.b[q * p.ldb + j];
+    }
+};
+
+/// The `vdpbf16ps` path (only on targets that have it).
+pub fn dpbf16(g: *const Args) Error!void {
+    if (!has_dpbf16) @compileError("dpbf16 needs AVX-512 BF16");
+    if (g.batch == 0 or g.m == 0 or g.n == 0) return;
+    if (g.k == 0) return viaF32(.bf16, g);
+    const base = Problem{
+        .trans_a = g.trans_a, .trans_b = g.trans_b, .m = g.m, .n = g.n, .k = g.k, .alpha = g.alpha,
+        .a = g.a, .lda = g.lda, .b = g.b, .ldb = g.ldb, .beta = g.beta, .c = g.c, .ldc = g.ldc,
+    };
+    const threads = pool.numThreads();
+    const work = std.math.mulWide(u64, g.m * g.n, g.k);
+    if (g.batch > 1 and threads > 1 and (g.batch >= 2 * threads or work < parallel_threshold)) {
+        const Ctx = struct { base: Problem, g: *const Args, failed: *std.atomic.Value(bool) };
+        var failed = std.atomic.Value(bool).init(false);
+        const ctx = Ctx{ .base = base, .g = g, .failed = &failed };
+        const min_chunk: usize = @intCast(@max(1, parallel_threshold / @max(work, 1)));
+        pool.parallelFor(g.batch, min_chunk, ctx, struct {
+            fn run(cx: Ctx, begin: usize, end: usize) void {
+                for (begin..end) |i| {
+                    var p = cx.base;
+                    p.a += i * cx.g.a_bstride;
+                    p.b += i * cx.g.b_bstride;
+                    p.c += i * cx.g.c_bstride;
+                    single(&p, 1) catch {
+                        cx.failed.store(true, .release);
+                        return;
+                    };
+                }
+            }
+        }.run);
+        if (failed.load(.acquire)) return status.err(error.OutOfMemory, "gemm: cannot allocate packing buffers", .{});
+        return;
+    }
+    for (0..g.batch) |i| {
+        var p = base;
+        p.a += i * g.a_bstride;
+        p.b += i * g.b_bstride;
+        p.c += i * g.c_bstride;
+        try single(&p, threads);
+    }
+}
+
+threadlocal var tl_pack: []align(64) u32 = &.{};
+
+fn packScratch(len: usize) Error![]align(64) u32 {
+    if (tl_pack.len < len) {
+        const alloc = std.heap.page_allocator;
+        if (tl_pack.len != 0) alloc.free(tl_pack);
+        tl_pack = &.{};
+        tl_pack = alloc.alignedAlloc(u32, 64, len) catch
+            return status.err(error.OutOfMemory, "gemm: cannot allocate {d} bytes of packing buffer", .{len * 4});
+    }
+    return tl_pack[0..len];
+}
+
+const Packed = struct {
+    p: *const Problem,
+    kp: usize, // k pairs
+    ap: [*]u32, // m_tiles × kp × MR
+    bp: [*]u32, // n_panels × kp × NR
+    m_tiles: usize,
+    n_panels: usize,
+};
+
+/// Row tile t of op(A) into Ap (pairs along k; zero past m and k).
+fn packATile(x: *const Packed, t: usize) void {
+    const p = x.p;
+    const dst = x.ap + t * x.kp * MR;
+    const r0 = t * MR;
+    const mr = @min(MR, p.m - r0);
+    const k_even = p.k & ~@as(usize, 1);
+    for (0..x.kp) |q| {
+        const row = dst + q * MR;
+        const k0 = 2 * q;
+        for (0..mr) |i| {
+            const lo = p.aAt(r0 + i, k0);
+            const hi: u32 = if (k0 < k_even) p.aAt(r0 + i, k0 + 1) else 0;
+            row[i] = lo | hi << 16;
+        }
+        for (mr..MR) |i| row[i] = 0;
+    }
+}
+
+/// Column panel jp of op(B) into Bp (pairs along k; zero past n and k).
+fn packBPanel(x: *const Packed, jp: usize) void {
+    const p = x.p;
+    const dst = x.bp + jp * x.kp * NR;
+    const j0 = jp * NR;
+    const nr = @min(NR, p.n - j0);
+    const k_even = p.k & ~@as(usize, 1);
+    for (0..x.kp) |q| {
+        const row = dst + q * NR;
+        const k0 = 2 * q;
+        const has_hi = k0 < k_even;
+        if (!p.trans_b and nr == NR) {
+            // Two contiguous rows of B interleaved in registers.
+            const lo_row = p.b + k0 * p.ldb + j0;
+            inline for (0..NV) |v| {
+                const lo: VU = @as(@Vector(L, u16), lo_row[v * L ..][0..L].*);
+                const hi: VU = if (has_hi) @as(@Vector(L, u16), (lo_row + p.ldb)[v * L ..][0..L].*) else @splat(0);
+                row[v * L ..][0..L].* = lo | hi << @splat(16);
+            }
+            continue;
+        }
+        for (0..nr) |j| {
+            const lo = p.bAt(k0, j0 + j);
+            const hi: u32 = if (has_hi) p.bAt(k0 + 1, j0 + j) else 0;
+            row[j] = lo | hi << 16;
+        }
+        for (nr..NR) |j| row[j] = 0;
+    }
+}
+
+fn single(p: *const Problem, threads: usize) Error!void {
+    const kp = (p.k + 1) / 2;
+    const m_tiles = (p.m + MR - 1) / MR;
+    const n_panels = (p.n + NR - 1) / NR;
+    const a_len = m_tiles * kp * MR;
+    const buf = try packScratch(a_len + n_panels * kp * NR);
+    const x = Packed{ .p = p, .kp = kp, .ap = buf.ptr, .bp = buf.ptr + a_len, .m_tiles = m_tiles, .n_panels = n_panels };
+    const work = std.math.mulWide(u64, p.m * p.n, p.k);
+    const use_threads = if (work < parallel_threshold) 1 else threads;
+
+    // Pack A tiles then B panels (one split over both lists).
+    const PackBody = struct {
+        fn run(cx: *const Packed, begin: usize, end: usize) void {
+            for (begin..end) |u| {
+                if (u < cx.m_tiles) packATile(cx, u) else packBPanel(cx, u - cx.m_tiles);
+            }
+        }
+    };
+    const by_rows = n_panels < 2 * use_threads and m_tiles >= n_panels;
+    if (use_threads <= 1) {
+        PackBody.run(&x, 0, m_tiles + n_panels);
+        compute(&x, 0, m_tiles, 0, n_panels);
+        return;
+    }
+    pool.parallelFor(m_tiles + n_panels, 1, &x, PackBody.run);
+    if (by_rows) {
+        pool.parallelFor(m_tiles, 1, &x, struct {
+            fn run(cx: *const Packed, begin: usize, end: usize) void {
+                compute(cx, begin, end, 0, cx.n_panels);
+            }
+        }.run);
+    } else {
+        pool.parallelFor(n_panels, 1, &x, struct {
+            fn run(cx: *const Packed, begin: usize, end: usize) void {
+                compute(cx, 0, cx.m_tiles, begin, end);
+            }
+        }.run);
+    }
+}
+
+/// Tiles [t0, t1) × panels [j0, j1) of C: blocks of MC_TILES row tiles, each swept over the panels.
+fn compute(x: *const Packed, t0: usize, t1: usize, j0: usize, j1: usize) void {
+    var tb = t0;
+    while (tb < t1) : (tb += MC_TILES) {
+        const te = @min(t1, tb + MC_TILES);
+        for (j0..j1) |jp| {
+            const bp = x.bp + jp * x.kp * NR;
+            for (tb..te) |t| {
+                const acc = microKernel(x.kp, x.ap + t * x.kp * MR, bp);
+                storeTile(x.p, &acc, t * MR, jp * NR);
+            }
+        }
+    }
+}
+
+inline fn microKernel(kp: usize, ap: [*]const u32, bp: [*]const u32) [MR][NV]VF {
+    var acc: [MR][NV]VF = undefined;
+    inline for (0..MR) |i| inline for (0..NV) |v| {
+        acc[i][v] = @splat(0);
+    };
+    var pa = ap;
+    var pb = bp;
+    for (0..kp) |_| {
+        var bv: [NV]VU = undefined;
+        inline for (0..NV) |v| bv[v] = pb[v * L ..][0..L].*;
+        inline for (0..MR) |i| {
+            const av: VU = @splat(pa[i]);
+            inline for (0..NV) |v| acc[i][v] = dp(acc[i][v], av, bv[v]);
+        }
+        pa += MR;
+        pb += NR;
+    }
+    return acc;
+}
+
+/// C tile = round(alpha·acc + beta·C) (C not read when beta == 0), only the valid part.
+fn storeTile(p: *const Problem, acc: *const [MR][NV]VF, r0: usize, j0: usize) void {
+    const mr = @min(MR, p.m - r0);
+    const nr = @min(NR, p.n - j0);
+    const va: VF = @splat(p.alpha);
+    const vb: VF = @splat(p.beta);
+    for (0..mr) |i| {
+        const row = p.c + (r0 + i) * p.ldc + j0;
+        if (nr == NR) {
+            inline for (0..NV) |v| {
+                const dst = row[v * L ..][0..L];
+                const t = va * acc[i][v];
+                const r = if (p.beta == 0) t else @mulAdd(VF, vb, half.toF32V(.bf16, L, dst.*), t);
+                dst.* = half.fromF32V(.bf16, L, r);
+            }
+        } else {
+            const vals: [NR]f32 = @bitCast(acc[i]);
+            for (0..nr) |j| {
+                const t = p.alpha * vals[j];
+                const r = if (p.beta == 0) t else @mulAdd(f32, p.beta, half.toF32(.bf16, row[j]), t);
+                row[j] = half.fromF32(.bf16, r);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests: both paths against an f64 reference computed from the same half inputs.
+
+const testing = std.testing;
+
+const Case = struct {
+    ta: bool = false,
+    tb: bool = false,
+    batch: usize = 1,
+    m: usize,
+    n: usize,
+    k: usize,
+    pad: usize = 0, // extra columns in every leading dimension
+    alpha: f32 = 1,
+    beta: f32 = 0,
+    bcast_a: bool = false,
+    bcast_b: bool = false,
+};
+
+const Path = enum { via_f32, dpbf16 };
+
+fn runPath(comptime fmt: Format, path: Path, cs: Case, threads: usize, a: []const u16, b: []const u16, c0: []const u16) ![]u16 {
+    _ = pool.setNumThreads(threads);
+    const lda = (if (cs.ta) cs.m else cs.k) + cs.pad;
+    const ldb = (if (cs.tb) cs.k else cs.n) + cs.pad;
+    const ldc = cs.n + cs.pad;
+    const c = try testing.allocator.dupe(u16, c0);
+    const args = Args{
+        .trans_a = cs.ta, .trans_b = cs.tb, .batch = cs.batch, .m = cs.m, .n = cs.n, .k = cs.k, .alpha = cs.alpha,
+        .a = a.ptr, .lda = lda, .a_bstride = if (cs.bcast_a) 0 else (if (cs.ta) cs.k else cs.m) * lda,
+        .b = b.ptr, .ldb = ldb, .b_bstride = if (cs.bcast_b) 0 else (if (cs.tb) cs.n else cs.k) * ldb,
+        .beta = cs.beta, .c = c.ptr, .ldc = ldc, .c_bstride = cs.m * ldc,
+    };
+    switch (path) {
+        .via_f32 => try viaF32(fmt, &args),
+        .dpbf16 => if (has_dpbf16) try dpbf16(&args) else unreachable,
+    }
+    return c;
+}
+
+/// Spacing of the half format at magnitude x (≥ 0): 2^(floor(log2 x) − mantissa bits), at least
+/// the subnormal spacing.
+fn ulpHalf(comptime fmt: Format, x: f64) f64 {
+    const mbits: i32 = if (fmt == .f16) 10 else 7;
+    const emin: i32 = if (fmt == .f16) -14 else -126;
+    var e: i32 = emin;
+    if (x > 0) e = @max(emin, std.math.frexp(x).exponent - 1);
+    return std.math.ldexp(@as(f64, 1), e - mbits);
+}
+
+fn checkCase(comptime fmt: Format, cs: Case) !void {
+    const alloc = testing.allocator;
+    var prng = std.Random.DefaultPrng.init(cs.m * 1_000_003 + cs.n * 1009 + cs.k + @as(usize, @intFromBool(cs.ta)) * 7 + @as(usize, @intFromBool(cs.tb)) * 13);
+    const rng = prng.random();
+    const lda = (if (cs.ta) cs.m else cs.k) + cs.pad;
+    const ldb = (if (cs.tb) cs.k else cs.n) + cs.pad;
+    const ldc = cs.n + cs.pad;
+    const a_one = (if (cs.ta) cs.k else cs.m) * lda;
+    const b_one = (if (cs.tb) cs.n else cs.k) * ldb;
+    const a = try alloc.alloc(u16, @max(1, if (cs.bcast_a) a_one else a_one * cs.batch));
+    defer alloc.free(a);
+    const b = try alloc.alloc(u16, @max(1, if (cs.bcast_b) b_one else b_one * cs.batch));
+    defer alloc.free(b);
+    const c0 = try alloc.alloc(u16, @max(1, cs.m * ldc * cs.batch));
+    defer alloc.free(c0);
+    for (a) |*x| x.* = half.fromF32(fmt, rng.float(f32) * 2 - 1);
+    for (b) |*x| x.* = half.fromF32(fmt, rng.float(f32) * 2 - 1);
+    // beta == 0 must not read C: poison it with NaN.
+    const nan_bits: u16 = if (fmt == .f16) 0x7E00 else 0x7FC0;
+    for (c0) |*x| x.* = if (cs.beta == 0) nan_bits else half.fromF32(fmt, rng.float(f32) * 4 - 2);
+
+    const paths: []const Path = if (fmt == .bf16 and has_dpbf16) &.{ .via_f32, .dpbf16 } else &.{.via_f32};
+    var results: [2][]u16 = undefined;
+    for (paths, 0..) |path, pi| {
+        const c1 = try runPath(fmt, path, cs, 1, a, b, c0);
+        results[pi] = c1;
+        for ([_]usize{ 2, 3 }) |t| {
+            const ct = try runPath(fmt, path, cs, t, a, b, c0);
+            defer alloc.free(ct);
+            // Same bits for every thread count.
+            try testing.expectEqualSlices(u16, c1, ct);
+        }
+    }
+    defer for (results[0..paths.len]) |r| alloc.free(r);
+    _ = pool.setNumThreads(2);
+
+    for (0..cs.batch) |bi| {
+        const ab = if (cs.bcast_a) a[0..] else a[bi * a_one ..];
+        const bb = if (cs.bcast_b) b[0..] else b[bi * b_one ..];
+        for (0..cs.m) |i| {
+            for (0..cs.n) |j| {
+                var ref: f64 = 0;
+                var mag: f64 = 0;
+                for (0..cs.k) |p| {
+                    const av: f64 = half.toF32(fmt, if (cs.ta) ab[p * lda + i] else ab[i * lda + p]);
+                    const bv: f64 = half.toF32(fmt, if (cs.tb) bb[j * ldb + p] else bb[p * ldb + j]);
+                    ref += av * bv;
+                    mag += @abs(av * bv);
+                }
+                const ci = bi * cs.m * ldc + i * ldc + j;
+                ref *= cs.alpha;
+                mag *= @abs(cs.alpha);
+                if (cs.beta != 0) {
+                    const cv: f64 = half.toF32(fmt, c0[ci]);
+                    ref += cs.beta * cv;
+                    mag += @abs(cs.beta * cv);
+                }
+                // f32 accumulation: at most about (k + 2) roundings of 2^-24 relative to the
+                // magnitude of the terms; then one rounding to the half type: within one ulp of
+                // the half value nearest to the exact result.
+                const slack = @as(f64, @floatFromInt(cs.k + 2)) * 0x1p-24 * mag;
+                const tol = ulpHalf(fmt, @abs(ref) + slack) + slack;
+                for (paths, 0..) |path, pi| {
+                    const got: f64 = half.toF32(fmt, results[pi][ci]);
+                    if (!(@abs(got - ref) <= tol)) {
+                        std.debug.print("{s} gemm ({s}) mismatch {any} at batch {d} ({d},{d}): got {d}, want {d} (tol {e})\n", .{ @tagName(fmt), @tagName(path), cs, bi, i, j, got, ref, tol });
+                        return error.TestExpectedEqual;
+                    }
+                }
+                if (paths.len == 2) {
+                    const d = @abs(@as(f64, half.toF32(fmt, results[0][ci])) - half.toF32(fmt, results[1][ci]));
+                    try testing.expect(d <= ulpHalf(fmt, @abs(ref) + slack) + 2 * slack);
+                }
+            }
+            // Padding columns of C untouched (NaN poison included, bit for bit).
+            const row0 = bi * cs.m * ldc + i * ldc;
+            for (results[0..paths.len]) |r| try testing.expectEqualSlices(u16, c0[row0 + cs.n .. row0 + ldc], r[row0 + cs.n .. row0 + ldc]);
+        }
+    }
+}
+
+fn checkBoth(cs: Case) !void {
+    try checkCase(.f16, cs);
+    try checkCase(.bf16, cs);
+}
+
+test "half gemm matches an f64 reference on every transpose combination" {
+    const sizes = [_][3]usize{
+        .{ 1, 1, 1 },   .{ 7, 13, 17 },  .{ 63, 64, 65 }, .{ 64, 65, 63 }, .{ 65, 63, 64 },
+        .{ 64, 256, 784 }, .{ 2, 3, 2 }, .{ 15, 33, 3 },  .{ 30, 1, 40 },  .{ 1, 70, 9 },
+    };
+    for (sizes) |s| {
+        for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
+            try checkBoth(.{ .m = s[0], .n = s[1], .k = s[2], .ta = ta, .tb = tb });
+        };
+    }
+}
+
+test "half gemm with strided leading dimensions, alpha, beta and batches" {
+    for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
+        try checkBoth(.{ .m = 45, .n = 70, .k = 33, .ta = ta, .tb = tb, .pad = 3, .alpha = 0.5, .beta = -1.5 });
+        try checkBoth(.{ .m = 17, .n = 9, .k = 50, .ta = ta, .tb = tb, .pad = 1, .alpha = 1, .beta = 0.25 });
+    };
+    try checkBoth(.{ .m = 130, .n = 200, .k = 301, .pad = 5, .alpha = -2, .beta = 1 });
+    try checkBoth(.{ .batch = 3, .m = 20, .n = 35, .k = 19, .bcast_a = true });
+    try checkBoth(.{ .batch = 4, .m = 33, .n = 17, .k = 40, .bcast_b = true, .tb = true, .beta = 2 });
+    try checkBoth(.{ .batch = 9, .m = 5, .n = 6, .k = 7, .ta = true, .pad = 2, .beta = -1 });
+    try checkBoth(.{ .batch = 2, .m = 100, .n = 150, .k = 90, .bcast_a = true, .bcast_b = true, .pad = 1 });
+    // k = 0 only scales C (beta = 0 writes zeros without reading the NaN poison).
+    try checkBoth(.{ .m = 5, .n = 7, .k = 0, .beta = 0.5 });
+    try checkBoth(.{ .m = 5, .n = 7, .k = 0, .beta = 0, .pad = 1 });
+}
+
+test "half gemm rounds C once: a sum that f32 holds exactly is rounded to nearest even" {
+    // 1·1 + 2^-8·1: the f32 accumulator holds 1 + 2^-8 exactly, a tie between bf16 1 and
+    // 1 + 2^-7, which rounds to even (1.0); just above the tie it rounds up; with beta = 1 the
+    // old C joins the sum before the one rounding.
+    var a = [_]u16{ half.fromF32(.bf16, 1), half.fromF32(.bf16, 0x1p-8) };
+    var b = [_]u16{ half.fromF32(.bf16, 1), half.fromF32(.bf16, 1) };
+    var c = [_]u16{0};
+    var args = Args{
+        .trans_a = false, .trans_b = false, .batch = 1, .m = 1, .n = 1, .k = 2, .alpha = 1,
+        .a = &a, .lda = 2, .a_bstride = 0, .b = &b, .ldb = 1, .b_bstride = 0,
+        .beta = 0, .c = &c, .ldc = 1, .c_bstride = 0,
+    };
+    try gemm(.bf16, &args);
+    try testing.expectEqual(half.fromF32(.bf16, 1), c[0]);
+    a[1] = half.fromF32(.bf16, 0x1.8p-8); // 1 + 1.5·2^-8 rounds up to 1 + 2^-7
+    try gemm(.bf16, &args);
+    try testing.expectEqual(half.fromF32(.bf16, 1 + 0x1p-7), c[0]);
+    args.beta = 1; // C_new = round(acc + C_old) = round(2 + 1.5·2^-8 + 2^-7) → 2 + 2^-6
+    try gemm(.bf16, &args);
+    try testing.expectEqual(half.fromF32(.bf16, 2 + 0x1p-6), c[0]);
+}
