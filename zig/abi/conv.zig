@@ -83,11 +83,13 @@ fn readWindow(meta: []const i64, name: []const u8) Error!Window {
 // ---------------------------------------------------------------------------------------------
 // im2col / col2im
 
-const Im2col = struct { g: kim2col.Geom, x_off: usize, cols_off: usize };
+const Im2col = struct { g: kim2col.Geom, x_off: usize, cols_off: usize, dt: check.DType };
 
-fn parseIm2col(dtype_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []const u8) Error!Im2col {
+/// `halves`: f16 and bf16 accepted too (im2col only moves data; col2im sums, in f32 only).
+fn parseIm2col(dtype_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []const u8, halves: bool) Error!Im2col {
     const dt = try check.dtype(dtype_code);
-    if (dt != .f32) return status.err(error.UnsupportedDtype, "{s}: dtype {s} is not supported (f32 only)", .{ name, dt.name() });
+    const ok = dt == .f32 or (halves and (dt == .f16 or dt == .bf16));
+    if (!ok) return status.err(error.UnsupportedDtype, "{s}: dtype {s} is not supported ({s})", .{ name, dt.name(), if (halves) "f32, f16 or bf16" else "f32 only" });
     const meta = try metaOf(meta_ptr, meta_len, 14, name, "[N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, x_off, cols_off]");
     const s = try readWindow(meta, name);
     var at: usize = 12;
@@ -101,18 +103,25 @@ fn parseIm2col(dtype_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []
     // both element counts overflow-checked (the kernels then use plain arithmetic)
     _ = try check.numel(&.{ g.n, g.c, g.h, g.w });
     _ = try check.numel(&.{ g.n, g.c, g.kh, g.kw, g.oh, g.ow });
-    return .{ .g = g, .x_off = x_off, .cols_off = cols_off };
+    return .{ .g = g, .x_off = x_off, .cols_off = cols_off, .dt = dt };
 }
 
 fn im2colImpl(dtype: u32, meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, cols: ?[*]u8, cols_bytes: i64) Error!void {
-    const p = try parseIm2col(dtype, meta, meta_len, "axon_im2col");
-    const xs = try view(f32, x, x_bytes, p.x_off, p.g.xLen(), "x");
-    const cs = try view(f32, cols, cols_bytes, p.cols_off, p.g.colsLen(), "cols");
-    kim2col.im2col(p.g, xs, cs);
+    const p = try parseIm2col(dtype, meta, meta_len, "axon_im2col", true);
+    if (p.dt == .f32) {
+        const xs = try view(f32, x, x_bytes, p.x_off, p.g.xLen(), "x");
+        const cs = try view(f32, cols, cols_bytes, p.cols_off, p.g.colsLen(), "cols");
+        kim2col.im2col(f32, p.g, xs, cs);
+    } else {
+        // f16 / bf16 as raw 16-bit patterns.
+        const xs = try view(u16, x, x_bytes, p.x_off, p.g.xLen(), "x");
+        const cs = try view(u16, cols, cols_bytes, p.cols_off, p.g.colsLen(), "cols");
+        kim2col.im2col(u16, p.g, xs, cs);
+    }
 }
 
 fn col2imImpl(dtype: u32, meta: ?[*]const i64, meta_len: i64, cols: ?[*]u8, cols_bytes: i64, x: ?[*]u8, x_bytes: i64) Error!void {
-    const p = try parseIm2col(dtype, meta, meta_len, "axon_col2im");
+    const p = try parseIm2col(dtype, meta, meta_len, "axon_col2im", false);
     const cs = try view(f32, cols, cols_bytes, p.cols_off, p.g.colsLen(), "cols");
     const xs = try view(f32, x, x_bytes, p.x_off, p.g.xLen(), "x");
     kim2col.col2im(p.g, cs, xs);
@@ -290,6 +299,28 @@ test "axon_im2col / axon_col2im run through the exports with offsets" {
     try testing.expectEqual(@as(i32, 0), axon_col2im(0, &meta0, meta0.len, null, 0, null, 0));
 }
 
+test "axon_im2col moves f16 and bf16 bits, padding as +0, bounds in 2-byte elements" {
+    // x = 1×1×2×2 at offset 1 (bits: NaN, -0, a subnormal, -Inf), 2×2 kernel, padding 1, stride 2.
+    var x = [_]u16{ 0xAAAA, 0x7E01, 0x8000, 0x0001, 0xFC00 };
+    var cols = [_]u16{0x5555} ** 18;
+    const meta = [_]i64{ 1, 1, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1 };
+    for ([_]u32{ 2, 3 }) |code| {
+        @memset(&cols, 0x5555);
+        try testing.expectEqual(@as(i32, 0), axon_im2col(code, &meta, meta.len, @ptrCast(&x), 10, @ptrCast(&cols), 36));
+        // OH = OW = 2: row (ki, kj) column (oh, ow) reads x[2·oh − 1 + ki, 2·ow − 1 + kj].
+        try testing.expectEqualSlices(u16, &.{
+            0x5555, 0, 0, 0, 0xFC00, // row (0,0): only (oh, ow) = (1, 1) → x[1, 1]
+            0, 0, 0x0001, 0, // row (0,1): (1, 0) → x[1, 0]
+            0, 0x8000, 0, 0, // row (1,0): (0, 1) → x[0, 1]
+            0x7E01, 0, 0, 0, 0x5555, // row (1,1): (0, 0) → x[0, 0]
+        }, &cols);
+        // 2-byte bounds: cols needs elements [1, 17) = 34 bytes, x [1, 5) = 10 bytes.
+        try testing.expectEqual(@as(i32, 0), axon_im2col(code, &meta, meta.len, @ptrCast(&x), 10, @ptrCast(&cols), 34));
+        try testing.expectEqual(@as(i32, -2), axon_im2col(code, &meta, meta.len, @ptrCast(&x), 10, @ptrCast(&cols), 33));
+        try testing.expectEqual(@as(i32, -2), axon_im2col(code, &meta, meta.len, @ptrCast(&x), 9, @ptrCast(&cols), 36));
+    }
+}
+
 test "axon_im2col rejects bad arguments" {
     var x = [_]f32{0} ** 9;
     var cols = [_]f32{0} ** 16;
@@ -302,6 +333,8 @@ test "axon_im2col rejects bad arguments" {
     try testing.expectEqual(@as(i32, -1), axon_im2col(0, null, 14, px, 36, pc, 64));
     try testing.expectEqual(@as(i32, -1), axon_im2col(0, &good, -1, px, 36, pc, 64));
     try testing.expectEqual(@as(i32, -4), axon_im2col(1, &good, good.len, px, 36, pc, 64));
+    try expectMessage("f32, f16 or bf16");
+    try testing.expectEqual(@as(i32, -4), axon_col2im(2, &good, good.len, pc, 64, px, 36));
     try expectMessage("f32 only");
     try testing.expectEqual(@as(i32, -4), axon_col2im(99, &good, good.len, pc, 64, px, 36));
     try testing.expectEqual(@as(i32, -2), axon_im2col(0, &good, good.len, px, 32, pc, 64));

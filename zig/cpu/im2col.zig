@@ -87,18 +87,23 @@ inline fn addInto(dst: []f32, src: []const f32) void {
     while (i < dst.len) : (i += 1) dst[i] += src[i];
 }
 
-inline fn copyInto(dst: []f32, src: []const f32) void {
+/// Plain copy of a short run (32-byte vectors; no memcpy call per run). `T` is f32 or the raw
+/// 16 bits of a half element: im2col only moves data.
+inline fn copyInto(comptime T: type, dst: []T, src: []const T) void {
+    const w = 32 / @sizeOf(T);
     var i: usize = 0;
-    while (i + 32 <= dst.len) : (i += 32) {
-        inline for (0..4) |u| dst[i + 8 * u ..][0..8].* = src[i + 8 * u ..][0..8].*;
+    while (i + 4 * w <= dst.len) : (i += 4 * w) {
+        inline for (0..4) |u| dst[i + w * u ..][0..w].* = src[i + w * u ..][0..w].*;
     }
-    while (i + 8 <= dst.len) : (i += 8) dst[i..][0..8].* = src[i..][0..8].*;
+    while (i + w <= dst.len) : (i += w) dst[i..][0..w].* = src[i..][0..w].*;
     while (i < dst.len) : (i += 1) dst[i] = src[i];
 }
 
-const Im2colCtx = struct { g: Geom, x: []const f32, cols: []f32 };
+fn Im2colCtx(comptime T: type) type {
+    return struct { g: Geom, x: []const T, cols: []T };
+}
 
-fn im2colRows(ctx: Im2colCtx, begin: usize, end: usize) void {
+fn im2colRows(comptime T: type, ctx: Im2colCtx(T), begin: usize, end: usize) void {
     const g = ctx.g;
     const kk = g.kh * g.kw;
     const plane_in = g.h * g.w;
@@ -125,7 +130,7 @@ fn im2colRows(ctx: Im2colCtx, begin: usize, end: usize) void {
             if (rw.lo == rw.hi) continue;
             const iw0: usize = @intCast(@as(isize, @intCast(rw.lo * g.sw)) + off_w);
             if (g.sw == 1) {
-                copyInto(out[rw.lo..rw.hi], row[iw0..][0 .. rw.hi - rw.lo]);
+                copyInto(T, out[rw.lo..rw.hi], row[iw0..][0 .. rw.hi - rw.lo]);
             } else {
                 var iw = iw0;
                 for (out[rw.lo..rw.hi]) |*o| {
@@ -138,11 +143,17 @@ fn im2colRows(ctx: Im2colCtx, begin: usize, end: usize) void {
 }
 
 /// x contiguous `[N, C, H, W]` (exactly `g.xLen()` elements) → cols (exactly `g.colsLen()`).
-pub fn im2col(g: Geom, x: []const f32, cols: []f32) void {
+/// `T`: f32, or u16 for f16/bf16 (padding is zero bits, i.e. +0 in every float format).
+pub fn im2col(comptime T: type, g: Geom, x: []const T, cols: []T) void {
     std.debug.assert(x.len == g.xLen() and cols.len == g.colsLen());
     const rows = g.n * g.c * g.kh * g.kw;
     const per_row = @max(g.oh * g.ow, 1);
-    pool.parallelFor(rows, @max(1, min_work / per_row), Im2colCtx{ .g = g, .x = x, .cols = cols }, im2colRows);
+    const Body = struct {
+        fn run(ctx: Im2colCtx(T), begin: usize, end: usize) void {
+            im2colRows(T, ctx, begin, end);
+        }
+    };
+    pool.parallelFor(rows, @max(1, min_work / per_row), Im2colCtx(T){ .g = g, .x = x, .cols = cols }, Body.run);
 }
 
 const Col2imCtx = struct { g: Geom, cols: []const f32, x: []f32 };
@@ -255,7 +266,7 @@ test "im2col matches the reference and col2im is its adjoint" {
         if (nc > cols.len) continue;
         fillRandom(rng, x[0..nx]);
         @memset(cols[0..nc], std.math.nan(f32));
-        im2col(g, x[0..nx], cols[0..nc]);
+        im2col(f32, g, x[0..nx], cols[0..nc]);
         refIm2col(g, x[0..nx], ref[0..nc]);
         try testing.expectEqualSlices(f32, ref[0..nc], cols[0..nc]);
         // adjoint: <im2col(x), y> == <x, col2im(y)>
@@ -297,7 +308,7 @@ test "im2col and col2im with several threads" {
     const xb = try testing.allocator.alloc(f32, nx);
     defer testing.allocator.free(xb);
     fillRandom(rng, x);
-    im2col(g, x, cols);
+    im2col(f32, g, x, cols);
     refIm2col(g, x, ref);
     try testing.expectEqualSlices(f32, ref, cols);
     fillRandom(rng, ref);
@@ -305,4 +316,21 @@ test "im2col and col2im with several threads" {
     const lhs = dot(cols, ref);
     const rhs = dot(x, xb);
     try testing.expectApproxEqAbs(lhs, rhs, 1e-4 * (1 + @abs(lhs)));
+}
+
+test "im2col on 16-bit elements moves the same data as on f32" {
+    var prng = std.Random.DefaultPrng.init(9);
+    const rng = prng.random();
+    const g = Geom{ .n = 2, .c = 3, .h = 9, .w = 11, .kh = 3, .kw = 2, .sh = 2, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 2, .oh = 5, .ow = 10 };
+    var h: [2 * 3 * 9 * 11]u16 = undefined;
+    var f: [h.len]f32 = undefined;
+    for (&h, &f) |*hv, *fv| {
+        hv.* = rng.int(u16);
+        fv.* = @bitCast(@as(u32, hv.*) << 16); // bf16 widening: exact, any pattern
+    }
+    var ch: [2 * 3 * 3 * 2 * 5 * 10]u16 = undefined;
+    var cf: [ch.len]f32 = undefined;
+    im2col(u16, g, &h, &ch);
+    im2col(f32, g, &f, &cf);
+    for (ch, cf) |a, b| try testing.expectEqual(@as(u32, a) << 16, @as(u32, @bitCast(b)));
 }
