@@ -13,6 +13,7 @@ import { broadcastShapes, formatShape, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { record } from "../autograd/graph.ts";
 import { sumToShape } from "./view_grad.ts";
+import { copyStrided } from "./copy.ts";
 
 /** d(a·b): `g·bᵀ` and `aᵀ·g`, summed over broadcast batch dims. */
 function recordMatmul(out: Tensor, a: Tensor, b: Tensor): Tensor {
@@ -83,14 +84,14 @@ function gemm(
   dtypeCode: number,
   A: Tensor, la: MatrixLayout, aBatchStride: number,
   B: Tensor, lb: MatrixLayout, bBatchStride: number,
-  out: Tensor, batch: number, m: number, n: number, k: number,
+  out: Tensor, batch: number, m: number, n: number, k: number, beta = 0,
 ): void {
   check(
     native.axon_gemm(
       dtypeCode, la.trans ? 1 : 0, lb.trans ? 1 : 0, batch, m, n, k, 1,
       A.storage.bytes, A.storage.byteLength, A.offset, la.ld, aBatchStride,
       B.storage.bytes, B.storage.byteLength, B.offset, lb.ld, bBatchStride,
-      0,
+      beta,
       out.storage.bytes, out.storage.byteLength, out.offset, Math.max(n, 1), m * n,
     ),
     "matmul",
@@ -148,10 +149,35 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /**
  * `x·Wᵀ + b` (PyTorch's `F.linear`): x `[…, in]`, weight `[out, in]`, bias `[out]` or null.
- * Under autocast all three run in the region's dtype, so the output is f16/bf16 as in PyTorch.
+ * With a bias this is one GEMM that starts from the broadcast bias (PyTorch's `addmm`): one pass
+ * less, and in f16/bf16 one rounding of x·Wᵀ + b instead of two. Under autocast all three run in
+ * the region's dtype, so the output is f16/bf16 as in PyTorch.
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   [x, weight, bias] = autocastInputs("linear", x, weight, bias);
-  const out = matmul(x, weight.t());
-  return bias === null ? out : out.add(bias);
+  const fused = bias !== null && weight.ndim === 2 && bias.ndim === 1 && bias.shape[0] === weight.shape[0] && x.ndim >= 1 &&
+    x.shape[x.ndim - 1] === weight.shape[1] && x.dtype === weight.dtype && bias.dtype === x.dtype && (x.dtype === "f32" || isHalf(x.dtype));
+  if (!fused) {
+    // Unusual operands: the composition gives the usual errors and type promotion.
+    const out = matmul(x, weight.t());
+    return bias === null ? out : out.add(bias);
+  }
+  const [outFeatures, inFeatures] = weight.shape;
+  const rows = x.ndim === 2 ? x : x.reshape([-1, inFeatures]);
+  const m = rows.shape[0];
+  const lhs = matrixLayout(m, inFeatures, rows.strides[0], rows.strides[1]);
+  const rhs = matrixLayout(inFeatures, outFeatures, weight.strides[1], weight.strides[0]); // Wᵀ as it lies
+  if (lhs === null || rhs === null) return matmul(x, weight.t()).add(bias!);
+  const b = bias!;
+  const out = Tensor.empty([m, outFeatures], x.dtype);
+  if (out.numel > 0) {
+    copyStrided(out, b.detach().expand([m, outFeatures]));
+    gemm(dtypeInfo(x.dtype).code, rows, lhs, 0, weight, rhs, 0, out, 1, m, outFeatures, inFeatures, 1);
+  }
+  const result = record(out, "linear", [rows, weight, b], (g) => [
+    rows.requiresGrad ? matmul(g, weight) : null,
+    weight.requiresGrad ? matmul(g.t(), rows) : null, // [out, in], contiguous like the weight
+    b.requiresGrad ? g.sum(0) : null,
+  ], [rows, weight]);
+  return x.ndim === 2 ? result : result.reshape([...x.shape.slice(0, -1), outFeatures]);
 }
