@@ -56,8 +56,6 @@ const COMPARISONS = new Set<BinaryOpName>(["eq", "ne", "lt", "le", "gt", "ge"]);
 /** Applies a unary kernel; `p0`/`p1` are the op's scalar parameters. */
 export function unary(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
   [x] = autocastInputs(op, x);
-  // 16-bit floats compute in f32 and round once, as PyTorch's half kernels do.
-  if (isHalf(x.dtype)) return unary(op, x.to("f32"), p0, p1).to(x.dtype);
   let input = x;
   if (!dtypeInfo(x.dtype).isFloat && !INTEGER_UNARY.has(op)) input = x.to("f32");
   input = input.contiguous();
@@ -104,8 +102,9 @@ export function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): T
   }
   if (op === "pow") [left, right] = autocastTensors("pow", left, right);
   const half = halfResult(left, right);
-  if (half !== null) {
-    // Computed in f32 (numbers stay f32 scalars, unrounded, as PyTorch's opmath), rounded once.
+  if (half !== null && !(left instanceof Tensor && right instanceof Tensor)) {
+    // A number next to a 16-bit tensor stays an unrounded f32 scalar (PyTorch's opmath), so
+    // this one computes in f32 and rounds once; tensor pairs run natively, with the same bits.
     const up = (v: TensorLike) => (v instanceof Tensor ? v.to("f32") : v);
     const out = binary(op, up(left), up(right));
     return COMPARISONS.has(op) ? out : out.to(half);

@@ -251,7 +251,7 @@ test "axon_binary: broadcasting through meta, comparisons to u8, rejections" {
     var ai32 = [_]i32{ 1, 2, 3, 4, 5, 6 };
     try testing.expectEqual(@as(i32, -4), axon_binary(17, 4, &meta, meta.len, raw(&ai32), 24, raw(&ai32), 24, raw(&ai32), 24));
     try testing.expectEqualStrings("binary op tanh_backward does not support i32", status.lastMessage());
-    try testing.expectEqual(@as(i32, -4), axon_binary(0, 3, &meta, meta.len, raw(&out), bytesOf(&out), raw(&a), bytesOf(&a), raw(&b), bytesOf(&b)));
+    try testing.expectEqual(@as(i32, -4), axon_binary(0, 5, &meta, meta.len, raw(&out), bytesOf(&out), raw(&a), bytesOf(&a), raw(&b), bytesOf(&b)));
     var ovf = [_]i64{ 2, 1 << 40, 1 << 40, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
     try testing.expectEqual(@as(i32, -3), axon_binary(0, 0, &ovf, ovf.len, raw(&out), bytesOf(&out), raw(&a), bytesOf(&a), raw(&b), bytesOf(&b)));
     // ndim 0: one element, offsets only

@@ -15,6 +15,7 @@ const status = @import("../status.zig");
 const pool = @import("pool.zig");
 const copy = @import("copy.zig");
 const unary = @import("unary.zig");
+const half16 = @import("half.zig");
 const Error = status.Error;
 const DType = copy.DType;
 
@@ -57,7 +58,7 @@ pub fn isActivationGrad(op: Op) bool {
 
 pub fn supports(op: Op, dt: DType) bool {
     return switch (dt) {
-        .f32, .f64 => true,
+        .f32, .f64, .f16, .bf16 => true,
         .i32, .u8 => !isActivationGrad(op),
         else => false,
     };
@@ -269,6 +270,56 @@ fn binaryRow(comptime op: Op, comptime T: type) fn (*const BinArgs(op, T), [3]us
     }.row;
 }
 
+fn HalfOut(comptime op: Op) type {
+    return if (isComparison(op)) u8 else u16;
+}
+
+fn HalfBinArgs(comptime op: Op) type {
+    return struct {
+        layout: copy.Layout(3),
+        out: [*]HalfOut(op),
+        a: [*]const u16,
+        b: [*]const u16,
+        offs: [3]usize,
+        bad: *std.atomic.Value(bool),
+    };
+}
+
+/// 16-bit floats: vectors widened to f32, the f32 definition of the op, one rounding
+/// (zig/cpu/half.zig) — the bits of the f32 op on the widened inputs followed by a cast.
+fn halfRow(comptime op: Op, comptime fmt: half16.Format) fn (*const HalfBinArgs(op), [3]usize, usize) void {
+    return struct {
+        const N = copy.lanes(f32);
+        const O = HalfOut(op);
+        inline fn compute(a: @Vector(N, u16), b: @Vector(N, u16), bad: *bool) @Vector(N, O) {
+            const r = vecOp(op, f32, N, half16.toF32V(fmt, N, a), half16.toF32V(fmt, N, b), bad);
+            return if (comptime isComparison(op)) r else half16.fromF32V(fmt, N, r);
+        }
+        fn row(args: *const HalfBinArgs(op), offs: [3]usize, len: usize) void {
+            const st = args.layout.innerStrides();
+            const out = args.out + offs[0];
+            const a = args.a + offs[1];
+            const b = args.b + offs[2];
+            var bad = false;
+            var i: usize = 0;
+            while (i + N <= len) : (i += N) {
+                store(O, N, out + i * st[0], st[0], compute(load(u16, N, a + i * st[1], st[1]), load(u16, N, b + i * st[2], st[2]), &bad));
+            }
+            if (i < len) {
+                const rest = len - i;
+                var ta: [N]u16 = @splat(half16.fromF32(fmt, 1));
+                var tb: [N]u16 = @splat(half16.fromF32(fmt, 1));
+                for (0..rest) |j| {
+                    ta[j] = a[(i + j) * st[1]];
+                    tb[j] = b[(i + j) * st[2]];
+                }
+                const r: [N]O = compute(ta, tb, &bad);
+                for (0..rest) |j| out[(i + j) * st[0]] = r[j];
+            }
+        }
+    }.row;
+}
+
 /// `out = op(a, b)` over `layout` (strides[0] = out, [1] = a, [2] = b) with element offsets `offs`.
 /// `threaded = false` keeps everything on the calling thread (used for partially overlapping views).
 pub fn binary(op: Op, dt: DType, layout: copy.Layout(3), out: [*]u8, a: [*]const u8, b: [*]const u8, offs: [3]usize, threaded: bool) Error!void {
@@ -293,6 +344,30 @@ pub fn binary(op: Op, dt: DType, layout: copy.Layout(3), out: [*]u8, a: [*]const
                     const Body = struct {
                         fn run(p: *const Args, begin: usize, end: usize) void {
                             p.layout.forRows(p.offs, begin, end, p, binaryRow(o, T));
+                        }
+                    };
+                    const n = args.layout.numel();
+                    const chunk = if (o == .pow or o == .div or o == .gelu_backward or o == .gelu_tanh_backward) copy.min_chunk_costly else copy.min_chunk_cheap;
+                    if (threaded) pool.parallelFor(n, chunk, &args, Body.run) else Body.run(&args, 0, n);
+                },
+            }
+        },
+        inline .f16, .bf16 => |D| {
+            const fmt: half16.Format = if (D == .f16) .f16 else .bf16;
+            switch (op) {
+                inline else => |o| {
+                    const Args = HalfBinArgs(o);
+                    const args = Args{
+                        .layout = layout.coalesce(),
+                        .out = @ptrCast(@alignCast(out)),
+                        .a = @ptrCast(@alignCast(a)),
+                        .b = @ptrCast(@alignCast(b)),
+                        .offs = offs,
+                        .bad = &bad,
+                    };
+                    const Body = struct {
+                        fn run(p: *const Args, begin: usize, end: usize) void {
+                            p.layout.forRows(p.offs, begin, end, p, halfRow(o, fmt));
                         }
                     };
                     const n = args.layout.numel();
@@ -703,4 +778,37 @@ test "activation-gradient ops (13-17) match f64 formulas; gelu_backward matches 
     try testing.expectError(error.UnsupportedDtype, binary(.relu_backward, .i32, l2, @ptrCast(&ia), @ptrCast(&ia), @ptrCast(&ia), .{ 0, 0, 0 }, true));
     try testing.expect(!isComparison(.relu_backward));
     try testing.expectEqual(DType.f32, outDtype(.tanh_backward, .f32));
+}
+
+test "f16/bf16: every binary op equals the f32 op on the widened inputs, rounded once (broadcast b)" {
+    var a: [70]u16 = undefined;
+    var b: [70]u16 = undefined;
+    var wa: [70]f32 = undefined;
+    var wb: [70]f32 = undefined;
+    var want: [70]f32 = undefined;
+    var want_cmp: [70]u8 = undefined;
+    var got: [70]u16 = undefined;
+    var got_cmp: [70]u8 = undefined;
+    inline for (.{ half16.Format.f16, half16.Format.bf16 }) |fmt| {
+        const dt: DType = if (fmt == .f16) .f16 else .bf16;
+        for (&a, &b, 0..) |*x, *y, i| {
+            x.* = half16.fromF32(fmt, (@as(f32, @floatFromInt(i)) - 35) / 7.0);
+            y.* = half16.fromF32(fmt, (@as(f32, @floatFromInt(i % 9)) - 4) / 3.0);
+        }
+        half16.sliceToF32(fmt, &wa, &a);
+        half16.sliceToF32(fmt, &wb, &b);
+        // b broadcast along the rows of a 7 × 10 layout (stride 0 on the outer dim).
+        const layout = layoutN(3, &.{ 7, 10 }, .{ &.{ 10, 1 }, &.{ 10, 1 }, &.{ 0, 1 } });
+        inline for (std.meta.fields(Op)) |f| {
+            const op: Op = @enumFromInt(f.value);
+            const cmp = comptime isComparison(op);
+            try binary(op, .f32, layout, if (cmp) @ptrCast(&want_cmp) else @ptrCast(&want), @ptrCast(&wa), @ptrCast(&wb), .{ 0, 0, 0 }, true);
+            try binary(op, dt, layout, if (cmp) @ptrCast(&got_cmp) else @ptrCast(&got), @ptrCast(&a), @ptrCast(&b), .{ 0, 0, 0 }, true);
+            if (cmp) {
+                try testing.expectEqualSlices(u8, &want_cmp, &got_cmp);
+            } else for (want, got) |w, g| {
+                if (std.math.isNan(w)) try testing.expect(std.math.isNan(half16.toF32(fmt, g))) else try testing.expectEqual(half16.fromF32(fmt, w), g);
+            }
+        }
+    }
 }

@@ -14,6 +14,7 @@ const std = @import("std");
 const status = @import("../status.zig");
 const pool = @import("pool.zig");
 const copy = @import("copy.zig");
+const half16 = @import("half.zig");
 const Error = status.Error;
 const DType = copy.DType;
 
@@ -61,7 +62,7 @@ fn intOp(op: Op) bool {
 /// Whether `op` is implemented for `dt`.
 pub fn supports(op: Op, dt: DType) bool {
     return switch (dt) {
-        .f32, .f64 => true,
+        .f32, .f64, .f16, .bf16 => true,
         .i32, .u8 => intOp(op),
         else => false,
     };
@@ -465,6 +466,32 @@ fn kernel(comptime op: Op, comptime T: type) fn (Args(T), usize, usize) void {
     }.run;
 }
 
+/// 16-bit floats: each vector is widened to f32, computed with the f32 definition and rounded
+/// once (zig/cpu/half.zig), the same bits as the f32 op on the widened input followed by a cast.
+fn HalfArgs() type {
+    return struct { x: [*]const u16, y: [*]u16, p: Params(f32) };
+}
+
+fn halfKernel(comptime op: Op, comptime fmt: half16.Format) fn (HalfArgs(), usize, usize) void {
+    return struct {
+        const N = copy.lanes(f32);
+        fn run(a: HalfArgs(), begin: usize, end: usize) void {
+            var i = begin;
+            while (i + N <= end) : (i += N) {
+                const v = half16.toF32V(fmt, N, a.x[i..][0..N].*);
+                a.y[i..][0..N].* = half16.fromF32V(fmt, N, floatVec(op, f32, v, a.p));
+            }
+            if (i < end) {
+                var buf: [N]u16 = @splat(half16.fromF32(fmt, 1));
+                const rest = end - i;
+                @memcpy(buf[0..rest], a.x[i..end]);
+                const r: [N]u16 = half16.fromF32V(fmt, N, floatVec(op, f32, half16.toF32V(fmt, N, buf), a.p));
+                @memcpy(a.y[i..end], r[0..rest]);
+            }
+        }
+    }.run;
+}
+
 /// Runs `y = op(x)` for the n-element contiguous slices `x`, `y` (equal or identical memory).
 /// Errors (bad scalar parameters, unsupported dtype) are raised before any element is written.
 pub fn run(op: Op, dt: DType, x: [*]const u8, y: [*]u8, n: usize, p0: f64, p1: f64) Error!void {
@@ -481,6 +508,17 @@ pub fn run(op: Op, dt: DType, x: [*]const u8, y: [*]u8, n: usize, p0: f64, p1: f
                     if (comptime !(@typeInfo(T) == .float or intOp(o))) unreachable;
                     const chunk = if (isCostly(o)) copy.min_chunk_costly else copy.min_chunk_cheap;
                     pool.parallelFor(n, chunk, Args(T){ .x = args_x, .y = args_y, .p = p }, kernel(o, T));
+                },
+            }
+        },
+        inline .f16, .bf16 => |D| {
+            const fmt: half16.Format = if (D == .f16) .f16 else .bf16;
+            const p = try prepare(f32, op, p0, p1);
+            const args = HalfArgs(){ .x = @ptrCast(@alignCast(x)), .y = @ptrCast(@alignCast(y)), .p = p };
+            switch (op) {
+                inline else => |o| {
+                    const chunk = if (isCostly(o)) copy.min_chunk_costly else copy.min_chunk_cheap;
+                    pool.parallelFor(n, chunk, args, halfKernel(o, fmt));
                 },
             }
         },
@@ -813,3 +851,23 @@ const gelu_table = [_][2]f64{
     .{ 12.0, 12.0 },
     .{ 20.0, 20.0 },
 };
+
+test "f16/bf16: every op equals the f32 op on the widened input, rounded once" {
+    var bits: [300]u16 = undefined;
+    var wide: [300]f32 = undefined;
+    var want: [300]f32 = undefined;
+    var got: [300]u16 = undefined;
+    inline for (.{ half16.Format.f16, half16.Format.bf16 }) |fmt| {
+        for (&bits, 0..) |*b, i| b.* = half16.fromF32(fmt, (@as(f32, @floatFromInt(i)) - 150) / 37.0);
+        half16.sliceToF32(fmt, &wide, &bits);
+        inline for (std.meta.fields(Op)) |f| {
+            const op: Op = @enumFromInt(f.value);
+            try run(op, .f32, @ptrCast(&wide), @ptrCast(&want), wide.len, 1.5, 2.5);
+            try run(op, if (fmt == .f16) .f16 else .bf16, @ptrCast(&bits), @ptrCast(&got), bits.len, 1.5, 2.5);
+            for (want, got) |w, g| {
+                const r = half16.fromF32(fmt, w);
+                if (std.math.isNan(w)) try testing.expect(std.math.isNan(half16.toF32(fmt, g))) else try testing.expectEqual(r, g);
+            }
+        }
+    }
+}
