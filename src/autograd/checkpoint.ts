@@ -7,8 +7,8 @@
  */
 import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { getRngState, setRngState } from "../ops/random.ts";
-import { getAutocastDtype, withAutocastState } from "./amp/autocast.ts";
+import { getRngState, type RngState, setRngState } from "../ops/random.ts";
+import { type AutocastDType, getAutocastDtype, withAutocastState } from "./amp/autocast.ts";
 import { enableGrad, isGradEnabled } from "./grad_mode.ts";
 import { Node, probeGradUse, runBackward } from "./graph.ts";
 
@@ -47,8 +47,8 @@ export function checkpoint(fn: (input: Tensor) => Tensor, input: Tensor): Tensor
 function recompute(
   fn: (input: Tensor) => Tensor,
   input: Tensor,
-  rng: ReturnType<typeof getRngState>,
-  amp: ReturnType<typeof getAutocastDtype>,
+  rng: RngState,
+  amp: AutocastDType | null,
   grad: Tensor,
   forwardOutput: Tensor,
 ): (Tensor | null)[] {
