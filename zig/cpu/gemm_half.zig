@@ -550,16 +550,48 @@ fn amxPackB(x: *const AmxPacked, jp: usize) void {
     const p = x.p;
     for (0..x.kb_count) |kb| {
         const dst = x.bp + jp * x.kb_count * 1024 + kb * 1024;
-        for (0..2) |h| for (0..16) |q| {
-            const row = dst + (h * 16 + q) * 32;
-            for (0..16) |j| {
-                const col = jp * 32 + h * 16 + j;
-                for (0..2) |e| {
-                    const kk = kb * 32 + 2 * q + e;
-                    row[2 * j + e] = if (col < p.n and kk < p.k) @intCast(p.bAt(kk, col)) else 0;
-                }
+        for (0..2) |h| {
+            const c0 = jp * 32 + h * 16;
+            const k0 = kb * 32;
+            if (c0 + 16 <= p.n and k0 + 32 <= p.k) {
+                amxPackBFull(p, dst + h * 512, k0, c0);
+                continue;
             }
-        };
+            for (0..16) |q| amxPackBRow(p, dst + (h * 16 + q) * 32, kb, q, c0);
+        }
+    }
+}
+
+/// A whole 16-pair × 16-column B tile (no padding).
+inline fn amxPackBFull(p: *const Problem, dst: [*]u16, k0: usize, c0: usize) void {
+    if (!p.trans_b) {
+        // Rows 2q and 2q + 1 of B, 16 contiguous columns each, interleaved in registers.
+        for (0..16) |q| {
+            const lo: @Vector(16, u32) = @as(@Vector(16, u16), p.b[(k0 + 2 * q) * p.ldb + c0 ..][0..16].*);
+            const hi: @Vector(16, u32) = @as(@Vector(16, u16), p.b[(k0 + 2 * q + 1) * p.ldb + c0 ..][0..16].*);
+            const out: [32]u16 = @bitCast(lo | hi << @splat(16));
+            dst[q * 32 ..][0..32].* = out;
+        }
+    } else {
+        // B stored n×k: the 32 k values of a column are contiguous; pair q goes to row q.
+        for (0..16) |j| {
+            const col: [32]u16 = p.b[(c0 + j) * p.ldb + k0 ..][0..32].*;
+            for (0..16) |q| {
+                dst[q * 32 + 2 * j] = col[2 * q];
+                dst[q * 32 + 2 * j + 1] = col[2 * q + 1];
+            }
+        }
+    }
+}
+
+/// Row q of a B tile whose columns from c0 run past n or whose pairs run past k (zero-padded).
+fn amxPackBRow(p: *const Problem, row: [*]u16, kb: usize, q: usize, c0: usize) void {
+    for (0..16) |j| {
+        const col = c0 + j;
+        for (0..2) |e| {
+            const kk = kb * 32 + 2 * q + e;
+            row[2 * j + e] = if (col < p.n and kk < p.k) @intCast(p.bAt(kk, col)) else 0;
+        }
     }
 }
 
