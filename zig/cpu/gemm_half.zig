@@ -573,13 +573,15 @@ inline fn amxPackBFull(p: *const Problem, dst: [*]u16, k0: usize, c0: usize) voi
             dst[q * 32 ..][0..32].* = out;
         }
     } else {
-        // B stored n×k: the 32 k values of a column are contiguous; pair q goes to row q.
-        for (0..16) |j| {
-            const col: [32]u16 = p.b[(c0 + j) * p.ldb + k0 ..][0..32].*;
-            for (0..16) |q| {
-                dst[q * 32 + 2 * j] = col[2 * q];
-                dst[q * 32 + 2 * j + 1] = col[2 * q + 1];
-            }
+        // B stored n×k: the 32 k values of a column are contiguous; pair q (one dword) goes to
+        // row q. A 16×16 dword transpose, done as 16-lane gathers from a staging copy.
+        var stage: [16][16]u32 = undefined;
+        for (0..16) |j| stage[j] = @bitCast(p.b[(c0 + j) * p.ldb + k0 ..][0..32].*);
+        const d: [*]u32 = @ptrCast(@alignCast(dst)); // tiles are 64-byte aligned
+        for (0..16) |q| {
+            var row: [16]u32 = undefined;
+            inline for (0..16) |j| row[j] = stage[j][q];
+            d[q * 16 ..][0..16].* = row;
         }
     }
 }
