@@ -107,33 +107,61 @@ const Rows = struct {
 /// Minimum elements per thread for the conversion loops.
 const convert_chunk: usize = 32768;
 
-fn widenRows(comptime fmt: Format, r: Rows, count: usize) void {
-    const Body = struct {
-        fn run(x: Rows, begin: usize, end: usize) void {
-            for (begin..end) |row| {
-                const mat = row / x.rows;
-                const i = row % x.rows;
-                const src = x.half_ptr + mat * x.bstride + i * x.ld;
-                half.sliceToF32(fmt, x.wide[row * x.cols ..][0..x.cols], src[0..x.cols]);
-            }
-        }
-    };
-    pool.parallelFor(count * r.rows, @max(1, convert_chunk / @max(r.cols, 1)), r, Body.run);
-}
+/// Conversions of up to three operands in one job, split over the threads by elements (the
+/// operands' rows differ in length, and one dispatch costs less than three).
+const Convert = struct {
+    jobs: [3]Rows = undefined,
+    counts: [3]usize = undefined,
+    n_jobs: usize = 0,
 
-fn narrowRows(comptime fmt: Format, r: Rows, count: usize) void {
-    const Body = struct {
-        fn run(x: Rows, begin: usize, end: usize) void {
-            for (begin..end) |row| {
+    fn add(self: *Convert, r: Rows, count: usize) void {
+        if (count == 0 or r.rows == 0 or r.cols == 0) return;
+        self.jobs[self.n_jobs] = r;
+        self.counts[self.n_jobs] = count;
+        self.n_jobs += 1;
+    }
+
+    fn total(self: *const Convert) usize {
+        var t: usize = 0;
+        for (0..self.n_jobs) |j| t += self.counts[j] * self.jobs[j].rows * self.jobs[j].cols;
+        return t;
+    }
+
+    /// Converts elements [begin, end) of the concatenated compact copies; `to_f32` widens the
+    /// half operands, else the f32 copies are rounded back into them.
+    fn range(self: *const Convert, comptime fmt: Format, comptime to_f32: bool, begin: usize, end: usize) void {
+        var base: usize = 0;
+        for (0..self.n_jobs) |j| {
+            const x = self.jobs[j];
+            const len = self.counts[j] * x.rows * x.cols;
+            defer base += len;
+            if (end <= base or begin >= base + len) continue;
+            const lo = @max(begin, base) - base;
+            const hi = @min(end, base + len) - base;
+            var e = lo;
+            while (e < hi) {
+                const row = e / x.cols;
+                const c0 = e % x.cols;
+                const c1 = @min(x.cols, c0 + (hi - e));
                 const mat = row / x.rows;
                 const i = row % x.rows;
-                const dst = x.half_ptr + mat * x.bstride + i * x.ld;
-                half.sliceFromF32(fmt, dst[0..x.cols], x.wide[row * x.cols ..][0..x.cols]);
+                const h = x.half_ptr + mat * x.bstride + i * x.ld;
+                const w = x.wide + row * x.cols;
+                if (to_f32) half.sliceToF32(fmt, w[c0..c1], h[c0..c1]) else half.sliceFromF32(fmt, h[c0..c1], w[c0..c1]);
+                e += c1 - c0;
             }
         }
-    };
-    pool.parallelFor(count * r.rows, @max(1, convert_chunk / @max(r.cols, 1)), r, Body.run);
-}
+    }
+
+    fn run(self: *const Convert, comptime fmt: Format, comptime to_f32: bool) void {
+        const Body = struct {
+            fn body(cx: *const Convert, begin: usize, end: usize) void {
+                cx.range(fmt, to_f32, begin, end);
+            }
+        };
+        pool.parallelFor(self.total(), convert_chunk, self, Body.body);
+    }
+};
 
 /// The portable path (also the reference the `vdpbf16ps` path is tested against).
 pub fn viaF32(comptime fmt: Format, g: *const Args) Error!void {
@@ -153,19 +181,21 @@ pub fn viaF32(comptime fmt: Format, g: *const Args) Error!void {
     const aw = buf.ptr;
     const bw = aw + roundUp(a_len, 16);
     const cw = bw + roundUp(b_len, 16);
-    if (uses_ab) {
-        widenRows(fmt, .{ .half_ptr = @constCast(g.a), .wide = aw, .rows = a_rows, .cols = a_cols, .ld = g.lda, .bstride = g.a_bstride }, a_count);
-        widenRows(fmt, .{ .half_ptr = @constCast(g.b), .wide = bw, .rows = b_rows, .cols = b_cols, .ld = g.ldb, .bstride = g.b_bstride }, b_count);
-    }
     const c_rows = Rows{ .half_ptr = g.c, .wide = cw, .rows = g.m, .cols = g.n, .ld = g.ldc, .bstride = g.c_bstride };
-    if (g.beta != 0) widenRows(fmt, c_rows, g.batch);
+    var widen = Convert{};
+    widen.add(.{ .half_ptr = @constCast(g.a), .wide = aw, .rows = a_rows, .cols = a_cols, .ld = g.lda, .bstride = g.a_bstride }, a_count);
+    widen.add(.{ .half_ptr = @constCast(g.b), .wide = bw, .rows = b_rows, .cols = b_cols, .ld = g.ldb, .bstride = g.b_bstride }, b_count);
+    if (g.beta != 0) widen.add(c_rows, g.batch);
+    widen.run(fmt, true);
     try gemm32.gemm(
         g.trans_a, g.trans_b, g.batch, g.m, g.n, g.k, g.alpha,
         aw, a_cols, if (a_count > 1) a_rows * a_cols else 0,
         bw, b_cols, if (b_count > 1) b_rows * b_cols else 0,
         g.beta, cw, g.n, g.m * g.n,
     );
-    narrowRows(fmt, c_rows, g.batch);
+    var narrow = Convert{};
+    narrow.add(c_rows, g.batch);
+    narrow.run(fmt, false);
 }
 
 fn mulAll(xs: []const usize) Error!usize {
