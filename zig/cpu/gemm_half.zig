@@ -8,8 +8,9 @@
 //!   f32 result is rounded into C. Widening is exact, so this is exactly the f32 GEMM of the half
 //!   inputs followed by one rounding; the copies cost O(mk + kn + mn) against O(mnk).
 //! - `dpbf16` (bf16 on targets with AVX-512 BF16; not the default, see `prefer_dpbf16`):
-//!   `vdpbf16ps` multiplies pairs of bf16 and adds both products to an f32 accumulator lane (16 lanes × 2 k values per instruction, twice the
-//!   f32 FMA rate). op(A) and op(B) are packed with k in pairs: A in MR-tall tiles
+//!   `vdpbf16ps` multiplies pairs of bf16 and adds both products to an f32 accumulator lane
+//!   (16 lanes × 2 k values per instruction: twice the work of an f32 FMA, but measured here to
+//!   issue at a third to a half of its rate). op(A) and op(B) are packed with k in pairs: A in MR-tall tiles
 //!   `Ap[p·MR + i] = A(i, 2p) | A(i, 2p+1) << 16`, B in NR-wide panels
 //!   `Bp[p·NR + j] = B(2p, j) | B(2p+1, j) << 16`, zero-padded (odd k, edge rows and columns).
 //!   The micro-kernel keeps MR × NV accumulator vectors; each pair step loads NV vectors of B,
@@ -65,9 +66,9 @@ pub const Args = struct {
 };
 
 /// Whether `gemm` takes the `vdpbf16ps` path for bf16 when the target has it. Off: measured on
-/// the Sapphire Rapids-class Xeon this was written on, `vdpbf16ps` issues at half the rate of the
-/// f32 FMA (32 against 64 flops per cycle and core), so widening to f32 wins at every shape
-/// tried (1 thread: 64×784×256 131 vs 83 GFLOP/s, 1024³ 139 vs 100). The path stays compiled and
+/// the Sapphire Rapids-class Xeon this was written on, `vdpbf16ps` sustains a third to a half of the
+/// instruction rate of the f32 FMA (so no more flops per cycle), and widening to f32 wins at every
+/// shape tried (1 thread: 64×784×256 131 vs 83 GFLOP/s, 1024³ 139 vs 100). The path stays compiled and
 /// tested for CPUs where the dot product issues at the FMA rate.
 pub const prefer_dpbf16 = false;
 
