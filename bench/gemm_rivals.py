@@ -6,7 +6,8 @@
 Every call returns a fresh result array/tensor, as Axon's `matmul` does. Shapes are MxKxN (C[M,N] = A[M,K] @ B[K,N]); a trailing "t" (64x784x256t) uses B transposed, stored
 N×K, as a Linear layer's x·Wᵀ does. Prints one JSON object on stdout:
     {"numpy": {"MxKxN@T": gflops, ...}, "torch": {...}}
-"torch" is omitted when PyTorch cannot be imported. Each point is the median of repeated timings
+"torch" is omitted when PyTorch cannot be imported. With --half-shapes, "torch_half" adds PyTorch
+matmul on torch.bfloat16 and torch.float16 tensors: {"bf16:MxKxN@T": gflops, "f16:...": ...}. Each point is the median of repeated timings
 (batches of calls lasting >= ~0.3 s in total). NumPy's thread count is fixed by
 OPENBLAS_NUM_THREADS before import, so every NumPy point runs in a fresh subprocess whose
 environment also drops OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (they slow OpenBLAS down here).
@@ -89,6 +90,26 @@ def torch_points(shapes, threads):
     return out
 
 
+def torch_half_points(shapes, threads):
+    """PyTorch CPU matmul on bfloat16 / float16 tensors (A, B and the result all of that dtype)."""
+    try:
+        import torch
+    except Exception:
+        return None
+    torch.manual_seed(0)
+    out = {}
+    for t in threads:
+        torch.set_num_threads(t)
+        for name, dt in (("bf16", torch.bfloat16), ("f16", torch.float16)):
+            for m, k, n, trans_b in shapes:
+                a = torch.randn(m, k).to(dt)
+                b = torch.randn(n, k).to(dt).t() if trans_b else torch.randn(k, n).to(dt)
+                with torch.no_grad():
+                    rate = time_fn(lambda: torch.matmul(a, b), 2.0 * m * n * k)
+                out[f"{name}:{key(m, k, n, trans_b)}@{t}"] = rate
+    return out
+
+
 def numpy_points(shapes, threads):
     out = {}
     spec = ",".join(key(*shape) for shape in shapes)
@@ -114,6 +135,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shapes", default="64x784x256,64x256x10,256x256x256,1024x1024x1024")
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--half-shapes", default="", help="shapes for PyTorch bf16/f16 matmul")
     parser.add_argument("--numpy-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     shapes = parse_shapes(args.shapes)
@@ -125,6 +147,10 @@ def main():
     torch_result = torch_points(shapes, threads)
     if torch_result is not None:
         result["torch"] = torch_result
+    if args.half_shapes:
+        half_result = torch_half_points(parse_shapes(args.half_shapes), threads)
+        if half_result is not None:
+            result["torch_half"] = half_result
     print(json.dumps(result))
 
 

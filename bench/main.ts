@@ -4,13 +4,17 @@
  *
  * - GEMM GFLOP/s on the training shapes and square ones, 1 thread and all threads, against NumPy
  *   (OpenBLAS) and PyTorch CPU (bench/gemm_rivals.py, run with .tools/pyenv's Python).
+ * - Half-precision GEMM (bf16, f16; f32 accumulation) against PyTorch's matmul on
+ *   torch.bfloat16 / torch.float16 tensors.
+ *
+ * `--gemm-only` runs the two GEMM tables alone (no FFI or MLP rows).
  * - Per-call FFI overhead on Deno and on Bun (bench/ffi_overhead.ts).
  * - One training epoch of the seed's MLP on the full Fashion-MNIST, samples/s, Axon on Deno and on
  *   Bun (bench/mlp_epoch.ts, each in its own subprocess) against PyTorch CPU (bench/mlp_epoch_torch.py)
  *   with the same data, batch size and thread count.
  * @module
  */
-import { gemmGflops, type GemmShape } from "./gemm.ts";
+import { gemmGflops, type GemmShape, halfGemmGflops, type HalfDType } from "./gemm.ts";
 import { getNumThreads } from "../mod.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -26,6 +30,12 @@ const SHAPES: GemmShape[] = [
   { m: 256, k: 256, n: 256 },
   { m: 1024, k: 1024, n: 1024 },
 ];
+const HALF_SHAPES: GemmShape[] = [
+  { m: 64, k: 784, n: 256 },
+  { m: 1024, k: 1024, n: 1024 },
+];
+const HALF_DTYPES: HalfDType[] = ["bf16", "f16"];
+const GEMM_ONLY = Deno.args.includes("--gemm-only");
 const shapeKey = (s: GemmShape) => `${s.m}x${s.k}x${s.n}${s.transB ? "t" : ""}`;
 const key = (s: GemmShape, t: number) => `${shapeKey(s)}@${t}`;
 
@@ -41,25 +51,36 @@ console.error(`[bench] threads: ${threads.join(", ")}`);
 
 console.error("[bench] rivals: NumPy and PyTorch matmul");
 const shapeArg = SHAPES.map(shapeKey).join(",");
-const rivals = await runJson(PYTHON, [`${ROOT}bench/gemm_rivals.py`, "--shapes", shapeArg, "--threads", threads.join(",")]);
+const rivals = await runJson(PYTHON, [
+  `${ROOT}bench/gemm_rivals.py`, "--shapes", shapeArg, "--threads", threads.join(","),
+  "--half-shapes", HALF_SHAPES.map(shapeKey).join(","),
+]);
 
 console.error("[bench] Axon GEMM");
 const axon: Record<string, number> = {};
 for (const t of threads) for (const s of SHAPES) axon[key(s, t)] = gemmGflops(s, t);
+console.error("[bench] Axon half-precision GEMM");
+const axonHalf: Record<string, number> = {};
+for (const t of threads) {
+  for (const dt of HALF_DTYPES) for (const s of HALF_SHAPES) axonHalf[`${dt}:${key(s, t)}`] = halfGemmGflops(s, dt, t);
+}
 
-console.error("[bench] FFI overhead on Deno and Bun");
-const ffiDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/ffi_overhead.ts`]);
-const ffiBun = await runJson(BUN, [`${ROOT}bench/ffi_overhead.ts`]);
-
+let ffiDeno: any, ffiBun: any, mlpDeno: any, mlpBun: any, mlpTorch: any;
 // The seed's MLP, one epoch of Fashion-MNIST: one warm-up epoch, then the median of MLP_EPOCHS.
 const MLP_EPOCHS = 3;
-const allThreads = threads.at(-1)!;
-const mlpArgs = ["--epochs", String(MLP_EPOCHS)];
-console.error(`[bench] MLP epoch on Fashion-MNIST (PyTorch, Axon on Deno, Axon on Bun; ${allThreads} threads)`);
-const mlpTorch = await runJson(PYTHON, [`${ROOT}bench/mlp_epoch_torch.py`, "--threads", String(allThreads), ...mlpArgs]);
-const mlpEnv = { AXON_NUM_THREADS: String(allThreads) };
-const mlpDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/mlp_epoch.ts`, ...mlpArgs], mlpEnv);
-const mlpBun = await runJson(BUN, [`${ROOT}bench/mlp_epoch.ts`, ...mlpArgs], mlpEnv);
+if (!GEMM_ONLY) {
+  console.error("[bench] FFI overhead on Deno and Bun");
+  ffiDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/ffi_overhead.ts`]);
+  ffiBun = await runJson(BUN, [`${ROOT}bench/ffi_overhead.ts`]);
+
+  const allThreads = threads.at(-1)!;
+  const mlpArgs = ["--epochs", String(MLP_EPOCHS)];
+  console.error(`[bench] MLP epoch on Fashion-MNIST (PyTorch, Axon on Deno, Axon on Bun; ${allThreads} threads)`);
+  mlpTorch = await runJson(PYTHON, [`${ROOT}bench/mlp_epoch_torch.py`, "--threads", String(allThreads), ...mlpArgs]);
+  const mlpEnv = { AXON_NUM_THREADS: String(allThreads) };
+  mlpDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/mlp_epoch.ts`, ...mlpArgs], mlpEnv);
+  mlpBun = await runJson(BUN, [`${ROOT}bench/mlp_epoch.ts`, ...mlpArgs], mlpEnv);
+}
 
 const fmt = (v: number | undefined) => (v === undefined ? "—" : v.toFixed(1));
 const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) + "×" : "—");
@@ -78,6 +99,23 @@ for (const t of threads) {
   }
 }
 lines.push(
+  "",
+  "GEMM, half precision (A, B, C of the dtype; f32 accumulation), GFLOP/s; PyTorch matmul on torch.bfloat16 / " +
+    "torch.float16 tensors; Axon f32 on the same shape for reference",
+  "",
+  "| M×K×N | dtype | threads | Axon | PyTorch | Axon/PyTorch | Axon f32 |",
+  "|---|---|---|---|---|---|---|",
+);
+for (const t of threads) {
+  for (const dt of HALF_DTYPES) {
+    for (const s of HALF_SHAPES) {
+      const k = `${dt}:${key(s, t)}`;
+      const torchRate = rivals.torch_half?.[k];
+      lines.push(`| ${s.m}×${s.k}×${s.n} | ${dt} | ${t} | ${fmt(axonHalf[k])} | ${fmt(torchRate)} | ${ratio(axonHalf[k], torchRate)} | ${fmt(axon[key(s, t)])} |`);
+    }
+  }
+}
+if (!GEMM_ONLY) lines.push(
   "",
   "FFI call overhead, ns per call (median of 7 × 1M calls)",
   "",
@@ -106,4 +144,6 @@ const report = lines.join("\n");
 console.log(report);
 await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
 const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
-await Deno.writeTextFile(`${ROOT}bench/results/latest.md`, `# Benchmark ${new Date().toISOString()}\n\n${cpu}, ${threads.at(-1)} threads\n\n${report}\n`);
+// A --gemm-only run does not overwrite the full report.
+const reportFile = GEMM_ONLY ? "latest-gemm.md" : "latest.md";
+await Deno.writeTextFile(`${ROOT}bench/results/${reportFile}`, `# Benchmark ${new Date().toISOString()}\n\n${cpu}, ${threads.at(-1)} threads\n\n${report}\n`);

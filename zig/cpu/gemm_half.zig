@@ -2,14 +2,15 @@
 //! `C = round(alpha·op(A)·op(B) + beta·C)`, products accumulated in f32 and C rounded to nearest
 //! even to the half type once, on store (`beta == 0` never reads C).
 //!
-//! Two paths:
+//! Three paths (`gemm` takes AMX where the CPU and OS offer it, else the portable one):
 //! - `viaF32` (every target, f16 and bf16): the operands are widened into compact f32 copies
 //!   (thread-local scratch, reused between calls), the f32 GEMM of gemm.zig runs on them, and its
 //!   f32 result is rounded into C. Widening is exact, so this is exactly the f32 GEMM of the half
 //!   inputs followed by one rounding; the copies cost O(mk + kn + mn) against O(mnk).
 //! - `dpbf16` (bf16 on targets with AVX-512 BF16; not the default, see `prefer_dpbf16`):
-//!   `vdpbf16ps` multiplies pairs of bf16 and adds both products to an f32 accumulator lane (16 lanes × 2 k values per instruction, twice the
-//!   f32 FMA rate). op(A) and op(B) are packed with k in pairs: A in MR-tall tiles
+//!   `vdpbf16ps` multiplies pairs of bf16 and adds both products to an f32 accumulator lane
+//!   (16 lanes × 2 k values per instruction: twice the work of an f32 FMA, but measured here to
+//!   issue at a third to a half of its rate). op(A) and op(B) are packed with k in pairs: A in MR-tall tiles
 //!   `Ap[p·MR + i] = A(i, 2p) | A(i, 2p+1) << 16`, B in NR-wide panels
 //!   `Bp[p·NR + j] = B(2p, j) | B(2p+1, j) << 16`, zero-padded (odd k, edge rows and columns).
 //!   The micro-kernel keeps MR × NV accumulator vectors; each pair step loads NV vectors of B,
@@ -20,6 +21,9 @@
 //!   flushes subnormal partial sums (its fixed DAZ/FTZ behaviour), and adds the odd product of a
 //!   pair before the even one; otherwise it is f32 FMA arithmetic, so the two paths agree to
 //!   within f32 accumulation error.
+//!
+//! - `amxBf16` (bf16 with AMX-BF16, granted by Linux): `tdpbf16ps` on 32×32 blocks of C; see the
+//!   AMX section below.
 //!
 //! Threads: the packing and the tiles are split statically over the pool (by NR-wide column
 //! panels, or MR-tall row tiles when C is narrow, or whole matrices of a batch); packed operands
@@ -62,14 +66,15 @@ pub const Args = struct {
 };
 
 /// Whether `gemm` takes the `vdpbf16ps` path for bf16 when the target has it. Off: measured on
-/// the Sapphire Rapids-class Xeon this was written on, `vdpbf16ps` issues at half the rate of the
-/// f32 FMA (32 against 64 flops per cycle and core), so widening to f32 wins at every shape
-/// tried (1 thread: 64×784×256 131 vs 83 GFLOP/s, 1024³ 139 vs 100). The path stays compiled and
+/// the Sapphire Rapids-class Xeon this was written on, `vdpbf16ps` sustains a third to a half of the
+/// instruction rate of the f32 FMA (so no more flops per cycle), and widening to f32 wins at every
+/// shape tried (1 thread: 64×784×256 131 vs 83 GFLOP/s, 1024³ 139 vs 100). The path stays compiled and
 /// tested for CPUs where the dot product issues at the FMA rate.
 pub const prefer_dpbf16 = false;
 
 /// Picks the fastest path the target has for `fmt`.
 pub fn gemm(comptime fmt: Format, args: *const Args) Error!void {
+    if (fmt == .bf16 and has_amx and amxReady()) return amxBf16(args);
     if (fmt == .bf16 and has_dpbf16 and prefer_dpbf16 and args.k >= 2) return dpbf16(args);
     return viaF32(fmt, args);
 }
@@ -103,33 +108,61 @@ const Rows = struct {
 /// Minimum elements per thread for the conversion loops.
 const convert_chunk: usize = 32768;
 
-fn widenRows(comptime fmt: Format, r: Rows, count: usize) void {
-    const Body = struct {
-        fn run(x: Rows, begin: usize, end: usize) void {
-            for (begin..end) |row| {
-                const mat = row / x.rows;
-                const i = row % x.rows;
-                const src = x.half_ptr + mat * x.bstride + i * x.ld;
-                half.sliceToF32(fmt, x.wide[row * x.cols ..][0..x.cols], src[0..x.cols]);
-            }
-        }
-    };
-    pool.parallelFor(count * r.rows, @max(1, convert_chunk / @max(r.cols, 1)), r, Body.run);
-}
+/// Conversions of up to three operands in one job, split over the threads by elements (the
+/// operands' rows differ in length, and one dispatch costs less than three).
+const Convert = struct {
+    jobs: [3]Rows = undefined,
+    counts: [3]usize = undefined,
+    n_jobs: usize = 0,
 
-fn narrowRows(comptime fmt: Format, r: Rows, count: usize) void {
-    const Body = struct {
-        fn run(x: Rows, begin: usize, end: usize) void {
-            for (begin..end) |row| {
+    fn add(self: *Convert, r: Rows, count: usize) void {
+        if (count == 0 or r.rows == 0 or r.cols == 0) return;
+        self.jobs[self.n_jobs] = r;
+        self.counts[self.n_jobs] = count;
+        self.n_jobs += 1;
+    }
+
+    fn total(self: *const Convert) usize {
+        var t: usize = 0;
+        for (0..self.n_jobs) |j| t += self.counts[j] * self.jobs[j].rows * self.jobs[j].cols;
+        return t;
+    }
+
+    /// Converts elements [begin, end) of the concatenated compact copies; `to_f32` widens the
+    /// half operands, else the f32 copies are rounded back into them.
+    fn range(self: *const Convert, comptime fmt: Format, comptime to_f32: bool, begin: usize, end: usize) void {
+        var base: usize = 0;
+        for (0..self.n_jobs) |j| {
+            const x = self.jobs[j];
+            const len = self.counts[j] * x.rows * x.cols;
+            defer base += len;
+            if (end <= base or begin >= base + len) continue;
+            const lo = @max(begin, base) - base;
+            const hi = @min(end, base + len) - base;
+            var e = lo;
+            while (e < hi) {
+                const row = e / x.cols;
+                const c0 = e % x.cols;
+                const c1 = @min(x.cols, c0 + (hi - e));
                 const mat = row / x.rows;
                 const i = row % x.rows;
-                const dst = x.half_ptr + mat * x.bstride + i * x.ld;
-                half.sliceFromF32(fmt, dst[0..x.cols], x.wide[row * x.cols ..][0..x.cols]);
+                const h = x.half_ptr + mat * x.bstride + i * x.ld;
+                const w = x.wide + row * x.cols;
+                if (to_f32) half.sliceToF32(fmt, w[c0..c1], h[c0..c1]) else half.sliceFromF32(fmt, h[c0..c1], w[c0..c1]);
+                e += c1 - c0;
             }
         }
-    };
-    pool.parallelFor(count * r.rows, @max(1, convert_chunk / @max(r.cols, 1)), r, Body.run);
-}
+    }
+
+    fn run(self: *const Convert, comptime fmt: Format, comptime to_f32: bool) void {
+        const Body = struct {
+            fn body(cx: *const Convert, begin: usize, end: usize) void {
+                cx.range(fmt, to_f32, begin, end);
+            }
+        };
+        pool.parallelFor(self.total(), convert_chunk, self, Body.body);
+    }
+};
 
 /// The portable path (also the reference the `vdpbf16ps` path is tested against).
 pub fn viaF32(comptime fmt: Format, g: *const Args) Error!void {
@@ -149,19 +182,21 @@ pub fn viaF32(comptime fmt: Format, g: *const Args) Error!void {
     const aw = buf.ptr;
     const bw = aw + roundUp(a_len, 16);
     const cw = bw + roundUp(b_len, 16);
-    if (uses_ab) {
-        widenRows(fmt, .{ .half_ptr = @constCast(g.a), .wide = aw, .rows = a_rows, .cols = a_cols, .ld = g.lda, .bstride = g.a_bstride }, a_count);
-        widenRows(fmt, .{ .half_ptr = @constCast(g.b), .wide = bw, .rows = b_rows, .cols = b_cols, .ld = g.ldb, .bstride = g.b_bstride }, b_count);
-    }
     const c_rows = Rows{ .half_ptr = g.c, .wide = cw, .rows = g.m, .cols = g.n, .ld = g.ldc, .bstride = g.c_bstride };
-    if (g.beta != 0) widenRows(fmt, c_rows, g.batch);
+    var widen = Convert{};
+    widen.add(.{ .half_ptr = @constCast(g.a), .wide = aw, .rows = a_rows, .cols = a_cols, .ld = g.lda, .bstride = g.a_bstride }, a_count);
+    widen.add(.{ .half_ptr = @constCast(g.b), .wide = bw, .rows = b_rows, .cols = b_cols, .ld = g.ldb, .bstride = g.b_bstride }, b_count);
+    if (g.beta != 0) widen.add(c_rows, g.batch);
+    widen.run(fmt, true);
     try gemm32.gemm(
         g.trans_a, g.trans_b, g.batch, g.m, g.n, g.k, g.alpha,
         aw, a_cols, if (a_count > 1) a_rows * a_cols else 0,
         bw, b_cols, if (b_count > 1) b_rows * b_cols else 0,
         g.beta, cw, g.n, g.m * g.n,
     );
-    narrowRows(fmt, c_rows, g.batch);
+    var narrow = Convert{};
+    narrow.add(c_rows, g.batch);
+    narrow.run(fmt, false);
 }
 
 fn mulAll(xs: []const usize) Error!usize {
@@ -231,6 +266,12 @@ const Problem = struct {
 /// The `vdpbf16ps` path (only on targets that have it).
 pub fn dpbf16(g: *const Args) Error!void {
     if (!has_dpbf16) @compileError("dpbf16 needs AVX-512 BF16");
+    return batched(g, single);
+}
+
+/// Runs `one` on every matrix of a batch: matrices spread over the threads (each run serially)
+/// when there are many or they are small, else one after the other, each split over the threads.
+fn batched(g: *const Args, comptime one: fn (*const Problem, usize) Error!void) Error!void {
     if (g.batch == 0 or g.m == 0 or g.n == 0) return;
     if (g.k == 0) return viaF32(.bf16, g);
     const base = Problem{
@@ -251,7 +292,7 @@ pub fn dpbf16(g: *const Args) Error!void {
                     p.a += i * cx.g.a_bstride;
                     p.b += i * cx.g.b_bstride;
                     p.c += i * cx.g.c_bstride;
-                    single(&p, 1) catch {
+                    one(&p, 1) catch {
                         cx.failed.store(true, .release);
                         return;
                     };
@@ -266,7 +307,7 @@ pub fn dpbf16(g: *const Args) Error!void {
         p.a += i * g.a_bstride;
         p.b += i * g.b_bstride;
         p.c += i * g.c_bstride;
-        try single(&p, threads);
+        try one(&p, threads);
     }
 }
 
@@ -443,6 +484,274 @@ fn storeTile(p: *const Problem, acc: *const [MR][NV]VF, r0: usize, j0: usize) vo
 }
 
 // ---------------------------------------------------------------------------------------------
+// AMX path (bf16 on targets with AMX-BF16).
+//
+// `tdpbf16ps` multiplies a 16×32 bf16 tile of A by a 16-pair × 16-column tile of B into a 16×16
+// f32 tile of C. A micro-tile of C is 32×32 (tiles tmm0..3), computed from two A tiles (tmm4, 5)
+// and two B tiles (tmm6, 7) per 32-wide block of k, over all of k in increasing blocks; then
+// stored to a small f32 buffer and from there `alpha·acc (+ beta·C)` rounded into C, as the
+// other paths. Packing (zero-padded to whole tiles, each tile 1 KiB or 2 KiB contiguous so that
+// tile loads have a 64-byte stride):
+//   A: Ap[((rb·KB + kb)·32 + r)·32 + c]              = A(32·rb + r, 32·kb + c)
+//   B: Bp[(((jp·KB + kb)·2 + h)·16 + q)·32 + 2·j + e] = B(32·kb + 2·q + e, 32·jp + 16·h + j)
+// Like `vdpbf16ps`, the instruction treats bf16 subnormal inputs as zero and flushes subnormal
+// results. Linux hands out the AMX register state only on request (arch_prctl, once per process);
+// each thread loads the tile configuration before using the tiles and releases them after.
+
+/// Whether the AMX path is compiled in.
+pub const has_amx = x86 and builtin.os.tag == .linux and
+    std.Target.x86.featureSetHas(builtin.cpu.features, .amx_bf16) and
+    std.Target.x86.featureSetHas(builtin.cpu.features, .amx_tile);
+
+/// 0: not asked yet, 1: granted, 2: refused (the portable path is used).
+var amx_state = std.atomic.Value(u8).init(0);
+
+/// Asks Linux for the AMX tile data state (ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) once.
+pub fn amxReady() bool {
+    if (!has_amx) return false;
+    const s = amx_state.load(.acquire);
+    if (s != 0) return s == 1;
+    const rc = std.os.linux.syscall2(.arch_prctl, 0x1023, 18);
+    const ok = rc == 0;
+    amx_state.store(if (ok) 1 else 2, .release);
+    return ok;
+}
+
+const AmxCfg = extern struct {
+    palette: u8 = 1,
+    start_row: u8 = 0,
+    reserved: [14]u8 = [_]u8{0} ** 14,
+    colsb: [16]u16 = [_]u16{64} ** 8 ++ [_]u16{0} ** 8,
+    rows: [16]u8 = [_]u8{16} ** 8 ++ [_]u8{0} ** 8,
+};
+
+const amx_cfg: AmxCfg align(64) = .{};
+
+inline fn tileConfig() void {
+    asm volatile ("ldtilecfg (%[c])"
+        :
+        : [c] "r" (&amx_cfg),
+        : "memory"
+    );
+}
+
+inline fn tileRelease() void {
+    asm volatile ("tilerelease" ::: "memory");
+}
+
+/// The AMX path (only where compiled in and granted by the OS).
+pub fn amxBf16(g: *const Args) Error!void {
+    if (!has_amx) @compileError("amxBf16 needs AMX-BF16");
+    return batched(g, amxSingle);
+}
+
+const AmxPacked = struct {
+    p: *const Problem,
+    kb_count: usize,
+    ap: [*]u16,
+    bp: [*]u16,
+    m_blocks: usize,
+    n_panels: usize,
+};
+
+fn amxPackA(x: *const AmxPacked, rb: usize) void {
+    const p = x.p;
+    for (0..x.kb_count) |kb| {
+        const dst = x.ap + (rb * x.kb_count + kb) * 1024;
+        for (0..32) |r| {
+            const i = rb * 32 + r;
+            const row = dst + r * 32;
+            if (i >= p.m) {
+                @memset(row[0..32], 0);
+                continue;
+            }
+            const k0 = kb * 32;
+            const kn = @min(32, p.k - k0);
+            if (!p.trans_a) {
+                @memcpy(row[0..kn], p.a[i * p.lda + k0 ..][0..kn]);
+            } else {
+                for (0..kn) |c| row[c] = p.a[(k0 + c) * p.lda + i];
+            }
+            @memset(row[kn..32], 0);
+        }
+    }
+}
+
+fn amxPackB(x: *const AmxPacked, jp: usize) void {
+    const p = x.p;
+    for (0..x.kb_count) |kb| {
+        const dst = x.bp + jp * x.kb_count * 1024 + kb * 1024;
+        for (0..2) |h| {
+            const c0 = jp * 32 + h * 16;
+            const k0 = kb * 32;
+            if (c0 + 16 <= p.n and k0 + 32 <= p.k) {
+                amxPackBFull(p, dst + h * 512, k0, c0);
+                continue;
+            }
+            for (0..16) |q| amxPackBRow(p, dst + (h * 16 + q) * 32, kb, q, c0);
+        }
+    }
+}
+
+/// A whole 16-pair × 16-column B tile (no padding).
+inline fn amxPackBFull(p: *const Problem, dst: [*]u16, k0: usize, c0: usize) void {
+    if (!p.trans_b) {
+        // Rows 2q and 2q + 1 of B, 16 contiguous columns each, interleaved in registers.
+        for (0..16) |q| {
+            const lo: @Vector(16, u32) = @as(@Vector(16, u16), p.b[(k0 + 2 * q) * p.ldb + c0 ..][0..16].*);
+            const hi: @Vector(16, u32) = @as(@Vector(16, u16), p.b[(k0 + 2 * q + 1) * p.ldb + c0 ..][0..16].*);
+            const out: [32]u16 = @bitCast(lo | hi << @splat(16));
+            dst[q * 32 ..][0..32].* = out;
+        }
+    } else {
+        // B stored n×k: the 32 k values of a column are contiguous; pair q (one dword) goes to
+        // row q. A 16×16 dword transpose, done as 16-lane gathers from a staging copy.
+        var stage: [16][16]u32 = undefined;
+        for (0..16) |j| stage[j] = @bitCast(p.b[(c0 + j) * p.ldb + k0 ..][0..32].*);
+        const d: [*]u32 = @ptrCast(@alignCast(dst)); // tiles are 64-byte aligned
+        for (0..16) |q| {
+            var row: [16]u32 = undefined;
+            inline for (0..16) |j| row[j] = stage[j][q];
+            d[q * 16 ..][0..16].* = row;
+        }
+    }
+}
+
+/// Row q of a B tile whose columns from c0 run past n or whose pairs run past k (zero-padded).
+fn amxPackBRow(p: *const Problem, row: [*]u16, kb: usize, q: usize, c0: usize) void {
+    for (0..16) |j| {
+        const col = c0 + j;
+        for (0..2) |e| {
+            const kk = kb * 32 + 2 * q + e;
+            row[2 * j + e] = if (col < p.n and kk < p.k) @intCast(p.bAt(kk, col)) else 0;
+        }
+    }
+}
+
+/// Row blocks (32 rows) per cache block of A: 4 × 32 rows × k stay in L2 with the B panel.
+const AMX_RB_BLOCK = 4;
+
+fn amxSingle(p: *const Problem, threads: usize) Error!void {
+    const kb_count = (p.k + 31) / 32;
+    const m_blocks = (p.m + 31) / 32;
+    const n_panels = (p.n + 31) / 32;
+    const a_len = m_blocks * kb_count * 1024;
+    const buf = try packScratch((a_len + n_panels * kb_count * 1024 + 1) / 2);
+    const base: [*]u16 = @ptrCast(buf.ptr);
+    const x = AmxPacked{ .p = p, .kb_count = kb_count, .ap = base, .bp = base + a_len, .m_blocks = m_blocks, .n_panels = n_panels };
+    const work = std.math.mulWide(u64, p.m * p.n, p.k);
+    const use_threads = if (work < parallel_threshold) 1 else threads;
+    const PackBody = struct {
+        fn run(cx: *const AmxPacked, begin: usize, end: usize) void {
+            for (begin..end) |u| {
+                if (u < cx.m_blocks) amxPackA(cx, u) else amxPackB(cx, u - cx.m_blocks);
+            }
+        }
+    };
+    if (use_threads <= 1) {
+        PackBody.run(&x, 0, m_blocks + n_panels);
+        amxCompute(&x, 0, m_blocks, 0, n_panels);
+        return;
+    }
+    pool.parallelFor(m_blocks + n_panels, 1, &x, PackBody.run);
+    if (n_panels < 2 * use_threads and m_blocks >= n_panels) {
+        pool.parallelFor(m_blocks, 1, &x, struct {
+            fn run(cx: *const AmxPacked, begin: usize, end: usize) void {
+                amxCompute(cx, begin, end, 0, cx.n_panels);
+            }
+        }.run);
+    } else {
+        pool.parallelFor(n_panels, 1, &x, struct {
+            fn run(cx: *const AmxPacked, begin: usize, end: usize) void {
+                amxCompute(cx, 0, cx.m_blocks, begin, end);
+            }
+        }.run);
+    }
+}
+
+fn amxCompute(x: *const AmxPacked, rb0: usize, rb1: usize, jp0: usize, jp1: usize) void {
+    if (rb0 >= rb1 or jp0 >= jp1) return;
+    tileConfig();
+    defer tileRelease();
+    var tmp: [32][32]f32 align(64) = undefined;
+    const s64: usize = 64;
+    const s128: usize = 128;
+    var rbb = rb0;
+    while (rbb < rb1) : (rbb += AMX_RB_BLOCK) {
+        const rbe = @min(rb1, rbb + AMX_RB_BLOCK);
+        for (jp0..jp1) |jp| {
+            for (rbb..rbe) |rb| {
+                asm volatile (
+                    \\tilezero %%tmm0
+                    \\tilezero %%tmm1
+                    \\tilezero %%tmm2
+                    \\tilezero %%tmm3
+                );
+                var pa: [*]const u16 = x.ap + rb * x.kb_count * 1024;
+                var pb: [*]const u16 = x.bp + jp * x.kb_count * 1024;
+                for (0..x.kb_count) |_| {
+                    asm volatile (
+                        \\tileloadd (%[a],%[s],1), %%tmm4
+                        \\tileloadd (%[b],%[s],1), %%tmm6
+                        \\tileloadd 1024(%[a],%[s],1), %%tmm5
+                        \\tileloadd 1024(%[b],%[s],1), %%tmm7
+                        \\tdpbf16ps %%tmm6, %%tmm4, %%tmm0
+                        \\tdpbf16ps %%tmm7, %%tmm4, %%tmm1
+                        \\tdpbf16ps %%tmm6, %%tmm5, %%tmm2
+                        \\tdpbf16ps %%tmm7, %%tmm5, %%tmm3
+                        :
+                        : [a] "r" (pa),
+                          [b] "r" (pb),
+                          [s] "r" (s64),
+                        : "memory"
+                    );
+                    pa += 1024;
+                    pb += 1024;
+                }
+                const t: [*]f32 = @ptrCast(&tmp);
+                asm volatile (
+                    \\tilestored %%tmm0, (%[t],%[s],1)
+                    \\tilestored %%tmm1, 64(%[t],%[s],1)
+                    \\tilestored %%tmm2, 2048(%[t],%[s],1)
+                    \\tilestored %%tmm3, 2112(%[t],%[s],1)
+                    :
+                    : [t] "r" (t),
+                      [s] "r" (s128),
+                    : "memory"
+                );
+                amxStore(x.p, &tmp, rb * 32, jp * 32);
+            }
+        }
+    }
+}
+
+/// C block = round(alpha·acc + beta·C) (C not read when beta == 0), only the valid part.
+fn amxStore(p: *const Problem, acc: *const [32][32]f32, r0: usize, j0: usize) void {
+    const mr = @min(32, p.m - r0);
+    const nr = @min(32, p.n - j0);
+    const va: VF = @splat(p.alpha);
+    const vb: VF = @splat(p.beta);
+    for (0..mr) |i| {
+        const row = p.c + (r0 + i) * p.ldc + j0;
+        if (nr == 32) {
+            inline for (0..2) |v| {
+                const dst = row[v * L ..][0..L];
+                const a: VF = acc[i][v * L ..][0..L].*;
+                const t = va * a;
+                const r = if (p.beta == 0) t else @mulAdd(VF, vb, half.toF32V(.bf16, L, dst.*), t);
+                dst.* = half.fromF32V(.bf16, L, r);
+            }
+        } else {
+            for (0..nr) |j| {
+                const t = p.alpha * acc[i][j];
+                const r = if (p.beta == 0) t else @mulAdd(f32, p.beta, half.toF32(.bf16, row[j]), t);
+                row[j] = half.fromF32(.bf16, r);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Tests: both paths against an f64 reference computed from the same half inputs.
 
 const testing = std.testing;
@@ -461,7 +770,7 @@ const Case = struct {
     bcast_b: bool = false,
 };
 
-const Path = enum { via_f32, dpbf16 };
+const Path = enum { via_f32, dpbf16, amx };
 
 fn runPath(comptime fmt: Format, path: Path, cs: Case, threads: usize, a: []const u16, b: []const u16, c0: []const u16) ![]u16 {
     _ = pool.setNumThreads(threads);
@@ -478,6 +787,7 @@ fn runPath(comptime fmt: Format, path: Path, cs: Case, threads: usize, a: []cons
     switch (path) {
         .via_f32 => try viaF32(fmt, &args),
         .dpbf16 => if (has_dpbf16) try dpbf16(&args) else unreachable,
+        .amx => if (has_amx) try amxBf16(&args) else unreachable,
     }
     return c;
 }
@@ -513,8 +823,20 @@ fn checkCase(comptime fmt: Format, cs: Case) !void {
     const nan_bits: u16 = if (fmt == .f16) 0x7E00 else 0x7FC0;
     for (c0) |*x| x.* = if (cs.beta == 0) nan_bits else half.fromF32(fmt, rng.float(f32) * 4 - 2);
 
-    const paths: []const Path = if (fmt == .bf16 and has_dpbf16) &.{ .via_f32, .dpbf16 } else &.{.via_f32};
-    var results: [2][]u16 = undefined;
+    var path_buf: [3]Path = undefined;
+    var n_paths: usize = 0;
+    path_buf[n_paths] = .via_f32;
+    n_paths += 1;
+    if (fmt == .bf16 and has_dpbf16) {
+        path_buf[n_paths] = .dpbf16;
+        n_paths += 1;
+    }
+    if (fmt == .bf16 and has_amx and amxReady()) {
+        path_buf[n_paths] = .amx;
+        n_paths += 1;
+    }
+    const paths = path_buf[0..n_paths];
+    var results: [3][]u16 = undefined;
     for (paths, 0..) |path, pi| {
         const c1 = try runPath(fmt, path, cs, 1, a, b, c0);
         results[pi] = c1;
@@ -561,8 +883,9 @@ fn checkCase(comptime fmt: Format, cs: Case) !void {
                         return error.TestExpectedEqual;
                     }
                 }
-                if (paths.len == 2) {
-                    const d = @abs(@as(f64, half.toF32(fmt, results[0][ci])) - half.toF32(fmt, results[1][ci]));
+                // The fast paths agree closely with the portable one.
+                for (1..paths.len) |pi| {
+                    const d = @abs(@as(f64, half.toF32(fmt, results[0][ci])) - half.toF32(fmt, results[pi][ci]));
                     try testing.expect(d <= ulpHalf(fmt, @abs(ref) + slack) + 2 * slack);
                 }
             }
