@@ -47,9 +47,11 @@ test("10,000 mixed-precision steps (autocast f16, GradScaler, checkpointing) hol
     if (!scaler.step(optimizer)) skipped++;
     scaler.update();
     assert.equal(memory.stats().savedBytes, baseline, `step ${step}: the graph released what it saved`);
-    if (step === 1_000) afterWarmup = process.memoryUsage().rss;
+    // This loop's many small 16-bit temporaries take longer to reach the allocator's steady state:
+    // measured on Deno, RSS rises for ~2,500 steps (113 → 212 MB), then stays flat to 30,000.
+    if (step === 3_000) afterWarmup = process.memoryUsage().rss;
   }
   const grown = (process.memoryUsage().rss - afterWarmup) / 1e6;
   assert.ok(skipped > 0, "the scale grew until an overflow was skipped");
-  assert.ok(grown < 60, `resident memory grew by ${grown.toFixed(1)} MB over 9,000 steps`);
+  assert.ok(grown < 40, `resident memory grew by ${grown.toFixed(1)} MB over 7,000 steps`);
 });
