@@ -9,7 +9,7 @@
  *
  * `--gemm-only` runs the two GEMM tables alone (no FFI or MLP rows).
  * - Per-call FFI overhead on Deno and on Bun (bench/ffi_overhead.ts).
- * - One training epoch of the seed's MLP on the full Fashion-MNIST, samples/s, Axon on Deno and on
+ * - One training epoch of the seed's MLP (f32, and under autocast bf16) on the full Fashion-MNIST, samples/s, Axon on Deno and on
  *   Bun (bench/mlp_epoch.ts, each in its own subprocess) against PyTorch CPU (bench/mlp_epoch_torch.py)
  *   with the same data, batch size and thread count.
  * @module
@@ -65,7 +65,7 @@ for (const t of threads) {
   for (const dt of HALF_DTYPES) for (const s of HALF_SHAPES) axonHalf[`${dt}:${key(s, t)}`] = halfGemmGflops(s, dt, t);
 }
 
-let ffiDeno: any, ffiBun: any, mlpDeno: any, mlpBun: any, mlpTorch: any;
+let ffiDeno: any, ffiBun: any, mlpDeno: any, mlpBun: any, mlpTorch: any, ampDeno: any, ampBun: any, ampTorch: any;
 // The seed's MLP, one epoch of Fashion-MNIST: one warm-up epoch, then the median of MLP_EPOCHS.
 const MLP_EPOCHS = 3;
 if (!GEMM_ONLY) {
@@ -80,7 +80,15 @@ if (!GEMM_ONLY) {
   const mlpEnv = { AXON_NUM_THREADS: String(allThreads) };
   mlpDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/mlp_epoch.ts`, ...mlpArgs], mlpEnv);
   mlpBun = await runJson(BUN, [`${ROOT}bench/mlp_epoch.ts`, ...mlpArgs], mlpEnv);
+  console.error(`[bench] MLP epoch under autocast bf16 (PyTorch, Axon on Deno, Axon on Bun)`);
+  const ampArgs = [...mlpArgs, "--amp", "bf16"];
+  ampTorch = await runJson(PYTHON, [`${ROOT}bench/mlp_epoch_torch.py`, "--threads", String(allThreads), ...ampArgs]);
+  ampDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/mlp_epoch.ts`, ...ampArgs], mlpEnv);
+  ampBun = await runJson(BUN, [`${ROOT}bench/mlp_epoch.ts`, ...ampArgs], mlpEnv);
 }
+const mlpRow = (label: string, r: any, rival: any) =>
+  `| ${label} | ${r.threads} | ${Math.round(r.samplesPerSec).toLocaleString("en-US")} | ${(r.samples / r.samplesPerSec).toFixed(2)} | ` +
+  `${ratio(r.samplesPerSec, rival.samplesPerSec)} | ${r.testAccuracy.toFixed(2)}% |`;
 
 const fmt = (v: number | undefined) => (v === undefined ? "—" : v.toFixed(1));
 const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) + "×" : "—");
@@ -131,14 +139,17 @@ if (!GEMM_ONLY) lines.push(
   "",
   "| trainer | threads | samples/s | epoch, s | ÷ PyTorch | test accuracy after warm-up + " + MLP_EPOCHS + " epochs |",
   "|---|---|---|---|---|---|",
-  ...[
-    [`Axon, Deno ${Deno.version.deno}`, mlpDeno],
-    ["Axon, Bun", mlpBun],
-    [mlpTorch.runtime, mlpTorch],
-  ].map(([label, r]: any[]) =>
-    `| ${label} | ${r.threads} | ${Math.round(r.samplesPerSec).toLocaleString("en-US")} | ${(r.samples / r.samplesPerSec).toFixed(2)} | ` +
-    `${ratio(r.samplesPerSec, mlpTorch.samplesPerSec)} | ${r.testAccuracy.toFixed(2)}% |`
-  ),
+  mlpRow(`Axon, Deno ${Deno.version.deno}`, mlpDeno, mlpTorch),
+  mlpRow("Axon, Bun", mlpBun, mlpTorch),
+  mlpRow(mlpTorch.runtime, mlpTorch, mlpTorch),
+  "",
+  "The same epoch with forward and loss under autocast bf16 (f32 parameters and Adam; PyTorch: torch.autocast(\"cpu\", torch.bfloat16))",
+  "",
+  "| trainer | threads | samples/s | epoch, s | ÷ PyTorch (autocast) | test accuracy |",
+  "|---|---|---|---|---|---|",
+  mlpRow(`Axon autocast(bf16), Deno ${Deno.version.deno}`, ampDeno, ampTorch),
+  mlpRow("Axon autocast(bf16), Bun", ampBun, ampTorch),
+  mlpRow(`${ampTorch.runtime} autocast(bf16)`, ampTorch, ampTorch),
 );
 const report = lines.join("\n");
 console.log(report);

@@ -4,7 +4,10 @@
  * /usr/share/datasets/fashion-mnist, normalised (x/255 − 0.2860)/0.3530), on the running runtime.
  * bench/mlp_epoch_torch.py is the same loop in PyTorch.
  *
- *   deno run -A bench/mlp_epoch.ts [--epochs 3] [--root DIR]      bun bench/mlp_epoch.ts [...]
+ *   deno run -A bench/mlp_epoch.ts [--epochs 3] [--root DIR] [--amp bf16|f16]      bun bench/mlp_epoch.ts [...]
+ *
+ * `--amp DTYPE` runs each forward and loss under `autocast(DTYPE)` (parameters and Adam stay f32;
+ * no GradScaler, as bf16 needs none — with f16 it measures the same loop unscaled).
  *
  * Loads the data (not timed), runs one warm-up epoch (not counted), then `--epochs` timed epochs;
  * the time of an epoch covers the whole loop: batch gather, forward, loss, zeroGrad, backward,
@@ -15,7 +18,7 @@
  */
 import process from "node:process";
 import {
-  Adam, CrossEntropyLoss, DataLoader, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, getNumThreads, Linear, manualSeed, noGrad, ReLU,
+  Adam, autocast, CrossEntropyLoss, DataLoader, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, getNumThreads, Linear, manualSeed, noGrad, ReLU,
   RUNTIME, Sequential, Variable,
 } from "../mod.ts";
 
@@ -27,6 +30,8 @@ function option(name: string, fallback: string): string {
 const BATCH = 64;
 const epochs = Number(option("epochs", "3"));
 const root = option("root", FASHION_MNIST_DEBIAN_ROOT);
+const amp = option("amp", "") as "" | "bf16" | "f16";
+if (amp !== "" && amp !== "bf16" && amp !== "f16") throw new Error(`--amp takes bf16 or f16, got ${amp}`);
 
 manualSeed(0);
 const train = new FashionMNIST(root, true, { normalize: { mean: 0.2860, std: 0.3530 } });
@@ -41,7 +46,8 @@ function epoch(): number {
   const start = performance.now();
   let last = 0;
   for (const [inputs, targets] of loader.iter()) {
-    const loss = lossFn.compute(model.forward(new Variable(inputs.view([-1, 784]), false)), targets);
+    const forward = () => lossFn.compute(model.forward(new Variable(inputs.view([-1, 784]), false)), targets);
+    const loss = amp === "" ? forward() : autocast(amp, forward);
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
@@ -67,6 +73,7 @@ noGrad(() => {
 
 console.log(JSON.stringify({
   runtime: RUNTIME,
+  amp: amp || null,
   threads: getNumThreads(),
   samples: train.length,
   batchSize: BATCH,

@@ -2,7 +2,9 @@
 """PyTorch CPU rival of bench/mlp_epoch.ts: one training epoch of the seed's MLP (784-256-10, ReLU;
 Adam 1e-3; CrossEntropyLoss; batch 64; shuffled) on the full Fashion-MNIST training set.
 
-    python3 bench/mlp_epoch_torch.py --threads 2 [--epochs 3] [--root /usr/share/datasets/fashion-mnist]
+    python3 bench/mlp_epoch_torch.py --threads 2 [--epochs 3] [--root /usr/share/datasets/fashion-mnist] [--amp bf16]
+
+`--amp bf16|f16` runs forward and loss under torch.autocast("cpu", dtype) (no GradScaler).
 
 Reads the same IDX .gz files (gzip + NumPy), normalises the same way ((x/255 - 0.2860)/0.3530), and
 keeps all images in one [60000, 784] float32 tensor. Each batch is gathered with a shuffled index
@@ -43,6 +45,7 @@ def main():
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--root", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--amp", choices=["bf16", "f16"], default=None)
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -51,6 +54,7 @@ def main():
     x_test, y_test = load(args.root, "t10k")
     n = x_train.shape[0]
 
+    amp_dtype = {"bf16": torch.bfloat16, "f16": torch.float16, None: None}[args.amp]
     model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
@@ -63,7 +67,11 @@ def main():
         for b in range(0, n, BATCH):
             idx = order[b:b + BATCH]
             inputs, targets = x_train[idx], y_train[idx]
-            loss = loss_fn(model(inputs), targets)
+            if amp_dtype is None:
+                loss = loss_fn(model(inputs), targets)
+            else:
+                with torch.autocast("cpu", dtype=amp_dtype):
+                    loss = loss_fn(model(inputs), targets)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -79,10 +87,12 @@ def main():
 
     model.eval()
     with torch.no_grad():
-        correct = int((model(x_test).argmax(1) == y_test).sum())
+        with torch.autocast("cpu", dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None):
+            correct = int((model(x_test).argmax(1) == y_test).sum())
 
     print(json.dumps({
         "runtime": f"PyTorch {torch.__version__}",
+        "amp": args.amp,
         "threads": torch.get_num_threads(),
         "samples": n,
         "batchSize": BATCH,
