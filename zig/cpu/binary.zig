@@ -270,32 +270,17 @@ fn binaryRow(comptime op: Op, comptime T: type) fn (*const BinArgs(op, T), [3]us
     }.row;
 }
 
-fn HalfOut(comptime op: Op) type {
-    return if (isComparison(op)) u8 else u16;
-}
-
-fn HalfBinArgs(comptime op: Op) type {
-    return struct {
-        layout: copy.Layout(3),
-        out: [*]HalfOut(op),
-        a: [*]const u16,
-        b: [*]const u16,
-        offs: [3]usize,
-        bad: *std.atomic.Value(bool),
-    };
-}
-
 /// 16-bit floats: vectors widened to f32, the f32 definition of the op, one rounding
 /// (zig/cpu/half.zig) — the bits of the f32 op on the widened inputs followed by a cast.
-fn halfRow(comptime op: Op, comptime fmt: half16.Format) fn (*const HalfBinArgs(op), [3]usize, usize) void {
+fn halfRow(comptime op: Op, comptime fmt: half16.Format) fn (*const BinArgs(op, u16), [3]usize, usize) void {
     return struct {
         const N = copy.lanes(f32);
-        const O = HalfOut(op);
+        const O = Out(op, u16);
         inline fn compute(a: @Vector(N, u16), b: @Vector(N, u16), bad: *bool) @Vector(N, O) {
             const r = vecOp(op, f32, N, half16.toF32V(fmt, N, a), half16.toF32V(fmt, N, b), bad);
             return if (comptime isComparison(op)) r else half16.fromF32V(fmt, N, r);
         }
-        fn row(args: *const HalfBinArgs(op), offs: [3]usize, len: usize) void {
+        fn row(args: *const BinArgs(op, u16), offs: [3]usize, len: usize) void {
             const st = args.layout.innerStrides();
             const out = args.out + offs[0];
             const a = args.a + offs[1];
@@ -327,11 +312,17 @@ pub fn binary(op: Op, dt: DType, layout: copy.Layout(3), out: [*]u8, a: [*]const
         return status.err(error.UnsupportedDtype, "binary op {s} does not support {s}", .{ @tagName(op), dt.name() });
     var bad = std.atomic.Value(bool).init(false);
     switch (dt) {
-        inline .f32, .f64, .i32, .u8 => |D| {
-            const T = copy.Storage(D);
+        inline .f32, .f64, .i32, .u8, .f16, .bf16 => |D| {
+            // 16-bit floats travel as their bits (u16) and take the widening row.
+            const T = if (D == .f16 or D == .bf16) u16 else copy.Storage(D);
             switch (op) {
                 inline else => |o| {
-                    if (comptime isActivationGrad(o) and @typeInfo(T) != .float) unreachable;
+                    if (comptime isActivationGrad(o) and !(D == .f32 or D == .f64 or D == .f16 or D == .bf16)) unreachable;
+                    const row = comptime switch (D) {
+                        .f16 => halfRow(o, .f16),
+                        .bf16 => halfRow(o, .bf16),
+                        else => binaryRow(o, T),
+                    };
                     const Args = BinArgs(o, T);
                     const args = Args{
                         .layout = layout.coalesce(),
@@ -343,31 +334,7 @@ pub fn binary(op: Op, dt: DType, layout: copy.Layout(3), out: [*]u8, a: [*]const
                     };
                     const Body = struct {
                         fn run(p: *const Args, begin: usize, end: usize) void {
-                            p.layout.forRows(p.offs, begin, end, p, binaryRow(o, T));
-                        }
-                    };
-                    const n = args.layout.numel();
-                    const chunk = if (o == .pow or o == .div or o == .gelu_backward or o == .gelu_tanh_backward) copy.min_chunk_costly else copy.min_chunk_cheap;
-                    if (threaded) pool.parallelFor(n, chunk, &args, Body.run) else Body.run(&args, 0, n);
-                },
-            }
-        },
-        inline .f16, .bf16 => |D| {
-            const fmt: half16.Format = if (D == .f16) .f16 else .bf16;
-            switch (op) {
-                inline else => |o| {
-                    const Args = HalfBinArgs(o);
-                    const args = Args{
-                        .layout = layout.coalesce(),
-                        .out = @ptrCast(@alignCast(out)),
-                        .a = @ptrCast(@alignCast(a)),
-                        .b = @ptrCast(@alignCast(b)),
-                        .offs = offs,
-                        .bad = &bad,
-                    };
-                    const Body = struct {
-                        fn run(p: *const Args, begin: usize, end: usize) void {
-                            p.layout.forRows(p.offs, begin, end, p, halfRow(o, fmt));
+                            p.layout.forRows(p.offs, begin, end, p, row);
                         }
                     };
                     const n = args.layout.numel();
