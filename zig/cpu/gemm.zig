@@ -7,8 +7,9 @@
 //!       pack B[pc.., jc..]         → NR-wide panels  Bp[p·NR + j]   (zero-padded edge panel)
 //!       for ic in M step MC        A block  (MC × KC)  packed once per (ic, pc): lives in L2
 //!         pack A[ic.., pc..]       → MR-tall panels  Ap[p·MR + i]   (zero-padded edge panel)
-//!         for jr in NC step NR     B micro-panel (KC × NR) stays in L1
-//!           for ir in MC step MR   micro-kernel: MR×NR accumulators in vector registers
+//!         for ir in MC step MR     A micro-panel (MR × KC) stays in L1
+//!           for jr in NC step NR   micro-kernel: MR×NR accumulators in vector registers
+//!                                  (the B micro-panels stream through L1 from L2)
 //!
 //! Packing absorbs transposes and leading dimensions. When the reuse of an operand is small
 //! (few rows of C for B, few columns of C for A) and its layout already suits the micro-kernel,
@@ -47,8 +48,9 @@ const Tile = struct { mr: usize, nv: usize };
 const wide: Tile = if (has_avx512) .{ .mr = 14, .nv = 2 } else if (has_avx2) .{ .mr = 6, .nv = 2 } else .{ .mr = 4, .nv = 2 };
 const narrow: Tile = if (has_avx512) .{ .mr = 16, .nv = 1 } else if (has_avx2) .{ .mr = 12, .nv = 1 } else .{ .mr = 8, .nv = 1 };
 
-/// Cache blocking (elements). KC·NR·4 B of B micro-panel in L1, MC·KC·4 B of A block in L2.
-const KC: usize = 384;
+/// Cache blocking (elements). MR·KC·4 B of A micro-panel in L1, KC·NC·4 B of B block in L2.
+/// K is cut into equal blocks of at most KC (k = 784: 2 × 392; 1024: 3 × 342).
+const KC: usize = 400;
 const MC_TILES: usize = 12; // MC = MC_TILES · MR
 const NC: usize = 3072;
 
@@ -785,19 +787,21 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
                 } else if (m_edge != 0) {
                     packA(MR, p, ic + full_tiles * MR, m_edge, pc, kc, eap);
                 }
-                var jp: usize = 0;
-                while (jp * NR < nc) : (jp += 1) {
-                    const j = jc + jp * NR;
-                    const nr: usize = @min(NR, nc - jp * NR);
-                    const b_is_packed = pl.pack_b or nr < NR;
-                    const bsrc: [*]const f32 = if (pl.pack_b) bp + jp * kc * NR else if (nr < NR) ebp else p.b + pc * p.ldb + j;
-                    var ip: usize = 0;
-                    while (ip * MR < mc) : (ip += 1) {
-                        const i = ic + ip * MR;
-                        const mr: usize = @min(MR, mc - ip * MR);
+                // Row tiles outer, column panels inner: the A micro-panel (MR × kc) stays in L1
+                // while the B micro-panels stream through it from L2.
+                var ip: usize = 0;
+                while (ip * MR < mc) : (ip += 1) {
+                    const i = ic + ip * MR;
+                    const mr: usize = @min(MR, mc - ip * MR);
+                    const a_is_packed = pl.pack_a or mr < MR;
+                    const asrc: [*]const f32 = if (pl.pack_a) ap + ip * kc * MR else if (mr < MR) eap else if (p.trans_a) p.a + pc * p.lda + i else p.a + i * p.lda + pc;
+                    var jp: usize = 0;
+                    while (jp * NR < nc) : (jp += 1) {
+                        const j = jc + jp * NR;
+                        const nr: usize = @min(NR, nc - jp * NR);
+                        const b_is_packed = pl.pack_b or nr < NR;
+                        const bsrc: [*]const f32 = if (pl.pack_b) bp + jp * kc * NR else if (nr < NR) ebp else p.b + pc * p.ldb + j;
                         const cptr = p.c + i * p.ldc + j;
-                        const a_is_packed = pl.pack_a or mr < MR;
-                        const asrc: [*]const f32 = if (pl.pack_a) ap + ip * kc * MR else if (mr < MR) eap else if (p.trans_a) p.a + pc * p.lda + i else p.a + i * p.lda + pc;
                         const args = .{ kc, asrc, a_direct_stride, bsrc, p.ldb, cptr, p.ldc, mr, nr, p.alpha, p.beta, first };
                         if (a_is_packed) {
                             if (b_is_packed) @call(.auto, tile(MR, NV, .packed_panel, true), args) else @call(.auto, tile(MR, NV, .packed_panel, false), args);
