@@ -671,7 +671,8 @@ inline fn microKernel(
     return acc;
 }
 
-const use_asm_kernel = has_avx512 and builtin.cpu.arch == .x86_64;
+/// The assembly kernels are System V, ELF (x86-64 Linux and the BSDs).
+const use_asm_kernel = has_avx512 and builtin.cpu.arch == .x86_64 and builtin.target.ofmt == .elf and builtin.os.tag != .windows;
 
 /// Arguments of the assembly kernels, read from memory at fixed offsets (pointer in rdi).
 const AsmArgs = extern struct {
