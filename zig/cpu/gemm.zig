@@ -23,7 +23,8 @@
 //! packed or rows in place) runs a kernel written out in assembly (`asmTemplate`: k unrolled by
 //! 4, accumulators pinned to zmm0 … zmm27, a broadcast shared by the two FMAs of a row); it
 //! performs exactly the fma chain of `microKernel`. Tiles on the edges run the same kernel on
-//! zero-padded operands and store only the valid part, so every element of C is computed by exactly the same sequence of
+//! zero-padded operands and store only the valid part (a row tile one short of MR with A in place
+//! runs the (MR-1)-row kernel on A directly instead), so every element of C is computed by exactly the same sequence of
 //! operations wherever it lies: acc = fma chain over k in increasing order (restarting at every
 //! KC block), then `C = alpha·acc + beta·C` for the first block and `C += alpha·acc` for the later
 //! ones. Results therefore do not depend on the thread count or on the tile an element falls in.
@@ -903,12 +904,15 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
                 const mc: usize = @min(MC, m1 - ic);
                 const full_tiles = mc / MR;
                 const m_edge = mc - full_tiles * MR;
+                // An edge tile one row short of MR runs the (MR-1)-row kernel on A in place
+                // instead of a zero-padded copy (m = 64 with MR = 13: 12 rows, not 13).
+                const short_edge_in_place = MR > 1 and m_edge == MR - 1 and !pl.pack_a and !p.trans_a;
                 if (pl.pack_a) {
                     var ip: usize = 0;
                     while (ip * MR < mc) : (ip += 1) {
                         packA(MR, p, ic + ip * MR, @min(MR, mc - ip * MR), pc, kc, ap + ip * kc * MR);
                     }
-                } else if (m_edge != 0) {
+                } else if (m_edge != 0 and !short_edge_in_place) {
                     packA(MR, p, ic + full_tiles * MR, m_edge, pc, kc, eap);
                 }
                 // Row tiles outer, column panels inner: the A micro-panel (MR × kc) stays in L1
@@ -917,8 +921,9 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
                 while (ip * MR < mc) : (ip += 1) {
                     const i = ic + ip * MR;
                     const mr: usize = @min(MR, mc - ip * MR);
-                    const a_is_packed = pl.pack_a or mr < MR;
-                    const asrc: [*]const f32 = if (pl.pack_a) ap + ip * kc * MR else if (mr < MR) eap else if (p.trans_a) p.a + pc * p.lda + i else p.a + i * p.lda + pc;
+                    const short = mr < MR and short_edge_in_place;
+                    const a_is_packed = pl.pack_a or (mr < MR and !short);
+                    const asrc: [*]const f32 = if (pl.pack_a) ap + ip * kc * MR else if (mr < MR and !short) eap else if (p.trans_a) p.a + pc * p.lda + i else p.a + i * p.lda + pc;
                     var jp: usize = 0;
                     while (jp * NR < nc) : (jp += 1) {
                         const j = jc + jp * NR;
@@ -927,7 +932,10 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
                         const bsrc: [*]const f32 = if (pl.pack_b) bp + jp * kc * NR else if (nr < NR) ebp else p.b + pc * p.ldb + j;
                         const cptr = p.c + i * p.ldc + j;
                         const args = .{ kc, asrc, a_direct_stride, bsrc, p.ldb, cptr, p.ldc, mr, nr, p.alpha, p.beta, first };
-                        if (a_is_packed) {
+                        if (MR > 1 and short) {
+                            const M1 = if (MR > 1) MR - 1 else MR;
+                            if (b_is_packed) @call(.never_inline, tile(M1, NV, .rows, true), args) else @call(.never_inline, tile(M1, NV, .rows, false), args);
+                        } else if (a_is_packed) {
                             if (b_is_packed) @call(.never_inline, tile(MR, NV, .packed_panel, true), args) else @call(.never_inline, tile(MR, NV, .packed_panel, false), args);
                         } else if (amode_direct == .rows) {
                             if (b_is_packed) @call(.never_inline, tile(MR, NV, .rows, true), args) else @call(.never_inline, tile(MR, NV, .rows, false), args);
