@@ -7,8 +7,9 @@
 //!       pack B[pc.., jc..]         → NR-wide panels  Bp[p·NR + j]   (zero-padded edge panel)
 //!       for ic in M step MC        A block  (MC × KC)  packed once per (ic, pc): lives in L2
 //!         pack A[ic.., pc..]       → MR-tall panels  Ap[p·MR + i]   (zero-padded edge panel)
-//!         for jr in NC step NR     B micro-panel (KC × NR) stays in L1
-//!           for ir in MC step MR   micro-kernel: MR×NR accumulators in vector registers
+//!         for ir in MC step MR     A micro-panel (MR × KC) stays in L1
+//!           for jr in NC step NR   micro-kernel: MR×NR accumulators in vector registers
+//!                                  (the B micro-panels stream through L1 from L2)
 //!
 //! Packing absorbs transposes and leading dimensions. When the reuse of an operand is small
 //! (few rows of C for B, few columns of C for A) and its layout already suits the micro-kernel,
@@ -18,8 +19,12 @@
 //!
 //! Micro-kernel: MR×NV vectors of `vlen` f32 (AVX-512: 16 lanes, 32 zmm registers; AVX2: 8
 //! lanes, 16 ymm). Each k step loads NV vectors of B, broadcasts MR elements of A and issues
-//! MR·NV fused multiply-adds. Tiles on the edges run the same kernel on zero-padded operands and
-//! store only the valid part, so every element of C is computed by exactly the same sequence of
+//! MR·NV fused multiply-adds. On x86-64 with AVX-512 the wide tile (MR = 10 … 14, NV = 2, A
+//! packed or rows in place) runs a kernel written out in assembly (`asmTemplate`: k unrolled by
+//! 4, accumulators pinned to zmm0 … zmm27, a broadcast shared by the two FMAs of a row); it
+//! performs exactly the fma chain of `microKernel`. Tiles on the edges run the same kernel on
+//! zero-padded operands and store only the valid part (a row tile one short of MR with A in place
+//! runs the (MR-1)-row kernel on A directly instead), so every element of C is computed by exactly the same sequence of
 //! operations wherever it lies: acc = fma chain over k in increasing order (restarting at every
 //! KC block), then `C = alpha·acc + beta·C` for the first block and `C += alpha·acc` for the later
 //! ones. Results therefore do not depend on the thread count or on the tile an element falls in.
@@ -47,8 +52,9 @@ const Tile = struct { mr: usize, nv: usize };
 const wide: Tile = if (has_avx512) .{ .mr = 14, .nv = 2 } else if (has_avx2) .{ .mr = 6, .nv = 2 } else .{ .mr = 4, .nv = 2 };
 const narrow: Tile = if (has_avx512) .{ .mr = 16, .nv = 1 } else if (has_avx2) .{ .mr = 12, .nv = 1 } else .{ .mr = 8, .nv = 1 };
 
-/// Cache blocking (elements). KC·NR·4 B of B micro-panel in L1, MC·KC·4 B of A block in L2.
-const KC: usize = 384;
+/// Cache blocking (elements). MR·KC·4 B of A micro-panel in L1, KC·NC·4 B of B block in L2.
+/// K is cut into equal blocks of at most KC (k = 784: 2 × 392; 1024: 3 × 342).
+const KC: usize = 400;
 const MC_TILES: usize = 12; // MC = MC_TILES · MR
 const NC: usize = 3072;
 
@@ -666,6 +672,118 @@ inline fn microKernel(
     return acc;
 }
 
+/// The assembly kernels are System V, ELF (x86-64 Linux and the BSDs).
+const use_asm_kernel = has_avx512 and builtin.cpu.arch == .x86_64 and builtin.target.ofmt == .elf and builtin.os.tag != .windows;
+
+/// Arguments of the assembly kernels, read from memory at fixed offsets (pointer in rdi).
+const AsmArgs = extern struct {
+    a0: [*]const f32, // row 0 of A
+    a1: [*]const f32, // row 5 (or the last row)
+    a2: [*]const f32, // row 10 (or the last row)
+    rs: usize, // bytes between rows of A
+    rs3: usize, // 3 · rs
+    b: [*]const f32,
+    bs: usize, // bytes between k rows of B
+    n_main: usize, // k steps / 4
+    n_rem: usize, // k steps % 4
+    out: *anyopaque, // MR × 2 vectors, 64-byte aligned
+};
+
+fn asmName(comptime MR: usize, comptime kstep: usize) []const u8 {
+    return std.fmt.comptimePrint("axon_gemm_f32_k{d}x2_s{d}", .{ MR, kstep });
+}
+
+/// Body of an assembly kernel (System V: it uses only caller-saved registers). k steps unrolled by
+/// 4, then one at a time. A(i, p) is at row i's base + p·kstep floats (rows rs bytes apart), B(p, ·)
+/// two vectors at b + p·bs; accumulators zmm0 .. zmm(2·MR-1) (row i: zmm(2i), zmm(2i+1)), B in
+/// zmm28/29, broadcasts in zmm30/31.
+fn asmTemplate(comptime MR: usize, comptime kstep: usize) []const u8 {
+    comptime {
+        @setEvalBranchQuota(100_000_000);
+        const bases = [_][]const u8{ "%r8", "%r9", "%r10" };
+        const name = asmName(MR, kstep);
+        var s: []const u8 = ".text\n.p2align 6\n.globl " ++ name ++ "\n.hidden " ++ name ++ "\n.type " ++ name ++ ",@function\n" ++ name ++ ":\n" ++
+            \\movq 0(%rdi), %r8
+            \\movq 8(%rdi), %r9
+            \\movq 16(%rdi), %r10
+            \\movq 24(%rdi), %r11
+            \\movq 32(%rdi), %rax
+            \\movq 40(%rdi), %rcx
+            \\movq 48(%rdi), %rdx
+            \\movq 56(%rdi), %rsi
+            \\
+        ;
+        for (0..2 * MR) |j| s = s ++ std.fmt.comptimePrint("vxorps %zmm{d}, %zmm{d}, %zmm{d}\n", .{ j, j, j });
+        for (0..2) |pass| {
+            const U = if (pass == 0) 4 else 1;
+            const l_top = if (pass == 0) "1" else "3";
+            const l_end = if (pass == 0) "2" else "4";
+            if (pass == 1) s = s ++ "movq 64(%rdi), %rsi\n";
+            s = s ++ "testq %rsi, %rsi\njz " ++ l_end ++ "f\n.p2align 5\n" ++ l_top ++ ":\n";
+            for (0..U) |u| {
+                s = s ++ "vmovups (%rcx), %zmm28\nvmovups 64(%rcx), %zmm29\n";
+                for (0..MR) |i| {
+                    const base = bases[i / 5];
+                    const addr = switch (i % 5) {
+                        0 => "(" ++ base ++ ")",
+                        1 => "(" ++ base ++ ",%r11,1)",
+                        2 => "(" ++ base ++ ",%r11,2)",
+                        3 => "(" ++ base ++ ",%rax,1)",
+                        else => "(" ++ base ++ ",%r11,4)",
+                    };
+                    const bc = if (i % 2 == 0) "%zmm30" else "%zmm31";
+                    s = s ++ std.fmt.comptimePrint("vbroadcastss {d}{s}, {s}\n", .{ u * kstep * 4, addr, bc });
+                    s = s ++ std.fmt.comptimePrint("vfmadd231ps %zmm28, {s}, %zmm{d}\n", .{ bc, 2 * i });
+                    s = s ++ std.fmt.comptimePrint("vfmadd231ps %zmm29, {s}, %zmm{d}\n", .{ bc, 2 * i + 1 });
+                }
+                s = s ++ "addq %rdx, %rcx\n";
+            }
+            for (bases) |base| s = s ++ std.fmt.comptimePrint("leaq {d}({s}), {s}\n", .{ U * kstep * 4, base, base });
+            s = s ++ "decq %rsi\njnz " ++ l_top ++ "b\n" ++ l_end ++ ":\n";
+        }
+        s = s ++ "movq 72(%rdi), %rsi\n";
+        for (0..2 * MR) |j| s = s ++ std.fmt.comptimePrint("vmovaps %zmm{d}, {d}(%rsi)\n", .{ j, 64 * j });
+        s = s ++ "retq\n.size " ++ name ++ ", .-" ++ name ++ "\n";
+        return s;
+    }
+}
+
+/// Row counts of the wide AVX-512 tile (see `wideRows`) and the A layouts (kstep 1: rows of A in
+/// place; kstep MR: packed panel) that get an assembly kernel.
+const asm_rows_min = 10;
+const asm_rows_max = 14;
+
+comptime {
+    @setEvalBranchQuota(100_000_000);
+    if (use_asm_kernel) {
+        for (asm_rows_min..asm_rows_max + 1) |mr| {
+            asm (asmTemplate(mr, 1));
+            asm (asmTemplate(mr, mr));
+        }
+    }
+}
+
+/// The AVX-512 MR×2 micro-kernel written out in assembly (the compiler's own schedule of
+/// `microKernel` leaves ~15% of the FMA peak; unrolled, it spills). Same arithmetic as
+/// `microKernel`: acc[i][v] = fma chain over p = 0 .. kc-1 in order, starting from zero.
+/// A(i, p) = a[i·rs + p·kstep], B(p, v·16 + l) = b[p·bs + v·16 + l].
+inline fn asmKernel(comptime MR: usize, comptime kstep: usize, kc: usize, a: [*]const f32, rs: usize, b: [*]const f32, bs: usize, out: *align(64) [MR][2]V) void {
+    const f = @extern(*const fn (*const AsmArgs) callconv(.c) void, .{ .name = asmName(MR, kstep) });
+    const args = AsmArgs{
+        .a0 = a,
+        .a1 = a + @min(5, MR - 1) * rs,
+        .a2 = a + @min(10, MR - 1) * rs,
+        .rs = rs * 4,
+        .rs3 = rs * 12,
+        .b = b,
+        .bs = bs * 4,
+        .n_main = kc / 4,
+        .n_rem = kc % 4,
+        .out = out,
+    };
+    f(&args);
+}
+
 /// Writes an MR×NR accumulator tile into C (only the mr×nr valid part):
 /// first k block: C = alpha·acc + beta·C (C not read when beta == 0); later blocks: C += alpha·acc.
 inline fn storeTile(
@@ -700,8 +818,9 @@ inline fn storeTile(
         }
         return;
     }
-    // Edge tile: same arithmetic, element by element.
-    for (0..mr) |i| {
+    // Edge tile: same arithmetic, element by element. (Rows are indexed at compile time so that
+    // the accumulators are never addressed through memory, which would spill them in the loop.)
+    inline for (0..MR) |i| if (i < mr) {
         const row = c + i * ldc;
         const vals: [NR]f32 = @bitCast(acc[i]);
         for (0..nr) |j| {
@@ -713,14 +832,22 @@ inline fn storeTile(
                 row[j] = @mulAdd(f32, beta, row[j], alpha * vals[j]);
             }
         }
-    }
+    };
 }
 
 /// One micro-tile: kernel then store (a separate function per variant so that the accumulators
-/// stay in registers between the two).
+/// stay in registers between the two). Called with `.never_inline`: inlined into `blocked`, the
+/// kernel shares the register allocation of the loop nest around it and runs 2–5% slower.
 fn tile(comptime MR: usize, comptime NV: usize, comptime amode: AMode, comptime b_packed: bool) fn (usize, [*]const f32, usize, [*]const f32, usize, [*]f32, usize, usize, usize, f32, f32, bool) void {
     return struct {
         fn run(kc: usize, a: [*]const f32, a_stride: usize, b: [*]const f32, b_stride: usize, c: [*]f32, ldc: usize, mr: usize, nr: usize, alpha: f32, beta: f32, first: bool) void {
+            if (comptime use_asm_kernel and NV == 2 and MR >= asm_rows_min and MR <= asm_rows_max and amode != .cols) {
+                var acc: [MR][NV]V align(64) = undefined;
+                const row_stride = if (amode == .rows) a_stride else 1;
+                asmKernel(MR, if (amode == .rows) 1 else MR, kc, a, row_stride, b, if (b_packed) NV * vlen else b_stride, &acc);
+                storeTile(MR, NV, &acc, c, ldc, mr, nr, alpha, beta, first);
+                return;
+            }
             const acc = microKernel(MR, NV, amode, b_packed, kc, a, a_stride, b, b_stride);
             storeTile(MR, NV, &acc, c, ldc, mr, nr, alpha, beta, first);
         }
@@ -777,34 +904,43 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
                 const mc: usize = @min(MC, m1 - ic);
                 const full_tiles = mc / MR;
                 const m_edge = mc - full_tiles * MR;
+                // An edge tile one row short of MR runs the (MR-1)-row kernel on A in place
+                // instead of a zero-padded copy (m = 64 with MR = 13: 12 rows, not 13).
+                const short_edge_in_place = MR > 1 and m_edge == MR - 1 and !pl.pack_a and !p.trans_a;
                 if (pl.pack_a) {
                     var ip: usize = 0;
                     while (ip * MR < mc) : (ip += 1) {
                         packA(MR, p, ic + ip * MR, @min(MR, mc - ip * MR), pc, kc, ap + ip * kc * MR);
                     }
-                } else if (m_edge != 0) {
+                } else if (m_edge != 0 and !short_edge_in_place) {
                     packA(MR, p, ic + full_tiles * MR, m_edge, pc, kc, eap);
                 }
-                var jp: usize = 0;
-                while (jp * NR < nc) : (jp += 1) {
-                    const j = jc + jp * NR;
-                    const nr: usize = @min(NR, nc - jp * NR);
-                    const b_is_packed = pl.pack_b or nr < NR;
-                    const bsrc: [*]const f32 = if (pl.pack_b) bp + jp * kc * NR else if (nr < NR) ebp else p.b + pc * p.ldb + j;
-                    var ip: usize = 0;
-                    while (ip * MR < mc) : (ip += 1) {
-                        const i = ic + ip * MR;
-                        const mr: usize = @min(MR, mc - ip * MR);
+                // Row tiles outer, column panels inner: the A micro-panel (MR × kc) stays in L1
+                // while the B micro-panels stream through it from L2.
+                var ip: usize = 0;
+                while (ip * MR < mc) : (ip += 1) {
+                    const i = ic + ip * MR;
+                    const mr: usize = @min(MR, mc - ip * MR);
+                    const short = mr < MR and short_edge_in_place;
+                    const a_is_packed = pl.pack_a or (mr < MR and !short);
+                    const asrc: [*]const f32 = if (pl.pack_a) ap + ip * kc * MR else if (mr < MR and !short) eap else if (p.trans_a) p.a + pc * p.lda + i else p.a + i * p.lda + pc;
+                    var jp: usize = 0;
+                    while (jp * NR < nc) : (jp += 1) {
+                        const j = jc + jp * NR;
+                        const nr: usize = @min(NR, nc - jp * NR);
+                        const b_is_packed = pl.pack_b or nr < NR;
+                        const bsrc: [*]const f32 = if (pl.pack_b) bp + jp * kc * NR else if (nr < NR) ebp else p.b + pc * p.ldb + j;
                         const cptr = p.c + i * p.ldc + j;
-                        const a_is_packed = pl.pack_a or mr < MR;
-                        const asrc: [*]const f32 = if (pl.pack_a) ap + ip * kc * MR else if (mr < MR) eap else if (p.trans_a) p.a + pc * p.lda + i else p.a + i * p.lda + pc;
                         const args = .{ kc, asrc, a_direct_stride, bsrc, p.ldb, cptr, p.ldc, mr, nr, p.alpha, p.beta, first };
-                        if (a_is_packed) {
-                            if (b_is_packed) @call(.auto, tile(MR, NV, .packed_panel, true), args) else @call(.auto, tile(MR, NV, .packed_panel, false), args);
+                        if (MR > 1 and short) {
+                            const M1 = if (MR > 1) MR - 1 else MR;
+                            if (b_is_packed) @call(.never_inline, tile(M1, NV, .rows, true), args) else @call(.never_inline, tile(M1, NV, .rows, false), args);
+                        } else if (a_is_packed) {
+                            if (b_is_packed) @call(.never_inline, tile(MR, NV, .packed_panel, true), args) else @call(.never_inline, tile(MR, NV, .packed_panel, false), args);
                         } else if (amode_direct == .rows) {
-                            if (b_is_packed) @call(.auto, tile(MR, NV, .rows, true), args) else @call(.auto, tile(MR, NV, .rows, false), args);
+                            if (b_is_packed) @call(.never_inline, tile(MR, NV, .rows, true), args) else @call(.never_inline, tile(MR, NV, .rows, false), args);
                         } else {
-                            if (b_is_packed) @call(.auto, tile(MR, NV, .cols, true), args) else @call(.auto, tile(MR, NV, .cols, false), args);
+                            if (b_is_packed) @call(.never_inline, tile(MR, NV, .cols, true), args) else @call(.never_inline, tile(MR, NV, .cols, false), args);
                         }
                     }
                 }
