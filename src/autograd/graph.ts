@@ -11,7 +11,7 @@ import { dtypeInfo } from "../tensor/dtype.ts";
 import type { Storage } from "../tensor/storage.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { isGradEnabled, noGrad } from "./grad_mode.ts";
-import { withoutAutocast } from "./amp/autocast.ts";
+import { withAutocastState } from "./amp/autocast.ts";
 import { abandonedNodes, releaseSaved, retainSaved } from "./memory.ts";
 
 /** A backward rule: gradients for each input (null where an input needs none). */
@@ -152,7 +152,7 @@ export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions
     return;
   }
   // Backward rules run in the dtypes of the forward, whatever autocast region backward() is in.
-  withoutAutocast(() => noGrad(() => {
+  withAutocastState(null, () => noGrad(() => {
     // Storages already handed to a leaf (or owned by the caller): a gradient living in one of
     // these is copied, anything else is adopted as `.grad` without a copy.
     const handedOut = new Set<Storage>([grad.storage]);

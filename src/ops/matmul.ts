@@ -155,20 +155,19 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   [x, weight, bias] = autocastInputs("linear", x, weight, bias);
-  const fused = bias !== null && weight.ndim === 2 && bias.ndim === 1 && bias.shape[0] === weight.shape[0] && x.ndim >= 1 &&
-    x.shape[x.ndim - 1] === weight.shape[1] && x.dtype === weight.dtype && bias.dtype === x.dtype && (x.dtype === "f32" || isHalf(x.dtype));
-  if (!fused) {
-    // Unusual operands: the composition gives the usual errors and type promotion.
-    const out = matmul(x, weight.t());
-    return bias === null ? out : out.add(bias);
-  }
+  const b = bias;
+  const fusable = b !== null && weight.ndim === 2 && b.ndim === 1 && b.shape[0] === weight.shape[0] && x.ndim >= 1 &&
+    x.shape[x.ndim - 1] === weight.shape[1] && x.dtype === weight.dtype && b.dtype === x.dtype && (x.dtype === "f32" || isHalf(x.dtype));
+  const rows = fusable ? (x.ndim === 2 ? x : x.reshape([-1, weight.shape[1]])) : x;
   const [outFeatures, inFeatures] = weight.shape;
-  const rows = x.ndim === 2 ? x : x.reshape([-1, inFeatures]);
   const m = rows.shape[0];
-  const lhs = matrixLayout(m, inFeatures, rows.strides[0], rows.strides[1]);
-  const rhs = matrixLayout(inFeatures, outFeatures, weight.strides[1], weight.strides[0]); // Wᵀ as it lies
-  if (lhs === null || rhs === null) return matmul(x, weight.t()).add(bias!);
-  const b = bias!;
+  const lhs = fusable ? matrixLayout(m, inFeatures, rows.strides[0], rows.strides[1]) : null;
+  const rhs = fusable ? matrixLayout(inFeatures, outFeatures, weight.strides[1], weight.strides[0]) : null; // Wᵀ as it lies
+  if (b === null || lhs === null || rhs === null) {
+    // No bias, unusual operands or layouts: the composition gives the usual errors and promotion.
+    const out = matmul(x, weight.t());
+    return b === null ? out : out.add(b);
+  }
   const out = Tensor.empty([m, outFeatures], x.dtype);
   if (out.numel > 0) {
     copyStrided(out, b.detach().expand([m, outFeatures]));

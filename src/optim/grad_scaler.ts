@@ -49,7 +49,7 @@ const f32 = Math.fround;
  * Unscales `data` (contiguous, float) in place by `invScale` and returns whether any element was
  * inf/NaN, in one native pass.
  */
-function unscaleBuffer(dtypeCode: number, n: number, bytes: Uint8Array | Float32Array | Float64Array, byteLength: number, offset: number, invScale: number): boolean {
+function unscaleBuffer(dtypeCode: number, n: number, bytes: Uint8Array | Float32Array, byteLength: number, offset: number, invScale: number): boolean {
   const found = new Uint8Array(1);
   check(native.axon_amp_unscale(dtypeCode, n, bytes, byteLength, offset, invScale, found, 1), "GradScaler unscale");
   return found[0] !== 0;
@@ -153,17 +153,13 @@ export class GradScaler {
    */
   unscaleGrads(grads: Float32Array | number[]): boolean {
     if (!this.#enabled) return true;
-    let found: boolean;
-    if (grads instanceof Float32Array) {
-      found = unscaleBuffer(dtypeInfo("f32").code, grads.length, grads, grads.byteLength, 0, this.#invScale());
-    } else if (Array.isArray(grads)) {
-      // The same f32 arithmetic as for a Float32Array (the seed's gradients are f32 values).
-      const single = Float32Array.from(grads, Number);
-      found = unscaleBuffer(dtypeInfo("f32").code, single.length, single, single.byteLength, 0, this.#invScale());
-      single.forEach((v, i) => (grads[i] = v));
-    } else {
+    if (!(grads instanceof Float32Array) && !Array.isArray(grads)) {
       throw new TypeError("GradScaler.unscaleGrads: expected a Float32Array or number[]");
     }
+    // A number[] takes the same f32 arithmetic through a copy (the seed's gradients are f32 values).
+    const values = grads instanceof Float32Array ? grads : Float32Array.from(grads, Number);
+    const found = unscaleBuffer(dtypeInfo("f32").code, values.length, values, values.byteLength, 0, this.#invScale());
+    if (values !== grads) values.forEach((v, i) => (grads[i] = v));
     this.#flatChecks.push(found);
     return !found;
   }

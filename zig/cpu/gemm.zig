@@ -61,31 +61,38 @@ const NC: usize = 3072;
 const max_mr = @max(wide.mr, narrow.mr);
 const max_nr = @max(wide.nv, narrow.nv) * vlen;
 
-/// A problem for one matrix of a batch; pointers already include the element offsets.
-pub const Problem = struct {
-    trans_a: bool,
-    trans_b: bool,
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: [*]const f32,
-    lda: usize,
-    b: [*]const f32,
-    ldb: usize,
-    beta: f32,
-    c: [*]f32,
-    ldc: usize,
+/// A problem for one matrix of a batch over elements of type `T` (f32 here; zig/cpu/gemm_half.zig
+/// uses the 16-bit patterns); pointers already include the element offsets.
+pub fn ProblemOf(comptime T: type) type {
+    return struct {
+        const Self = @This();
+        trans_a: bool,
+        trans_b: bool,
+        m: usize,
+        n: usize,
+        k: usize,
+        alpha: f32,
+        a: [*]const T,
+        lda: usize,
+        b: [*]const T,
+        ldb: usize,
+        beta: f32,
+        c: [*]T,
+        ldc: usize,
 
-    /// Element (i, p) of op(A).
-    inline fn aAt(self: *const Problem, i: usize, p: usize) f32 {
-        return if (self.trans_a) self.a[p * self.lda + i] else self.a[i * self.lda + p];
-    }
-    /// Element (p, j) of op(B).
-    inline fn bAt(self: *const Problem, p: usize, j: usize) f32 {
-        return if (self.trans_b) self.b[j * self.ldb + p] else self.b[p * self.ldb + j];
-    }
-};
+        /// Element (i, p) of op(A).
+        pub inline fn aAt(self: *const Self, i: usize, p: usize) T {
+            return if (self.trans_a) self.a[p * self.lda + i] else self.a[i * self.lda + p];
+        }
+        /// Element (p, j) of op(B).
+        pub inline fn bAt(self: *const Self, p: usize, j: usize) T {
+            return if (self.trans_b) self.b[j * self.ldb + p] else self.b[p * self.ldb + j];
+        }
+    };
+}
+
+/// The f32 problem.
+pub const Problem = ProblemOf(f32);
 
 /// Batched GEMM. `a_bstride`/`b_bstride` may be 0 (broadcast); `c_bstride` separates the
 /// outputs of the batch (the caller guarantees they do not overlap).

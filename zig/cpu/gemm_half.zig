@@ -240,28 +240,8 @@ inline fn dp(acc: VF, a: VU, b: VU) VF {
     );
 }
 
-const Problem = struct {
-    trans_a: bool,
-    trans_b: bool,
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: [*]const u16,
-    lda: usize,
-    b: [*]const u16,
-    ldb: usize,
-    beta: f32,
-    c: [*]u16,
-    ldc: usize,
-
-    inline fn aAt(p: *const Problem, i: usize, q: usize) u32 {
-        return if (p.trans_a) p.a[q * p.lda + i] else p.a[i * p.lda + q];
-    }
-    inline fn bAt(p: *const Problem, q: usize, j: usize) u32 {
-        return if (p.trans_b) p.b[j * p.ldb + q] else p.b[q * p.ldb + j];
-    }
-};
+/// One matrix of a batch, elements as their 16-bit patterns.
+const Problem = gemm32.ProblemOf(u16);
 
 /// The `vdpbf16ps` path (only on targets that have it).
 pub fn dpbf16(g: *const Args) Error!void {

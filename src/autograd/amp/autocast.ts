@@ -114,19 +114,10 @@ export class AutocastGuard {
   }
 }
 
-/** Runs `fn` with autocast off (the backward pass, recomputation bookkeeping). */
-export function withoutAutocast<T>(fn: () => T): T {
-  if (active === null) return fn();
-  const previous = active;
-  active = null;
-  try {
-    return fn();
-  } finally {
-    active = previous;
-  }
-}
-
-/** Runs `fn` under a given autocast state (a checkpoint's recomputation repeats its forward's). */
+/**
+ * Runs `fn` under a given autocast state: null for off (the backward pass), or the state a
+ * checkpoint's forward ran in (its recomputation repeats it).
+ */
 export function withAutocastState<T>(dtype: AutocastDType | null, fn: () => T): T {
   const previous = enter(dtype);
   try {
