@@ -9,6 +9,7 @@
  * them would hide what checkpointing saves.
  * @module
  */
+import { native } from "../native/library.ts";
 import type { Storage } from "../tensor/storage.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
@@ -100,5 +101,14 @@ export const memory = {
   /** Starts a new peak measurement from the current figure. */
   resetPeak(): void {
     peak = current;
+  },
+  /**
+   * Bytes the native library holds now: tensor storage it allocated (Bun's tensors live in native
+   * memory the garbage collector frees) plus the kernels' per-thread scratch buffers, which only
+   * grow to the largest problem seen. Counted by the library itself at every allocation and free,
+   * so a loop that leaks native memory shows here exactly (after a garbage collection on Bun).
+   */
+  nativeBytes(): number {
+    return Number(native.axon_native_bytes());
   },
 };

@@ -8,7 +8,7 @@
  */
 
 /** Version of the C ABI this TypeScript expects; must equal `axon_abi_version()`. */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /** A parameter or result type of a native export. */
 export type NativeType = "u32" | "i32" | "i64" | "u64" | "f32" | "f64" | "buffer" | "pointer" | "void";
@@ -109,6 +109,8 @@ export const SYMBOLS = {
   // ---- version 4: host memory (used by the Bun binding) ----
   axon_alloc: { parameters: ["i64"], result: "pointer" },
   axon_free: { parameters: ["pointer", "pointer"], result: "void" },
+  // ---- version 7: native memory count ----
+  axon_native_bytes: { parameters: [], result: "i64" },
   // ---- version 3: optimizers ----
   axon_sgd_step: { parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "u32"], result: "i32" },
   axon_adam_step: {

@@ -36,6 +36,7 @@ const std = @import("std");
 const builtin = @import("builtin");
 const pool = @import("pool.zig");
 const status = @import("../status.zig");
+const Scratch = @import("scratch.zig").Scratch;
 const Error = status.Error;
 
 const x86 = builtin.cpu.arch.isX86();
@@ -197,19 +198,12 @@ fn useSwap(p: *const Problem) bool {
     return has_avx512 and p.trans_b and p.m <= 96 and p.n >= 2 * p.m and p.n > narrow.nv * vlen and p.k >= 64;
 }
 
-threadlocal var tl_tbuf: []align(64) f32 = &.{};
+const TransposeBuffer = Scratch(f32, "GEMM transpose buffer");
 
 fn swapped(p: *const Problem, threads: usize) Error!void {
     const ldt = p.m;
     const len = p.n * ldt;
-    if (tl_tbuf.len < len) {
-        const alloc = std.heap.page_allocator;
-        if (tl_tbuf.len != 0) alloc.free(tl_tbuf);
-        tl_tbuf = &.{};
-        tl_tbuf = alloc.alignedAlloc(f32, 64, len) catch
-            return status.err(error.OutOfMemory, "gemm: cannot allocate {d} bytes of transpose buffer", .{len * 4});
-    }
-    const t = tl_tbuf;
+    const t = try TransposeBuffer.get(len);
     const q = Problem{
         .trans_a = !p.trans_b, .trans_b = !p.trans_a, .m = p.n, .n = p.m, .k = p.k, .alpha = 1,
         .a = p.b, .lda = p.ldb, .b = p.a, .ldb = p.lda, .beta = 0, .c = t.ptr, .ldc = ldt,
@@ -478,17 +472,10 @@ inline fn reduce16(acc: *const [vlen]V) V {
 // ---------------------------------------------------------------------------------------------
 // Packing buffers: one set per thread, grown on demand and kept between calls.
 
-threadlocal var tl_buf: []align(64) f32 = &.{};
+const PackBuffer = Scratch(f32, "GEMM packing buffer");
 
 fn scratch(len: usize) Error![]align(64) f32 {
-    if (tl_buf.len < len) {
-        const alloc = std.heap.page_allocator;
-        if (tl_buf.len != 0) alloc.free(tl_buf);
-        tl_buf = &.{};
-        tl_buf = alloc.alignedAlloc(f32, 64, len) catch
-            return status.err(error.OutOfMemory, "gemm: cannot allocate {d} bytes of packing buffer", .{len * 4});
-    }
-    return tl_buf[0..len];
+    return PackBuffer.get(len);
 }
 
 inline fn roundUp(x: usize, to: usize) usize {

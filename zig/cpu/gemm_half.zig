@@ -34,6 +34,7 @@ const pool = @import("pool.zig");
 const half = @import("half.zig");
 const gemm32 = @import("gemm.zig");
 const status = @import("../status.zig");
+const Scratch = @import("scratch.zig").Scratch;
 const Error = status.Error;
 
 pub const Format = half.Format;
@@ -82,17 +83,10 @@ pub fn gemm(comptime fmt: Format, args: *const Args) Error!void {
 // ---------------------------------------------------------------------------------------------
 // Portable path: widen to f32, run the f32 GEMM, round the result.
 
-threadlocal var tl_wide: []align(64) f32 = &.{};
+const WideBuffer = Scratch(f32, "f32 copies of 16-bit GEMM operands");
 
 fn wideScratch(len: usize) Error![]align(64) f32 {
-    if (tl_wide.len < len) {
-        const alloc = std.heap.page_allocator;
-        if (tl_wide.len != 0) alloc.free(tl_wide);
-        tl_wide = &.{};
-        tl_wide = alloc.alignedAlloc(f32, 64, len) catch
-            return status.err(error.OutOfMemory, "gemm: cannot allocate {d} bytes of f32 operand copies", .{len * 4});
-    }
-    return tl_wide[0..len];
+    return WideBuffer.get(len);
 }
 
 /// `count` matrices of `rows × cols` (row stride `ld`, `bstride` apart) ⇄ a compact f32 copy.
@@ -291,17 +285,10 @@ fn batched(g: *const Args, comptime one: fn (*const Problem, usize) Error!void) 
     }
 }
 
-threadlocal var tl_pack: []align(64) u32 = &.{};
+const PackBuffer = Scratch(u32, "16-bit GEMM packing buffer");
 
 fn packScratch(len: usize) Error![]align(64) u32 {
-    if (tl_pack.len < len) {
-        const alloc = std.heap.page_allocator;
-        if (tl_pack.len != 0) alloc.free(tl_pack);
-        tl_pack = &.{};
-        tl_pack = alloc.alignedAlloc(u32, 64, len) catch
-            return status.err(error.OutOfMemory, "gemm: cannot allocate {d} bytes of packing buffer", .{len * 4});
-    }
-    return tl_pack[0..len];
+    return PackBuffer.get(len);
 }
 
 const Packed = struct {
