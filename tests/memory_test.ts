@@ -1,7 +1,20 @@
 import { assert, runtime, test } from "./harness.ts";
 import { type MemoryReading, readMemory } from "./memory_probe.ts";
 import {
-  Adam, autocast, checkpointSequential, CrossEntropyLoss, GradScaler, Linear, manualSeed, memory, randn, ReLU, Sequential, tensor,
+  Adam,
+  autocast,
+  checkpointSequential,
+  CrossEntropyLoss,
+  DataLoader,
+  GradScaler,
+  Linear,
+  manualSeed,
+  memory,
+  randn,
+  ReLU,
+  Sequential,
+  tensor,
+  TensorDataset,
   zeros,
 } from "../mod.ts";
 
@@ -43,6 +56,34 @@ test("the memory readings see a leak: retained tensors raise the heap (and on Bu
   const after = readMemory();
   assert.ok(after.native - before.native < 256_000, "released tensors give their native memory back");
 });
+
+// Bun only: there tensor memory over 4 kB is native (memory.nativeBytes counts it) and JavaScriptCore
+// must be asked to collect (src/native/bun.ts); V8 accounts for ArrayBuffer memory on its own.
+if (runtime === "bun") {
+  test("Bun: dead tensors are freed promptly (1,500 autocast steps from a DataLoader hold < 160 MB of native memory)", () => {
+    // Measured: 71 MB at most; without the collection trigger 352 MB here, and 1–2 GB in an
+    // epoch of Fashion-MNIST, where every allocation then page-faulted fresh memory.
+    manualSeed(2);
+    const model = new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10));
+    const optimizer = new Adam(model.parameters(), 1e-3);
+    const lossFn = new CrossEntropyLoss();
+    const data = new TensorDataset(randn([24_000, 784]), tensor(Int32Array.from({ length: 24_000 }, (_, i) => i % 10)));
+    const loader = new DataLoader(data, 64, true);
+    const start = memory.nativeBytes();
+    let peak = 0;
+    for (let epoch = 0; epoch < 4; epoch++) { // 375 steps each
+      for (const [x, y] of loader.iter()) {
+        const loss = autocast("bf16", () => lossFn.compute(model.forward(x), y));
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        loss.item();
+        peak = Math.max(peak, memory.nativeBytes() - start);
+      }
+    }
+    assert.ok(peak < 160 * MB, `${(peak / MB).toFixed(0)} MB of native memory were held at once`);
+  });
+}
 
 test("10,000 training steps hold flat memory (no native or JS leak per step)", () => {
   manualSeed(0);

@@ -16,6 +16,15 @@ const BUN_TYPES: Record<NativeType, string> = {
   void: "void",
 };
 
+/**
+ * JavaScriptCore does not count memory behind `toArrayBuffer` against its collection trigger,
+ * so without help it collects by JS-heap size alone: measured, a training loop then held 1–2 GB
+ * of dead tensors in native memory between collections, and every allocation page-faulted fresh
+ * memory. Asking for a collection after this many new native bytes keeps the dead memory near
+ * this size and lets zig/cpu/host_memory.zig recycle it.
+ */
+const COLLECTION_INTERVAL_BYTES = 64 * 1024 * 1024;
+
 /** Opens `path` and returns its exports as plain functions, plus a way to read addresses. */
 export async function openWithBun(
   path: string,
@@ -34,6 +43,9 @@ export async function openWithBun(
   }
   const library = ffi.dlopen(path, table);
   const bound = library.symbols as NativeSymbols;
+  // deno-lint-ignore no-explicit-any
+  const bun = (globalThis as any).Bun;
+  let allocatedSinceCollection = 0;
   const free = (library.symbols as Record<string, { ptr?: number }>).axon_free?.ptr;
   return {
     symbols: bound,
@@ -44,6 +56,11 @@ export async function openWithBun(
     allocate: free === undefined ? undefined : (bytes: number): ArrayBuffer => {
       const pointer = bound.axon_alloc(bytes);
       if (!pointer) throw new RangeError(`out of memory allocating ${bytes} bytes`);
+      allocatedSinceCollection += bytes;
+      if (allocatedSinceCollection > COLLECTION_INTERVAL_BYTES) {
+        allocatedSinceCollection = 0;
+        bun.gc(true);
+      }
       return ffi.toArrayBuffer(pointer, 0, bytes, pointer, free);
     },
   };
