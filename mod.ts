@@ -18,6 +18,7 @@ export type { Device, TensorLike } from "./src/tensor/tensor.ts";
 export { DType, isDType, isHalf, promoteTypes } from "./src/tensor/dtype.ts";
 export type { TypedArray } from "./src/tensor/dtype.ts";
 export type { Shape } from "./src/tensor/shape.ts";
+export type { Storage } from "./src/tensor/storage.ts";
 
 // Creation
 export {
@@ -41,6 +42,7 @@ export { logSoftmax, softmax } from "./src/ops/softmax.ts";
 // Autograd
 export { enableGrad, isGradEnabled, noGrad, NoGradGuard } from "./src/autograd/grad_mode.ts";
 export { Variable } from "./src/autograd/variable.ts";
+export type { VariableConstructor } from "./src/autograd/variable.ts";
 export type { BackwardOptions, Node } from "./src/autograd/graph.ts";
 
 // Neural networks
@@ -53,8 +55,10 @@ export { getNumThreads, NativeError, RUNTIME, setNumThreads } from "./src/native
 export { checkHyper, Optimizer } from "./src/optim/optimizer.ts";
 export type { GroupOptions, OptimizerStateDict, ParamGroup, ParamsInput, ParamState } from "./src/optim/optimizer.ts";
 export * from "./src/optim/lr_scheduler/mod.ts";
+export type { FusedOptimizer } from "./src/optim/fused.ts";
 export { SGD } from "./src/optim/sgd.ts";
 export { Adam, AdamW } from "./src/optim/adam.ts";
+export type { AdamFamily } from "./src/optim/adam.ts";
 export { LAMB } from "./src/optim/lamb.ts";
 export { Adagrad, RMSprop } from "./src/optim/rmsprop.ts";
 export { clipGradNorm, clipGradValue } from "./src/optim/clip.ts";
@@ -82,7 +86,8 @@ export type { IdxArray, ImageDatasetInfo, MnistOptions, TrainingData, TrainingDa
 export { AutocastGuard, autocast, getAutocastDtype, isAutocastEnabled } from "./src/autograd/amp/autocast.ts";
 export type { AutocastDType, AutocastOptions } from "./src/autograd/amp/autocast.ts";
 export { AUTOCAST_POLICY } from "./src/autograd/amp/policy.ts";
-export type { AutocastOp, CastPolicy } from "./src/autograd/amp/policy.ts";
+export type { AutocastOp, CastPolicy, F32, LOWP, STRUCTURAL } from "./src/autograd/amp/policy.ts";
+export type { BinaryOp, ReduceOp, UnaryOp } from "./src/ops/codes.ts";
 export { GradScaler } from "./src/optim/grad_scaler.ts";
 export type { GradScalerOptions, GradScalerStateDict } from "./src/optim/grad_scaler.ts";
 export { checkpoint, checkpointSequential } from "./src/autograd/checkpoint.ts";

@@ -63,6 +63,7 @@ export class NoGradGuard {
     this.#released = true;
     enabled = this.#previous;
   }
+  /** Releases the guard at the end of a `using` block. */
   [Symbol.dispose](): void {
     this.release();
   }

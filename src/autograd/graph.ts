@@ -29,6 +29,7 @@ export class Node {
   /** Accounting ids of the saved storages (src/autograd/memory.ts). */
   #savedIds: number[];
 
+  /** Records an op; `saved` tensors are checked for in-place changes when the rule runs. */
   constructor(name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[]) {
     this.name = name;
     this.inputs = inputs;

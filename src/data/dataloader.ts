@@ -108,6 +108,7 @@ export class BatchIterator<B> implements IterableIterator<B> {
     return this.count - this.position;
   }
 
+  /** Returns the iterator itself, so it can be used in `for…of`. */
   [Symbol.iterator](): this {
     return this;
   }
@@ -159,6 +160,7 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
   /** Whether batches are prefetched (see {@link DataLoaderOptions.prefetch}). */
   readonly prefetch: boolean;
 
+  /** Creates a loader; `batchSize` must be a positive integer and `shuffle` permutes every epoch. */
   constructor(dataset: DatasetLike<S>, batchSize = 1, shuffle = false, options: DataLoaderOptions<S, B> = {}) {
     if (!Number.isSafeInteger(batchSize) || batchSize <= 0) {
       throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);

@@ -109,6 +109,7 @@ export class TensorDataset<T extends Tensor[] = [Tensor, Tensor]> extends Datase
   /** The tensors, each with `length` rows. */
   readonly tensors: Readonly<T>;
 
+  /** Creates the dataset; every tensor needs the same size in dim 0. */
   constructor(...tensors: T) {
     super();
     if (tensors.length === 0) throw new RangeError("TensorDataset: expected at least one tensor");

@@ -14,6 +14,7 @@ export interface LoadModelOptions {
 
 /** What {@link loadModel} returns: the keys that did not line up (non-strict) and the file's metadata. */
 export interface LoadModelResult extends LoadStateDictResult {
+  /** The file's `__metadata__` strings. */
   metadata: SafetensorsMetadata;
 }
 

@@ -68,6 +68,7 @@ const KNOWN_UNSUPPORTED = new Set([
 export class SafetensorsError extends Error {
   /** The file path (or `<buffer>`) the error is about. */
   readonly source: string;
+  /** Creates the error; the message is prefixed with `source`. */
   constructor(source: string, message: string, options?: { cause?: unknown }) {
     super(`${source}: ${message}`, options);
     this.name = "SafetensorsError";

@@ -50,6 +50,7 @@ export function libraryPath(): string {
 export class NativeError extends Error {
   /** The negative status code returned by the native export (0 for load errors). */
   readonly code: number;
+  /** Creates the error with the native status `code` (0 when loading failed). */
   constructor(message: string, code = 0) {
     super(message);
     this.name = "NativeError";

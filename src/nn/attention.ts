@@ -26,14 +26,22 @@ export interface AttentionOptions {
 
 /** Multi-head scaled dot-product attention with inputs `[N, L, E]` (batch first). */
 export class MultiheadAttention extends Module {
+  /** Model width E of queries and of the output. */
   readonly embedDim: number;
+  /** Number of parallel heads; each sees E / numHeads features. */
   readonly numHeads: number;
+  /** Features per head, E / numHeads. */
   readonly headDim: number;
+  /** Dropout probability on the attention weights in training. */
   readonly dropoutP: number;
+  /** Packed query, key and value projections `[3E, E]` (PyTorch's name, so checkpoints interchange). */
   in_proj_weight: Parameter;
+  /** Packed projection bias `[3E]`, or `null` without bias. */
   in_proj_bias: Parameter | null;
+  /** Output projection E → E. */
   out_proj: Linear;
 
+  /** Creates the layer; `embedDim` must divide by `numHeads`, and only `batchFirst: true` is supported. */
   constructor(embedDim: number, numHeads: number, options: { dropout?: number; bias?: boolean; batchFirst?: boolean } = {}) {
     super();
     if (options.batchFirst === false) throw new RangeError("MultiheadAttention: only batchFirst: true is supported");

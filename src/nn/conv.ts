@@ -11,10 +11,15 @@ import { Parameter } from "./parameter.ts";
 
 /** Options of {@link Conv2d}. */
 export interface Conv2dOptions {
+  /** Step of the window (default 1). */
   stride?: Pair;
+  /** Zero padding added on each side (default 0). */
   padding?: Pair;
+  /** Spacing between kernel elements (default 1). */
   dilation?: Pair;
+  /** Number of blocked connections from input to output channels (default 1). */
   groups?: number;
+  /** Whether to learn an additive bias (default true). */
   bias?: boolean;
 }
 
@@ -28,16 +33,26 @@ export interface Conv2dOptions {
  * ```
  */
 export class Conv2d extends Module {
+  /** Channels C of the input. */
   readonly inChannels: number;
+  /** Channels of the output (the number of filters). */
   readonly outChannels: number;
+  /** Kernel height and width. */
   readonly kernelSize: [number, number];
+  /** Step of the window along H and W. */
   readonly stride: [number, number];
+  /** Zero padding along H and W. */
   readonly padding: [number, number];
+  /** Spacing between kernel elements along H and W. */
   readonly dilation: [number, number];
+  /** Number of channel groups; each output channel sees inChannels / groups inputs. */
   readonly groups: number;
+  /** Filters `[outChannels, inChannels / groups, kh, kw]`, Kaiming-uniform initialised as PyTorch. */
   weight: Parameter;
+  /** Per-output-channel bias `[outChannels]`, or `null` without bias. */
   bias: Parameter | null;
 
+  /** Creates the layer; both channel counts must divide by `options.groups`. */
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
     super();
     const groups = options.groups ?? 1;
@@ -56,15 +71,19 @@ export class Conv2d extends Module {
     this.bias = (options.bias ?? true) ? new Parameter(biasDefault_(zeros([outChannels]), fans(shape).fanIn)) : null;
   }
 
+  /** Applies the layer: the cross-correlation of `input` with `weight`, plus `bias`. */
   forward(input: Tensor): Tensor {
     return conv2d(input, this.weight, this.bias, this.stride, this.padding, this.dilation, this.groups);
   }
 }
 
 /** Shared state of the fixed-window pooling layers. */
-abstract class Pool2d extends Module {
+export abstract class Pool2d extends Module {
+  /** Window height and width. */
   readonly kernelSize: Pair;
+  /** Stride, padding, dilation and rounding of the window, as the functional op takes them. */
   readonly options: PoolOptions;
+  /** Creates the layer; the stride defaults to the kernel size. */
   constructor(kernelSize: Pair, options: PoolOptions = {}) {
     super();
     this.kernelSize = kernelSize;
@@ -74,20 +93,25 @@ abstract class Pool2d extends Module {
 
 /** Max pooling (stride defaults to the kernel size). */
 export class MaxPool2d extends Pool2d {
+  /** Applies the layer: the maximum of each window. */
   forward(input: Tensor): Tensor { return maxPool2d(input, this.kernelSize, this.options); }
 }
 
 /** Average pooling (stride defaults to the kernel size). */
 export class AvgPool2d extends Pool2d {
+  /** Applies the layer: the mean of each window. */
   forward(input: Tensor): Tensor { return avgPool2d(input, this.kernelSize, this.options); }
 }
 
 /** Average pooling to a fixed output size. */
 export class AdaptiveAvgPool2d extends Module {
+  /** Output height and width. */
   readonly outputSize: Pair;
+  /** Creates the layer for a fixed output size. */
   constructor(outputSize: Pair) {
     super();
     this.outputSize = outputSize;
   }
+  /** Applies the layer: the mean over windows sized so the output is `outputSize`. */
   forward(input: Tensor): Tensor { return adaptiveAvgPool2d(input, this.outputSize); }
 }

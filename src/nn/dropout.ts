@@ -17,11 +17,14 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
 
 /** Randomly zeroes elements during training (inverted dropout); a no-op in eval mode. */
 export class Dropout extends Module {
+  /** Probability of zeroing an element. */
   readonly p: number;
+  /** Creates the layer; `p` must be in [0, 1]. */
   constructor(p = 0.5) {
     super();
     if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: probability has to be between 0 and 1, but got ${p}`);
     this.p = p;
   }
+  /** Applies the layer: zeroes elements with probability p and scales the rest by 1/(1−p) in training. */
   forward(input: Tensor): Tensor { return dropout(input, this.p, this.training); }
 }

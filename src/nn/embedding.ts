@@ -11,11 +11,16 @@ import { Parameter } from "./parameter.ts";
 
 /** Rows of `weight [numEmbeddings, embeddingDim]` (N(0, 1) init) looked up by i32 indices. */
 export class Embedding extends Module {
+  /** Size of the vocabulary (rows of the table). */
   readonly numEmbeddings: number;
+  /** Length of each vector. */
   readonly embeddingDim: number;
+  /** Row that stays zero and gets no gradient, normalised to ≥ 0; `null` for none. */
   readonly paddingIdx: number | null;
+  /** The table `[numEmbeddings, embeddingDim]`. */
   weight: Parameter;
 
+  /** Creates the table; a negative `paddingIdx` counts from the end. */
   constructor(numEmbeddings: number, embeddingDim: number, options: { paddingIdx?: number | null } = {}) {
     super();
     this.numEmbeddings = numEmbeddings;
@@ -32,6 +37,7 @@ export class Embedding extends Module {
     if (padding !== null) noGrad(() => this.weight.select(0, padding!).copy_(this.weight.select(0, padding!).mul(0)));
   }
 
+  /** Looks up rows: i32 `indices` of any shape give `[...indices.shape, embeddingDim]`. */
   forward(indices: Tensor): Tensor {
     const rows = indexSelect(this.weight, 0, indices.reshape([-1]));
     const out = rows.reshape([...indices.shape, this.embeddingDim]);

@@ -21,11 +21,16 @@ import { Parameter } from "./parameter.ts";
  * ```
  */
 export class Linear extends Module {
+  /** Size of each input sample. */
   readonly inFeatures: number;
+  /** Size of each output sample. */
   readonly outFeatures: number;
+  /** Weight `[outFeatures, inFeatures]`. */
   weight: Parameter;
+  /** Bias `[outFeatures]`, or `null` without bias. */
   bias: Parameter | null;
 
+  /** Creates the layer, initialised from U(−1/√inFeatures, 1/√inFeatures) as PyTorch. */
   constructor(inFeatures: number, outFeatures: number, bias = true) {
     super();
     if (!Number.isInteger(inFeatures) || inFeatures < 1 || !Number.isInteger(outFeatures) || outFeatures < 1) {
@@ -37,6 +42,7 @@ export class Linear extends Module {
     this.bias = bias ? new Parameter(biasDefault_(zeros([outFeatures]), inFeatures)) : null;
   }
 
+  /** Applies the layer: y = x·Wᵀ + b over the last dim of `input`. */
   forward(input: Tensor): Tensor {
     if (input.ndim === 0 || input.shape[input.ndim - 1] !== this.inFeatures) {
       throw new RangeError(

@@ -36,7 +36,9 @@ function requireSameShape(name: string, input: Tensor, target: Tensor): void {
 
 /** Base of the losses: `compute` is the seed's name for `forward`. */
 export abstract class Loss {
+  /** How per-element losses are combined into the result. */
   readonly reduction: Reduction;
+  /** Validates `reduction`; `name` labels the error when it is invalid. */
   constructor(reduction: Reduction, name: string) {
     this.reduction = checkReduction(reduction, name);
   }
@@ -54,6 +56,7 @@ export interface CrossEntropyOptions {
   weight?: Tensor | null;
   /** Class index whose samples are skipped (default -100). */
   ignoreIndex?: number;
+  /** How per-sample losses are combined (default `"mean"`). */
   reduction?: Reduction;
   /** ε in [0, 1]: targets become (1−ε)·onehot + ε/C. */
   labelSmoothing?: number;
@@ -65,10 +68,14 @@ export interface CrossEntropyOptions {
  * fused in one stable native kernel for index targets.
  */
 export class CrossEntropyLoss extends Loss {
+  /** Per-class weights `[C]`, or `null` for equal weights. */
   readonly weight: Tensor | null;
+  /** Class index whose samples contribute neither loss nor gradient. */
   readonly ignoreIndex: number;
+  /** Label smoothing ε in [0, 1]. */
   readonly labelSmoothing: number;
 
+  /** Creates the loss; the defaults are PyTorch's (mean, ignoreIndex −100, no smoothing). */
   constructor(options: CrossEntropyOptions = {}) {
     super(options.reduction ?? "mean", "CrossEntropyLoss");
     this.weight = options.weight ?? null;
@@ -79,6 +86,7 @@ export class CrossEntropyLoss extends Loss {
     }
   }
 
+  /** Computes −Σ_c w_c·t_c·log softmax(x)_c per sample, with `t` one-hot (smoothed) or given probabilities. */
   forward(input: Tensor, target: Tensor): Tensor {
     [input, target] = autocastInputs("crossEntropyLoss", input, target);
     if (input.ndim === 0) throw new RangeError("CrossEntropyLoss: input must have a class dimension, got a 0-d tensor");
@@ -121,20 +129,27 @@ export class CrossEntropyLoss extends Loss {
 
 /** Options of {@link NLLLoss}. */
 export interface NLLOptions {
+  /** Per-class weights `[C]`. */
   weight?: Tensor | null;
+  /** Class index whose samples are skipped (default -100). */
   ignoreIndex?: number;
+  /** How per-sample losses are combined (default `"mean"`, divided by the summed target weights). */
   reduction?: Reduction;
 }
 
 /** Negative log-likelihood of log-probabilities `[N, C]` at class indices (i32 `[N]`). */
 export class NLLLoss extends Loss {
+  /** Per-class weights `[C]`, or `null` for equal weights. */
   readonly weight: Tensor | null;
+  /** Class index whose samples contribute neither loss nor gradient. */
   readonly ignoreIndex: number;
+  /** Creates the loss; the defaults are PyTorch's (mean, ignoreIndex −100). */
   constructor(options: NLLOptions = {}) {
     super(options.reduction ?? "mean", "NLLLoss");
     this.weight = options.weight ?? null;
     this.ignoreIndex = options.ignoreIndex ?? -100;
   }
+  /** Computes −w_t·x[n, t] per sample `n` with target class `t`. */
   forward(input: Tensor, target: Tensor): Tensor {
     [input, target] = autocastInputs("nllLoss", input, target);
     if (input.ndim !== 2) throw new RangeError(`NLLLoss: expected input of shape [N, C], got ${formatShape(input.shape)}`);
@@ -158,7 +173,9 @@ export class NLLLoss extends Loss {
 
 /** Mean squared error. */
 export class MSELoss extends Loss {
+  /** Creates the loss with the given reduction. */
   constructor(reduction: Reduction = "mean") { super(reduction, "MSELoss"); }
+  /** Computes (x − y)² elementwise, then reduces; shapes and dtypes must match. */
   forward(input: Tensor, target: Tensor): Tensor {
     [input, target] = autocastInputs("mseLoss", input, target);
     requireSameShape("MSELoss", input, target);
@@ -168,7 +185,9 @@ export class MSELoss extends Loss {
 
 /** Mean absolute error. */
 export class L1Loss extends Loss {
+  /** Creates the loss with the given reduction. */
   constructor(reduction: Reduction = "mean") { super(reduction, "L1Loss"); }
+  /** Computes |x − y| elementwise, then reduces; shapes and dtypes must match. */
   forward(input: Tensor, target: Tensor): Tensor {
     [input, target] = autocastInputs("l1Loss", input, target);
     requireSameShape("L1Loss", input, target);
@@ -178,12 +197,15 @@ export class L1Loss extends Loss {
 
 /** Smooth L1: 0.5·d²/β where |d| < β, else |d| − 0.5·β (β = 0 gives L1). */
 export class SmoothL1Loss extends Loss {
+  /** Threshold β ≥ 0 between the quadratic and the linear part. */
   readonly beta: number;
+  /** Creates the loss; β defaults to 1. */
   constructor(options: { reduction?: Reduction; beta?: number } = {}) {
     super(options.reduction ?? "mean", "SmoothL1Loss");
     this.beta = options.beta ?? 1;
     if (!(this.beta >= 0)) throw new RangeError(`SmoothL1Loss: beta must be >= 0, got ${this.beta}`);
   }
+  /** Computes the smooth L1 loss elementwise, then reduces; shapes and dtypes must match. */
   forward(input: Tensor, target: Tensor): Tensor {
     [input, target] = autocastInputs("smoothL1Loss", input, target);
     requireSameShape("SmoothL1Loss", input, target);
@@ -195,12 +217,15 @@ export class SmoothL1Loss extends Loss {
 
 /** Huber: 0.5·d² where |d| < δ, else δ·(|d| − 0.5·δ). */
 export class HuberLoss extends Loss {
+  /** Threshold δ > 0 between the quadratic and the linear part. */
   readonly delta: number;
+  /** Creates the loss; δ defaults to 1. */
   constructor(options: { reduction?: Reduction; delta?: number } = {}) {
     super(options.reduction ?? "mean", "HuberLoss");
     this.delta = options.delta ?? 1;
     if (!(this.delta > 0)) throw new RangeError(`HuberLoss: delta must be > 0, got ${this.delta}`);
   }
+  /** Computes the Huber loss elementwise, then reduces; shapes and dtypes must match. */
   forward(input: Tensor, target: Tensor): Tensor {
     [input, target] = autocastInputs("huberLoss", input, target);
     requireSameShape("HuberLoss", input, target);
@@ -211,11 +236,14 @@ export class HuberLoss extends Loss {
 
 /** Binary cross-entropy on probabilities; logs are clamped at −100 as PyTorch does. */
 export class BCELoss extends Loss {
+  /** Elementwise rescaling weight (broadcast against the input), or `null`. */
   readonly weight: Tensor | null;
+  /** Creates the loss with an optional rescaling weight. */
   constructor(options: { reduction?: Reduction; weight?: Tensor | null } = {}) {
     super(options.reduction ?? "mean", "BCELoss");
     this.weight = options.weight ?? null;
   }
+  /** Computes −w·(y·log x + (1 − y)·log(1 − x)) elementwise, then reduces; `input` must lie in [0, 1]. */
   forward(input: Tensor, target: Tensor): Tensor {
     [input, target] = autocastInputs("bceLoss", input, target);
     requireSameShape("BCELoss", input, target);
@@ -231,13 +259,17 @@ export class BCELoss extends Loss {
 
 /** Sigmoid + binary cross-entropy in one numerically stable expression, with `posWeight`. */
 export class BCEWithLogitsLoss extends Loss {
+  /** Elementwise rescaling weight (broadcast against the input), or `null`. */
   readonly weight: Tensor | null;
+  /** Weight of positive examples, broadcast against the target (one per class), or `null`. */
   readonly posWeight: Tensor | null;
+  /** Creates the loss with optional rescaling and positive-class weights. */
   constructor(options: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
     super(options.reduction ?? "mean", "BCEWithLogitsLoss");
     this.weight = options.weight ?? null;
     this.posWeight = options.posWeight ?? null;
   }
+  /** Computes −w·(p·y·log σ(x) + (1 − y)·log(1 − σ(x))) elementwise, then reduces. */
   forward(input: Tensor, target: Tensor): Tensor {
     [input, target] = autocastInputs("bceWithLogitsLoss", input, target);
     requireSameShape("BCEWithLogitsLoss", input, target);

@@ -16,9 +16,9 @@ export {
 export type { CrossEntropyOptions, NLLOptions, Reduction } from "./loss.ts";
 export { biasDefault_, fans, kaimingUniformDefault_, uniform_ } from "./init.ts";
 export { BatchNorm1d, BatchNorm2d, LayerNorm } from "./normalization.ts";
-export type { BatchNormOptions } from "./normalization.ts";
+export type { BatchNorm, BatchNormOptions } from "./normalization.ts";
 export { AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d } from "./conv.ts";
-export type { Conv2dOptions } from "./conv.ts";
+export type { Conv2dOptions, Pool2d } from "./conv.ts";
 export { Embedding } from "./embedding.ts";
 export { MultiheadAttention } from "./attention.ts";
 export type { AttentionOptions } from "./attention.ts";

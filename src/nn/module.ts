@@ -31,7 +31,9 @@ export interface LoadStateDictOptions {
 
 /** Keys that did not line up in a non-strict load. */
 export interface LoadStateDictResult {
+  /** Keys the module has but the state dict lacked. */
   missingKeys: string[];
+  /** Keys in the state dict that the module does not have. */
   unexpectedKeys: string[];
 }
 

@@ -13,10 +13,13 @@ import { Parameter } from "./parameter.ts";
 
 /** Options of the batch-norm layers (PyTorch's defaults). */
 export interface BatchNormOptions {
+  /** Added to the variance for stability (default 1e-5). */
   eps?: number;
   /** Running-statistics momentum; `null` for a cumulative average. */
   momentum?: number | null;
+  /** Learn a per-channel scale and shift (default true). */
   affine?: boolean;
+  /** Keep running mean and variance for eval mode (default true); without them eval uses batch statistics. */
   trackRunningStats?: boolean;
 }
 
@@ -24,17 +27,25 @@ export interface BatchNormOptions {
  * Batch normalisation over the channel dim 1. Property names follow PyTorch's state-dict names
  * (`running_mean`, `running_var`, `num_batches_tracked`) so checkpoints interchange.
  */
-abstract class BatchNorm extends Module {
+export abstract class BatchNorm extends Module {
+  /** Channels C, the size of dim 1. */
   readonly numFeatures: number;
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** Weight of the new batch in the running statistics; `null` for a cumulative average. */
   readonly momentum: number | null;
+  /** Per-channel scale γ `[C]`, or `null` when not affine. */
   weight: Parameter | null;
+  /** Per-channel shift β `[C]`, or `null` when not affine. */
   bias: Parameter | null;
+  /** Running mean `[C]` used in eval mode, or `null` when not tracked. */
   declare running_mean: Tensor | null;
+  /** Running unbiased variance `[C]` used in eval mode, or `null` when not tracked. */
   declare running_var: Tensor | null;
   /** Counted as i32 (PyTorch's int64 loads with a range check). */
   declare num_batches_tracked: Tensor | null;
 
+  /** Creates the layer for `numFeatures` channels. */
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new RangeError(`${new.target.name}: numFeatures must be a positive integer, got ${numFeatures}`);
@@ -53,6 +64,10 @@ abstract class BatchNorm extends Module {
   /** Throws unless `input` has a shape this layer accepts. */
   protected abstract checkInput(input: Tensor): void;
 
+  /**
+   * Applies the layer: y = (x − E[x]) / √(Var[x] + ε)·γ + β per channel, from batch statistics in
+   * training (which also update the running ones) and from the running statistics in eval mode.
+   */
   forward(input: Tensor): Tensor {
     this.checkInput(input);
     [input] = autocastInputs("batchNorm", input);
@@ -91,6 +106,7 @@ abstract class BatchNorm extends Module {
 
 /** Batch norm over `[N, C]` or `[N, C, L]`. */
 export class BatchNorm1d extends BatchNorm {
+  /** Accepts `[N, C]` or `[N, C, L]`. */
   protected checkInput(input: Tensor): void {
     if (input.ndim !== 2 && input.ndim !== 3) throw new RangeError(`BatchNorm1d: expected 2-d or 3-d input, got shape ${formatShape(input.shape)}`);
   }
@@ -98,6 +114,7 @@ export class BatchNorm1d extends BatchNorm {
 
 /** Batch norm over `[N, C, H, W]`. */
 export class BatchNorm2d extends BatchNorm {
+  /** Accepts `[N, C, H, W]`. */
   protected checkInput(input: Tensor): void {
     if (input.ndim !== 4) throw new RangeError(`BatchNorm2d: expected 4-d input [N, C, H, W], got shape ${formatShape(input.shape)}`);
   }
@@ -105,11 +122,16 @@ export class BatchNorm2d extends BatchNorm {
 
 /** Layer normalisation over the trailing `normalizedShape` dims. */
 export class LayerNorm extends Module {
+  /** The trailing dims normalised over. */
   readonly normalizedShape: number[];
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** Elementwise scale shaped `normalizedShape`, or `null` without `elementwiseAffine`. */
   weight: Parameter | null;
+  /** Elementwise shift shaped `normalizedShape`, or `null` without affine or bias. */
   bias: Parameter | null;
 
+  /** Creates the layer over trailing dims `normalizedShape` (a number means one dim). */
   constructor(normalizedShape: number | number[], options: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
     super();
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
@@ -119,6 +141,7 @@ export class LayerNorm extends Module {
     this.bias = affine && (options.bias ?? true) ? new Parameter(zeros(this.normalizedShape)) : null;
   }
 
+  /** Applies the layer: y = (x − E[x]) / √(Var[x] + ε)·γ + β over the trailing dims. */
   forward(input: Tensor): Tensor {
     const k = this.normalizedShape.length;
     const tail = input.shape.slice(input.ndim - k);

@@ -19,6 +19,7 @@ export type ModuleClass = new () => Module;
  * ```
  */
 export class Sequential extends Module {
+  /** Creates the container holding `modules` in order. */
   constructor(...modules: (Module | ModuleClass)[]) {
     super();
     for (const m of modules) this.add(m);
@@ -45,6 +46,7 @@ export class Sequential extends Module {
     return children[i];
   }
 
+  /** Applies the modules in order, each to the previous one's output. */
   forward(input: Tensor): Tensor {
     let x = input;
     for (const module of this.children()) x = module.forward(x);

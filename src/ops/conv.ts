@@ -96,11 +96,17 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, stride: P
 
 /** Options of the 2-d pooling ops. */
 export interface PoolOptions {
+  /** Step of the window (default, and `null`: the kernel size). */
   stride?: Pair | null;
+  /** Implicit padding on each side (default 0); max pooling pads with −inf. */
   padding?: Pair;
+  /** Spacing between window elements (default 1). */
   dilation?: Pair;
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
+  /** Average pooling: count padded zeros in the divisor (default true). */
   countIncludePad?: boolean;
+  /** Average pooling: divide by this instead of the window size (default `null`). */
   divisorOverride?: number | null;
 }
 

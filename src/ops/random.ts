@@ -25,7 +25,9 @@ export function manualSeed(value: number | bigint): void {
 
 /** The generator's state, to save and restore with {@link setRngState}. */
 export interface RngState {
+  /** Seed of the generator, modulo 2⁶⁴. */
   readonly seed: bigint;
+  /** Philox blocks drawn since seeding (4 values each), modulo 2⁶⁴. */
   readonly counter: bigint;
 }
 

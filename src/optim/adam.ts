@@ -22,6 +22,7 @@ export abstract class AdamFamily extends FusedOptimizer {
   /** Maximise the objective instead. */
   maximize(enabled = true): this { return this.setOption("maximize", enabled); }
 
+  /** Validates the betas, eps and weight decay of a group before each step. */
   protected override checkGroup(group: ParamGroup): void {
     const betas = group.betas as [number, number];
     if (!Array.isArray(betas) || betas.length !== 2) throw new RangeError(`${this.name}: betas must be a pair [beta1, beta2]`);
@@ -60,13 +61,16 @@ function adamStep(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamSt
  * ```
  */
 export class Adam extends AdamFamily {
+  /** Name used in error messages. */
   protected readonly name: string = "Adam";
+  /** Creates the optimizer with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
   constructor(params: ParamsInput, lr = 1e-3) {
     super(params, { lr, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false });
     for (const g of this.paramGroups) this.checkGroup(g);
   }
   /** Use the AMSGrad variant. */
   amsgrad(enabled = true): this { return this.setOption("amsgrad", enabled); }
+  /** Runs one Adam step on `param` in a single kernel (weight decay added to the gradient). */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
     return adamStep(param, grad, group, state, false);
   }
@@ -82,13 +86,16 @@ export class Adam extends AdamFamily {
  * ```
  */
 export class AdamW extends AdamFamily {
+  /** Name used in error messages. */
   protected readonly name: string = "AdamW";
+  /** Creates the optimizer with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */
   constructor(params: ParamsInput, lr = 1e-3) {
     super(params, { lr, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, amsgrad: false, maximize: false });
     for (const g of this.paramGroups) this.checkGroup(g);
   }
   /** Use the AMSGrad variant. */
   amsgrad(enabled = true): this { return this.setOption("amsgrad", enabled); }
+  /** Runs one AdamW step on `param` in a single kernel (weight decay applied to the weights). */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
     return adamStep(param, grad, group, state, true);
   }

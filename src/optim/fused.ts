@@ -34,6 +34,7 @@ export abstract class FusedOptimizer extends Optimizer {
   /** Hook for per-step checks of a group's options. */
   protected checkGroup(_group: ParamGroup): void {}
 
+  /** Updates every parameter that has a gradient, one native kernel call each; parameters must be f32. */
   step(): void {
     noGrad(() => {
       for (const group of this.paramGroups) {

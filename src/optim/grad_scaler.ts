@@ -29,10 +29,15 @@ export interface GradScalerOptions {
 
 /** PyTorch's `GradScaler.state_dict()` keys. */
 export interface GradScalerStateDict {
+  /** Current scale factor. */
   scale: number;
+  /** Factor the scale grows by after `growth_interval` clean steps. */
   growth_factor: number;
+  /** Factor the scale shrinks by after a step with inf/NaN gradients. */
   backoff_factor: number;
+  /** Clean steps in a row before the scale grows. */
   growth_interval: number;
+  /** Clean steps since the last growth or backoff. */
   _growth_tracker: number;
 }
 
@@ -90,6 +95,7 @@ export class GradScaler {
   /** Results of `unscaleGrads` since the last update (the seed's API has no optimizer). */
   #flatChecks: boolean[] = [];
 
+  /** Creates a scaler; the defaults are PyTorch's (scale 65536, growth 2, backoff 0.5, interval 2000). */
   constructor(options: GradScalerOptions = {}) {
     this.#scale = f32(options.initScale ?? 65536);
     this.#growthFactor = options.growthFactor ?? 2;

@@ -22,9 +22,11 @@ import type { ParamGroup, ParamsInput, ParamState } from "./optimizer.ts";
  * ```
  */
 export class LAMB extends AdamFamily {
+  /** Name used in error messages. */
   protected readonly name: string = "LAMB";
   #scratch = new WeakMap<Tensor, Tensor>();
 
+  /** Creates the optimizer with betas (0.9, 0.999), eps 1e-6, no weight decay and bias correction on. */
   constructor(params: ParamsInput, lr = 1e-3) {
     super(params, { lr, betas: [0.9, 0.999], eps: 1e-6, weightDecay: 0, biasCorrection: true, maximize: false });
     for (const g of this.paramGroups) this.checkGroup(g);
@@ -33,6 +35,7 @@ export class LAMB extends AdamFamily {
   /** Whether m and v are bias-corrected (default true). */
   biasCorrection(enabled = true): this { return this.setOption("biasCorrection", enabled); }
 
+  /** Runs one LAMB step: the Adam-style update, its norm and the parameter's, then the trust-ratio step. */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
     if (state.step === undefined) {
       state.step = 0;

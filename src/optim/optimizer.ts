@@ -7,12 +7,15 @@ import { Tensor } from "../tensor/tensor.ts";
 
 /** Options every optimizer group has; subclasses add their own (momentum, betas …). */
 export interface GroupOptions {
+  /** Learning rate. */
   lr: number;
+  /** Optimizer-specific options, e.g. `momentum` or `betas`. */
   [option: string]: unknown;
 }
 
 /** One parameter group: its tensors and options. */
 export interface ParamGroup extends GroupOptions {
+  /** Tensors this group updates. */
   params: Tensor[];
 }
 
@@ -24,7 +27,9 @@ export type ParamState = Record<string, Tensor | number>;
 
 /** Serialised optimizer state, PyTorch-shaped: state keyed by parameter index, groups by index. */
 export interface OptimizerStateDict {
+  /** Per-parameter state, keyed by the parameter's index across all groups. */
   state: Record<number, ParamState>;
+  /** Each group's options, with its parameters as indices into `state`. */
   paramGroups: (Omit<GroupOptions, never> & { params: number[] })[];
 }
 
@@ -48,6 +53,7 @@ export abstract class Optimizer {
   /** Name used in error messages. */
   protected abstract readonly name: string;
 
+  /** Collects `params` into groups, filling each group's missing options from `defaults`. */
   constructor(params: ParamsInput, defaults: GroupOptions) {
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) throw new RangeError(`${new.target.name}: optimizer got an empty parameter list`);

@@ -17,7 +17,9 @@ import { checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "
  * ```
  */
 export class RMSprop extends FusedOptimizer {
+  /** Name used in error messages. */
   protected readonly name = "RMSprop";
+  /** Creates the optimizer with PyTorch's defaults: alpha 0.99, eps 1e-8, no momentum or weight decay. */
   constructor(params: ParamsInput, lr = 1e-2) {
     super(params, { lr, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false });
     for (const g of this.paramGroups) this.checkGroup(g);
@@ -35,10 +37,12 @@ export class RMSprop extends FusedOptimizer {
   /** Maximise the objective instead. */
   maximize(enabled = true): this { return this.setOption("maximize", enabled); }
 
+  /** Validates alpha, eps, momentum and weight decay of a group before each step. */
   protected override checkGroup(group: ParamGroup): void {
     for (const option of ["alpha", "eps", "momentum", "weightDecay"]) checkHyper("RMSprop", option, group[option], 0);
   }
 
+  /** Runs one RMSprop step on `param` in a single kernel. */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
     if (state.step === undefined) {
       state.step = 0;
@@ -62,7 +66,9 @@ export class RMSprop extends FusedOptimizer {
  * θ ← θ − clr·g/(√s + ε); s starts at `initialAccumulatorValue`.
  */
 export class Adagrad extends FusedOptimizer {
+  /** Name used in error messages. */
   protected readonly name = "Adagrad";
+  /** Creates the optimizer with PyTorch's defaults: no lr decay or weight decay, accumulator 0, eps 1e-10. */
   constructor(params: ParamsInput, lr = 1e-2) {
     super(params, { lr, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false });
     for (const g of this.paramGroups) this.checkGroup(g);
@@ -80,10 +86,12 @@ export class Adagrad extends FusedOptimizer {
   /** Maximise the objective instead. */
   maximize(enabled = true): this { return this.setOption("maximize", enabled); }
 
+  /** Validates the lr decay, weight decay, initial accumulator and eps of a group before each step. */
   protected override checkGroup(group: ParamGroup): void {
     for (const option of ["lrDecay", "weightDecay", "initialAccumulatorValue", "eps"]) checkHyper("Adagrad", option, group[option], 0);
   }
 
+  /** Runs one Adagrad step on `param` in a single kernel. */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
     if (state.step === undefined) {
       state.step = 0;

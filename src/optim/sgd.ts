@@ -17,8 +17,10 @@ import { checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "
  * ```
  */
 export class SGD extends FusedOptimizer {
+  /** Name used in error messages. */
   protected readonly name = "SGD";
 
+  /** Creates the optimizer; like PyTorch, no momentum, dampening or weight decay until set. */
   constructor(params: ParamsInput, lr: number) {
     super(params, { lr, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false });
     for (const g of this.paramGroups) this.checkGroup(g);
@@ -35,6 +37,7 @@ export class SGD extends FusedOptimizer {
   /** Maximise the objective instead. */
   maximize(enabled = true): this { return this.setOption("maximize", enabled); }
 
+  /** Validates momentum and weight decay, and that Nesterov has momentum and no dampening. */
   protected override checkGroup(group: ParamGroup): void {
     checkHyper("SGD", "momentum", group.momentum, 0);
     checkHyper("SGD", "weight decay", group.weightDecay, 0);
@@ -43,6 +46,7 @@ export class SGD extends FusedOptimizer {
     }
   }
 
+  /** Runs one SGD step on `param` in a single kernel. */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
     const momentum = group.momentum as number;
     let flags = (group.nesterov ? 1 : 0) | (group.maximize ? 2 : 0);

@@ -98,6 +98,7 @@ export class Tensor {
     return true;
   }
 
+  /** A tensor on the same storage with the given geometry, not recorded in the graph. */
   private withView(shape: readonly number[], strides: readonly number[], offset = this.offset): Tensor {
     return new Tensor(this.storage, shape, strides, offset, this.dtype);
   }

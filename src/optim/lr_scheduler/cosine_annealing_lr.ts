@@ -30,6 +30,8 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMin: number;
 
   /**
+   * Creates the scheduler and takes the initial step.
+   *
    * @param tMax number of steps from the base learning rate down to `etaMin` (an integer >= 1)
    * @param etaMin minimum learning rate (>= 0; default 0)
    */
@@ -40,6 +42,7 @@ export class CosineAnnealingLR extends LRScheduler {
     this.start();
   }
 
+  /** Steps the current rates along the cosine, recursively as PyTorch (restarting the rise past `tMax`). */
   protected computeLr(): number[] {
     const { etaMin, tMax, lastEpoch } = this;
     if (this.isInitial) return this.groups.map((g) => g.lr);
@@ -55,15 +58,18 @@ export class CosineAnnealingLR extends LRScheduler {
     );
   }
 
+  /** Returns η_min + ½ (η_base − η_min) (1 + cos(π t / T_max)). */
   protected override closedFormLr(): number[] {
     const { etaMin, tMax, lastEpoch } = this;
     return this.baseLrs.map((base) => etaMin + (base - etaMin) * (1 + Math.cos((Math.PI * lastEpoch) / tMax)) / 2);
   }
 
+  /** Saves `tMax` and `etaMin` in the state dict. */
   protected override options(): Record<string, JsonValue> {
     return { tMax: this.tMax, etaMin: this.etaMin };
   }
 
+  /** Restores `tMax` and `etaMin` from a state dict, validated. */
   protected override loadOptions(state: SchedulerStateDict): void {
     const tMax = checkInt(`${this.name}.loadStateDict`, "tMax", state.tMax, 1);
     const etaMin = checkNumber(`${this.name}.loadStateDict`, "etaMin", state.etaMin, { lo: 0, loInclusive: true });

@@ -20,27 +20,35 @@ export class ExponentialLR extends LRScheduler {
   /** Multiplicative factor per step. */
   gamma: number;
 
-  /** @param gamma decay factor per step (> 0) */
+  /**
+   * Creates the scheduler and takes the initial step (which keeps the current rates).
+   *
+   * @param gamma decay factor per step (> 0)
+   */
   constructor(optimizer: Optimizer, gamma: number) {
     super(optimizer);
     this.gamma = checkNumber(this.name, "gamma", gamma, { lo: 0 });
     this.start();
   }
 
+  /** Multiplies the current rates by γ. */
   protected computeLr(): number[] {
     // The initial step keeps the current lr (so resuming does not step one ahead).
     if (this.isInitial) return this.groups.map((g) => g.lr);
     return this.groups.map((g) => g.lr * this.gamma);
   }
 
+  /** Returns base_lr · γ^t. */
   protected override closedFormLr(): number[] {
     return this.baseLrs.map((base) => base * this.gamma ** this.lastEpoch);
   }
 
+  /** Saves `gamma` in the state dict. */
   protected override options(): Record<string, JsonValue> {
     return { gamma: this.gamma };
   }
 
+  /** Restores `gamma` from a state dict, validated. */
   protected override loadOptions(state: SchedulerStateDict): void {
     this.gamma = checkNumber(`${this.name}.loadStateDict`, "gamma", state.gamma, { lo: 0 });
   }

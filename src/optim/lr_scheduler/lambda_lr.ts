@@ -25,7 +25,11 @@ export class LambdaLR extends LRScheduler {
   /** One factor function per parameter group. */
   readonly lrLambdas: LrLambda[];
 
-  /** @param lrLambda a factor function, or one per parameter group */
+  /**
+   * Creates the scheduler and takes the initial step, setting each rate to base_lr · λ(0).
+   *
+   * @param lrLambda a factor function, or one per parameter group
+   */
   constructor(optimizer: Optimizer, lrLambda: LrLambda | readonly LrLambda[]) {
     super(optimizer);
     this.lrLambdas = perGroup(this.name, "lrLambda", lrLambda, optimizer.paramGroups.length);
@@ -35,6 +39,7 @@ export class LambdaLR extends LRScheduler {
     this.start();
   }
 
+  /** Returns base_lr · λ(t) for each group. */
   protected computeLr(): number[] {
     return this.baseLrs.map((base, i) => base * this.lrLambdas[i](this.lastEpoch));
   }

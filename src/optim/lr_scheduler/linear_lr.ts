@@ -38,6 +38,7 @@ export class LinearLR extends LRScheduler {
   /** Steps over which the factor moves. */
   totalIters: number;
 
+  /** Creates the scheduler and takes the initial step, scaling each rate by `startFactor`. */
   constructor(optimizer: Optimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: LinearLROptions = {}) {
     super(optimizer);
     this.startFactor = checkNumber(this.name, "startFactor", startFactor, { lo: 0, hi: 1, hiInclusive: true });
@@ -51,6 +52,7 @@ export class LinearLR extends LRScheduler {
     this.start();
   }
 
+  /** Scales the current rates by the step's ratio of factors (by `startFactor` at t = 0). */
   protected computeLr(): number[] {
     const { startFactor: s, endFactor: e, totalIters: T, lastEpoch: t } = this;
     if (t === 0) return this.groups.map((g) => g.lr * s);
@@ -58,15 +60,18 @@ export class LinearLR extends LRScheduler {
     return this.groups.map((g) => g.lr * (1 + (e - s) / (T * s + (t - 1) * (e - s))));
   }
 
+  /** Returns base_lr · (s + (e − s) · min(t, T) / T). */
   protected override closedFormLr(): number[] {
     const { startFactor: s, endFactor: e, totalIters: T, lastEpoch: t } = this;
     return this.baseLrs.map((base) => base * (s + ((e - s) * Math.min(T, t)) / T));
   }
 
+  /** Saves `startFactor`, `endFactor` and `totalIters` in the state dict. */
   protected override options(): Record<string, JsonValue> {
     return { startFactor: this.startFactor, endFactor: this.endFactor, totalIters: this.totalIters };
   }
 
+  /** Restores `startFactor`, `endFactor` and `totalIters` from a state dict, validated. */
   protected override loadOptions(state: SchedulerStateDict): void {
     const where = `${this.name}.loadStateDict`;
     const s = checkNumber(where, "startFactor", state.startFactor, { lo: 0, hi: 1, hiInclusive: true });

@@ -42,6 +42,8 @@ export class MultiStepLR extends LRScheduler {
   gamma: number;
 
   /**
+   * Creates the scheduler and takes the initial step.
+   *
    * @param milestones strictly increasing step indices (integers >= 1)
    * @param gamma decay factor (> 0; default 0.1)
    */
@@ -52,20 +54,24 @@ export class MultiStepLR extends LRScheduler {
     this.start();
   }
 
+  /** Multiplies the current rates by γ when the step is a milestone. */
   protected computeLr(): number[] {
     if (!this.milestones.includes(this.lastEpoch)) return this.groups.map((g) => g.lr);
     return this.groups.map((g) => g.lr * this.gamma);
   }
 
+  /** Returns base_lr · γ^(number of milestones ≤ t). */
   protected override closedFormLr(): number[] {
     const passed = this.milestones.filter((m) => m <= this.lastEpoch).length;
     return this.baseLrs.map((base) => base * this.gamma ** passed);
   }
 
+  /** Saves `milestones` and `gamma` in the state dict. */
   protected override options(): Record<string, JsonValue> {
     return { milestones: [...this.milestones], gamma: this.gamma };
   }
 
+  /** Restores `milestones` and `gamma` from a state dict, validated. */
   protected override loadOptions(state: SchedulerStateDict): void {
     const milestones = checkMilestones(`${this.name}.loadStateDict`, state.milestones);
     const gamma = checkNumber(`${this.name}.loadStateDict`, "gamma", state.gamma, { lo: 0 });

@@ -120,6 +120,8 @@ export class OneCycleLR extends LRScheduler {
   private phases: Phase[];
 
   /**
+   * Creates the scheduler for a cycle of `epochs · stepsPerEpoch` steps and takes the initial step.
+   *
    * @param maxLr peak learning rate (> 0; one value or one per group)
    * @param epochs number of epochs (an integer >= 1)
    * @param stepsPerEpoch steps per epoch (an integer >= 1)
@@ -131,7 +133,11 @@ export class OneCycleLR extends LRScheduler {
     stepsPerEpoch: number,
     options?: OneCycleLROptions,
   );
-  /** @param maxLr peak learning rate; `options.totalSteps` gives the cycle length */
+  /**
+   * Creates the scheduler for a cycle of `options.totalSteps` steps and takes the initial step.
+   *
+   * @param maxLr peak learning rate; `options.totalSteps` gives the cycle length
+   */
   constructor(
     optimizer: Optimizer,
     maxLr: number | readonly number[],
@@ -222,11 +228,13 @@ export class OneCycleLR extends LRScheduler {
     this.start();
   }
 
+  /** Writes the cycled momentum: `betas[0]` for the Adam family, else `momentum`. */
   private setMomentum(group: ParamGroup, value: number): void {
     if (this.useBeta1) group.betas = [value, ...(group.betas as number[]).slice(1)];
     else group.momentum = value;
   }
 
+  /** Interpolates the rate (and momentum) within the current phase; throws past `totalSteps`. */
   protected computeLr(): number[] {
     const step = this.lastEpoch;
     if (step > this.totalSteps) {
@@ -257,6 +265,7 @@ export class OneCycleLR extends LRScheduler {
     });
   }
 
+  /** Saves the cycle length, strategy, momentum settings and phases in the state dict. */
   protected override options(): Record<string, JsonValue> {
     return {
       totalSteps: this.totalSteps,
@@ -267,6 +276,7 @@ export class OneCycleLR extends LRScheduler {
     };
   }
 
+  /** Restores the cycle length, strategy, momentum settings and phases from a state dict, validated. */
   protected override loadOptions(state: SchedulerStateDict): void {
     const where = `${this.name}.loadStateDict`;
     const totalSteps = checkInt(where, "totalSteps", state.totalSteps, 1);

@@ -109,6 +109,7 @@ export class ReduceLROnPlateau implements Scheduler {
   private epsValue = 1e-8;
   private lastLr: number[];
 
+  /** Creates the scheduler; options not given keep PyTorch's defaults (min mode, factor 0.1, patience 10). */
   constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
     this.name = new.target.name;
     if (!(optimizer instanceof Optimizer)) {
@@ -128,6 +129,7 @@ export class ReduceLROnPlateau implements Scheduler {
     this.lastLr = optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The worst possible metric in the current mode, where `best` starts. */
   private get modeWorse(): number {
     return this.modeValue === "min" ? Infinity : -Infinity;
   }
@@ -220,12 +222,14 @@ export class ReduceLROnPlateau implements Scheduler {
     return this.cooldownCounter > 0;
   }
 
+  /** Forgets the best value and clears the bad-step and cooldown counters. */
   private reset(): void {
     this.best = this.modeWorse;
     this.cooldownCounter = 0;
     this.numBadEpochs = 0;
   }
 
+  /** Whether `a` beats `best` by more than the threshold, in the current mode and threshold mode. */
   private isBetter(a: number, best: number): boolean {
     if (this.modeValue === "min" && this.thresholdModeValue === "rel") return a < best * (1.0 - this.thresholdValue);
     if (this.modeValue === "min") return a < best - this.thresholdValue;
@@ -268,6 +272,7 @@ export class ReduceLROnPlateau implements Scheduler {
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** Multiplies each group's rate by the factor, floored at its `minLr`; changes below eps are skipped. */
   private reduceLr(): void {
     const groups = this.optimizer.paramGroups;
     if (groups.length !== this.minLrs.length) {

@@ -12,7 +12,9 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 /** Serialised scheduler state: a plain JSON-able object; `type` names the scheduler class. */
 export interface SchedulerStateDict {
+  /** Class name of the scheduler that saved the state. */
   type: string;
+  /** The scheduler's counters, learning rates and options. */
   [key: string]: JsonValue;
 }
 
@@ -135,7 +137,7 @@ export abstract class LRScheduler implements Scheduler {
   /** The optimizer whose groups the scheduler drives. */
   readonly optimizer: Optimizer;
   /** Index of the last step taken: 0 after construction, +1 per {@link LRScheduler.step}. */
-  lastEpoch = -1;
+  lastEpoch: number = -1;
   /** Each group's `initialLr` when the scheduler was constructed. */
   baseLrs: number[] = [];
   /** Steps taken since the initial step began (PyTorch's `_step_count`; 1 after construction). */
@@ -147,6 +149,7 @@ export abstract class LRScheduler implements Scheduler {
   /** Class name used in messages and state dicts. */
   protected readonly name: string;
 
+  /** Binds the scheduler to `optimizer`; subclass constructors validate their options, then call `start`. */
   constructor(optimizer: Optimizer) {
     this.name = new.target.name;
     if (!(optimizer instanceof Optimizer)) {

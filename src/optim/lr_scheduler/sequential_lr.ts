@@ -39,6 +39,8 @@ export class SequentialLR extends LRScheduler {
   readonly milestones: readonly number[];
 
   /**
+   * Creates the scheduler, undoing the sequenced schedulers' initial steps and starting the first.
+   *
    * @param schedulers at least one scheduler, all over `optimizer`
    * @param milestones one fewer than `schedulers`, strictly increasing integers >= 1
    */
@@ -97,6 +99,7 @@ export class SequentialLR extends LRScheduler {
     return idx;
   }
 
+  /** Never called: {@link SequentialLR.step} delegates to the sequenced schedulers. */
   protected computeLr(): number[] {
     throw new Error(`${this.name}: learning rates come from the sequenced schedulers`);
   }

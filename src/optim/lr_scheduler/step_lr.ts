@@ -31,6 +31,8 @@ export class StepLR extends LRScheduler {
   gamma: number;
 
   /**
+   * Creates the scheduler and takes the initial step.
+   *
    * @param stepSize period of the decay (an integer >= 1)
    * @param gamma decay factor (> 0; default 0.1)
    */
@@ -41,19 +43,23 @@ export class StepLR extends LRScheduler {
     this.start();
   }
 
+  /** Multiplies the current rates by γ at every multiple of `stepSize`. */
   protected computeLr(): number[] {
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groups.map((g) => g.lr);
     return this.groups.map((g) => g.lr * this.gamma);
   }
 
+  /** Returns base_lr · γ^⌊t / stepSize⌋. */
   protected override closedFormLr(): number[] {
     return this.baseLrs.map((base) => base * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
   }
 
+  /** Saves `stepSize` and `gamma` in the state dict. */
   protected override options(): Record<string, JsonValue> {
     return { stepSize: this.stepSize, gamma: this.gamma };
   }
 
+  /** Restores `stepSize` and `gamma` from a state dict, validated. */
   protected override loadOptions(state: SchedulerStateDict): void {
     const stepSize = checkInt(`${this.name}.loadStateDict`, "stepSize", state.stepSize, 1);
     const gamma = checkNumber(`${this.name}.loadStateDict`, "gamma", state.gamma, { lo: 0 });

@@ -28,21 +28,28 @@ export class WarmupLR extends LRScheduler {
   /** Number of warm-up steps. */
   warmupSteps: number;
 
-  /** @param warmupSteps number of steps to reach the base learning rate (an integer >= 1) */
+  /**
+   * Creates the scheduler and takes the initial step, setting every rate to 0.
+   *
+   * @param warmupSteps number of steps to reach the base learning rate (an integer >= 1)
+   */
   constructor(optimizer: Optimizer, warmupSteps: number) {
     super(optimizer);
     this.warmupSteps = checkInt(this.name, "warmupSteps", warmupSteps, 1);
     this.start();
   }
 
+  /** Returns base_lr · min(1, t / warmupSteps). */
   protected computeLr(): number[] {
     return this.baseLrs.map((base) => base * Math.min(1, this.lastEpoch / this.warmupSteps));
   }
 
+  /** Saves `warmupSteps` in the state dict. */
   protected override options(): Record<string, JsonValue> {
     return { warmupSteps: this.warmupSteps };
   }
 
+  /** Restores `warmupSteps` from a state dict, validated. */
   protected override loadOptions(state: SchedulerStateDict): void {
     this.warmupSteps = checkInt(`${this.name}.loadStateDict`, "warmupSteps", state.warmupSteps, 1);
   }
