@@ -103,6 +103,8 @@ run_tests() {
   log "type check (deno check)"
   local types_failed=0
   NO_COLOR=1 "$DENO" check mod.ts tests/ bench/ examples/ >&2 || types_failed=1
+  log "doc lint (deno doc --lint)"
+  NO_COLOR=1 "$DENO" doc --lint mod.ts >&2 || types_failed=1
   local deno_result bun_result
   deno_result=$(mktemp)
   bun_result=$(mktemp)
