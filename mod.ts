@@ -85,8 +85,8 @@ export type { IdxArray, ImageDatasetInfo, MnistOptions, TrainingData, TrainingDa
 // Mixed precision, checkpointing, graph memory
 export { AutocastGuard, autocast, getAutocastDtype, isAutocastEnabled } from "./src/autograd/amp/autocast.ts";
 export type { AutocastDType, AutocastOptions } from "./src/autograd/amp/autocast.ts";
-export { AUTOCAST_POLICY } from "./src/autograd/amp/policy.ts";
-export type { AutocastOp, CastPolicy, F32, LOWP, STRUCTURAL } from "./src/autograd/amp/policy.ts";
+export { AUTOCAST_F32_OPS, AUTOCAST_LOWP_OPS, AUTOCAST_POLICY, AUTOCAST_STRUCTURAL_OPS } from "./src/autograd/amp/policy.ts";
+export type { AutocastOp, CastPolicy } from "./src/autograd/amp/policy.ts";
 export type { BinaryOp, ReduceOp, UnaryOp } from "./src/ops/codes.ts";
 export { GradScaler } from "./src/optim/grad_scaler.ts";
 export type { GradScalerOptions, GradScalerStateDict } from "./src/optim/grad_scaler.ts";

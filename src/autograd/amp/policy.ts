@@ -20,10 +20,10 @@ import { cachedCast, getAutocastDtype } from "./autocast.ts";
 export type CastPolicy = "lowp" | "f32" | "promote";
 
 /** Ops autocast runs in the region's half dtype: the GEMMs. */
-export const LOWP = ["matmul", "linear", "conv2d"] as const;
+export const AUTOCAST_LOWP_OPS = ["matmul", "linear", "conv2d"] as const;
 
 /** Ops autocast runs in f32, where half precision loses too much range or accuracy. */
-export const F32 = [
+export const AUTOCAST_F32_OPS = [
   // unary/binary math with large range or cancellation
   "exp", "log", "log1p", "expm1", "reciprocal", "rsqrt", "powScalar", "pow",
   // softmax family
@@ -36,7 +36,7 @@ export const F32 = [
 ] as const;
 
 /** Ops that are neither GEMMs nor kernels, recorded in the graph or dispatched by name. */
-export const STRUCTURAL = [
+export const AUTOCAST_STRUCTURAL_OPS = [
   "view", "reshape", "permute", "slice", "select", "unsqueeze", "squeeze", "expand", "clone", "to", "where",
   "cat", "stack", "indexSelect", "gather", "im2col", "maxPool2d", "avgPool2d", "adaptiveAvgPool2d", "dropout",
   "embedding", "checkpoint",
@@ -44,9 +44,9 @@ export const STRUCTURAL = [
 
 /** Every op name autocast knows. */
 export type AutocastOp =
-  | (typeof LOWP)[number]
-  | (typeof F32)[number]
-  | (typeof STRUCTURAL)[number]
+  | (typeof AUTOCAST_LOWP_OPS)[number]
+  | (typeof AUTOCAST_F32_OPS)[number]
+  | (typeof AUTOCAST_STRUCTURAL_OPS)[number]
   | keyof typeof UnaryOp
   | keyof typeof BinaryOp
   | keyof typeof ReduceOp;
@@ -54,9 +54,9 @@ export type AutocastOp =
 function buildTable(): Readonly<Record<AutocastOp, CastPolicy>> {
   const table: Partial<Record<AutocastOp, CastPolicy>> = {};
   const kernels = [...Object.keys(UnaryOp), ...Object.keys(BinaryOp), ...Object.keys(ReduceOp)] as AutocastOp[];
-  for (const op of [...kernels, ...STRUCTURAL]) table[op] = "promote";
-  for (const op of F32) table[op] = "f32";
-  for (const op of LOWP) table[op] = "lowp";
+  for (const op of [...kernels, ...AUTOCAST_STRUCTURAL_OPS]) table[op] = "promote";
+  for (const op of AUTOCAST_F32_OPS) table[op] = "f32";
+  for (const op of AUTOCAST_LOWP_OPS) table[op] = "lowp";
   return Object.freeze(table as Record<AutocastOp, CastPolicy>);
 }
 
