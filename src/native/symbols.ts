@@ -109,8 +109,13 @@ export const SYMBOLS = {
   // ---- version 4: host memory (used by the Bun binding) ----
   axon_alloc: { parameters: ["i64"], result: "pointer" },
   axon_free: { parameters: ["pointer", "pointer"], result: "void" },
-  // ---- version 7: native memory count ----
+  // ---- version 7: native memory count, fused f32 convolution ----
   axon_native_bytes: { parameters: [], result: "i64" },
+  axon_conv2d: { parameters: ["buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
+  axon_conv2d_backward: {
+    parameters: ["buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64"],
+    result: "i32",
+  },
   // ---- version 3: optimizers ----
   axon_sgd_step: { parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "u32"], result: "i32" },
   axon_adam_step: {

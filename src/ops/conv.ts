@@ -65,7 +65,7 @@ export function im2col(x: Tensor, w: Window): Tensor {
 }
 
 /** 2-d convolution (PyTorch's `F.conv2d`): x `[N, C, H, W]`, weight `[OC, C/groups, KH, KW]`. */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1, groups = 1): Tensor {
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1, groups = 1): Tensor {
   if (x.ndim !== 4) throw new RangeError(`conv2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
   [x, weight, bias] = autocastInputs("conv2d", x, weight, bias);
   if (x.dtype !== weight.dtype || !(x.dtype === "f32" || isHalf(x.dtype))) {
@@ -77,6 +77,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, stride: P
     throw new RangeError(`conv2d: weight of shape ${formatShape(weight.shape)} with groups=${groups} does not fit input of shape ${formatShape(x.shape)} (${c} channels)`);
   }
   const win: Window = { kernel: [kh, kw], stride: pair(stride, "conv2d stride", 1), padding: pair(padding, "conv2d padding", 0), dilation: pair(dilation, "conv2d dilation", 1) };
+  if (groups === 1 && x.dtype === "f32" && (bias === null || bias.dtype === "f32")) return fusedConv2d(x, weight, bias, win);
   const cols = im2col(x, win); // [N, C·KH·KW, L]
   const oh = outputSize(x.shape[2], kh, win.stride[0], win.padding[0], win.dilation[0]);
   const ow = outputSize(x.shape[3], kw, win.stride[1], win.padding[1], win.dilation[1]);
@@ -92,6 +93,51 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, stride: P
   let out = (groups === 1 ? outs[0] : cat(outs, 1)).reshape([n, oc, oh, ow]);
   if (bias !== null) out = out.add(bias.reshape([1, oc, 1, 1]));
   return out;
+}
+
+/**
+ * f32, groups = 1: one native call per pass (zig/cpu/conv2d.zig), which builds each image's columns
+ * in a reused buffer instead of the whole batch's (no [N, C·KH·KW, L] tensor is allocated or
+ * saved); backward recomputes the columns from the saved input.
+ */
+function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, win: Window): Tensor {
+  const input = x.contiguous();
+  const w = weight.contiguous();
+  const b = bias?.contiguous() ?? null;
+  const [n, c, h, wd] = x.shape;
+  const oc = weight.shape[0];
+  const oh = outputSize(h, win.kernel[0], win.stride[0], win.padding[0], win.dilation[0]);
+  const ow = outputSize(wd, win.kernel[1], win.stride[1], win.padding[1], win.dilation[1]);
+  if (oh < 1 || ow < 1) {
+    throw new RangeError(`conv2d: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(win.kernel)} (padding ${formatShape(win.padding)}, dilation ${formatShape(win.dilation)})`);
+  }
+  if (b !== null && (b.ndim !== 1 || b.shape[0] !== oc)) {
+    throw new RangeError(`conv2d: bias of shape ${formatShape(b.shape)} does not match ${oc} output channels`);
+  }
+  const geometry = [...windowMeta(x, win), oc, input.offset, w.offset];
+  const y = Tensor.empty([n, oc, oh, ow], "f32");
+  const meta = [...geometry, b?.offset ?? 0];
+  check(
+    native.axon_conv2d(packMeta(meta), meta.length, input.storage.bytes, input.storage.byteLength, w.storage.bytes, w.storage.byteLength,
+      b?.storage.bytes ?? null, b?.storage.byteLength ?? 0, y.storage.bytes, y.storage.byteLength),
+    "conv2d",
+  );
+  const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  return record(y, "conv2d", inputs, (grad) => {
+    const dy = grad.contiguous();
+    const dx = x.requiresGrad ? Tensor.empty([n, c, h, wd], "f32") : null;
+    const dw = weight.requiresGrad ? Tensor.empty(weight.shape, "f32") : null;
+    const db = bias?.requiresGrad ? Tensor.empty([oc], "f32") : null;
+    const backMeta = [...geometry, dy.offset];
+    check(
+      native.axon_conv2d_backward(packMeta(backMeta), backMeta.length, input.storage.bytes, input.storage.byteLength,
+        w.storage.bytes, w.storage.byteLength, dy.storage.bytes, dy.storage.byteLength,
+        dx?.storage.bytes ?? null, dx?.storage.byteLength ?? 0, dw?.storage.bytes ?? null, dw?.storage.byteLength ?? 0,
+        db?.storage.bytes ?? null, db?.storage.byteLength ?? 0),
+      "conv2d backward",
+    );
+    return bias === null ? [dx, dw] : [dx, dw, db];
+  }, [input, w]);
 }
 
 /** Options of the 2-d pooling ops. */

@@ -16,6 +16,7 @@ const status = @import("../status.zig");
 const check = @import("check.zig");
 const kim2col = @import("../cpu/im2col.zig");
 const kpool = @import("../cpu/pool2d.zig");
+const kconv = @import("../cpu/conv2d.zig");
 const Error = status.Error;
 
 const view = check.view;
@@ -85,16 +86,9 @@ fn readWindow(meta: []const i64, name: []const u8) Error!Window {
 
 const Im2col = struct { g: kim2col.Geom, x_off: usize, cols_off: usize, dt: check.DType };
 
-/// `halves`: f16 and bf16 accepted too (im2col only moves data; col2im sums, in f32 only).
-fn parseIm2col(dtype_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []const u8, halves: bool) Error!Im2col {
-    const dt = try check.dtype(dtype_code);
-    const ok = dt == .f32 or (halves and (dt == .f16 or dt == .bf16));
-    if (!ok) return status.err(error.UnsupportedDtype, "{s}: dtype {s} is not supported ({s})", .{ name, dt.name(), if (halves) "f32, f16 or bf16" else "f32 only" });
-    const meta = try metaOf(meta_ptr, meta_len, 14, name, "[N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, x_off, cols_off]");
+/// The im2col geometry from meta's first 12 entries, with the output size and element counts checked.
+fn readGeometry(meta: []const i64, name: []const u8) Error!kim2col.Geom {
     const s = try readWindow(meta, name);
-    var at: usize = 12;
-    const x_off = try check.readOne(meta, &at, "x offset");
-    const cols_off = try check.readOne(meta, &at, "cols offset");
     const eh = s.effH();
     const ew = s.effW();
     if (s.h + 2 * s.ph < eh or s.w + 2 * s.pw < ew)
@@ -103,6 +97,19 @@ fn parseIm2col(dtype_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []
     // both element counts overflow-checked (the kernels then use plain arithmetic)
     _ = try check.numel(&.{ g.n, g.c, g.h, g.w });
     _ = try check.numel(&.{ g.n, g.c, g.kh, g.kw, g.oh, g.ow });
+    return g;
+}
+
+/// `halves`: f16 and bf16 accepted too (im2col only moves data; col2im sums, in f32 only).
+fn parseIm2col(dtype_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []const u8, halves: bool) Error!Im2col {
+    const dt = try check.dtype(dtype_code);
+    const ok = dt == .f32 or (halves and (dt == .f16 or dt == .bf16));
+    if (!ok) return status.err(error.UnsupportedDtype, "{s}: dtype {s} is not supported ({s})", .{ name, dt.name(), if (halves) "f32, f16 or bf16" else "f32 only" });
+    const meta = try metaOf(meta_ptr, meta_len, 14, name, "[N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, x_off, cols_off]");
+    const g = try readGeometry(meta, name);
+    var at: usize = 12;
+    const x_off = try check.readOne(meta, &at, "x offset");
+    const cols_off = try check.readOne(meta, &at, "cols offset");
     return .{ .g = g, .x_off = x_off, .cols_off = cols_off, .dt = dt };
 }
 
@@ -136,6 +143,79 @@ export fn axon_im2col(dtype: u32, meta: ?[*]const i64, meta_len: i64, x: ?[*]u8,
 /// cols → x (overwritten with the sum of every column entry mapping to it; F.fold).
 export fn axon_col2im(dtype: u32, meta: ?[*]const i64, meta_len: i64, cols: ?[*]u8, cols_bytes: i64, x: ?[*]u8, x_bytes: i64) i32 {
     col2imImpl(dtype, meta, meta_len, cols, cols_bytes, x, x_bytes) catch |e| return status.toCode(e);
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// conv2d (f32, groups = 1, fused per image)
+
+const ConvCall = struct { s: kconv.Conv, x_off: usize, w_off: usize, other_off: usize };
+
+/// meta: `[N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, OC, x_off, w_off, third_off]`; the third
+/// offset is the bias's (forward) or dy's (backward).
+fn parseConv(meta_ptr: ?[*]const i64, meta_len: i64, name: []const u8, third: []const u8) Error!ConvCall {
+    const meta = try metaOf(meta_ptr, meta_len, 16, name, "[N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, OC, x_off, w_off, bias_off or dy_off]");
+    const g = try readGeometry(meta, name);
+    var at: usize = 12;
+    const oc = try check.readOne(meta, &at, "output channels");
+    try atLeastOne(oc, name, "output channels");
+    const x_off = try check.readOne(meta, &at, "x offset");
+    const w_off = try check.readOne(meta, &at, "weight offset");
+    const other_off = try check.readOne(meta, &at, third);
+    const s = kconv.Conv{ .g = g, .oc = oc };
+    _ = try check.numel(&.{ oc, s.k() });
+    _ = try check.numel(&.{ s.g.n, oc, s.l() });
+    return .{ .s = s, .x_off = x_off, .w_off = w_off, .other_off = other_off };
+}
+
+fn conv2dImpl(meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, w: ?[*]u8, w_bytes: i64, bias: ?[*]u8, bias_bytes: i64, y: ?[*]u8, y_bytes: i64) Error!void {
+    const name = "axon_conv2d";
+    const p = try parseConv(meta, meta_len, name, "bias offset");
+    const s = p.s;
+    const xs = try view(f32, x, x_bytes, p.x_off, s.g.xLen(), "x");
+    const ws = try view(f32, w, w_bytes, p.w_off, s.oc * s.k(), "weight");
+    const bs: ?[]f32 = if (bias == null) null else try view(f32, bias, bias_bytes, p.other_off, s.oc, "bias");
+    const ys = try view(f32, y, y_bytes, 0, s.g.n * s.oc * s.l(), "y");
+    try check.noOverlap(ys, "y", xs, "x");
+    try check.noOverlap(ys, "y", ws, "weight");
+    if (bs) |b| try check.noOverlap(ys, "y", b, "bias");
+    try kconv.forward(s, xs, ws, bs, ys);
+}
+
+fn conv2dBackwardImpl(meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, w: ?[*]u8, w_bytes: i64, dy: ?[*]u8, dy_bytes: i64, dx: ?[*]u8, dx_bytes: i64, dw: ?[*]u8, dw_bytes: i64, db: ?[*]u8, db_bytes: i64) Error!void {
+    const name = "axon_conv2d_backward";
+    const p = try parseConv(meta, meta_len, name, "dy offset");
+    const s = p.s;
+    const xs = try view(f32, x, x_bytes, p.x_off, s.g.xLen(), "x");
+    const ws = try view(f32, w, w_bytes, p.w_off, s.oc * s.k(), "weight");
+    const dys = try view(f32, dy, dy_bytes, p.other_off, s.g.n * s.oc * s.l(), "dy");
+    const dxs: ?[]f32 = if (dx == null) null else try view(f32, dx, dx_bytes, 0, s.g.xLen(), "dx");
+    const dws: ?[]f32 = if (dw == null) null else try view(f32, dw, dw_bytes, 0, s.oc * s.k(), "dw");
+    const dbs: ?[]f32 = if (db == null) null else try view(f32, db, db_bytes, 0, s.oc, "db");
+    const outs = [_]?[]f32{ dxs, dws, dbs };
+    const out_names = [_][]const u8{ "dx", "dw", "db" };
+    for (outs, out_names, 0..) |maybe, out_name, i| {
+        const o = maybe orelse continue;
+        try check.noOverlap(o, out_name, xs, "x");
+        try check.noOverlap(o, out_name, ws, "weight");
+        try check.noOverlap(o, out_name, dys, "dy");
+        for (outs[i + 1 ..], out_names[i + 1 ..]) |other, other_name| {
+            if (other) |q| try check.noOverlap(o, out_name, q, other_name);
+        }
+    }
+    if (dxs) |d| try kconv.backwardInput(s, dys, ws, d);
+    try kconv.backwardWeight(s, xs, dys, dws, dbs);
+}
+
+/// y `[N, OC, OH, OW]` (from element 0) = conv2d(x, weight `[OC, C, KH, KW]`, bias `[OC]` or null).
+export fn axon_conv2d(meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, w: ?[*]u8, w_bytes: i64, bias: ?[*]u8, bias_bytes: i64, y: ?[*]u8, y_bytes: i64) i32 {
+    conv2dImpl(meta, meta_len, x, x_bytes, w, w_bytes, bias, bias_bytes, y, y_bytes) catch |e| return status.toCode(e);
+    return 0;
+}
+
+/// Gradients of axon_conv2d: dx, dw, db (each from element 0; null: not computed).
+export fn axon_conv2d_backward(meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, w: ?[*]u8, w_bytes: i64, dy: ?[*]u8, dy_bytes: i64, dx: ?[*]u8, dx_bytes: i64, dw: ?[*]u8, dw_bytes: i64, db: ?[*]u8, db_bytes: i64) i32 {
+    conv2dBackwardImpl(meta, meta_len, x, x_bytes, w, w_bytes, dy, dy_bytes, dx, dx_bytes, dw, dw_bytes, db, db_bytes) catch |e| return status.toCode(e);
     return 0;
 }
 

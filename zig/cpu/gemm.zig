@@ -156,6 +156,13 @@ pub fn gemm(
     }
 }
 
+/// One matrix on `threads` threads (1: the calling thread alone, for callers that already split
+/// their work, such as zig/cpu/conv2d.zig's per-image loops).
+pub fn gemmOne(p: *const Problem, threads: usize) Error!void {
+    if (p.m == 0 or p.n == 0) return;
+    return single(p, threads);
+}
+
 /// Multiply-adds below which a matrix runs on the calling thread alone.
 const parallel_threshold: u64 = 1 << 19;
 

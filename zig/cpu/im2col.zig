@@ -156,6 +156,12 @@ pub fn im2col(comptime T: type, g: Geom, x: []const T, cols: []T) void {
     pool.parallelFor(rows, @max(1, min_work / per_row), Im2colCtx(T){ .g = g, .x = x, .cols = cols }, Body.run);
 }
 
+/// As `im2col`, on the calling thread alone: for callers that already split the work over images.
+pub fn im2colSerial(comptime T: type, g: Geom, x: []const T, cols: []T) void {
+    std.debug.assert(x.len == g.xLen() and cols.len == g.colsLen());
+    im2colRows(T, .{ .g = g, .x = x, .cols = cols }, 0, g.n * g.c * g.kh * g.kw);
+}
+
 const Col2imCtx = struct { g: Geom, cols: []const f32, x: []f32 };
 
 fn col2imRows(ctx: Col2imCtx, begin: usize, end: usize) void {
@@ -207,6 +213,12 @@ pub fn col2im(g: Geom, cols: []const f32, x: []f32) void {
     const rows = g.n * g.c * g.h;
     const per_row = @max(g.kh * g.kw * g.ow / @max(g.sh, 1), g.w, 1);
     pool.parallelFor(rows, @max(1, min_work / per_row), Col2imCtx{ .g = g, .cols = cols, .x = x }, col2imRows);
+}
+
+/// As `col2im`, on the calling thread alone.
+pub fn col2imSerial(g: Geom, cols: []const f32, x: []f32) void {
+    std.debug.assert(x.len == g.xLen() and cols.len == g.colsLen());
+    col2imRows(.{ .g = g, .cols = cols, .x = x }, 0, g.n * g.c * g.h);
 }
 
 // ---------------------------------------------------------------------------------------------
