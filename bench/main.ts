@@ -9,8 +9,9 @@
  *
  * `--gemm-only` runs the two GEMM tables alone (no FFI or MLP rows).
  * - Per-call FFI overhead on Deno and on Bun (bench/ffi_overhead.ts).
- * - One training epoch of the seed's MLP (f32, and under autocast bf16) on the full Fashion-MNIST, samples/s, Axon on Deno and on
- *   Bun (bench/mlp_epoch.ts, each in its own subprocess) against PyTorch CPU (bench/mlp_epoch_torch.py)
+ * - One training epoch of the seed's MLP (f32, and under autocast bf16) on the full Fashion-MNIST, and of the CNN example's
+ *   network on 12,800 images, samples/s, Axon on Deno and on Bun (bench/train_epoch.ts, each in its own subprocess) against
+ *   PyTorch CPU (bench/train_epoch_torch.py)
  *   with the same data, batch size and thread count.
  * @module
  */
@@ -66,6 +67,9 @@ for (const t of threads) {
 }
 
 let ffiDeno: any, ffiBun: any, mlpDeno: any, mlpBun: any, mlpTorch: any, ampDeno: any, ampBun: any, ampTorch: any;
+let cnnDeno: any, cnnBun: any, cnnTorch: any;
+// The CNN example's network on the first CNN_SAMPLES training images (a full epoch takes ~25 s).
+const CNN_SAMPLES = 12_800;
 // The seed's MLP, one epoch of Fashion-MNIST: one warm-up epoch, then the median of MLP_EPOCHS.
 const MLP_EPOCHS = 3;
 if (!GEMM_ONLY) {
@@ -76,15 +80,20 @@ if (!GEMM_ONLY) {
   const allThreads = threads.at(-1)!;
   const mlpArgs = ["--epochs", String(MLP_EPOCHS)];
   console.error(`[bench] MLP epoch on Fashion-MNIST (PyTorch, Axon on Deno, Axon on Bun; ${allThreads} threads)`);
-  mlpTorch = await runJson(PYTHON, [`${ROOT}bench/mlp_epoch_torch.py`, "--threads", String(allThreads), ...mlpArgs]);
+  mlpTorch = await runJson(PYTHON, [`${ROOT}bench/train_epoch_torch.py`, "--threads", String(allThreads), ...mlpArgs]);
   const mlpEnv = { AXON_NUM_THREADS: String(allThreads) };
-  mlpDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/mlp_epoch.ts`, ...mlpArgs], mlpEnv);
-  mlpBun = await runJson(BUN, [`${ROOT}bench/mlp_epoch.ts`, ...mlpArgs], mlpEnv);
+  mlpDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/train_epoch.ts`, ...mlpArgs], mlpEnv);
+  mlpBun = await runJson(BUN, [`${ROOT}bench/train_epoch.ts`, ...mlpArgs], mlpEnv);
   console.error(`[bench] MLP epoch under autocast bf16 (PyTorch, Axon on Deno, Axon on Bun)`);
   const ampArgs = [...mlpArgs, "--amp", "bf16"];
-  ampTorch = await runJson(PYTHON, [`${ROOT}bench/mlp_epoch_torch.py`, "--threads", String(allThreads), ...ampArgs]);
-  ampDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/mlp_epoch.ts`, ...ampArgs], mlpEnv);
-  ampBun = await runJson(BUN, [`${ROOT}bench/mlp_epoch.ts`, ...ampArgs], mlpEnv);
+  ampTorch = await runJson(PYTHON, [`${ROOT}bench/train_epoch_torch.py`, "--threads", String(allThreads), ...ampArgs]);
+  ampDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/train_epoch.ts`, ...ampArgs], mlpEnv);
+  ampBun = await runJson(BUN, [`${ROOT}bench/train_epoch.ts`, ...ampArgs], mlpEnv);
+  console.error(`[bench] CNN on ${CNN_SAMPLES} Fashion-MNIST images (PyTorch, Axon on Deno, Axon on Bun)`);
+  const cnnArgs = [...mlpArgs, "--model", "cnn", "--limit", String(CNN_SAMPLES)];
+  cnnTorch = await runJson(PYTHON, [`${ROOT}bench/train_epoch_torch.py`, "--threads", String(allThreads), ...cnnArgs]);
+  cnnDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/train_epoch.ts`, ...cnnArgs], mlpEnv);
+  cnnBun = await runJson(BUN, [`${ROOT}bench/train_epoch.ts`, ...cnnArgs], mlpEnv);
 }
 const mlpRow = (label: string, r: any, rival: any) =>
   `| ${label} | ${r.threads} | ${Math.round(r.samplesPerSec).toLocaleString("en-US")} | ${(r.samples / r.samplesPerSec).toFixed(2)} | ` +
@@ -150,6 +159,16 @@ if (!GEMM_ONLY) lines.push(
   mlpRow(`Axon autocast(bf16), Deno ${Deno.version.deno}`, ampDeno, ampTorch),
   mlpRow("Axon autocast(bf16), Bun", ampBun, ampTorch),
   mlpRow(`${ampTorch.runtime} autocast(bf16)`, ampTorch, ampTorch),
+  "",
+  `CNN training, samples/s: examples/mnist_cnn.ts's network (two 3×3 convolutions with ReLU and max pooling, Dropout, ` +
+    `two Linear layers; Adam 1e-3, batch 64) on the first ${CNN_SAMPLES.toLocaleString("en-US")} Fashion-MNIST training ` +
+    `images; median of ${MLP_EPOCHS} passes after one warm-up pass, timed as above`,
+  "",
+  "| trainer | threads | samples/s | pass, s | ÷ PyTorch | test accuracy |",
+  "|---|---|---|---|---|---|",
+  mlpRow(`Axon, Deno ${Deno.version.deno}`, cnnDeno, cnnTorch),
+  mlpRow("Axon, Bun", cnnBun, cnnTorch),
+  mlpRow(cnnTorch.runtime, cnnTorch, cnnTorch),
 );
 const report = lines.join("\n");
 console.log(report);

@@ -1,10 +1,16 @@
 /**
- * One training epoch of the seed's MLP (784-256-10, ReLU; Adam 1e-3; CrossEntropyLoss; batch 64;
- * shuffled) on the full Fashion-MNIST training set (60,000 images from
- * /usr/share/datasets/fashion-mnist, normalised (x/255 − 0.2860)/0.3530), on the running runtime.
- * bench/mlp_epoch_torch.py is the same loop in PyTorch.
+ * One training epoch (Adam 1e-3; CrossEntropyLoss; batch 64; shuffled) on the Fashion-MNIST
+ * training set (60,000 images from /usr/share/datasets/fashion-mnist, normalised
+ * (x/255 − 0.2860)/0.3530), on the running runtime, of either model:
+ * - `--model mlp` (default): the seed's MLP, 784-256-10 with ReLU;
+ * - `--model cnn`: examples/mnist_cnn.ts's network, Conv2d(1→32, 3, pad 1) → ReLU → MaxPool2d(2) →
+ *   Conv2d(32→64, 3, pad 1) → ReLU → MaxPool2d(2) → Flatten → Dropout(0.25) → Linear(3136, 128) →
+ *   ReLU → Dropout(0.5) → Linear(128, 10).
+ * `--limit N` trains on the first N images only (an "epoch" is then N images).
+ * bench/train_epoch_torch.py is the same loop in PyTorch.
  *
- *   deno run -A bench/mlp_epoch.ts [--epochs 3] [--root DIR] [--amp bf16|f16]      bun bench/mlp_epoch.ts [...]
+ *   deno run -A bench/train_epoch.ts [--model mlp|cnn] [--limit N] [--epochs 3] [--root DIR] [--amp bf16|f16]
+ *   bun bench/train_epoch.ts [...]
  *
  * `--amp DTYPE` runs each forward and loss under `autocast(DTYPE)` (parameters and Adam stay f32;
  * no GradScaler, as bf16 needs none — with f16 it measures the same loop unscaled).
@@ -18,8 +24,8 @@
  */
 import process from "node:process";
 import {
-  Adam, autocast, CrossEntropyLoss, DataLoader, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, getNumThreads, Linear, manualSeed, noGrad, ReLU,
-  RUNTIME, Sequential, Variable,
+  Adam, autocast, Conv2d, CrossEntropyLoss, DataLoader, Dropout, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, Flatten, getNumThreads, Linear,
+  manualSeed, MaxPool2d, noGrad, ReLU, RUNTIME, Sequential, TensorDataset, Variable,
 } from "../mod.ts";
 
 function option(name: string, fallback: string): string {
@@ -33,11 +39,25 @@ const root = option("root", FASHION_MNIST_DEBIAN_ROOT);
 const amp = option("amp", "") as "" | "bf16" | "f16";
 if (amp !== "" && amp !== "bf16" && amp !== "f16") throw new Error(`--amp takes bf16 or f16, got ${amp}`);
 
+const modelName = option("model", "mlp");
+if (modelName !== "mlp" && modelName !== "cnn") throw new Error(`--model takes mlp or cnn, got ${modelName}`);
+
 manualSeed(0);
-const train = new FashionMNIST(root, true, { normalize: { mean: 0.2860, std: 0.3530 } });
+const fullTrain = new FashionMNIST(root, true, { normalize: { mean: 0.2860, std: 0.3530 } });
+const limit = Number(option("limit", String(fullTrain.length)));
+const train = limit < fullTrain.length
+  ? new TensorDataset(fullTrain.images.narrow(0, 0, limit), fullTrain.targets.narrow(0, 0, limit))
+  : fullTrain;
 const testSet = new FashionMNIST(root, false, { normalize: { mean: 0.2860, std: 0.3530 } });
 const loader = new DataLoader(train, BATCH, true);
-const model = new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10));
+const inputShape = modelName === "mlp" ? [-1, 784] : [-1, 1, 28, 28];
+const model = modelName === "mlp"
+  ? new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10))
+  : new Sequential()
+    .add(new Conv2d(1, 32, 3, { padding: 1 })).add(ReLU).add(new MaxPool2d(2))
+    .add(new Conv2d(32, 64, 3, { padding: 1 })).add(ReLU).add(new MaxPool2d(2))
+    .add(new Flatten()).add(new Dropout(0.25)).add(new Linear(64 * 7 * 7, 128)).add(ReLU).add(new Dropout(0.5))
+    .add(new Linear(128, 10));
 const optimizer = new Adam(model.parameters(), 0.001);
 const lossFn = new CrossEntropyLoss();
 
@@ -46,7 +66,7 @@ function epoch(): number {
   const start = performance.now();
   let last = 0;
   for (const [inputs, targets] of loader.iter()) {
-    const forward = () => lossFn.compute(model.forward(new Variable(inputs.view([-1, 784]), false)), targets);
+    const forward = () => lossFn.compute(model.forward(new Variable(inputs.view(inputShape), false)), targets);
     const loss = amp === "" ? forward() : autocast(amp, forward);
     optimizer.zeroGrad();
     loss.backward();
@@ -67,12 +87,13 @@ model.eval();
 let correct = 0;
 noGrad(() => {
   for (const [inputs, targets] of new DataLoader(testSet, 1000, false).iter()) {
-    correct += model.forward(new Variable(inputs.view([-1, 784]), false)).argmax(1).eq(targets).sum().item();
+    correct += model.forward(new Variable(inputs.view(inputShape), false)).argmax(1).eq(targets).sum().item();
   }
 });
 
 console.log(JSON.stringify({
   runtime: RUNTIME,
+  model: modelName,
   amp: amp || null,
   threads: getNumThreads(),
   samples: train.length,

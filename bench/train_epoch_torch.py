@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""PyTorch CPU rival of bench/mlp_epoch.ts: one training epoch of the seed's MLP (784-256-10, ReLU;
-Adam 1e-3; CrossEntropyLoss; batch 64; shuffled) on the full Fashion-MNIST training set.
+"""PyTorch CPU rival of bench/train_epoch.ts: one training epoch (Adam 1e-3; CrossEntropyLoss; batch
+64; shuffled) on the Fashion-MNIST training set, of the seed's MLP (784-256-10, ReLU; --model mlp)
+or examples/mnist_cnn.ts's CNN (--model cnn); --limit N trains on the first N images only.
 
-    python3 bench/mlp_epoch_torch.py --threads 2 [--epochs 3] [--root /usr/share/datasets/fashion-mnist] [--amp bf16]
+    python3 bench/train_epoch_torch.py --threads 2 [--model mlp|cnn] [--limit N] [--epochs 3]
+        [--root /usr/share/datasets/fashion-mnist] [--amp bf16]
 
 `--amp bf16|f16` runs forward and loss under torch.autocast("cpu", dtype) (no GradScaler).
 
@@ -46,16 +48,29 @@ def main():
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--root", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--amp", choices=["bf16", "f16"], default=None)
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
+    parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     x_train, y_train = load(args.root, "train")
     x_test, y_test = load(args.root, "t10k")
+    if args.limit is not None:
+        x_train, y_train = x_train[:args.limit], y_train[:args.limit]
     n = x_train.shape[0]
+    shape = (-1, 784) if args.model == "mlp" else (-1, 1, 28, 28)
+    x_train, x_test = x_train.reshape(shape), x_test.reshape(shape)
 
     amp_dtype = {"bf16": torch.bfloat16, "f16": torch.float16, None: None}[args.amp]
-    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    nn = torch.nn
+    if args.model == "mlp":
+        model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    else:
+        model = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
 
@@ -88,10 +103,12 @@ def main():
     model.eval()
     with torch.no_grad():
         with torch.autocast("cpu", dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None):
-            correct = int((model(x_test).argmax(1) == y_test).sum())
+            correct = sum(int((model(x_test[i:i + 1000]).argmax(1) == y_test[i:i + 1000]).sum())
+                          for i in range(0, x_test.shape[0], 1000))
 
     print(json.dumps({
         "runtime": f"PyTorch {torch.__version__}",
+        "model": args.model,
         "amp": args.amp,
         "threads": torch.get_num_threads(),
         "samples": n,
