@@ -79,6 +79,18 @@ test("fused conv2d: gradients only for inputs that need them, bit-identical when
   assert.equal(x.grad, null);
 });
 
+test("fused conv2d: views as inputs (an offset into a bigger tensor, a permuted non-contiguous input)", () => {
+  manualSeed(5);
+  const big = randn([6, 3, 9, 9]);
+  const w = randn([4, 3, 3, 3]);
+  const b = randn([4]);
+  const offset = big.narrow(0, 2, 3); // contiguous, starts 2 images in
+  assertClose(f32(conv2d(offset, w, b, 1, 1)), f32(composed(offset.contiguous(), w, b, 1, 1, 1)), { rtol: 1e-5, atol: 1e-5 });
+  const permuted = randn([3, 9, 9, 3]).permute([0, 3, 1, 2]); // NHWC data seen as NCHW
+  assert.equal(permuted.isContiguous(), false);
+  assertClose(f32(conv2d(permuted, w, b, 2, 0)), f32(composed(permuted.contiguous(), w, b, 2, 0, 1)), { rtol: 1e-5, atol: 1e-5 });
+});
+
 test("fused conv2d: bad bias and too-small inputs are errors naming the shapes", () => {
   const x = randn([2, 3, 8, 8]);
   const w = randn([4, 3, 3, 3]);
