@@ -156,6 +156,48 @@ pub fn forward(s: Conv, x: []const f32, w: []const f32, bias: ?[]const f32, y: [
     }.run);
 }
 
+/// col2im of one image's column gradients `cols` (at least `k·l + slack` elements) into `dxi`.
+fn sumColumns(s: Conv, cols: []const f32, dxi: []f32, threads: usize) Error!void {
+    const exact = cols[0 .. s.k() * s.l()];
+    if (threads != 1) return im2col.col2im(s.image(), exact, dxi);
+    if (s.g.sw != 1) return im2col.col2imSerial(s.image(), exact, dxi);
+    try sumIntoPadded(s, cols, dxi);
+}
+
+/// Stride-1-in-width col2im, the mirror of `columnsFromPadded`: each run is added into a zeroed,
+/// padded image in whole vectors whose lanes past the run add zero (masked), then the interior is
+/// copied out. Every element sums its contributions in the fixed order (c, ki, kj, oh).
+fn sumIntoPadded(s: Conv, cols: []const f32, dxi: []f32) Error!void {
+    const g = s.g;
+    const ph = g.h + 2 * g.ph;
+    const pw = g.w + 2 * g.pw;
+    const plane = ph * pw;
+    const padded = try Padded.get(g.c * plane + slack);
+    @memset(padded, 0);
+    const l = g.oh * g.ow;
+    std.debug.assert(cols.len >= s.k() * l + slack);
+    const iota = std.simd.iota(u32, slack);
+    const zero: Lanes = @splat(0);
+    var row: usize = 0;
+    for (0..g.c) |c| for (0..g.kh) |ki| for (0..g.kw) |kj| {
+        for (0..g.oh) |oh| {
+            const dst = padded[c * plane + (oh * g.sh + ki * g.dh) * pw + kj * g.dw ..];
+            const src = cols[row * l + oh * g.ow ..];
+            var j: usize = 0;
+            while (j < g.ow) : (j += slack) {
+                const live = iota < @as(@Vector(slack, u32), @splat(@intCast(@min(g.ow - j, slack))));
+                const v: Lanes = src[j..][0..slack].*;
+                const acc: Lanes = dst[j..][0..slack].*;
+                dst[j..][0..slack].* = acc + @select(f32, live, v, zero);
+            }
+        }
+        row += 1;
+    };
+    for (0..g.c) |c| for (0..g.h) |r| {
+        @memcpy(dxi[(c * g.h + r) * g.w ..][0..g.w], padded[c * plane + (r + g.ph) * pw + g.pw ..][0..g.w]);
+    };
+}
+
 /// dx `[N, C, H, W]` = col2im(wᵀ · dy) of each image (overwritten).
 pub fn backwardInput(s: Conv, dy: []const f32, w: []const f32, dx: []f32) Error!void {
     // wᵀ once, so that every image's GEMM reads a plain row-major A (the GEMM's assembly kernels;
@@ -171,7 +213,7 @@ pub fn backwardInput(s: Conv, dy: []const f32, w: []const f32, dx: []f32) Error!
             const cv = c.s;
             const kk = cv.k();
             const l = cv.l();
-            const cols = try Columns.get(kk * l);
+            const cols = try Columns.get(kk * l + slack);
             for (first..end) |i| {
                 try gemm.gemmOne(&.{
                     .trans_a = false, .trans_b = false, .m = kk, .n = l, .k = cv.oc, .alpha = 1,
@@ -179,7 +221,7 @@ pub fn backwardInput(s: Conv, dy: []const f32, w: []const f32, dx: []f32) Error!
                     .beta = 0, .c = cols.ptr, .ldc = l,
                 }, threads);
                 const dxi = c.dx[i * cv.xImage() ..][0..cv.xImage()];
-                if (threads == 1) im2col.col2imSerial(cv.image(), cols, dxi) else im2col.col2im(cv.image(), cols, dxi);
+                try sumColumns(cv, cols, dxi, threads);
             }
         }
     }.run);
