@@ -28,10 +28,14 @@ export interface MemoryReading {
   native: number;
 }
 
-/** Collects garbage (twice: finalizers of the first pass free native memory) and reads memory. */
+/**
+ * Collects garbage (twice: finalizers of the first pass free native memory), empties the native
+ * reuse cache (so `native` counts live memory and scratch buffers only) and reads memory.
+ */
 export function readMemory(): MemoryReading {
   collectGarbage();
   collectGarbage();
+  memory.emptyCache();
   const usage = process.memoryUsage();
   return { rss: usage.rss, heapUsed: usage.heapUsed, native: memory.nativeBytes() };
 }

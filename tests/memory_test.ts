@@ -69,6 +69,7 @@ if (runtime === "bun") {
     const lossFn = new CrossEntropyLoss();
     const data = new TensorDataset(randn([24_000, 784]), tensor(Int32Array.from({ length: 24_000 }, (_, i) => i % 10)));
     const loader = new DataLoader(data, 64, true);
+    memory.emptyCache();
     const start = memory.nativeBytes();
     let peak = 0;
     for (let epoch = 0; epoch < 4; epoch++) { // 375 steps each
@@ -78,6 +79,7 @@ if (runtime === "bun") {
         loss.backward();
         optimizer.step();
         loss.item();
+        memory.emptyCache(); // what stays is live, or dead and not yet collected
         peak = Math.max(peak, memory.nativeBytes() - start);
       }
     }

@@ -104,11 +104,20 @@ export const memory = {
   },
   /**
    * Bytes the native library holds now: tensor storage it allocated (Bun's tensors live in native
-   * memory the garbage collector frees) plus the kernels' per-thread scratch buffers, which only
-   * grow to the largest problem seen. Counted by the library itself at every allocation and free,
+   * memory the garbage collector frees), freed blocks it keeps for reuse (see `emptyCache`), and
+   * the kernels' per-thread scratch buffers, which only grow to the largest problem seen. Counted by the library itself at every allocation and free,
    * so a loop that leaks native memory shows here exactly (after a garbage collection on Bun).
    */
   nativeBytes(): number {
     return Number(native.axon_native_bytes());
+  },
+  /**
+   * Gives the freed tensor memory the native library keeps for reuse back to the OS, as
+   * `torch.cuda.empty_cache()` does for PyTorch's caching allocator; returns the bytes released.
+   * Only Bun's tensors use that cache (at most 256 MiB; Deno's tensors are garbage-collected
+   * ArrayBuffers), so on Deno this returns 0.
+   */
+  emptyCache(): number {
+    return Number(native.axon_empty_cache());
   },
 };

@@ -111,6 +111,7 @@ export const SYMBOLS = {
   axon_free: { parameters: ["pointer", "pointer"], result: "void" },
   // ---- version 7: native memory count, fused f32 convolution ----
   axon_native_bytes: { parameters: [], result: "i64" },
+  axon_empty_cache: { parameters: [], result: "i64" },
   axon_conv2d: { parameters: ["buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
   axon_conv2d_backward: {
     parameters: ["buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64"],
