@@ -99,35 +99,58 @@ fn buildColumns(s: Conv, x: []const f32, i: usize, cols: []f32, threads: usize) 
     try columnsFromPadded(s, xi, cols);
 }
 
-/// Stride-1-in-width im2col through a zero-padded copy of the image: every output row of every
-/// kernel offset is then one contiguous run, copied in whole 16-lane vectors (the last vector of a
-/// run spills into the next run, written next, or into the slack). im2rows of 14 elements were a
-/// quarter of the CNN example's convolution time through the general im2col.
+/// A zeroed, padded copy of one image `[C, H + 2·PH, W + 2·PW]` (plus `slack`), the buffer of the
+/// stride-1-in-width paths: in it, every output row of every kernel offset is one contiguous run.
+const PaddedImage = struct {
+    buf: []f32,
+    plane: usize,
+    row_len: usize,
+
+    fn zeroed(g: im2col.Geom) Error!PaddedImage {
+        const row_len = g.w + 2 * g.pw;
+        const plane = (g.h + 2 * g.ph) * row_len;
+        const buf = try Padded.get(g.c * plane + slack);
+        @memset(buf, 0);
+        return .{ .buf = buf, .plane = plane, .row_len = row_len };
+    }
+
+    /// Offset of the interior row `r` of channel `c`.
+    fn interior(p: PaddedImage, g: im2col.Geom, c: usize, r: usize) usize {
+        return c * p.plane + (r + g.ph) * p.row_len + g.pw;
+    }
+
+    /// Calls `run(ctx, padded_offset, cols_offset)` for every run, in the columns' row order
+    /// (c, ki, kj) and then output row oh: the run of `g.ow` elements.
+    fn forEachRun(p: PaddedImage, g: im2col.Geom, ctx: anytype, comptime run: fn (@TypeOf(ctx), usize, usize) void) void {
+        const l = g.oh * g.ow;
+        var row: usize = 0;
+        for (0..g.c) |c| for (0..g.kh) |ki| for (0..g.kw) |kj| {
+            for (0..g.oh) |oh| run(ctx, c * p.plane + (oh * g.sh + ki * g.dh) * p.row_len + kj * g.dw, row * l + oh * g.ow);
+            row += 1;
+        };
+    }
+};
+
+/// Stride-1-in-width im2col: each run is copied in whole 16-lane vectors, the last one spilling
+/// into the next run (written next) or into the slack. Through the general im2col, these rows of
+/// 14 elements were a quarter of the CNN example's convolution time.
 fn columnsFromPadded(s: Conv, xi: []const f32, cols: []f32) Error!void {
     const g = s.g;
-    const ph = g.h + 2 * g.ph;
-    const pw = g.w + 2 * g.pw;
-    const plane = ph * pw;
-    const padded = try Padded.get(g.c * plane + slack);
-    @memset(padded, 0);
+    std.debug.assert(cols.len >= s.k() * s.l() + slack);
+    const p = try PaddedImage.zeroed(g);
     for (0..g.c) |c| for (0..g.h) |r| {
-        @memcpy(padded[c * plane + (r + g.ph) * pw + g.pw ..][0..g.w], xi[(c * g.h + r) * g.w ..][0..g.w]);
+        @memcpy(p.buf[p.interior(g, c, r)..][0..g.w], xi[(c * g.h + r) * g.w ..][0..g.w]);
     };
-    const l = g.oh * g.ow;
-    std.debug.assert(cols.len >= s.k() * l + slack);
-    var row: usize = 0;
-    for (0..g.c) |c| for (0..g.kh) |ki| for (0..g.kw) |kj| {
-        for (0..g.oh) |oh| {
-            const src = padded[c * plane + (oh * g.sh + ki * g.dh) * pw + kj * g.dw ..];
-            const dst = cols[row * l + oh * g.ow ..];
+    const Ctx = struct { src: []const f32, dst: []f32, n: usize };
+    p.forEachRun(g, Ctx{ .src = p.buf, .dst = cols, .n = g.ow }, struct {
+        fn run(c: Ctx, from: usize, to: usize) void {
             var j: usize = 0;
-            while (j < g.ow) : (j += slack) {
-                const v: Lanes = src[j..][0..slack].*;
-                dst[j..][0..slack].* = v;
+            while (j < c.n) : (j += slack) {
+                const v: Lanes = c.src[from + j ..][0..slack].*;
+                c.dst[to + j ..][0..slack].* = v;
             }
         }
-        row += 1;
-    };
+    }.run);
 }
 
 /// y `[N, OC, OH·OW]` = w `[OC, C·KH·KW]` · columns of each image (+ bias `[OC]`, added first and
@@ -164,37 +187,28 @@ fn sumColumns(s: Conv, cols: []const f32, dxi: []f32, threads: usize) Error!void
     try sumIntoPadded(s, cols, dxi);
 }
 
-/// Stride-1-in-width col2im, the mirror of `columnsFromPadded`: each run is added into a zeroed,
-/// padded image in whole vectors whose lanes past the run add zero (masked), then the interior is
-/// copied out. Every element sums its contributions in the fixed order (c, ki, kj, oh).
+/// Stride-1-in-width col2im, the mirror of `columnsFromPadded`: each run is added into the padded
+/// image in whole vectors whose lanes past the run add zero, then the interior is copied out.
+/// Every element sums its contributions in the fixed order (c, ki, kj, oh).
 fn sumIntoPadded(s: Conv, cols: []const f32, dxi: []f32) Error!void {
     const g = s.g;
-    const ph = g.h + 2 * g.ph;
-    const pw = g.w + 2 * g.pw;
-    const plane = ph * pw;
-    const padded = try Padded.get(g.c * plane + slack);
-    @memset(padded, 0);
-    const l = g.oh * g.ow;
-    std.debug.assert(cols.len >= s.k() * l + slack);
-    const iota = std.simd.iota(u32, slack);
-    const zero: Lanes = @splat(0);
-    var row: usize = 0;
-    for (0..g.c) |c| for (0..g.kh) |ki| for (0..g.kw) |kj| {
-        for (0..g.oh) |oh| {
-            const dst = padded[c * plane + (oh * g.sh + ki * g.dh) * pw + kj * g.dw ..];
-            const src = cols[row * l + oh * g.ow ..];
+    std.debug.assert(cols.len >= s.k() * s.l() + slack);
+    const p = try PaddedImage.zeroed(g);
+    const Ctx = struct { src: []const f32, dst: []f32, n: usize };
+    p.forEachRun(g, Ctx{ .src = cols, .dst = p.buf, .n = g.ow }, struct {
+        fn run(c: Ctx, to: usize, from: usize) void {
+            const iota = std.simd.iota(u32, slack);
             var j: usize = 0;
-            while (j < g.ow) : (j += slack) {
-                const live = iota < @as(@Vector(slack, u32), @splat(@intCast(@min(g.ow - j, slack))));
-                const v: Lanes = src[j..][0..slack].*;
-                const acc: Lanes = dst[j..][0..slack].*;
-                dst[j..][0..slack].* = acc + @select(f32, live, v, zero);
+            while (j < c.n) : (j += slack) {
+                const live = iota < @as(@Vector(slack, u32), @splat(@intCast(@min(c.n - j, slack))));
+                const v: Lanes = c.src[from + j ..][0..slack].*;
+                const acc: Lanes = c.dst[to + j ..][0..slack].*;
+                c.dst[to + j ..][0..slack].* = acc + @select(f32, live, v, @as(Lanes, @splat(0)));
             }
         }
-        row += 1;
-    };
+    }.run);
     for (0..g.c) |c| for (0..g.h) |r| {
-        @memcpy(dxi[(c * g.h + r) * g.w ..][0..g.w], padded[c * plane + (r + g.ph) * pw + g.pw ..][0..g.w]);
+        @memcpy(dxi[(c * g.h + r) * g.w ..][0..g.w], p.buf[p.interior(g, c, r)..][0..g.w]);
     };
 }
 
