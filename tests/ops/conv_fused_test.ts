@@ -91,6 +91,18 @@ test("fused conv2d: views as inputs (an offset into a bigger tensor, a permuted 
   assertClose(f32(conv2d(permuted, w, b, 2, 0)), f32(composed(permuted.contiguous(), w, b, 2, 0, 1)), { rtol: 1e-5, atol: 1e-5 });
 });
 
+test("fused conv2d: an empty batch gives an empty output and zero weight gradients, as PyTorch", () => {
+  const x = randn([0, 3, 8, 8]).requiresGrad_();
+  const w = randn([4, 3, 3, 3]).requiresGrad_();
+  const b = randn([4]).requiresGrad_();
+  const y = conv2d(x, w, b, 1, 1);
+  assert.deepEqual(y.shape, [0, 4, 8, 8]);
+  y.sum().backward();
+  assert.deepEqual(x.grad!.shape, [0, 3, 8, 8]);
+  assert.deepEqual([...f32(w.grad)], new Array(108).fill(0));
+  assert.deepEqual([...f32(b.grad)], [0, 0, 0, 0]);
+});
+
 test("fused conv2d: bad bias and too-small inputs are errors naming the shapes", () => {
   const x = randn([2, 3, 8, 8]);
   const w = randn([4, 3, 3, 3]);

@@ -245,7 +245,7 @@ pub fn backwardInput(s: Conv, dy: []const f32, w: []const f32, dx: []f32) Error!
 /// positions (either may be null: not computed).
 pub fn backwardWeight(s: Conv, x: []const f32, dy: []const f32, dw: ?[]f32, db: ?[]f32) Error!void {
     if (dw == null and db == null) return;
-    const parts = rangeCount(s);
+    const parts = rangeCount(s); // ≥ 1 even for an empty batch, whose gradients are zeros
     const wlen = s.oc * s.k();
     // One partial dw and db per range (the caller's thread owns this buffer; ranges write apart).
     const stride = wlen + s.oc;
@@ -260,6 +260,7 @@ pub fn backwardWeight(s: Conv, x: []const f32, dy: []const f32, dw: ?[]f32, db: 
             const pw = c.partials[part * c.stride ..][0 .. cv.oc * kk];
             const pb = c.partials[part * c.stride + cv.oc * kk ..][0..cv.oc];
             @memset(pb, 0);
+            if (first == end) @memset(pw, 0); // no image: the GEMMs below would never write it
             var cols: []f32 = &.{};
             if (c.want_dw) cols = try Columns.get(kk * l + slack);
             for (first..end) |i| {
@@ -395,6 +396,7 @@ test "conv2d forward equals a direct convolution; backward satisfies the adjoint
         try testConv(7, 1, 5, 5, 2, 1, 1, 0, 1);
         try testConv(4, 3, 9, 11, 4, 3, 1, 2, 2); // stride 1, dilation 2: the padded-copy im2col
         try testConv(2, 2, 30, 37, 3, 3, 1, 1, 1); // rows longer than one vector
+        try testConv(0, 2, 6, 6, 3, 3, 1, 1, 1); // empty batch: zero gradients
         // large enough to split the images over threads (rangeCount > 1 with 2 and 3 threads)
         const big = Conv{ .g = .{ .n = 8, .c = 16, .h = 14, .w = 14, .kh = 3, .kw = 3, .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .oh = 14, .ow = 14 }, .oc = 32 };
         try testing.expectEqual(@min(threads, 8), rangeCount(big));
