@@ -955,7 +955,9 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
 
 const testing = std.testing;
 
-const Case = struct {
+/// A test problem, for these tests and zig/cpu/gemm_half.zig's: shapes, transposes, padding of
+/// every leading dimension, alpha/beta, batches with broadcast operands; the layout follows.
+pub const TestCase = struct {
     ta: bool = false,
     tb: bool = false,
     batch: usize = 1,
@@ -967,7 +969,76 @@ const Case = struct {
     beta: f32 = 0,
     bcast_a: bool = false,
     bcast_b: bool = false,
+
+    pub fn lda(cs: TestCase) usize {
+        return (if (cs.ta) cs.m else cs.k) + cs.pad;
+    }
+    pub fn ldb(cs: TestCase) usize {
+        return (if (cs.tb) cs.k else cs.n) + cs.pad;
+    }
+    pub fn ldc(cs: TestCase) usize {
+        return cs.n + cs.pad;
+    }
+    /// Elements of one matrix of A / B.
+    pub fn aOne(cs: TestCase) usize {
+        return (if (cs.ta) cs.k else cs.m) * cs.lda();
+    }
+    pub fn bOne(cs: TestCase) usize {
+        return (if (cs.tb) cs.n else cs.k) * cs.ldb();
+    }
+    /// Batch strides as the kernels take them (0: broadcast).
+    pub fn aBstride(cs: TestCase) usize {
+        return if (cs.bcast_a) 0 else cs.aOne();
+    }
+    pub fn bBstride(cs: TestCase) usize {
+        return if (cs.bcast_b) 0 else cs.bOne();
+    }
+    /// Buffer lengths (at least 1 element each).
+    pub fn aLen(cs: TestCase) usize {
+        return @max(1, if (cs.bcast_a) cs.aOne() else cs.aOne() * cs.batch);
+    }
+    pub fn bLen(cs: TestCase) usize {
+        return @max(1, if (cs.bcast_b) cs.bOne() else cs.bOne() * cs.batch);
+    }
+    pub fn cLen(cs: TestCase) usize {
+        return @max(1, cs.m * cs.ldc() * cs.batch);
+    }
+    /// Index of C[bi](i, j).
+    pub fn cIndex(cs: TestCase, bi: usize, i: usize, j: usize) usize {
+        return bi * cs.m * cs.ldc() + i * cs.ldc() + j;
+    }
+    pub fn seed(cs: TestCase) u64 {
+        return cs.m * 1_000_003 + cs.n * 1009 + cs.k + @as(usize, @intFromBool(cs.ta)) * 7 + @as(usize, @intFromBool(cs.tb)) * 13;
+    }
+
+    /// The exact result alpha·Σ op(A)·op(B) + beta·C0 at C[bi](i, j) in f64, and the sum of the
+    /// magnitudes of its terms (for rounding bounds); `toF64` reads an element of type `T`.
+    pub fn reference(cs: TestCase, comptime T: type, comptime toF64: fn (T) f64, a: []const T, b: []const T, c0: []const T, bi: usize, i: usize, j: usize) struct { value: f64, magnitude: f64 } {
+        const ab = a[bi * cs.aBstride() ..];
+        const bb = b[bi * cs.bBstride() ..];
+        var ref: f64 = 0;
+        var mag: f64 = 0;
+        for (0..cs.k) |p| {
+            const av = toF64(if (cs.ta) ab[p * cs.lda() + i] else ab[i * cs.lda() + p]);
+            const bv = toF64(if (cs.tb) bb[j * cs.ldb() + p] else bb[p * cs.ldb() + j]);
+            ref += av * bv;
+            mag += @abs(av * bv);
+        }
+        ref *= cs.alpha;
+        mag *= @abs(cs.alpha);
+        if (cs.beta != 0) {
+            const cv = toF64(c0[cs.cIndex(bi, i, j)]);
+            ref += cs.beta * cv;
+            mag += @abs(cs.beta * cv);
+        }
+        return .{ .value = ref, .magnitude = mag };
+    }
 };
+const Case = TestCase;
+
+fn f32ToF64(x: f32) f64 {
+    return x;
+}
 
 fn fillRandom(rng: std.Random, xs: []f32) void {
     for (xs) |*x| x.* = rng.float(f32) * 2 - 1;
@@ -976,30 +1047,21 @@ fn fillRandom(rng: std.Random, xs: []f32) void {
 /// Runs `cs` with the given thread count and returns C (caller frees).
 fn runCase(cs: Case, threads: usize, a: []const f32, b: []const f32, c0: []const f32) ![]f32 {
     _ = pool.setNumThreads(threads);
-    const lda = (if (cs.ta) cs.m else cs.k) + cs.pad;
-    const ldb = (if (cs.tb) cs.k else cs.n) + cs.pad;
-    const ldc = cs.n + cs.pad;
-    const a_bs: usize = if (cs.bcast_a) 0 else (if (cs.ta) cs.k else cs.m) * lda;
-    const b_bs: usize = if (cs.bcast_b) 0 else (if (cs.tb) cs.n else cs.k) * ldb;
     const c = try testing.allocator.dupe(f32, c0);
-    try gemm(cs.ta, cs.tb, cs.batch, cs.m, cs.n, cs.k, cs.alpha, a.ptr, lda, a_bs, b.ptr, ldb, b_bs, cs.beta, c.ptr, ldc, cs.m * ldc);
+    try gemm(cs.ta, cs.tb, cs.batch, cs.m, cs.n, cs.k, cs.alpha, a.ptr, cs.lda(), cs.aBstride(), b.ptr, cs.ldb(), cs.bBstride(), cs.beta, c.ptr, cs.ldc(), cs.m * cs.ldc());
     return c;
 }
 
 fn checkCase(cs: Case) !void {
     const alloc = testing.allocator;
-    var prng = std.Random.DefaultPrng.init(cs.m * 1_000_003 + cs.n * 1009 + cs.k + @as(usize, @intFromBool(cs.ta)) * 7 + @as(usize, @intFromBool(cs.tb)) * 13);
+    var prng = std.Random.DefaultPrng.init(cs.seed());
     const rng = prng.random();
-    const lda = (if (cs.ta) cs.m else cs.k) + cs.pad;
-    const ldb = (if (cs.tb) cs.k else cs.n) + cs.pad;
-    const ldc = cs.n + cs.pad;
-    const a_one = (if (cs.ta) cs.k else cs.m) * lda;
-    const b_one = (if (cs.tb) cs.n else cs.k) * ldb;
-    const a = try alloc.alloc(f32, @max(1, if (cs.bcast_a) a_one else a_one * cs.batch));
+    const ldc = cs.ldc();
+    const a = try alloc.alloc(f32, cs.aLen());
     defer alloc.free(a);
-    const b = try alloc.alloc(f32, @max(1, if (cs.bcast_b) b_one else b_one * cs.batch));
+    const b = try alloc.alloc(f32, cs.bLen());
     defer alloc.free(b);
-    const c0 = try alloc.alloc(f32, @max(1, cs.m * ldc * cs.batch));
+    const c0 = try alloc.alloc(f32, cs.cLen());
     defer alloc.free(c0);
     fillRandom(rng, a);
     fillRandom(rng, b);
@@ -1015,25 +1077,11 @@ fn checkCase(cs: Case) !void {
     _ = pool.setNumThreads(2);
 
     for (0..cs.batch) |bi| {
-        const ab = if (cs.bcast_a) a[0..] else a[bi * a_one ..];
-        const bb = if (cs.bcast_b) b[0..] else b[bi * b_one ..];
         for (0..cs.m) |i| for (0..cs.n) |j| {
-            var ref: f64 = 0;
-            var mag: f64 = 0;
-            for (0..cs.k) |p| {
-                const av: f64 = if (cs.ta) ab[p * lda + i] else ab[i * lda + p];
-                const bv: f64 = if (cs.tb) bb[j * ldb + p] else bb[p * ldb + j];
-                ref += av * bv;
-                mag += @abs(av * bv);
-            }
-            const ci = bi * cs.m * ldc + i * ldc + j;
-            ref *= cs.alpha;
-            mag *= @abs(cs.alpha);
-            if (cs.beta != 0) {
-                ref += cs.beta * @as(f64, c0[ci]);
-                mag += @abs(cs.beta * @as(f64, c0[ci]));
-            }
-            const got: f64 = c1[ci];
+            const exact = cs.reference(f32, f32ToF64, a, b, c0, bi, i, j);
+            const ref = exact.value;
+            const mag = exact.magnitude;
+            const got: f64 = c1[cs.cIndex(bi, i, j)];
             const tol = 1e-5 * mag + 1e-6 * @sqrt(@as(f64, @floatFromInt(cs.k + 1)));
             if (!(@abs(got - ref) <= tol)) {
                 std.debug.print("gemm mismatch {any} at batch {d} ({d},{d}): got {d}, want {d}\n", .{ cs, bi, i, j, got, ref });

@@ -723,33 +723,18 @@ fn amxStore(p: *const Problem, acc: *const [32][32]f32, r0: usize, j0: usize) vo
 
 const testing = std.testing;
 
-const Case = struct {
-    ta: bool = false,
-    tb: bool = false,
-    batch: usize = 1,
-    m: usize,
-    n: usize,
-    k: usize,
-    pad: usize = 0, // extra columns in every leading dimension
-    alpha: f32 = 1,
-    beta: f32 = 0,
-    bcast_a: bool = false,
-    bcast_b: bool = false,
-};
+const Case = gemm32.TestCase;
 
 const Path = enum { via_f32, dpbf16, amx };
 
 fn runPath(comptime fmt: Format, path: Path, cs: Case, threads: usize, a: []const u16, b: []const u16, c0: []const u16) ![]u16 {
     _ = pool.setNumThreads(threads);
-    const lda = (if (cs.ta) cs.m else cs.k) + cs.pad;
-    const ldb = (if (cs.tb) cs.k else cs.n) + cs.pad;
-    const ldc = cs.n + cs.pad;
     const c = try testing.allocator.dupe(u16, c0);
     const args = Args{
         .trans_a = cs.ta, .trans_b = cs.tb, .batch = cs.batch, .m = cs.m, .n = cs.n, .k = cs.k, .alpha = cs.alpha,
-        .a = a.ptr, .lda = lda, .a_bstride = if (cs.bcast_a) 0 else (if (cs.ta) cs.k else cs.m) * lda,
-        .b = b.ptr, .ldb = ldb, .b_bstride = if (cs.bcast_b) 0 else (if (cs.tb) cs.n else cs.k) * ldb,
-        .beta = cs.beta, .c = c.ptr, .ldc = ldc, .c_bstride = cs.m * ldc,
+        .a = a.ptr, .lda = cs.lda(), .a_bstride = cs.aBstride(),
+        .b = b.ptr, .ldb = cs.ldb(), .b_bstride = cs.bBstride(),
+        .beta = cs.beta, .c = c.ptr, .ldc = cs.ldc(), .c_bstride = cs.m * cs.ldc(),
     };
     switch (path) {
         .via_f32 => try viaF32(fmt, &args),
@@ -771,18 +756,14 @@ fn ulpHalf(comptime fmt: Format, x: f64) f64 {
 
 fn checkCase(comptime fmt: Format, cs: Case) !void {
     const alloc = testing.allocator;
-    var prng = std.Random.DefaultPrng.init(cs.m * 1_000_003 + cs.n * 1009 + cs.k + @as(usize, @intFromBool(cs.ta)) * 7 + @as(usize, @intFromBool(cs.tb)) * 13);
+    var prng = std.Random.DefaultPrng.init(cs.seed());
     const rng = prng.random();
-    const lda = (if (cs.ta) cs.m else cs.k) + cs.pad;
-    const ldb = (if (cs.tb) cs.k else cs.n) + cs.pad;
-    const ldc = cs.n + cs.pad;
-    const a_one = (if (cs.ta) cs.k else cs.m) * lda;
-    const b_one = (if (cs.tb) cs.n else cs.k) * ldb;
-    const a = try alloc.alloc(u16, @max(1, if (cs.bcast_a) a_one else a_one * cs.batch));
+    const ldc = cs.ldc();
+    const a = try alloc.alloc(u16, cs.aLen());
     defer alloc.free(a);
-    const b = try alloc.alloc(u16, @max(1, if (cs.bcast_b) b_one else b_one * cs.batch));
+    const b = try alloc.alloc(u16, cs.bLen());
     defer alloc.free(b);
-    const c0 = try alloc.alloc(u16, @max(1, cs.m * ldc * cs.batch));
+    const c0 = try alloc.alloc(u16, cs.cLen());
     defer alloc.free(c0);
     for (a) |*x| x.* = half.fromF32(fmt, rng.float(f32) * 2 - 1);
     for (b) |*x| x.* = half.fromF32(fmt, rng.float(f32) * 2 - 1);
@@ -817,27 +798,18 @@ fn checkCase(comptime fmt: Format, cs: Case) !void {
     defer for (results[0..paths.len]) |r| alloc.free(r);
     _ = pool.setNumThreads(2);
 
+    const widen = struct {
+        fn f(x: u16) f64 {
+            return half.toF32(fmt, x);
+        }
+    }.f;
     for (0..cs.batch) |bi| {
-        const ab = if (cs.bcast_a) a[0..] else a[bi * a_one ..];
-        const bb = if (cs.bcast_b) b[0..] else b[bi * b_one ..];
         for (0..cs.m) |i| {
             for (0..cs.n) |j| {
-                var ref: f64 = 0;
-                var mag: f64 = 0;
-                for (0..cs.k) |p| {
-                    const av: f64 = half.toF32(fmt, if (cs.ta) ab[p * lda + i] else ab[i * lda + p]);
-                    const bv: f64 = half.toF32(fmt, if (cs.tb) bb[j * ldb + p] else bb[p * ldb + j]);
-                    ref += av * bv;
-                    mag += @abs(av * bv);
-                }
-                const ci = bi * cs.m * ldc + i * ldc + j;
-                ref *= cs.alpha;
-                mag *= @abs(cs.alpha);
-                if (cs.beta != 0) {
-                    const cv: f64 = half.toF32(fmt, c0[ci]);
-                    ref += cs.beta * cv;
-                    mag += @abs(cs.beta * cv);
-                }
+                const exact = cs.reference(u16, widen, a, b, c0, bi, i, j);
+                const ref = exact.value;
+                const mag = exact.magnitude;
+                const ci = cs.cIndex(bi, i, j);
                 // f32 accumulation: at most about (k + 2) roundings of 2^-24 relative to the
                 // magnitude of the terms; then one rounding to the half type: within one ulp of
                 // the half value nearest to the exact result.
