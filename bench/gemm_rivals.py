@@ -72,7 +72,9 @@ def numpy_worker(shapes):
     return out
 
 
-def torch_points(shapes, threads):
+def torch_points(shapes, threads, dtypes=(("", "float32"),)):
+    """PyTorch CPU matmul GFLOP/s per shape and thread count, for each (key prefix, dtype name):
+    A, B and the result all of that dtype; f32 keys have no prefix, half ones "bf16:" / "f16:"."""
     try:
         import torch
     except Exception:
@@ -81,32 +83,14 @@ def torch_points(shapes, threads):
     out = {}
     for t in threads:
         torch.set_num_threads(t)
-        for m, k, n, trans_b in shapes:
-            a = torch.randn(m, k, dtype=torch.float32)
-            b = torch.randn(n, k, dtype=torch.float32).t() if trans_b else torch.randn(k, n, dtype=torch.float32)
-            with torch.no_grad():
-                rate = time_fn(lambda: torch.matmul(a, b), 2.0 * m * n * k)
-            out[f"{key(m, k, n, trans_b)}@{t}"] = rate
-    return out
-
-
-def torch_half_points(shapes, threads):
-    """PyTorch CPU matmul on bfloat16 / float16 tensors (A, B and the result all of that dtype)."""
-    try:
-        import torch
-    except Exception:
-        return None
-    torch.manual_seed(0)
-    out = {}
-    for t in threads:
-        torch.set_num_threads(t)
-        for name, dt in (("bf16", torch.bfloat16), ("f16", torch.float16)):
+        for prefix, dtype_name in dtypes:
+            dt = getattr(torch, dtype_name)
             for m, k, n, trans_b in shapes:
                 a = torch.randn(m, k).to(dt)
                 b = torch.randn(n, k).to(dt).t() if trans_b else torch.randn(k, n).to(dt)
                 with torch.no_grad():
                     rate = time_fn(lambda: torch.matmul(a, b), 2.0 * m * n * k)
-                out[f"{name}:{key(m, k, n, trans_b)}@{t}"] = rate
+                out[f"{prefix + ':' if prefix else ''}{key(m, k, n, trans_b)}@{t}"] = rate
     return out
 
 
@@ -148,7 +132,7 @@ def main():
     if torch_result is not None:
         result["torch"] = torch_result
     if args.half_shapes:
-        half_result = torch_half_points(parse_shapes(args.half_shapes), threads)
+        half_result = torch_points(parse_shapes(args.half_shapes), threads, (("bf16", "bfloat16"), ("f16", "float16")))
         if half_result is not None:
             result["torch_half"] = half_result
     print(json.dumps(result))
