@@ -218,6 +218,21 @@ inline fn store(comptime T: type, comptime N: usize, p: [*]T, stride: usize, v: 
     for (0..N) |i| p[i * stride] = arr[i];
 }
 
+/// The ragged end of a row (the `len - i < N` elements from `i`): gathered into one vector padded
+/// with `one`, a value no op rejects, computed by `compute` like a full vector, scattered back.
+inline fn raggedTail(comptime T: type, comptime O: type, comptime N: usize, out: [*]O, a: [*]const T, b: [*]const T, st: [3]usize, i: usize, len: usize, one: T, bad: *bool, comptime compute: anytype) void {
+    if (i >= len) return;
+    const rest = len - i;
+    var ta: [N]T = @splat(one);
+    var tb: [N]T = @splat(one);
+    for (0..rest) |j| {
+        ta[j] = a[(i + j) * st[1]];
+        tb[j] = b[(i + j) * st[2]];
+    }
+    const r: [N]O = compute(ta, tb, bad);
+    for (0..rest) |j| out[(i + j) * st[0]] = r[j];
+}
+
 fn BinArgs(comptime op: Op, comptime T: type) type {
     return struct {
         layout: copy.Layout(3),
@@ -233,6 +248,9 @@ fn binaryRow(comptime op: Op, comptime T: type) fn (*const BinArgs(op, T), [3]us
     return struct {
         const N = copy.lanes(T);
         const O = Out(op, T);
+        inline fn compute(x: @Vector(N, T), y: @Vector(N, T), bad: *bool) @Vector(N, O) {
+            return vecOp(op, T, N, x, y, bad);
+        }
         fn row(args: *const BinArgs(op, T), offs: [3]usize, len: usize) void {
             const st = args.layout.innerStrides();
             const out = args.out + offs[0];
@@ -254,17 +272,7 @@ fn binaryRow(comptime op: Op, comptime T: type) fn (*const BinArgs(op, T), [3]us
                     store(O, N, out + i * st[0], st[0], r);
                 }
             }
-            if (i < len) {
-                const rest = len - i;
-                var ta: [N]T = @splat(1);
-                var tb: [N]T = @splat(1);
-                for (0..rest) |j| {
-                    ta[j] = a[(i + j) * st[1]];
-                    tb[j] = b[(i + j) * st[2]];
-                }
-                const r: [N]O = vecOp(op, T, N, ta, tb, &bad);
-                for (0..rest) |j| out[(i + j) * st[0]] = r[j];
-            }
+            raggedTail(T, O, N, out, a, b, st, i, len, 1, &bad, compute);
             if (bad) args.bad.store(true, .monotonic);
         }
     }.row;
@@ -290,17 +298,7 @@ fn halfRow(comptime op: Op, comptime fmt: half16.Format) fn (*const BinArgs(op, 
             while (i + N <= len) : (i += N) {
                 store(O, N, out + i * st[0], st[0], compute(load(u16, N, a + i * st[1], st[1]), load(u16, N, b + i * st[2], st[2]), &bad));
             }
-            if (i < len) {
-                const rest = len - i;
-                var ta: [N]u16 = @splat(half16.fromF32(fmt, 1));
-                var tb: [N]u16 = @splat(half16.fromF32(fmt, 1));
-                for (0..rest) |j| {
-                    ta[j] = a[(i + j) * st[1]];
-                    tb[j] = b[(i + j) * st[2]];
-                }
-                const r: [N]O = compute(ta, tb, &bad);
-                for (0..rest) |j| out[(i + j) * st[0]] = r[j];
-            }
+            raggedTail(u16, O, N, out, a, b, st, i, len, comptime half16.fromF32(fmt, 1), &bad, compute);
         }
     }.row;
 }
