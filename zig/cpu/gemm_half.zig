@@ -356,36 +356,49 @@ fn single(p: *const Problem, threads: usize) Error!void {
     const a_len = m_tiles * kp * MR;
     const buf = try packScratch(a_len + n_panels * kp * NR);
     const x = Packed{ .p = p, .kp = kp, .ap = buf.ptr, .bp = buf.ptr + a_len, .m_tiles = m_tiles, .n_panels = n_panels };
-    const work = std.math.mulWide(u64, p.m * p.n, p.k);
-    const use_threads = if (work < parallel_threshold) 1 else threads;
+    packThenCompute(Packed, &x, m_tiles, n_panels, threads, packATile, packBPanel, compute);
+}
 
-    // Pack A tiles then B panels (one split over both lists).
-    const PackBody = struct {
-        fn run(cx: *const Packed, begin: usize, end: usize) void {
+/// The schedule of both packed kernels: pack every A row block and B panel (one split over both
+/// lists), then compute C split over row blocks (when there are few panels) or over panels; small
+/// problems (`x.p`) stay on the calling thread.
+fn packThenCompute(
+    comptime X: type,
+    x: *const X,
+    rows: usize,
+    panels: usize,
+    max_threads: usize,
+    comptime packA: fn (*const X, usize) void,
+    comptime packB: fn (*const X, usize) void,
+    comptime computeBlock: fn (*const X, usize, usize, usize, usize) void,
+) void {
+    const work = std.math.mulWide(u64, x.p.m * x.p.n, x.p.k);
+    const threads = if (work < parallel_threshold) 1 else max_threads;
+    const Ctx = struct { x: *const X, rows: usize, panels: usize };
+    const ctx = Ctx{ .x = x, .rows = rows, .panels = panels };
+    const Body = struct {
+        fn pack(c: Ctx, begin: usize, end: usize) void {
             for (begin..end) |u| {
-                if (u < cx.m_tiles) packATile(cx, u) else packBPanel(cx, u - cx.m_tiles);
+                if (u < c.rows) packA(c.x, u) else packB(c.x, u - c.rows);
             }
         }
+        fn byRows(c: Ctx, begin: usize, end: usize) void {
+            computeBlock(c.x, begin, end, 0, c.panels);
+        }
+        fn byPanels(c: Ctx, begin: usize, end: usize) void {
+            computeBlock(c.x, 0, c.rows, begin, end);
+        }
     };
-    const by_rows = n_panels < 2 * use_threads and m_tiles >= n_panels;
-    if (use_threads <= 1) {
-        PackBody.run(&x, 0, m_tiles + n_panels);
-        compute(&x, 0, m_tiles, 0, n_panels);
+    if (threads <= 1) {
+        Body.pack(ctx, 0, rows + panels);
+        computeBlock(x, 0, rows, 0, panels);
         return;
     }
-    pool.parallelFor(m_tiles + n_panels, 1, &x, PackBody.run);
-    if (by_rows) {
-        pool.parallelFor(m_tiles, 1, &x, struct {
-            fn run(cx: *const Packed, begin: usize, end: usize) void {
-                compute(cx, begin, end, 0, cx.n_panels);
-            }
-        }.run);
+    pool.parallelFor(rows + panels, 1, ctx, Body.pack);
+    if (panels < 2 * threads and rows >= panels) {
+        pool.parallelFor(rows, 1, ctx, Body.byRows);
     } else {
-        pool.parallelFor(n_panels, 1, &x, struct {
-            fn run(cx: *const Packed, begin: usize, end: usize) void {
-                compute(cx, 0, cx.m_tiles, begin, end);
-            }
-        }.run);
+        pool.parallelFor(panels, 1, ctx, Body.byPanels);
     }
 }
 
@@ -606,34 +619,7 @@ fn amxSingle(p: *const Problem, threads: usize) Error!void {
     const buf = try packScratch((a_len + n_panels * kb_count * 1024 + 1) / 2);
     const base: [*]u16 = @ptrCast(buf.ptr);
     const x = AmxPacked{ .p = p, .kb_count = kb_count, .ap = base, .bp = base + a_len, .m_blocks = m_blocks, .n_panels = n_panels };
-    const work = std.math.mulWide(u64, p.m * p.n, p.k);
-    const use_threads = if (work < parallel_threshold) 1 else threads;
-    const PackBody = struct {
-        fn run(cx: *const AmxPacked, begin: usize, end: usize) void {
-            for (begin..end) |u| {
-                if (u < cx.m_blocks) amxPackA(cx, u) else amxPackB(cx, u - cx.m_blocks);
-            }
-        }
-    };
-    if (use_threads <= 1) {
-        PackBody.run(&x, 0, m_blocks + n_panels);
-        amxCompute(&x, 0, m_blocks, 0, n_panels);
-        return;
-    }
-    pool.parallelFor(m_blocks + n_panels, 1, &x, PackBody.run);
-    if (n_panels < 2 * use_threads and m_blocks >= n_panels) {
-        pool.parallelFor(m_blocks, 1, &x, struct {
-            fn run(cx: *const AmxPacked, begin: usize, end: usize) void {
-                amxCompute(cx, begin, end, 0, cx.n_panels);
-            }
-        }.run);
-    } else {
-        pool.parallelFor(n_panels, 1, &x, struct {
-            fn run(cx: *const AmxPacked, begin: usize, end: usize) void {
-                amxCompute(cx, 0, cx.m_blocks, begin, end);
-            }
-        }.run);
-    }
+    packThenCompute(AmxPacked, &x, m_blocks, n_panels, threads, amxPackA, amxPackB, amxCompute);
 }
 
 fn amxCompute(x: *const AmxPacked, rb0: usize, rb1: usize, jp0: usize, jp1: usize) void {
