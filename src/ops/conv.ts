@@ -41,15 +41,21 @@ function windowMeta(x: Tensor, w: Window): number[] {
   return [n, c, h, wd, ...w.kernel, ...w.stride, ...w.padding, ...w.dilation];
 }
 
+/** [OH, OW] of a convolution window over `x [N, C, H, W]`; an error when either is below 1. */
+function convOutputSize(x: Tensor, w: Window): [number, number] {
+  const oh = outputSize(x.shape[2], w.kernel[0], w.stride[0], w.padding[0], w.dilation[0]);
+  const ow = outputSize(x.shape[3], w.kernel[1], w.stride[1], w.padding[1], w.dilation[1]);
+  if (oh < 1 || ow < 1) {
+    throw new RangeError(`conv2d: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(w.kernel)} (padding ${formatShape(w.padding)}, dilation ${formatShape(w.dilation)})`);
+  }
+  return [oh, ow];
+}
+
 /** `x [N, C, H, W]` → columns `[N, C·KH·KW, OH·OW]` (F.unfold), recorded with col2im as backward. */
 export function im2col(x: Tensor, w: Window): Tensor {
   const input = x.contiguous();
   const [n, c, h, wd] = x.shape;
-  const oh = outputSize(h, w.kernel[0], w.stride[0], w.padding[0], w.dilation[0]);
-  const ow = outputSize(wd, w.kernel[1], w.stride[1], w.padding[1], w.dilation[1]);
-  if (oh < 1 || ow < 1) {
-    throw new RangeError(`conv2d: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(w.kernel)} (padding ${formatShape(w.padding)}, dilation ${formatShape(w.dilation)})`);
-  }
+  const [oh, ow] = convOutputSize(x, w);
   const cols = Tensor.empty([n, c * w.kernel[0] * w.kernel[1], oh * ow], x.dtype);
   const values = [...windowMeta(x, w), input.offset, 0];
   check(native.axon_im2col(dtypeInfo(x.dtype).code, packMeta(values), values.length, input.storage.bytes, input.storage.byteLength, cols.storage.bytes, cols.storage.byteLength), "im2col");
@@ -76,11 +82,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, st
   if (weight.ndim !== 4 || c !== cg * groups || oc % groups !== 0) {
     throw new RangeError(`conv2d: weight of shape ${formatShape(weight.shape)} with groups=${groups} does not fit input of shape ${formatShape(x.shape)} (${c} channels)`);
   }
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== oc)) {
+    throw new RangeError(`conv2d: bias of shape ${formatShape(bias.shape)} does not match ${oc} output channels`);
+  }
   const win: Window = { kernel: [kh, kw], stride: pair(stride, "conv2d stride", 1), padding: pair(padding, "conv2d padding", 0), dilation: pair(dilation, "conv2d dilation", 1) };
-  if (groups === 1 && x.dtype === "f32" && (bias === null || bias.dtype === "f32")) return fusedConv2d(x, weight, bias, win);
+  const [oh, ow] = convOutputSize(x, win);
+  if (groups === 1 && x.dtype === "f32" && (bias === null || bias.dtype === "f32")) return fusedConv2d(x, weight, bias, win, oh, ow);
   const cols = im2col(x, win); // [N, C·KH·KW, L]
-  const oh = outputSize(x.shape[2], kh, win.stride[0], win.padding[0], win.dilation[0]);
-  const ow = outputSize(x.shape[3], kw, win.stride[1], win.padding[1], win.dilation[1]);
   const ocg = oc / groups;
   const kk = cg * kh * kw;
   const w2 = weight.reshape([oc, kk]);
@@ -100,20 +108,12 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, st
  * in a reused buffer instead of the whole batch's (no [N, C·KH·KW, L] tensor is allocated or
  * saved); backward recomputes the columns from the saved input.
  */
-function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, win: Window): Tensor {
+function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, win: Window, oh: number, ow: number): Tensor {
   const input = x.contiguous();
   const w = weight.contiguous();
   const b = bias?.contiguous() ?? null;
   const [n, c, h, wd] = x.shape;
   const oc = weight.shape[0];
-  const oh = outputSize(h, win.kernel[0], win.stride[0], win.padding[0], win.dilation[0]);
-  const ow = outputSize(wd, win.kernel[1], win.stride[1], win.padding[1], win.dilation[1]);
-  if (oh < 1 || ow < 1) {
-    throw new RangeError(`conv2d: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(win.kernel)} (padding ${formatShape(win.padding)}, dilation ${formatShape(win.dilation)})`);
-  }
-  if (b !== null && (b.ndim !== 1 || b.shape[0] !== oc)) {
-    throw new RangeError(`conv2d: bias of shape ${formatShape(b.shape)} does not match ${oc} output channels`);
-  }
   const geometry = [...windowMeta(x, win), oc, input.offset, w.offset];
   const y = Tensor.empty([n, oc, oh, ow], "f32");
   const meta = [...geometry, b?.offset ?? 0];

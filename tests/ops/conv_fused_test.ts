@@ -107,5 +107,7 @@ test("fused conv2d: bad bias and too-small inputs are errors naming the shapes",
   const x = randn([2, 3, 8, 8]);
   const w = randn([4, 3, 3, 3]);
   assert.throws(() => conv2d(x, w, randn([5])), /bias of shape \[5\] does not match 4 output channels/);
+  // the same check on the composed path (groups 2), where the broadcast add would have taken a [1] bias
+  assert.throws(() => conv2d(randn([2, 4, 8, 8]), randn([4, 2, 3, 3]), randn([1]), 1, 0, 1, 2), /bias of shape \[1\] does not match 4 output channels/);
   assert.throws(() => conv2d(randn([1, 3, 2, 2]), w), /input of shape \[1, 3, 2, 2\] is too small for kernel \[3, 3\]/);
 });
