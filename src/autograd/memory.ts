@@ -105,8 +105,9 @@ export const memory = {
   /**
    * Bytes the native library holds now: tensor storage it allocated (Bun's tensors live in native
    * memory the garbage collector frees), freed blocks it keeps for reuse (see `emptyCache`), and
-   * the kernels' per-thread scratch buffers, which only grow to the largest problem seen. Counted by the library itself at every allocation and free,
-   * so a loop that leaks native memory shows here exactly (after a garbage collection on Bun).
+   * the kernels' per-thread scratch buffers, which only grow to the largest problem seen. Counted
+   * by the library itself at every allocation and free, so a loop that leaks native memory shows
+   * here exactly (after a garbage collection and `emptyCache` on Bun).
    */
   nativeBytes(): number {
     return Number(native.axon_native_bytes());

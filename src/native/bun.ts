@@ -54,13 +54,14 @@ export async function openWithBun(
     },
     // Native memory the garbage collector frees through axon_free (see zig/abi/memory.zig).
     allocate: free === undefined ? undefined : (bytes: number): ArrayBuffer => {
-      const pointer = bound.axon_alloc(bytes);
-      if (!pointer) throw new RangeError(`out of memory allocating ${bytes} bytes`);
+      // Collect before allocating, so that this block can already be one the collection freed.
       allocatedSinceCollection += bytes;
       if (allocatedSinceCollection > COLLECTION_INTERVAL_BYTES) {
         allocatedSinceCollection = 0;
         bun.gc(true);
       }
+      const pointer = bound.axon_alloc(bytes);
+      if (!pointer) throw new RangeError(`out of memory allocating ${bytes} bytes`);
       return ffi.toArrayBuffer(pointer, 0, bytes, pointer, free);
     },
   };
