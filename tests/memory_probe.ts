@@ -18,6 +18,26 @@ export const collectGarbage: () => void = (() => {
   return vm.runInNewContext("gc") as () => void;
 })();
 
+/**
+ * glibc's `malloc_trim(0)`: gives the free memory malloc keeps in its arenas back to the OS, so
+ * RSS measures memory in use. Without it a loop that leaks nothing showed RSS steps of 60–300 MB
+ * (memory freed by V8's sweeper threads stays in glibc's arenas), depending on what ran before.
+ * A no-op where libc.so.6 cannot be opened.
+ */
+const trimMalloc: () => void = await (async () => {
+  try {
+    if ("Deno" in globalThis) {
+      const libc = Deno.dlopen("libc.so.6", { malloc_trim: { parameters: ["usize"], result: "i32" } });
+      return () => void libc.symbols.malloc_trim(0n);
+    }
+    const ffi = await import(["bun", "ffi"].join(":"));
+    const libc = ffi.dlopen("libc.so.6", { malloc_trim: { args: ["u64"], returns: "i32" } });
+    return () => void libc.symbols.malloc_trim(0);
+  } catch {
+    return () => {};
+  }
+})();
+
 /** One reading, in bytes. */
 export interface MemoryReading {
   /** Resident set size of the process. */
@@ -30,12 +50,14 @@ export interface MemoryReading {
 
 /**
  * Collects garbage (twice: finalizers of the first pass free native memory), empties the native
- * reuse cache (so `native` counts live memory and scratch buffers only) and reads memory.
+ * reuse cache (so `native` counts live memory and scratch buffers only), returns malloc's free
+ * memory to the OS (so `rss` counts memory in use) and reads memory.
  */
 export function readMemory(): MemoryReading {
   collectGarbage();
   collectGarbage();
   memory.emptyCache();
+  trimMalloc();
   const usage = process.memoryUsage();
   return { rss: usage.rss, heapUsed: usage.heapUsed, native: memory.nativeBytes() };
 }

@@ -22,6 +22,7 @@ comptime {
     _ = @import("abi/loss.zig");
     _ = @import("abi/optim.zig");
     _ = @import("abi/amp.zig");
+    _ = @import("abi/death_watch.zig");
 }
 
 /// The ABI version this library implements; TypeScript refuses to run against another.
@@ -80,4 +81,6 @@ test {
     _ = @import("cpu/optim.zig");
     _ = @import("abi/amp.zig");
     _ = @import("cpu/amp.zig");
+    _ = @import("abi/death_watch.zig");
+    _ = @import("cpu/death_watch.zig");
 }

@@ -12,7 +12,7 @@ import type { Storage } from "../tensor/storage.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { isGradEnabled, noGrad } from "./grad_mode.ts";
 import { withAutocastState } from "./amp/autocast.ts";
-import { abandonedNodes, releaseSaved, retainSaved } from "./memory.ts";
+import { retainSaved, SavedGroup } from "./memory.ts";
 
 /** A backward rule: gradients for each input (null where an input needs none). */
 export type BackwardRule = (grad: Tensor) => readonly (Tensor | null)[];
@@ -28,6 +28,11 @@ export class Node {
   #savedVersions: readonly number[];
   /** Accounting ids of the saved storages (src/autograd/memory.ts). */
   #savedIds: number[];
+  /**
+   * The graph's saved-memory group (memory.ts), shared with the nodes this one consumes, so the
+   * group's watch reports the graph's collection once its last node is gone.
+   */
+  readonly group: SavedGroup | null;
 
   /** Records an op; `saved` tensors are checked for in-place changes when the rule runs. */
   constructor(name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[]) {
@@ -37,7 +42,9 @@ export class Node {
     this.#saved = saved;
     this.#savedVersions = saved.map((t) => t.storage.version);
     this.#savedIds = saved.length === 0 ? [] : retainSaved(saved);
-    if (this.#savedIds.length > 0) abandonedNodes.register(this, this.#savedIds, this);
+    const inherited = inputs.find((t) => t.gradFn?.group && !t.gradFn.group.closed)?.gradFn!.group ?? null;
+    this.group = this.#savedIds.length > 0 ? inherited ?? new SavedGroup() : inherited;
+    if (this.#savedIds.length > 0) this.group!.add(this.#savedIds);
   }
 
   /** Runs the rule after checking that no saved tensor was modified in place. */
@@ -64,8 +71,7 @@ export class Node {
     this.#rule = null;
     this.#saved = [];
     if (this.#savedIds.length > 0) {
-      releaseSaved(this.#savedIds);
-      abandonedNodes.unregister(this);
+      this.group!.release(this.#savedIds);
       this.#savedIds = [];
     }
   }

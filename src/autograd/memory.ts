@@ -11,6 +11,7 @@
  */
 import { native } from "../native/library.ts";
 import type { Storage } from "../tensor/storage.ts";
+import { DeathWatch, type Watched } from "./death_watch.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
 /** Figures returned by {@link memory}`.stats()`. */
@@ -76,10 +77,43 @@ export function releaseSaved(taken: readonly number[]): void {
 }
 
 /**
- * A graph that is dropped without a backward pass releases its count when its nodes are
- * collected; a backward (or an explicit release) does it at once.
+ * The saved storages of one graph's nodes that are not released yet, watched as one: a graph
+ * dropped without a backward pass releases its count when its nodes are collected, learnt
+ * during the loop that drops them (see death_watch.ts); a backward releases each node at once.
+ * One watch per graph rather than per node keeps the cost to one native block per forward pass.
  */
-export const abandonedNodes: FinalizationRegistry<number[]> = new FinalizationRegistry(releaseSaved);
+export class SavedGroup {
+  /** Each live node's accounting ids (what {@link retainSaved} returned). */
+  readonly #held = new Set<number[]>();
+  /** Stored on every node of the graph: the group's watch. */
+  readonly watched: Watched = droppedGraphs.watch(this.#held);
+  #closed = false;
+
+  /** True once every node was released: later nodes start a new group. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Counts one node's saved storages in this group. */
+  add(ids: number[]): void {
+    this.#held.add(ids);
+  }
+
+  /** Releases one node's saved storages (its backward ran); closes the group when none remain. */
+  release(ids: number[]): void {
+    if (!this.#held.delete(ids)) return;
+    releaseSaved(ids);
+    if (this.#held.size === 0) {
+      this.#closed = true;
+      droppedGraphs.forget(this.watched);
+    }
+  }
+}
+
+/** Releases every node of a graph the collector freed without a backward. */
+const droppedGraphs: DeathWatch<Set<number[]>> = new DeathWatch((held) => {
+  for (const ids of held) releaseSaved(ids);
+});
 
 /**
  * Memory accounting of the autograd graph.
@@ -94,8 +128,9 @@ export const abandonedNodes: FinalizationRegistry<number[]> = new FinalizationRe
  * ```
  */
 export const memory = {
-  /** Current and peak bytes saved for backward. */
+  /** Current and peak bytes saved for backward (graphs collected so far no longer count). */
   stats(): MemoryStats {
+    droppedGraphs.drain();
     return { savedBytes: current, peakSavedBytes: peak, savedStorages: holders.size };
   },
   /** Starts a new peak measurement from the current figure. */

@@ -29,7 +29,12 @@ const COLLECTION_INTERVAL_BYTES = 64 * 1024 * 1024;
 export async function openWithBun(
   path: string,
   symbols: Record<string, NativeSignature>,
-): Promise<{ symbols: NativeSymbols; addressOf(view: ArrayBufferView): bigint; allocate?: (bytes: number) => ArrayBuffer }> {
+): Promise<{
+  symbols: NativeSymbols;
+  addressOf(view: ArrayBufferView): bigint;
+  allocate?: (bytes: number) => ArrayBuffer;
+  watchBlock?: (owner: number, token: number) => ArrayBuffer | undefined;
+}> {
   // A computed specifier keeps Deno's module graph from trying to resolve `bun:ffi`.
   const specifier = ["bun", "ffi"].join(":");
   // deno-lint-ignore no-explicit-any
@@ -47,6 +52,7 @@ export async function openWithBun(
   const bun = (globalThis as any).Bun;
   let allocatedSinceCollection = 0;
   const free = (library.symbols as Record<string, { ptr?: number }>).axon_free?.ptr;
+  const fired = (library.symbols as Record<string, { ptr?: number }>).axon_watch_fired?.ptr;
   return {
     symbols: bound,
     addressOf(view: ArrayBufferView): bigint {
@@ -63,6 +69,11 @@ export async function openWithBun(
       const pointer = bound.axon_alloc(bytes);
       if (!pointer) throw new RangeError(`out of memory allocating ${bytes} bytes`);
       return ffi.toArrayBuffer(pointer, 0, bytes, pointer, free);
+    },
+    // A block whose deallocator tells zig/cpu/death_watch.zig that its holder was collected.
+    watchBlock: fired === undefined ? undefined : (owner: number, token: number): ArrayBuffer | undefined => {
+      const block = bound.axon_watch_new(owner, token);
+      return block ? ffi.toArrayBuffer(block, 0, 8, block, fired) : undefined;
     },
   };
 }

@@ -2,6 +2,7 @@
  * Binds the native library with `Deno.dlopen`.
  * @module
  */
+import process from "node:process";
 import type { NativeSignature, NativeSymbols, NativeType } from "./symbols.ts";
 
 const DENO_TYPES: Record<NativeType, Deno.NativeType | "void"> = {
@@ -20,7 +21,11 @@ const DENO_TYPES: Record<NativeType, Deno.NativeType | "void"> = {
 export function openWithDeno(
   path: string,
   symbols: Record<string, NativeSignature>,
-): { symbols: NativeSymbols; addressOf(view: ArrayBufferView): bigint } {
+): {
+  symbols: NativeSymbols;
+  addressOf(view: ArrayBufferView): bigint;
+  watchBlock?: (owner: number, token: number) => ArrayBuffer | undefined;
+} {
   const table: Record<string, Deno.ForeignFunction> = {};
   for (const [name, signature] of Object.entries(symbols)) {
     table[name] = {
@@ -35,10 +40,28 @@ export function openWithDeno(
   }
   return {
     symbols: wrapped as unknown as NativeSymbols,
+    watchBlock: watchBlocksOf(path),
     addressOf(view: ArrayBufferView): bigint {
       return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(view as Uint8Array<ArrayBuffer>)));
     },
   };
+}
+
+/**
+ * Deno's FFI gives native memory to the collector without a deallocator, but Deno is also a
+ * Node-API host, and it frees a Node-API external ArrayBuffer during collection, while a
+ * synchronous loop runs. The library is a Node-API module too (zig/abi/death_watch.zig); loading
+ * it that way (the same file, so the same native state) gives its `watch` function. Undefined
+ * where that is refused (callers fall back to FinalizationRegistry).
+ */
+function watchBlocksOf(path: string): ((owner: number, token: number) => ArrayBuffer | undefined) | undefined {
+  try {
+    const module = { exports: {} as { watch?: (owner: number, token: number) => ArrayBuffer | undefined } };
+    process.dlopen(module, path);
+    return module.exports.watch;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -62,6 +62,7 @@ interface OpenedLibrary {
   symbols: NativeSymbols;
   addressOf(view: ArrayBufferView): bigint;
   allocate?: (bytes: number) => ArrayBuffer;
+  watchBlock?: (owner: number, token: number) => ArrayBuffer | undefined;
 }
 
 async function open(): Promise<OpenedLibrary> {
@@ -105,6 +106,13 @@ export const addressOf: (view: ArrayBufferView) => bigint = opened.addressOf;
  * it (Bun); undefined elsewhere (Deno's ArrayBuffers already reuse freed memory).
  */
 export const allocateHostBuffer: ((bytes: number) => ArrayBuffer) | undefined = opened.allocate;
+
+/**
+ * An 8-byte ArrayBuffer whose collection records `token` of `owner` in the native death watch
+ * (zig/cpu/death_watch.zig), where the runtime frees native memory during collection (Bun, and
+ * Deno as a Node-API host); undefined elsewhere. See src/autograd/death_watch.ts.
+ */
+export const watchBlock: ((owner: number, token: number) => ArrayBuffer | undefined) | undefined = opened.watchBlock;
 
 const messageBuffer = new Uint8Array(2048);
 const decoder = new TextDecoder();

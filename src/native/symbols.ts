@@ -117,6 +117,11 @@ export const SYMBOLS = {
     parameters: ["buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64"],
     result: "i32",
   },
+  // ---- version 8: death watch (objects the collector freed, told synchronously) ----
+  axon_watch_owner: { parameters: [], result: "u32" },
+  axon_watch_new: { parameters: ["u32", "u32"], result: "pointer" },
+  axon_watch_fired: { parameters: ["pointer", "pointer"], result: "void" },
+  axon_watch_drain: { parameters: ["u32", "buffer", "i64"], result: "i64" },
   // ---- version 3: optimizers ----
   axon_sgd_step: { parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "u32"], result: "i32" },
   axon_adam_step: {

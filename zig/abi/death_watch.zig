@@ -1,0 +1,136 @@
+//! Exports of the death watch (zig/cpu/death_watch.zig): native blocks whose deallocator records
+//! that the JavaScript object holding them was collected, and the drain that reads those records.
+//!
+//! Bun hands a block to the collector with `toArrayBuffer(block, 0, 8, block, axon_watch_fired)`.
+//! Deno has no deallocator in its FFI but runs Node-API addons, and frees a Node-API external
+//! ArrayBuffer's memory during collection: the library is also a Node-API module
+//! (`process.dlopen`), whose one function `watch(owner, token)` returns such an ArrayBuffer. The
+//! Node-API functions are looked up in the host process (`dlsym`) when the module registers;
+//! where there are none (the Zig tests) the module registers nothing.
+const std = @import("std");
+const watch = @import("../cpu/death_watch.zig");
+const status = @import("../status.zig");
+
+/// A new owner id for the realm (main thread or Worker) calling it.
+export fn axon_watch_owner() u32 {
+    return watch.newOwner();
+}
+
+/// A watch block for `token` of `owner` (8 bytes), or null when out of memory. Hand it to the
+/// garbage collector with `axon_watch_fired` as its deallocator and the block as the context.
+export fn axon_watch_new(owner: u32, token: u32) ?*anyopaque {
+    return watch.create(owner, token);
+}
+
+/// Deallocator of a watch block (JavaScriptCore's signature: bytes, context = the block).
+export fn axon_watch_fired(bytes: ?*anyopaque, context: ?*anyopaque) void {
+    _ = bytes;
+    const w: *watch.Watch = @ptrCast(@alignCast(context orelse return));
+    watch.fire(w);
+}
+
+/// Writes up to `out_bytes / 4` collected tokens of `owner` (u32) into `out`; returns how many,
+/// or a negative status for a bad buffer.
+export fn axon_watch_drain(owner: u32, out: ?[*]u8, out_bytes: i64) i64 {
+    if (out_bytes < 0 or (out == null and out_bytes != 0)) return status.fail(.invalid_argument, "axon_watch_drain: bad output buffer ({d} bytes)", .{out_bytes});
+    const n: usize = @intCast(@divFloor(out_bytes, 4));
+    if (n == 0) return 0;
+    const tokens: [*]align(1) u32 = @ptrCast(out.?);
+    var buf: [256]u32 = undefined;
+    var written: usize = 0;
+    while (written < n) {
+        const got = watch.drain(owner, buf[0..@min(buf.len, n - written)]);
+        if (got == 0) break;
+        for (buf[0..got], 0..) |t, i| tokens[written + i] = t;
+        written += got;
+    }
+    return @intCast(written);
+}
+
+// ---- Node-API (Deno) -------------------------------------------------------------------------
+
+const Env = ?*anyopaque;
+const Value = ?*anyopaque;
+const CallbackInfo = ?*anyopaque;
+const Finalize = *const fn (Env, ?*anyopaque, ?*anyopaque) callconv(.c) void;
+const Callback = *const fn (Env, CallbackInfo) callconv(.c) Value;
+
+const CreateExternalArrayBuffer = *const fn (Env, ?*anyopaque, usize, Finalize, ?*anyopaque, *Value) callconv(.c) c_int;
+const CreateFunction = *const fn (Env, ?[*]const u8, usize, Callback, ?*anyopaque, *Value) callconv(.c) c_int;
+const SetNamedProperty = *const fn (Env, Value, [*:0]const u8, Value) callconv(.c) c_int;
+const GetCbInfo = *const fn (Env, CallbackInfo, *usize, [*]Value, ?*Value, ?*?*anyopaque) callconv(.c) c_int;
+const GetValueUint32 = *const fn (Env, Value, *u32) callconv(.c) c_int;
+
+/// The host's Node-API functions, looked up when the module registers (not linked: the same
+/// library must load where no Node-API host exists).
+const Api = struct {
+    create_external_arraybuffer: CreateExternalArrayBuffer,
+    create_function: CreateFunction,
+    set_named_property: SetNamedProperty,
+    get_cb_info: GetCbInfo,
+    get_value_uint32: GetValueUint32,
+};
+var api: ?Api = null;
+
+extern "c" fn dlsym(handle: ?*anyopaque, name: [*:0]const u8) ?*anyopaque;
+const RTLD_DEFAULT: ?*anyopaque = null;
+
+fn lookup(comptime T: type, name: [*:0]const u8) ?T {
+    return @ptrCast(dlsym(RTLD_DEFAULT, name) orelse return null);
+}
+
+fn loadApi() ?Api {
+    return .{
+        .create_external_arraybuffer = lookup(CreateExternalArrayBuffer, "napi_create_external_arraybuffer") orelse return null,
+        .create_function = lookup(CreateFunction, "napi_create_function") orelse return null,
+        .set_named_property = lookup(SetNamedProperty, "napi_set_named_property") orelse return null,
+        .get_cb_info = lookup(GetCbInfo, "napi_get_cb_info") orelse return null,
+        .get_value_uint32 = lookup(GetValueUint32, "napi_get_value_uint32") orelse return null,
+    };
+}
+
+fn finalizeWatch(_: Env, data: ?*anyopaque, _: ?*anyopaque) callconv(.c) void {
+    axon_watch_fired(data, data);
+}
+
+/// `watch(owner, token)`: an 8-byte external ArrayBuffer whose collection records the token;
+/// undefined (a null value) when an argument is not a u32 or memory runs out.
+fn napiWatch(env: Env, info: CallbackInfo) callconv(.c) Value {
+    const n = api orelse return null;
+    var argc: usize = 2;
+    var argv: [2]Value = .{ null, null };
+    if (n.get_cb_info(env, info, &argc, &argv, null, null) != 0 or argc < 2) return null;
+    var owner: u32 = 0;
+    var token: u32 = 0;
+    if (n.get_value_uint32(env, argv[0], &owner) != 0 or n.get_value_uint32(env, argv[1], &token) != 0) return null;
+    const w = watch.create(owner, token) orelse return null;
+    var result: Value = null;
+    if (n.create_external_arraybuffer(env, w, @sizeOf(watch.Watch), finalizeWatch, null, &result) != 0) {
+        std.heap.c_allocator.destroy(w);
+        return null;
+    }
+    return result;
+}
+
+/// Node-API entry point: `process.dlopen(module, path)` calls it with the module's exports.
+export fn napi_register_module_v1(env: Env, exports: Value) Value {
+    const n = loadApi() orelse return exports;
+    api = n;
+    var f: Value = null;
+    if (n.create_function(env, "watch", 5, napiWatch, null, &f) != 0) return exports;
+    _ = n.set_named_property(env, exports, "watch", f);
+    return exports;
+}
+
+test "a fired block is drained once by its owner" {
+    const owner = axon_watch_owner();
+    const block = axon_watch_new(owner, 42) orelse return error.OutOfMemory;
+    axon_watch_fired(block, block);
+    var out: [4]u32 = undefined;
+    try std.testing.expectEqual(@as(i64, 1), axon_watch_drain(owner, @ptrCast(&out), 16));
+    try std.testing.expectEqual(@as(u32, 42), out[0]);
+    try std.testing.expectEqual(@as(i64, 0), axon_watch_drain(owner, @ptrCast(&out), 16));
+    try std.testing.expect(axon_watch_drain(owner, null, 16) < 0);
+    // Outside a Node-API host the module registers nothing and returns its exports.
+    try std.testing.expectEqual(@as(Value, null), napi_register_module_v1(null, null));
+}
