@@ -32,7 +32,7 @@ export class Node {
    * The graph's saved-memory group (memory.ts), shared with the nodes this one consumes, so the
    * group's watch reports the graph's collection once its last node is gone.
    */
-  readonly group: SavedGroup | null;
+  readonly #group: SavedGroup | null;
 
   /** Records an op; `saved` tensors are checked for in-place changes when the rule runs. */
   constructor(name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[]) {
@@ -42,9 +42,16 @@ export class Node {
     this.#saved = saved;
     this.#savedVersions = saved.map((t) => t.storage.version);
     this.#savedIds = saved.length === 0 ? [] : retainSaved(saved);
-    const inherited = inputs.find((t) => t.gradFn?.group && !t.gradFn.group.closed)?.gradFn!.group ?? null;
-    this.group = this.#savedIds.length > 0 ? inherited ?? new SavedGroup() : inherited;
-    if (this.#savedIds.length > 0) this.group!.add(this.#savedIds);
+    let inherited: SavedGroup | null = null;
+    for (const t of inputs) {
+      const group = t.gradFn?.#group;
+      if (group && !group.closed) {
+        inherited = group;
+        break;
+      }
+    }
+    this.#group = this.#savedIds.length > 0 ? inherited ?? new SavedGroup() : inherited;
+    if (this.#savedIds.length > 0) this.#group!.add(this.#savedIds);
   }
 
   /** Runs the rule after checking that no saved tensor was modified in place. */
@@ -71,7 +78,7 @@ export class Node {
     this.#rule = null;
     this.#saved = [];
     if (this.#savedIds.length > 0) {
-      this.group!.release(this.#savedIds);
+      this.#group!.release(this.#savedIds);
       this.#savedIds = [];
     }
   }
