@@ -61,3 +61,23 @@ export function readMemory(): MemoryReading {
   const usage = process.memoryUsage();
   return { rss: usage.rss, heapUsed: usage.heapUsed, native: memory.nativeBytes() };
 }
+
+/**
+ * `memory.stats().savedBytes` once graphs dropped earlier have been collected and reported:
+ * collects, then waits synchronously (no event-loop turn) until two readings 10 ms apart agree, or
+ * `expected` is reached (Deno runs the watch blocks' finalizers on its concurrent sweeper). Take
+ * baselines with it: a baseline that still counts dead graphs drops while a test runs.
+ */
+export function settledSavedBytes(expected?: number): number {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  let previous = -1;
+  let reading = -1;
+  for (let tries = 0; tries < 200; tries++) {
+    readMemory();
+    reading = memory.stats().savedBytes;
+    if (expected === undefined ? reading === previous : reading === expected) return reading;
+    previous = reading;
+    Atomics.wait(sleeper, 0, 0, 10);
+  }
+  return reading;
+}

@@ -1,5 +1,5 @@
 import { assert, runtime, test } from "./harness.ts";
-import { type MemoryReading, readMemory } from "./memory_probe.ts";
+import { type MemoryReading, readMemory, settledSavedBytes } from "./memory_probe.ts";
 import {
   Adam,
   autocast,
@@ -115,7 +115,7 @@ test("10,000 mixed-precision steps (autocast f16, GradScaler, checkpointing) hol
   const lossFn = new CrossEntropyLoss();
   const x = randn([32, 128]);
   const y = tensor(Int32Array.from({ length: 32 }, (_, i) => i % 10));
-  const baseline = memory.stats().savedBytes;
+  const baseline = settledSavedBytes();
   let afterWarmup: MemoryReading | undefined;
   let skipped = 0;
   for (let step = 1; step <= 10_000; step++) {

@@ -23,6 +23,7 @@ comptime {
     _ = @import("abi/optim.zig");
     _ = @import("abi/amp.zig");
     _ = @import("abi/death_watch.zig");
+    _ = @import("abi/process.zig");
 }
 
 /// The ABI version this library implements; TypeScript refuses to run against another.
@@ -83,4 +84,5 @@ test {
     _ = @import("cpu/amp.zig");
     _ = @import("abi/death_watch.zig");
     _ = @import("cpu/death_watch.zig");
+    _ = @import("abi/process.zig");
 }

@@ -44,7 +44,8 @@ export class Node {
     this.#savedIds = saved.length === 0 ? [] : retainSaved(saved);
     let inherited: SavedGroup | null = null;
     for (const t of inputs) {
-      const group = t.gradFn?.#group;
+      const node = t.gradFn;
+      const group = node === null ? null : node.#group;
       if (group && !group.closed) {
         inherited = group;
         break;

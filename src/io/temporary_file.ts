@@ -5,9 +5,10 @@
  * runs do not pile up partial copies of a model.
  * @module
  */
-import { existsSync, readdirSync, statSync, unlinkSync } from "node:fs";
+import { readdirSync, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
+import { native } from "../native/library.ts";
 
 const MARK = ".axon-partial.";
 
@@ -16,14 +17,11 @@ export function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}${MARK}${process.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
 }
 
-/** Temporaries whose writer is unknown (no /proc) count as stale after this long untouched. */
-const STALE_AFTER_MS = 60 * 60 * 1000;
-
 /**
- * Removes the temporaries of earlier saves of `path` whose writing process no longer runs (on
- * Linux, no `/proc/<pid>`; elsewhere, untouched for an hour). Temporaries of live processes,
- * of other targets and every other file are left alone. Best effort: a directory that cannot be
- * listed (no read permission) is skipped silently, since the save itself does not need it.
+ * Removes the temporaries of earlier saves of `path` whose writing process no longer runs (asked
+ * natively, `kill(pid, 0)`: Deno reads /proc only with --allow-all). Temporaries of live
+ * processes, of other targets and every other file are left alone. Best effort: a directory that
+ * cannot be listed (no read permission) is skipped silently, since the save itself does not need it.
  * Returns the names removed.
  */
 export function removeStaleTemporaries(path: string): string[] {
@@ -35,18 +33,14 @@ export function removeStaleTemporaries(path: string): string[] {
   } catch {
     return [];
   }
-  const haveProc = existsSync("/proc/self");
   const removed: string[] = [];
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
     const pid = Number(name.slice(prefix.length).split(".")[0]);
     if (!Number.isSafeInteger(pid) || pid <= 0) continue;
     const file = join(dir, name);
+    if (pid === process.pid || native.axon_process_alive(pid) !== 0) continue;
     try {
-      const stale = haveProc
-        ? pid !== process.pid && !existsSync(`/proc/${pid}`)
-        : Date.now() - statSync(file).mtimeMs > STALE_AFTER_MS;
-      if (!stale) continue;
       unlinkSync(file);
       removed.push(name);
     } catch { /* removed by someone else meanwhile, or not ours to remove */ }

@@ -122,6 +122,7 @@ export const SYMBOLS = {
   axon_watch_new: { parameters: ["u32", "u32"], result: "pointer" },
   axon_watch_fired: { parameters: ["pointer", "pointer"], result: "void" },
   axon_watch_drain: { parameters: ["u32", "buffer", "i64"], result: "i64" },
+  axon_process_alive: { parameters: ["i64"], result: "i32" },
   // ---- version 3: optimizers ----
   axon_sgd_step: { parameters: ["i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "buffer", "i64", "u32"], result: "i32" },
   axon_adam_step: {

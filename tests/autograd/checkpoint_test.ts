@@ -1,3 +1,4 @@
+import { settledSavedBytes } from "../memory_probe.ts";
 import { assert, assertBitEqual, test } from "../harness.ts";
 import {
   autocast, checkpoint, checkpointSequential, Dropout, Linear, manualSeed, memory, type Module, noGrad, randn, ReLU, Tensor,
@@ -29,7 +30,7 @@ function run(layers: Module[][], checkpointed: boolean): Run {
   for (const layer of layers) for (const m of layer) m.zeroGrad();
   manualSeed(99);
   const x = randn([32, 64]).requiresGrad_();
-  const baseline = memory.stats().savedBytes;
+  const baseline = settledSavedBytes();
   memory.resetPeak();
   const y = checkpointed ? checkpointSequential(24, 4, x, (i, h) => applyLayer(layers, i, h)) : layers.reduce((h, _, i) => applyLayer(layers, i, h), x);
   const loss = y.square().mean();

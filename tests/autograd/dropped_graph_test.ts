@@ -6,25 +6,7 @@
 import { assert, runtime, test } from "../harness.ts";
 import { Linear, manualSeed, memory, randn, ReLU, Sequential, type Tensor } from "../../mod.ts";
 import { DeathWatch } from "../../src/autograd/death_watch.ts";
-import { readMemory } from "../memory_probe.ts";
-
-/**
- * Saved bytes once the collector is done: collects, then waits synchronously (no event-loop turn,
- * so FinalizationRegistry cannot be what releases them) for Deno's concurrent ArrayBuffer sweeper
- * to run the last watch blocks' finalizers. Returns the first stable reading equal to `expected`,
- * or the last reading after 2 s.
- */
-function settledSavedBytes(expected: number): number {
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  let reading = -1;
-  for (let tries = 0; tries < 200; tries++) {
-    readMemory();
-    reading = memory.stats().savedBytes;
-    if (reading === expected) return reading;
-    Atomics.wait(sleeper, 0, 0, 10);
-  }
-  return reading;
-}
+import { readMemory, settledSavedBytes } from "../memory_probe.ts";
 
 /** What one graph of `model()` on a [32, 64] input saves: the input and two activations, f32. */
 const ONE_GRAPH_BYTES = (32 * 64 + 32 * 64 + 32 * 10) * 4;
@@ -45,7 +27,7 @@ function model() {
 test("a synchronous loop of 30,000 dropped graphs holds flat memory and stops counting their saved bytes", () => {
   const m = model();
   const x = randn([32, 64]);
-  const baseline = settledSavedBytes(0);
+  const baseline = settledSavedBytes();
   let readings: ReturnType<typeof readMemory>[] = [];
   let countedMidLoop = 0;
   for (let i = 1; i <= 30_000; i++) {
@@ -71,7 +53,7 @@ test("a synchronous loop of 30,000 dropped graphs holds flat memory and stops co
 test("a graph still reachable keeps its count; backward releases it; dropping it later releases nothing twice", () => {
   const m = model();
   const x = randn([32, 64]);
-  const baseline = settledSavedBytes(0);
+  const baseline = settledSavedBytes();
   const kept = m.forward(x).relu().sum();
   const keptBytes = memory.stats().savedBytes - baseline;
   assert.ok(keptBytes > 0, "the kept graph's saved tensors must be counted");
