@@ -10,6 +10,8 @@ import { type DType, dtypeInfo } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { Parameter } from "./parameter.ts";
+import { checkBool } from "../utils/check.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** Refuses an int64 tensor (PyTorch's `num_batches_tracked`) whose values do not fit the i32 it loads into. */
 function checkInt32Range(key: string, source: Tensor): void {
@@ -210,7 +212,14 @@ export abstract class Module {
    * conversion).
    */
   loadStateDict(state: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
-    const strict = options.strict ?? true;
+    const { strict = true } = checkOptions<LoadStateDictOptions>("loadStateDict", options, ["strict"]);
+    checkBool("loadStateDict", "strict", strict);
+    if (state === null || typeof state !== "object" || Array.isArray(state) || state instanceof Tensor) {
+      throw new TypeError(`loadStateDict: state must be an object of named tensors (from stateDict()), got ${describe(state)}`);
+    }
+    for (const [key, value] of Object.entries(state)) {
+      if (!(value instanceof Tensor)) throw new TypeError(`loadStateDict: state["${key}"] must be a Tensor, got ${describe(value)}`);
+    }
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in state));
     const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));

@@ -50,7 +50,7 @@ const INFO: Record<DType, DTypeInfo> = {
 
 /** Facts about `dtype`; throws a clear error for an unknown name. */
 export function dtypeInfo(dtype: DType): DTypeInfo {
-  const info = INFO[dtype];
+  const info = Object.hasOwn(INFO, dtype) ? INFO[dtype] : undefined;
   if (!info) throw new TypeError(`unknown dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(INFO).join(", ")}`);
   return info;
 }
@@ -62,7 +62,7 @@ export function isHalf(dtype: DType): dtype is "f16" | "bf16" {
 
 /** True when `value` names a dtype. */
 export function isDType(value: unknown): value is DType {
-  return typeof value === "string" && value in INFO;
+  return typeof value === "string" && Object.hasOwn(INFO, value);
 }
 
 /**
