@@ -12,6 +12,8 @@ import { check, native } from "../native/library.ts";
 import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Optimizer } from "./optimizer.ts";
+import { checkBool } from "../utils/check.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** Options of {@link GradScaler} (PyTorch's defaults). */
 export interface GradScalerOptions {
@@ -97,6 +99,13 @@ export class GradScaler {
 
   /** Creates a scaler; the defaults are PyTorch's (scale 65536, growth 2, backoff 0.5, interval 2000). */
   constructor(options: GradScalerOptions = {}) {
+    checkOptions("GradScaler", options, ["initScale", "growthFactor", "backoffFactor", "growthInterval", "enabled"]);
+    for (const key of ["initScale", "growthFactor", "backoffFactor", "growthInterval"] as const) {
+      if (options[key] !== undefined && typeof options[key] !== "number") {
+        throw new TypeError(`GradScaler: ${key} must be a number, got ${describe(options[key])}`);
+      }
+    }
+    checkBool("GradScaler", "enabled", options.enabled ?? true);
     this.#scale = f32(options.initScale ?? 65536);
     this.#growthFactor = options.growthFactor ?? 2;
     this.#backoffFactor = options.backoffFactor ?? 0.5;

@@ -29,6 +29,7 @@ import { type BackwardOptions, type Node, record, runBackward } from "../autogra
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import * as views from "../ops/view_grad.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** Where a tensor's memory lives. Only `"cpu"` exists until the CUDA backend arrives. */
 export type Device = "cpu" | "cuda";
@@ -162,6 +163,11 @@ export class Tensor {
    * of the leaves that require grad; the graph is freed unless `retainGraph` is set.
    */
   backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
+    const { retainGraph = false } = checkOptions<BackwardOptions>("backward", options, ["retainGraph"]);
+    if (typeof retainGraph !== "boolean") throw new TypeError(`backward: retainGraph must be true or false, got ${describe(retainGraph)}`);
+    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
+      throw new TypeError(`backward: gradient must be a Tensor (or null), got ${describe(gradient)}`);
+    }
     if (!this.requiresGrad) {
       throw new Error("backward: this tensor does not require grad and has no grad_fn (did the forward run inside noGrad, or on tensors without requiresGrad?)");
     }
