@@ -47,7 +47,8 @@ export interface DataLoaderOptions<S, B> {
  * ```
  */
 export function defaultCollate<S>(samples: readonly S[]): Collated<S> {
-  if (samples.length === 0) throw new RangeError("defaultCollate: empty batch");
+  if (!Array.isArray(samples)) throw new TypeError(`defaultCollate: samples must be an array of samples, got ${describe(samples)}`);
+  if (samples.length === 0) throw new RangeError("defaultCollate: empty batch (samples has no elements)");
   const first = samples[0] as unknown;
   if (Array.isArray(first)) {
     const width = first.length;
@@ -165,7 +166,8 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
   /** Creates a loader; `batchSize` must be a positive integer and `shuffle` permutes every epoch. */
   constructor(dataset: DatasetLike<S>, batchSize = 1, shuffle = false, options: DataLoaderOptions<S, B> = {}) {
     checkOptions("DataLoader", options, ["dropLast", "prefetch", "seed", "collate"]);
-    if (dataset === null || typeof dataset !== "object" || typeof (dataset as { length?: unknown }).length !== "number") {
+    if (dataset === null || typeof dataset !== "object" || typeof (dataset as { length?: unknown }).length !== "number" ||
+      typeof (dataset as { get?: unknown }).get !== "function") {
       throw new TypeError(`DataLoader: dataset must be a dataset (with length and get(i)), got ${describe(dataset)}`);
     }
     if (!Number.isSafeInteger(batchSize) || batchSize <= 0) {

@@ -13,7 +13,7 @@ import { Tensor } from "../tensor/tensor.ts";
 import { cat } from "./join.ts";
 import { packMeta } from "./meta.ts";
 import { checkBool, checkInt } from "../utils/check.ts";
-import { checkTensor } from "../utils/check_tensor.ts";
+import { checkOptionalTensor, checkTensor } from "../utils/check_tensor.ts";
 import { checkOptions, describe } from "../utils/options.ts";
 
 /** A pair of sizes (height, width); a number means both. */
@@ -79,6 +79,10 @@ export function im2col(x: Tensor, w: Window): Tensor {
 
 /** 2-d convolution (PyTorch's `F.conv2d`): x `[N, C, H, W]`, weight `[OC, C/groups, KH, KW]`. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1, groups = 1): Tensor {
+  checkTensor("conv2d", "input", x);
+  checkTensor("conv2d", "weight", weight);
+  bias = checkOptionalTensor("conv2d", "bias", bias);
+  checkInt("conv2d", "groups", groups, { min: 1 });
   if (x.ndim !== 4) throw new RangeError(`conv2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
   [x, weight, bias] = autocastInputs("conv2d", x, weight, bias);
   if (x.dtype !== weight.dtype || !(x.dtype === "f32" || isHalf(x.dtype))) {
@@ -238,9 +242,11 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: PoolOptions = {}): T
 
 /** Adaptive average pooling to `[OH, OW]` (PyTorch's window rule). */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
+  checkTensor("adaptiveAvgPool2d", "input", x);
+  pair(outputSize, "adaptiveAvgPool2d outputSize", 1);
   if (x.ndim !== 4) throw new RangeError(`adaptiveAvgPool2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
   if (isHalf(x.dtype)) return adaptiveAvgPool2d(x.to("f32"), outputSize).to(x.dtype);
-  const [oh, ow] = pair(outputSize, "adaptiveAvgPool2d output size", 1);
+  const [oh, ow] = pair(outputSize, "adaptiveAvgPool2d outputSize", 1);
   const [n, c, h, w] = x.shape;
   const input = x.isContiguous() && x.offset === 0 ? x : x.detach().clone(); // the export takes no offset
   const meta = [n, c, h, w, oh, ow];

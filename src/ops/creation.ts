@@ -93,7 +93,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   checkNumber("arange", "start", start);
   checkNumber("arange", "end", end);
   checkNumber("arange", "step", step);
-  if (step === 0) throw new RangeError("arange: step must be non-zero");
+  if (step === 0) throw new RangeError(`arange: start ${start}, end ${end} and step ${step} must be finite, step non-zero`);
   if ((end - start) * step < 0) {
     throw new RangeError(`arange: step ${step} points away from end (start ${start}, end ${end})`);
   }

@@ -19,6 +19,7 @@ import { randomPermutation } from "../data/sampler.ts";
 import { DatasetFileError, findIdxFile, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdx } from "./idx.ts";
 import { checkBool } from "../utils/check.ts";
 import { checkOptions, describe } from "../utils/options.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
 
 /** Options of the MNIST-style datasets. */
 export interface MnistOptions {
@@ -84,6 +85,9 @@ export class ImageClassificationDataset extends Dataset<[Tensor, Tensor]> implem
   /** Wraps `images` `[N, C, H, W]` f32 and `targets` `[N]` i32, validating their shapes. */
   constructor(images: Tensor, targets: Tensor, info: ImageDatasetInfo) {
     super();
+    checkTensor("ImageClassificationDataset", "images", images);
+    checkTensor("ImageClassificationDataset", "targets", targets);
+    if (info === null || typeof info !== "object") throw new TypeError(`ImageClassificationDataset: info must be an object, got ${describe(info)}`);
     if (images.ndim !== 4 || images.dtype !== "f32") {
       throw new RangeError(`ImageClassificationDataset: images must be [N, C, H, W] f32, got ${formatShape(images.shape)} ${images.dtype}`);
     }

@@ -27,7 +27,7 @@ const castCache = new Map<Tensor, { cast: Tensor; version: number }>();
 
 function checkDtype(dtype: DType | string, where: string): AutocastDType {
   if (dtype === "f16" || dtype === "bf16") return dtype;
-  throw new TypeError(`${where}: autocast runs in "f16" or "bf16" (DType.F16, DType.BF16), got ${describe(dtype)} as dtype`);
+  throw new TypeError(`${where}: autocast runs in "f16" or "bf16" (DType.F16, DType.BF16), got ${typeof dtype === "string" ? JSON.stringify(dtype) : describe(dtype)} as dtype`);
 }
 
 /** The `enabled` option of {@link AutocastOptions}, checked. */

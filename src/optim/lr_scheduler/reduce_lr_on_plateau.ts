@@ -50,12 +50,12 @@ const PLATEAU_OPTIONS = ["mode", "factor", "patience", "threshold", "thresholdMo
 function metricValue(where: string, metric: unknown): number {
   if (metric instanceof Tensor) {
     if (metric.numel !== 1) {
-      throw new RangeError(`${where}: metric must be a number or a one-element tensor, got a tensor of shape ${formatShape(metric.shape)}`);
+      throw new RangeError(`${where}: the metric must be a number or a one-element tensor, got a tensor of shape ${formatShape(metric.shape)}`);
     }
     return Number(metric.detach().reshape([]).item());
   }
   if (typeof metric !== "number") {
-    throw new TypeError(`${where}: metric must be a number or a one-element tensor, got ${describe(metric)}`);
+    throw new TypeError(`${where}: the metric must be a number or a one-element tensor, got ${describe(metric)}`);
   }
   return metric;
 }
@@ -133,7 +133,7 @@ export class ReduceLROnPlateau implements Scheduler {
   constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
     this.name = new.target.name;
     if (!(optimizer instanceof Optimizer)) {
-      throw new TypeError(`${this.name}: optimizer must be an Optimizer, got ${describe(optimizer)}`);
+      throw new TypeError(`${this.name}: expected an Optimizer as optimizer, got ${describe(optimizer)}`);
     }
     if (arguments.length > 2) {
       throw new TypeError(`${this.name}: takes (optimizer, options); pass { mode, factor, patience, … } instead of positional arguments`);

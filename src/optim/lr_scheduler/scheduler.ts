@@ -159,7 +159,7 @@ export abstract class LRScheduler implements Scheduler {
   constructor(optimizer: Optimizer) {
     this.name = new.target.name;
     if (!(optimizer instanceof Optimizer)) {
-      throw new TypeError(`${this.name}: optimizer must be an Optimizer, got ${describe(optimizer)}`);
+      throw new TypeError(`${this.name}: expected an Optimizer as optimizer, got ${describe(optimizer)}`);
     }
     this.optimizer = optimizer;
   }
