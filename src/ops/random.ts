@@ -73,7 +73,7 @@ export function fillRandom(out: Tensor, distribution: keyof typeof Distribution,
 /** The dtype of a continuous distribution's options: a float dtype (default f32). */
 function floatDtype(where: string, options: unknown): DType {
   const dtype = createDtype(where, options, "f32");
-  if (!dtypeInfo(dtype).isFloat) throw new TypeError(`${where}: dtype must be a float dtype (f32, f64, f16, bf16), got ${describe(dtype)}`);
+  if (dtype !== "f32" && !isHalf(dtype)) throw new TypeError(`${where}: dtype must be a float dtype the generator supports (f32, f16, bf16), got ${describe(dtype)}`);
   return dtype;
 }
 
@@ -108,5 +108,9 @@ export function normal(shape: Shape, mean = 0, std = 1, options: { dtype?: DType
 export function bernoulli(shape: Shape, p: number, options: { dtype?: DType } = {}): Tensor {
   const dims = checkShape(shape, "bernoulli");
   checkNumber("bernoulli", "p", p, { lo: 0, hi: 1, loInclusive: true, hiInclusive: true });
-  return fillRandom(Tensor.empty(dims, createDtype("bernoulli", options, "f32")), "bernoulli", p, 0);
+  const dtype = createDtype("bernoulli", options, "f32");
+  if (dtype !== "f32" && dtype !== "u8" && !isHalf(dtype)) {
+    throw new TypeError(`bernoulli: dtype must be one the generator supports (f32, f16, bf16, u8), got ${describe(dtype)}`);
+  }
+  return fillRandom(Tensor.empty(dims, dtype), "bernoulli", p, 0);
 }
