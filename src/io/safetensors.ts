@@ -423,14 +423,14 @@ function checkWriteArguments(where: string, tensors: unknown, metadata: unknown)
     throw new TypeError(`${where}: tensors must be an object of named tensors, got ${describe(tensors)}`);
   }
   for (const [name, t] of Object.entries(tensors)) {
-    if (!(t instanceof Tensor)) throw new TypeError(`${where}: tensors["${name}"] must be a Tensor, got ${describe(t)}`);
+    if (!(t instanceof Tensor)) throw new TypeError(`${where}: "${name}" is not a Tensor (tensors must map names to tensors), got ${describe(t)}`);
   }
   if (metadata === undefined) return;
   if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
     throw new TypeError(`${where}: metadata must be an object of strings, got ${describe(metadata)}`);
   }
   for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== "string") throw new TypeError(`${where}: metadata["${key}"] must be a string, got ${describe(value)}`);
+    if (typeof value !== "string") throw new TypeError(`${where}: metadata value of "${key}" must be a string, got ${describe(value)}`);
   }
 }
 
