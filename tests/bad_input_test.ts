@@ -472,6 +472,9 @@ bad("loadTrainingData", "root", () => (ax.loadTrainingData as Any)("mnist", 5));
 bad("readIdx", "path", () => (ax.readIdx as Any)(5, 0x803));
 bad("readIdx", "expectedMagic", () => (ax.readIdx as Any)("/nonexistent", "x"));
 bad("ImageClassificationDataset", "images", ctor(ax.ImageClassificationDataset, [1], ax.zeros([1]), {}));
+bad("ImageClassificationDataset", "targets", ctor(ax.ImageClassificationDataset, ax.zeros([1, 1, 2, 2]), 5, {}));
+bad("ImageClassificationDataset", "info", ctor(ax.ImageClassificationDataset, ax.zeros([1, 1, 2, 2]), ax.zeros([1], { dtype: "i32" }), { train: true }));
+bad("ImageClassificationDataset", "labels", ctor(ax.ImageClassificationDataset, ax.zeros([1, 1, 2, 2]), ax.zeros([1], { dtype: "i32" }), { labels: [] }));
 
 // ---- runtime and utilities ------------------------------------------------------------------
 bad("setNumThreads", "threads", () => ax.setNumThreads(0));

@@ -11,7 +11,6 @@ import { checkInt } from "../utils/check.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
 import { describe } from "../utils/options.ts";
 
-/** Concatenates along `dim`; all other dims must match. The gradient is sliced back. */
 /** Throws unless `tensors` is a non-empty array of tensors. */
 function checkTensorList(where: string, tensors: unknown): void {
   if (!Array.isArray(tensors)) throw new TypeError(`${where}: tensors must be an array of tensors, got ${describe(tensors)}`);
@@ -19,6 +18,7 @@ function checkTensorList(where: string, tensors: unknown): void {
   tensors.forEach((t, i) => checkTensor(where, `tensors[${i}]`, t));
 }
 
+/** Concatenates along `dim`; all other dims must match. The gradient is sliced back. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   checkTensorList("cat", tensors);
   checkInt("cat", "dim", dim);

@@ -87,7 +87,10 @@ export class ImageClassificationDataset extends Dataset<[Tensor, Tensor]> implem
     super();
     checkTensor("ImageClassificationDataset", "images", images);
     checkTensor("ImageClassificationDataset", "targets", targets);
-    if (info === null || typeof info !== "object") throw new TypeError(`ImageClassificationDataset: info must be an object, got ${describe(info)}`);
+    checkOptions("ImageClassificationDataset: info", info, ["train", "sources", "classes"]);
+    if (info === undefined || typeof info.train !== "boolean" || !Array.isArray(info.sources) || !Array.isArray(info.classes)) {
+      throw new TypeError("ImageClassificationDataset: info must be { train: boolean, sources: string[], classes: string[] }");
+    }
     if (images.ndim !== 4 || images.dtype !== "f32") {
       throw new RangeError(`ImageClassificationDataset: images must be [N, C, H, W] f32, got ${formatShape(images.shape)} ${images.dtype}`);
     }
