@@ -491,10 +491,34 @@ bad("biasDefault_", "fanIn", () => ax.biasDefault_(x(), -1));
 bad("kaimingUniformDefault_", "weight", () => (ax.kaimingUniformDefault_ as Any)(5));
 bad("fans", "shape", () => (ax.fans as Any)(5));
 
+// ---- methods of the classes above ----------------------------------------------------------
+const scaler = () => new ax.GradScaler();
+bad("GradScaler.scale", "loss", () => (scaler().scale as Any)(5));
+bad("GradScaler.scaleLoss", "value", () => (scaler().scaleLoss as Any)("1"));
+bad("GradScaler.unscaleGrads", "grads", () => (scaler().unscaleGrads as Any)(5));
+bad("GradScaler.unscale", "optimizer", () => (scaler().unscale as Any)(model()));
+bad("GradScaler.step", "optimizer", () => (scaler().step as Any)(5));
+bad("GradScaler.update", "newScale", () => scaler().update(NaN));
+bad("GradScaler.update", "newScale", () => (scaler().update as Any)("2"));
+bad("GradScaler.loadStateDict", "state", () => (scaler().loadStateDict as Any)(5));
+bad("StepLR.step", "optimizer", () => (new ax.StepLR(sgd(), 1).step as Any)(5));
+bad("StepLR.loadStateDict", "state", () => (new ax.StepLR(sgd(), 1).loadStateDict as Any)(5));
+bad("SGD.loadStateDict", "state", () => (sgd().loadStateDict as Any)(5));
+bad("SGD.loadStateDict", "state", () => (sgd().loadStateDict as Any)({ state: {} }));
+bad("Module.train", "mode", () => (model().train as Any)("eval"));
+bad("Module.to", "dtype", () => (model().to as Any)("float16"));
+bad("Module.registerBuffer", "tensor", () => (model().registerBuffer as Any)("b", [1]));
+bad("Module.registerBuffer", "name", () => (model().registerBuffer as Any)(5, ax.zeros([1])));
+bad("Module.apply", "fn", () => (model().apply as Any)(5));
+bad("Sequential", "index", () => model().at(1.5));
+bad("Sequential", "index", () => model().at(5));
+bad("TensorDataset", "index", () => ds().get(4));
+bad("TensorDataset", "index", () => ds().get(1.5));
+
 /** Engine errors that mean the argument was never checked. */
 const UNCHECKED = /is not a function|Cannot read propert|is not iterable|undefined is not|null is not|Cannot convert|is not a constructor/;
 
-const MIN_CASES = 520;
+const MIN_CASES = 540;
 
 test(`bad-input suite: at least ${MIN_CASES} cases`, () => {
   console.log(`bad-input suite: ${cases.length} cases`);

@@ -153,6 +153,9 @@ export abstract class Optimizer {
 
   /** Restores state and options saved by {@link stateDict} from an optimizer over the same parameters. */
   loadStateDict(dict: OptimizerStateDict): void {
+    if (dict === null || typeof dict !== "object" || !Array.isArray(dict.paramGroups) || dict.state === null || typeof dict.state !== "object") {
+      throw new TypeError(`${this.name}.loadStateDict: state must be { state, paramGroups } as stateDict() returns, got ${describe(dict)}`);
+    }
     if (dict.paramGroups.length !== this.paramGroups.length) {
       throw new RangeError(`${this.name}.loadStateDict: the state has ${dict.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
     }
