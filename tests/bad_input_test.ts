@@ -515,10 +515,67 @@ bad("Sequential", "index", () => model().at(5));
 bad("TensorDataset", "index", () => ds().get(4));
 bad("TensorDataset", "index", () => ds().get(1.5));
 
+// ---- Tensor methods -------------------------------------------------------------------------
+const t23 = () => ax.zeros([2, 3]);
+bad("reshape", "shape", () => t23().reshape([3, 2.5]));
+bad("reshape", "shape", () => t23().reshape([-2, 3]));
+bad("reshape", "shape", () => t23().reshape([NaN]));
+bad("reshape", "shape", () => (t23().reshape as Any)("6"));
+bad("view", "shape", () => t23().view([7]));
+bad("view", "shape", () => t23().view([-1, -1]));
+bad("view", "shape", () => (t23().view as Any)({ shape: [6] }));
+bad("expand", "shape", () => ax.zeros([1, 3]).expand([2.5, 3]));
+bad("expand", "shape", () => ax.zeros([1, 3]).expand([-2, 3]));
+bad("expand", "shape", () => (ax.zeros([1, 3]).expand as Any)("2"));
+bad("permute", "dims", () => t23().permute(0, 0));
+bad("permute", "dim", () => t23().permute(0, 1.5));
+bad("permute", "dims", () => t23().permute(0));
+bad("transpose", "dim", () => t23().transpose(0, 2));
+bad("transpose", "dim", () => (t23().transpose as Any)(0));
+bad("flatten", "dim", () => t23().flatten(0.5));
+bad("movedim", "dim", () => t23().movedim(0, 5));
+bad("slice", "step", () => t23().slice(1, 0, 3, 0));
+bad("slice", "start", () => t23().slice(1, NaN));
+bad("slice", "dim", () => t23().slice(1.5));
+bad("narrow", "length", () => t23().narrow(1, 0, 4));
+bad("narrow", "start", () => t23().narrow(1, -5, 1));
+bad("narrow", "length", () => t23().narrow(1, 0, 1.5));
+bad("narrow", "start", () => (t23().narrow as Any)(1));
+bad("select", "index", () => t23().select(0, 2));
+bad("select", "index", () => t23().select(0, 0.5));
+bad("select", "dim", () => t23().select(2, 0));
+bad("unsqueeze", "dim", () => t23().unsqueeze(3));
+bad("unsqueeze", "dim", () => (t23().unsqueeze as Any)());
+bad("squeeze", "dim", () => t23().squeeze(1.5));
+bad("to", "dtype", () => (t23().to as Any)("float"));
+bad("to", "dtype", () => (t23().to as Any)());
+bad("copy_", "src", () => (t23().copy_ as Any)([1, 2, 3]));
+bad("fill_", "value", () => (t23().fill_ as Any)("1"));
+bad("add", "other", () => (t23().add as Any)("1"));
+bad("mul", "other", () => (t23().mul as Any)([1, 2, 3]));
+bad("sub", "other", () => (t23().sub as Any)());
+bad("div", "other", () => (t23().div as Any)(null));
+bad("pow", "exponent", () => (t23().pow as Any)("2"));
+bad("sum", "dim", () => t23().sum(2));
+bad("sum", "dim", () => t23().sum(0.5));
+bad("sum", "keepdim", () => (t23().sum as Any)(0, "yes"));
+bad("mean", "dim", () => t23().mean([0, 0]));
+bad("max", "dim", () => (t23().max as Any)("0"));
+bad("argmax", "dim", () => t23().argmax(5));
+bad("logsumexp", "dim", () => (t23().logsumexp as Any)());
+bad("maskedFill", "mask", () => (t23().maskedFill as Any)(5, 0));
+// In-place ops run the out-of-place op, whose name the message carries.
+bad("mul", "other", () => (t23().mul_ as Any)("2"));
+bad("add", "other", () => (t23().add_ as Any)([1]));
+bad("maskedFill", "value", () => (t23().maskedFill as Any)(ax.zeros([2, 3], { dtype: "u8" }), "0"));
+bad("requiresGrad_", "requiresGrad", () => (t23().requiresGrad_ as Any)("yes"));
+bad("size", "dim", () => t23().size(5));
+bad("item", "one-element", () => t23().item());
+
 /** Engine errors that mean the argument was never checked. */
 const UNCHECKED = /is not a function|Cannot read propert|is not iterable|undefined is not|null is not|Cannot convert|is not a constructor/;
 
-const MIN_CASES = 540;
+const MIN_CASES = 590;
 
 test(`bad-input suite: at least ${MIN_CASES} cases`, () => {
   console.log(`bad-input suite: ${cases.length} cases`);
@@ -539,7 +596,13 @@ test("bad-input suite: every case throws an Error naming the API and the argumen
       error = e;
     }
     if (!threw) {
-      failures.push(`${label}: returned ${String(returned).slice(0, 60)} instead of throwing`);
+      let shown: string;
+      try {
+        shown = String(returned).slice(0, 60);
+      } catch (e) {
+        shown = `a value whose toString throws (${(e as Error).message})`;
+      }
+      failures.push(`${label}: returned ${shown} instead of throwing`);
       continue;
     }
     if (!(error instanceof Error)) {

@@ -103,6 +103,9 @@ export function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): T
   if (!(left instanceof Tensor) && !(right instanceof Tensor)) {
     throw new TypeError(`${op}: at least one operand must be a Tensor`);
   }
+  // A string, array or null would be coerced by the native call (to a number or NaN): refuse it.
+  checkTensorLike(op, left instanceof Tensor ? "other" : "self", left);
+  checkTensorLike(op, op === "pow" ? "exponent" : "other", right);
   if (op === "pow") [left, right] = autocastTensors("pow", left, right);
   const half = halfResult(left, right);
   if (half !== null && !(left instanceof Tensor && right instanceof Tensor)) {
@@ -191,6 +194,8 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 
 /** `base ** exponent`, with PyTorch's exact special cases for common scalar exponents. */
 export function pow(base: Tensor, exponent: TensorLike): Tensor {
+  checkTensor("pow", "base", base);
+  checkTensorLike("pow", "exponent", exponent);
   if (exponent instanceof Tensor) return binary("pow", base, exponent);
   if (!dtypeInfo(base.dtype).isFloat && Number.isInteger(exponent) && exponent >= 0) {
     return binary("pow", base, exponent);
