@@ -572,10 +572,16 @@ bad("requiresGrad_", "requiresGrad", () => (t23().requiresGrad_ as Any)("yes"));
 bad("size", "dim", () => t23().size(5));
 bad("item", "one-element", () => t23().item());
 
+bad("promoteTypes", "a", () => (ax.promoteTypes as Any)("float", "f32"));
+bad("promoteTypes", "b", () => (ax.promoteTypes as Any)("f32", undefined));
+// fromArray is tensor under the seed's name; its messages say tensor.
+bad("tensor", "dtype", () => (ax.fromArray as Any)([1, 2], { dtype: "x" }));
+bad("tensor", "dtpye", () => (ax.fromArray as Any)([1, 2], { dtpye: "f32" }));
+
 /** Engine errors that mean the argument was never checked. */
 const UNCHECKED = /is not a function|Cannot read propert|is not iterable|undefined is not|null is not|Cannot convert|is not a constructor/;
 
-const MIN_CASES = 590;
+const MIN_CASES = 600;
 
 test(`bad-input suite: at least ${MIN_CASES} cases`, () => {
   console.log(`bad-input suite: ${cases.length} cases`);

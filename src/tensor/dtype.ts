@@ -70,6 +70,9 @@ export function isDType(value: unknown): value is DType {
  * wins), wider ints beat narrower ones.
  */
 export function promoteTypes(a: DType, b: DType): DType {
+  for (const [name, v] of [["a", a], ["b", b]] as const) {
+    if (!isDType(v)) throw new TypeError(`promoteTypes: ${name} must be a dtype (f32, f64, f16, bf16, i32, i64, u8), got ${typeof v === "string" ? JSON.stringify(v) : String(v)}`);
+  }
   if (a === b) return a;
   const rank: Record<DType, number> = { u8: 0, i32: 1, i64: 2, bf16: 3, f16: 3, f32: 4, f64: 5 };
   if ((a === "f16" && b === "bf16") || (a === "bf16" && b === "f16")) return "f32";
