@@ -19,9 +19,7 @@ export interface CreateOptions {
 /** The dtype of a creation function's options (validated), or `fallback`. */
 export function createDtype(where: string, options: unknown, fallback: DType, extra: readonly string[] = []): DType {
   const { dtype } = checkOptions<CreateOptions>(where, options, ["dtype", ...extra]);
-  if (dtype === undefined) return fallback;
-  dtypeInfo(checkDtypeName(where, dtype));
-  return dtype;
+  return dtype === undefined ? fallback : checkDtypeName(where, dtype);
 }
 
 function checkDtypeName(where: string, dtype: unknown): DType {

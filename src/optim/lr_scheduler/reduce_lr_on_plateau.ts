@@ -87,7 +87,8 @@ function decodeNumber(where: string, key: string, v: JsonValue): number {
 /**
  * Reduces every group's learning rate by `factor` when a monitored metric has not improved for
  * more than `patience` steps (PyTorch's `ReduceLROnPlateau`). Call
- * {@link ReduceLROnPlateau.stepWithMetric} once per evaluation. A value a is an improvement on
+ * {@link ReduceLROnPlateau.step} (or the seed's {@link ReduceLROnPlateau.stepWithMetric}) once
+ * per evaluation, with a number or a one-element tensor. A value a is an improvement on
  * the best so far b when
  *
  * - mode "min", "rel": a < b · (1 − threshold);  "abs": a < b − threshold
@@ -103,8 +104,8 @@ function decodeNumber(where: string, key: string, v: JsonValue): number {
  * @example
  * ```ts
  * const scheduler = new ReduceLROnPlateau(optimizer).mode("min").factor(0.1).patience(10);
- * // After validation
- * scheduler.stepWithMetric(optimizer, valLoss);
+ * // After validation (valLoss: a number or a 0-d tensor)
+ * scheduler.step(valLoss); // or, as the seed: scheduler.stepWithMetric(optimizer, valLoss)
  * ```
  */
 export class ReduceLROnPlateau implements Scheduler {
