@@ -11,10 +11,12 @@ import { getRngState, type RngState, setRngState } from "../ops/random.ts";
 import { type AutocastDType, getAutocastDtype, withAutocastState } from "./amp/autocast.ts";
 import { enableGrad, isGradEnabled } from "./grad_mode.ts";
 import { Node, probeGradUse, runBackward } from "./graph.ts";
+import { checkFunction } from "../utils/check.ts";
+import { describe } from "../utils/options.ts";
 
 function checkOutput(value: unknown, where: string): Tensor {
   if (!(value instanceof Tensor)) {
-    throw new TypeError(`${where}: the function must return a Tensor, got ${value === null ? "null" : typeof value}`);
+    throw new TypeError(`${where}: the function must return a Tensor, got ${describe(value)}`);
   }
   return value;
 }
@@ -31,7 +33,8 @@ function checkOutput(value: unknown, where: string): Tensor {
  * ```
  */
 export function checkpoint(fn: (input: Tensor) => Tensor, input: Tensor): Tensor {
-  if (!(input instanceof Tensor)) throw new TypeError("checkpoint: input must be a Tensor");
+  checkFunction("checkpoint", "fn", fn);
+  if (!(input instanceof Tensor)) throw new TypeError(`checkpoint: input must be a Tensor, got ${describe(input)}`);
   if (!isGradEnabled()) return checkOutput(fn(input), "checkpoint");
   const rng = getRngState();
   const amp = getAutocastDtype();
@@ -92,6 +95,8 @@ export function checkpointSequential(
   if (!Number.isInteger(segments) || segments < 1 || segments > numLayers) {
     throw new RangeError(`checkpointSequential: segments must be an integer in [1, ${numLayers}], got ${segments}`);
   }
+  if (!(input instanceof Tensor)) throw new TypeError(`checkpointSequential: input must be a Tensor, got ${describe(input)}`);
+  checkFunction("checkpointSequential", "layer", layer);
   const size = Math.floor(numLayers / segments);
   let x = input;
   for (let s = 0; s < segments; s++) {

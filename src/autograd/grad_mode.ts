@@ -2,6 +2,7 @@
  * Whether ops record the autograd graph: on by default, off inside {@link noGrad}.
  * @module
  */
+import { describe } from "../utils/options.ts";
 
 let enabled = true;
 
@@ -20,6 +21,7 @@ export function isGradEnabled(): boolean {
  * ```
  */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== "function") throw new TypeError(`noGrad: fn must be a function, got ${describe(fn)}`);
   const previous = enabled;
   enabled = false;
   try {
@@ -31,6 +33,7 @@ export function noGrad<T>(fn: () => T): T {
 
 /** Runs `fn` with gradient recording on (inside a `noGrad` region, for instance). */
 export function enableGrad<T>(fn: () => T): T {
+  if (typeof fn !== "function") throw new TypeError(`enableGrad: fn must be a function, got ${describe(fn)}`);
   const previous = enabled;
   enabled = true;
   try {

@@ -4,7 +4,8 @@
  * shares `t`'s data and has the flag set.
  * @module
  */
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { describe } from "../utils/options.ts";
 
 /** Constructor signature of {@link Variable}. */
 export interface VariableConstructor {
@@ -24,5 +25,10 @@ export interface VariableConstructor {
  */
 export const Variable: VariableConstructor = function (this: unknown, data: Tensor, requiresGrad = false): Tensor {
   if (!new.target) throw new TypeError("Variable must be called with new");
+  if (!(data instanceof Tensor)) {
+    const hint = Array.isArray(data) || ArrayBuffer.isView(data) ? `; make one first, e.g. new Variable(tensor(data), ${requiresGrad})` : "";
+    throw new TypeError(`Variable: data must be a Tensor, got ${describe(data)}${hint}`);
+  }
+  if (typeof requiresGrad !== "boolean") throw new TypeError(`Variable: requiresGrad must be true or false, got ${describe(requiresGrad)}`);
   return data.detach().requiresGrad_(requiresGrad);
 } as unknown as VariableConstructor;

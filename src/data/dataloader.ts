@@ -9,6 +9,8 @@ import { arange, tensor } from "../ops/creation.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import type { Collated, DatasetLike } from "./dataset.ts";
 import { drawSeed, randomPermutation } from "./sampler.ts";
+import { checkBool, checkFunction } from "../utils/check.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** Options of {@link DataLoader} (the 4th constructor argument). */
 export interface DataLoaderOptions<S, B> {
@@ -45,7 +47,8 @@ export interface DataLoaderOptions<S, B> {
  * ```
  */
 export function defaultCollate<S>(samples: readonly S[]): Collated<S> {
-  if (samples.length === 0) throw new RangeError("defaultCollate: empty batch");
+  if (!Array.isArray(samples)) throw new TypeError(`defaultCollate: samples must be an array of samples, got ${describe(samples)}`);
+  if (samples.length === 0) throw new RangeError("defaultCollate: empty batch (samples has no elements)");
   const first = samples[0] as unknown;
   if (Array.isArray(first)) {
     const width = first.length;
@@ -162,8 +165,20 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
 
   /** Creates a loader; `batchSize` must be a positive integer and `shuffle` permutes every epoch. */
   constructor(dataset: DatasetLike<S>, batchSize = 1, shuffle = false, options: DataLoaderOptions<S, B> = {}) {
+    checkOptions("DataLoader", options, ["dropLast", "prefetch", "seed", "collate"]);
+    if (dataset === null || typeof dataset !== "object" || typeof (dataset as { length?: unknown }).length !== "number" ||
+      typeof (dataset as { get?: unknown }).get !== "function") {
+      throw new TypeError(`DataLoader: dataset must be a dataset (with length and get(i)), got ${describe(dataset)}`);
+    }
     if (!Number.isSafeInteger(batchSize) || batchSize <= 0) {
-      throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+      throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${typeof batchSize === "number" ? batchSize : describe(batchSize)}`);
+    }
+    checkBool("DataLoader", "shuffle", shuffle);
+    if (options.dropLast !== undefined) checkBool("DataLoader", "dropLast", options.dropLast);
+    if (options.prefetch !== undefined) checkBool("DataLoader", "prefetch", options.prefetch);
+    if (options.collate !== undefined) checkFunction("DataLoader", "collate", options.collate);
+    if (options.seed !== undefined && typeof options.seed !== "number" && typeof options.seed !== "bigint") {
+      throw new TypeError(`DataLoader: seed must be an integer or a bigint, got ${describe(options.seed)}`);
     }
     const n = dataset.length;
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`DataLoader: the dataset's length must be a non-negative integer, got ${n}`);

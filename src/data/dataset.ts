@@ -8,6 +8,7 @@ import { tensor } from "../ops/creation.ts";
 import { indexSelect, startGatherRows as startGather } from "../ops/indexing.ts";
 import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
 
 /**
  * What a batch of samples `S` becomes after collation: a tuple keeps its arity with every field a
@@ -112,7 +113,8 @@ export class TensorDataset<T extends Tensor[] = [Tensor, Tensor]> extends Datase
   /** Creates the dataset; every tensor needs the same size in dim 0. */
   constructor(...tensors: T) {
     super();
-    if (tensors.length === 0) throw new RangeError("TensorDataset: expected at least one tensor");
+    if (tensors.length === 0) throw new RangeError("TensorDataset: expected at least one tensor in tensors");
+    tensors.forEach((t, i) => checkTensor("TensorDataset", `tensors[${i}]`, t));
     const n = tensors[0].ndim === 0 ? -1 : tensors[0].shape[0];
     for (const t of tensors) {
       if (t.ndim === 0 || t.shape[0] !== n) {

@@ -5,6 +5,7 @@
  * @module
  */
 import { getRngState, rand, setRngState } from "../ops/random.ts";
+import { describe } from "../utils/options.ts";
 
 const MASK_64 = (1n << 64n) - 1n;
 const TWO_24 = 16777216;
@@ -58,6 +59,7 @@ export function randomPermutation(n: number, seed: bigint, epoch = 0): Int32Arra
     throw new RangeError(`randomPermutation: n must be an integer in [0, 2^31), got ${n}`);
   }
   if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`randomPermutation: epoch must be a non-negative integer, got ${epoch}`);
+  if (typeof seed !== "bigint") throw new TypeError(`randomPermutation: seed must be a bigint (e.g. 7n), got ${describe(seed)}`);
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   if (n < 2) return perm;

@@ -3,7 +3,9 @@
  * freely between Axon and PyTorch (`safetensors.torch.load_file` / `save_file`).
  * @module
  */
-import type { LoadStateDictResult, Module } from "../nn/module.ts";
+import { type LoadStateDictResult, Module } from "../nn/module.ts";
+import { checkBool } from "../utils/check.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 import { loadSafetensors, saveSafetensors, type SafetensorsMetadata } from "./safetensors.ts";
 
 /** Options of {@link loadModel}. */
@@ -16,6 +18,16 @@ export interface LoadModelOptions {
 export interface LoadModelResult extends LoadStateDictResult {
   /** The file's `__metadata__` strings. */
   metadata: SafetensorsMetadata;
+}
+
+/** Throws unless `metadata` is a plain object of strings (safetensors' `__metadata__`). */
+function checkMetadata(where: string, metadata: unknown): void {
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata) || Object.getPrototypeOf(metadata) !== Object.prototype) {
+    throw new TypeError(`${where}: metadata must be an object of strings, got ${describe(metadata)}`);
+  }
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== "string") throw new TypeError(`${where}: metadata["${key}"] must be a string, got ${describe(value)}`);
+  }
 }
 
 /**
@@ -32,6 +44,9 @@ export interface LoadModelResult extends LoadStateDictResult {
  * ```
  */
 export function saveModel(module: Module, path: string, metadata: SafetensorsMetadata = {}): void {
+  if (!(module instanceof Module)) throw new TypeError(`saveModel: module must be a Module, got ${describe(module)}`);
+  if (typeof path !== "string") throw new TypeError(`saveModel: path must be a string, got ${describe(path)}`);
+  checkMetadata("saveModel", metadata);
   saveSafetensors(path, module.stateDict(), { format: "pt", ...metadata });
 }
 
@@ -49,9 +64,13 @@ export function saveModel(module: Module, path: string, metadata: SafetensorsMet
  * ```
  */
 export function loadModel(module: Module, path: string, options: LoadModelOptions = {}): LoadModelResult {
+  const { strict = true } = checkOptions<LoadModelOptions>("loadModel", options, ["strict"]);
+  checkBool("loadModel", "strict", strict);
+  if (!(module instanceof Module)) throw new TypeError(`loadModel: module must be a Module, got ${describe(module)}`);
+  if (typeof path !== "string") throw new TypeError(`loadModel: path must be a string, got ${describe(path)}`);
   const { tensors, metadata } = loadSafetensors(path);
   try {
-    return { ...module.loadStateDict(tensors, { strict: options.strict ?? true }), metadata };
+    return { ...module.loadStateDict(tensors, { strict }), metadata };
   } catch (e) {
     if (e instanceof Error) e.message = `${path}: ${e.message}`;
     throw e;

@@ -26,6 +26,7 @@ import { dirname } from "node:path";
 import { type DType, dtypeInfo } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { describe } from "../utils/options.ts";
 import { removeStaleTemporaries, temporaryPathFor } from "./temporary_file.ts";
 
 /** Largest header accepted (the reference reader's limit): refuses absurd header lengths. */
@@ -262,7 +263,7 @@ function checkHeaderLength(prefix: Uint8Array, fileLength: number, source: strin
  * ```
  */
 export function parseSafetensors(bytes: Uint8Array, source = "<buffer>"): SafetensorsContents {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`parseSafetensors: expected a Uint8Array, got ${typeof bytes}`);
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`parseSafetensors: bytes must be a Uint8Array, got ${describe(bytes)}`);
   const headerLength = checkHeaderLength(bytes, bytes.byteLength, source);
   const dataStart = 8 + headerLength;
   const { entries, metadata } = validateHeader(bytes.subarray(8, dataStart), bytes.byteLength - dataStart, source);
@@ -307,7 +308,7 @@ function readFully(fd: number, target: Uint8Array, position: number, path: strin
  * ```
  */
 export function loadSafetensors(path: string): SafetensorsContents {
-  if (typeof path !== "string") throw new TypeError(`loadSafetensors: path must be a string, got ${typeof path}`);
+  if (typeof path !== "string") throw new TypeError(`loadSafetensors: path must be a string, got ${describe(path)}`);
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -405,6 +406,7 @@ function tensorBytes(t: Tensor, size: number): Uint8Array {
  * ```
  */
 export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): Uint8Array {
+  checkWriteArguments("serializeSafetensors", tensors, metadata);
   const { header, parts, dataLength } = planFile(tensors, metadata, "<buffer>");
   const out = new Uint8Array(header.byteLength + dataLength);
   out.set(header, 0);
@@ -414,6 +416,23 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?:
     at += p.size;
   }
   return out;
+}
+
+/** Throws unless `tensors` is a plain object of tensors and `metadata` (if given) one of strings. */
+function checkWriteArguments(where: string, tensors: unknown, metadata: unknown): void {
+  if (tensors === null || typeof tensors !== "object" || Array.isArray(tensors) || tensors instanceof Tensor) {
+    throw new TypeError(`${where}: tensors must be an object of named tensors, got ${describe(tensors)}`);
+  }
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!(t instanceof Tensor)) throw new TypeError(`${where}: "${name}" is not a Tensor (tensors must map names to tensors), got ${describe(t)}`);
+  }
+  if (metadata === undefined) return;
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
+    throw new TypeError(`${where}: metadata must be an object of strings, got ${describe(metadata)}`);
+  }
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== "string") throw new TypeError(`${where}: metadata value of "${key}" must be a string, got ${describe(value)}`);
+  }
 }
 
 function writeFully(fd: number, bytes: Uint8Array): void {
@@ -437,7 +456,8 @@ function writeFully(fd: number, bytes: Uint8Array): void {
  * ```
  */
 export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): void {
-  if (typeof path !== "string" || path === "") throw new TypeError(`saveSafetensors: path must be a non-empty string`);
+  if (typeof path !== "string" || path === "") throw new TypeError(`saveSafetensors: path must be a non-empty string, got ${describe(path)}`);
+  checkWriteArguments("saveSafetensors", tensors, metadata);
   const { header, parts } = planFile(tensors, metadata, path);
   removeStaleTemporaries(path);
   const temp = temporaryPathFor(path);

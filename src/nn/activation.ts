@@ -5,6 +5,7 @@
 import { unary } from "../ops/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { Module } from "./module.ts";
+import { checkInt, checkNumber, checkOneOf } from "../utils/check.ts";
 
 /** max(x, 0). */
 export class ReLU extends Module {
@@ -19,7 +20,7 @@ export class GELU extends Module {
   /** Creates the layer; `approximate` selects the exact (erf) or tanh form. */
   constructor(approximate: "none" | "tanh" = "none") {
     super();
-    this.approximate = approximate;
+    this.approximate = checkOneOf("GELU", "approximate", approximate, ["none", "tanh"]);
   }
   /** Applies the layer: y = x·Φ(x), Φ the standard normal CDF (or its tanh approximation). */
   forward(input: Tensor): Tensor { return unary(this.approximate === "tanh" ? "geluTanh" : "gelu", input); }
@@ -44,7 +45,7 @@ export class LeakyReLU extends Module {
   /** Creates the layer with the given slope for negative inputs. */
   constructor(negativeSlope = 0.01) {
     super();
-    this.negativeSlope = negativeSlope;
+    this.negativeSlope = checkNumber("LeakyReLU", "negativeSlope", negativeSlope);
   }
   /** Applies the layer: y = x for x > 0, else negativeSlope·x. */
   forward(input: Tensor): Tensor { return unary("leakyRelu", input, this.negativeSlope); }
@@ -57,7 +58,7 @@ export class Softmax extends Module {
   /** Creates the layer over `dim` (default the last). */
   constructor(dim = -1) {
     super();
-    this.dim = dim;
+    this.dim = checkInt("Softmax", "dim", dim);
   }
   /** Applies the layer: y = eˣ / Σ eˣ along `dim`. */
   forward(input: Tensor): Tensor { return input.softmax(this.dim); }
@@ -70,7 +71,7 @@ export class LogSoftmax extends Module {
   /** Creates the layer over `dim` (default the last). */
   constructor(dim = -1) {
     super();
-    this.dim = dim;
+    this.dim = checkInt("LogSoftmax", "dim", dim);
   }
   /** Applies the layer: y = x − log Σ eˣ along `dim`, computed stably. */
   forward(input: Tensor): Tensor { return input.logSoftmax(this.dim); }
@@ -85,8 +86,8 @@ export class Flatten extends Module {
   /** Creates the layer; the defaults keep dim 0 (the batch) and flatten the rest. */
   constructor(startDim = 1, endDim = -1) {
     super();
-    this.startDim = startDim;
-    this.endDim = endDim;
+    this.startDim = checkInt("Flatten", "startDim", startDim);
+    this.endDim = checkInt("Flatten", "endDim", endDim);
   }
   /** Reshapes `input` so dims `startDim..endDim` become one. */
   forward(input: Tensor): Tensor { return input.flatten(this.startDim, this.endDim); }

@@ -11,6 +11,9 @@ import { uniform_ } from "./init.ts";
 import { Linear } from "./linear.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
+import { checkBool, checkInt, checkNumber } from "../utils/check.ts";
+import { checkOptions } from "../utils/options.ts";
+import { checkOptionalTensor, checkTensor } from "../utils/check_tensor.ts";
 
 /** Options of {@link MultiheadAttention.forwardWithWeights}. */
 export interface AttentionOptions {
@@ -44,15 +47,19 @@ export class MultiheadAttention extends Module {
   /** Creates the layer; `embedDim` must divide by `numHeads`, and only `batchFirst: true` is supported. */
   constructor(embedDim: number, numHeads: number, options: { dropout?: number; bias?: boolean; batchFirst?: boolean } = {}) {
     super();
+    checkOptions("MultiheadAttention", options, ["dropout", "bias", "batchFirst"]);
+    if (options.batchFirst !== undefined) checkBool("MultiheadAttention", "batchFirst", options.batchFirst);
     if (options.batchFirst === false) throw new RangeError("MultiheadAttention: only batchFirst: true is supported");
-    if (!Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads !== 0) {
+    checkInt("MultiheadAttention", "embedDim", embedDim, { min: 1 });
+    checkInt("MultiheadAttention", "numHeads", numHeads, { min: 1 });
+    if (embedDim % numHeads !== 0) {
       throw new RangeError(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
     }
     this.embedDim = embedDim;
     this.numHeads = numHeads;
     this.headDim = embedDim / numHeads;
-    this.dropoutP = options.dropout ?? 0;
-    const bias = options.bias ?? true;
+    this.dropoutP = checkNumber("MultiheadAttention", "dropout", options.dropout ?? 0, { lo: 0, hi: 1, loInclusive: true, hiInclusive: true });
+    const bias = checkBool("MultiheadAttention", "bias", options.bias ?? true);
     // PyTorch: xavier_uniform_ on the packed projection, zero biases.
     const bound = Math.sqrt(6 / (embedDim + 3 * embedDim));
     this.in_proj_weight = new Parameter(uniform_(zeros([3 * embedDim, embedDim]), -bound, bound));
@@ -69,9 +76,15 @@ export class MultiheadAttention extends Module {
   /** Output and attention weights (`[N, L, S]` averaged over heads, or `[N, heads, L, S]`). */
   forwardWithWeights(query: Tensor, key: Tensor, value: Tensor, options: AttentionOptions = {}): [Tensor, Tensor] {
     const e = this.embedDim;
+    const o = checkOptions<AttentionOptions>("MultiheadAttention.forward", options, ["attnMask", "keyPaddingMask", "isCausal", "averageAttnWeights"]);
     for (const [name, t] of [["query", query], ["key", key], ["value", value]] as const) {
+      checkTensor("MultiheadAttention.forward", name, t);
       if (t.ndim !== 3 || t.shape[2] !== e) throw new RangeError(`MultiheadAttention: ${name} must be [N, L, ${e}], got ${formatShape(t.shape)}`);
     }
+    checkOptionalTensor("MultiheadAttention.forward", "attnMask", o.attnMask);
+    checkOptionalTensor("MultiheadAttention.forward", "keyPaddingMask", o.keyPaddingMask);
+    if (o.isCausal !== undefined) checkBool("MultiheadAttention.forward", "isCausal", o.isCausal);
+    if (o.averageAttnWeights !== undefined) checkBool("MultiheadAttention.forward", "averageAttnWeights", o.averageAttnWeights);
     const [n, l] = query.shape;
     const s = key.shape[1];
     if (key.shape[0] !== n || value.shape[0] !== n || value.shape[1] !== s) {

@@ -2,12 +2,14 @@
  * `Conv2d` and the pooling layers.
  * @module
  */
-import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d, type Pair, pair, type PoolOptions } from "../ops/conv.ts";
+import { adaptiveAvgPool2d, avgPool2d, checkPoolOptions, conv2d, maxPool2d, type Pair, pair, type PoolOptions } from "../ops/conv.ts";
 import { zeros } from "../ops/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { biasDefault_, fans, kaimingUniformDefault_ } from "./init.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
+import { checkBool, checkInt } from "../utils/check.ts";
+import { checkOptions } from "../utils/options.ts";
 
 /** Options of {@link Conv2d}. */
 export interface Conv2dOptions {
@@ -55,20 +57,24 @@ export class Conv2d extends Module {
   /** Creates the layer; both channel counts must divide by `options.groups`. */
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
     super();
-    const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
+    checkOptions("Conv2d", options, ["stride", "padding", "dilation", "groups", "bias"]);
+    checkInt("Conv2d", "inChannels", inChannels, { min: 1 });
+    checkInt("Conv2d", "outChannels", outChannels, { min: 1 });
+    const groups = checkInt("Conv2d", "groups", options.groups ?? 1, { min: 1 });
+    const withBias = checkBool("Conv2d", "bias", options.bias ?? true);
+    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
       throw new RangeError(`Conv2d: inChannels ${inChannels} and outChannels ${outChannels} must be divisible by groups ${groups}`);
     }
     this.inChannels = inChannels;
     this.outChannels = outChannels;
-    this.kernelSize = pair(kernelSize, "Conv2d kernel size", 1);
+    this.kernelSize = pair(kernelSize, "Conv2d kernelSize", 1);
     this.stride = pair(options.stride ?? 1, "Conv2d stride", 1);
     this.padding = pair(options.padding ?? 0, "Conv2d padding", 0);
     this.dilation = pair(options.dilation ?? 1, "Conv2d dilation", 1);
     this.groups = groups;
     const shape = [outChannels, inChannels / groups, ...this.kernelSize];
     this.weight = new Parameter(kaimingUniformDefault_(zeros(shape)));
-    this.bias = (options.bias ?? true) ? new Parameter(biasDefault_(zeros([outChannels]), fans(shape).fanIn)) : null;
+    this.bias = withBias ? new Parameter(biasDefault_(zeros([outChannels]), fans(shape).fanIn)) : null;
   }
 
   /** Applies the layer: the cross-correlation of `input` with `weight`, plus `bias`. */
@@ -86,8 +92,10 @@ export abstract class Pool2d extends Module {
   /** Creates the layer; the stride defaults to the kernel size. */
   constructor(kernelSize: Pair, options: PoolOptions = {}) {
     super();
+    const where = new.target.name;
+    pair(kernelSize, `${where} kernelSize`, 1);
     this.kernelSize = kernelSize;
-    this.options = options;
+    this.options = checkPoolOptions(where, options);
   }
 }
 
@@ -110,6 +118,7 @@ export class AdaptiveAvgPool2d extends Module {
   /** Creates the layer for a fixed output size. */
   constructor(outputSize: Pair) {
     super();
+    pair(outputSize, "AdaptiveAvgPool2d outputSize", 1);
     this.outputSize = outputSize;
   }
   /** Applies the layer: the mean over windows sized so the output is `outputSize`. */

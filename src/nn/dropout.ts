@@ -5,10 +5,22 @@
 import { bernoulli } from "../ops/random.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { Module } from "./module.ts";
+import { checkBool } from "../utils/check.ts";
+import { describe } from "../utils/options.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
+
+/** Throws unless the dropout probability `p` is a number in [0, 1]. */
+function checkProbability(where: string, p: unknown): void {
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
+    throw new RangeError(`${where}: probability p has to be between 0 and 1, but got ${typeof p === "number" ? p : describe(p)}`);
+  }
+}
 
 /** Functional dropout; identity when not training or p = 0. */
 export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability has to be between 0 and 1, but got ${p}`);
+  checkTensor("dropout", "input", input);
+  checkProbability("dropout", p);
+  checkBool("dropout", "training", training);
   if (!training || p === 0) return input;
   if (p === 1) return input.mul(0);
   const keep = bernoulli(input.shape as number[], 1 - p, { dtype: input.dtype });
@@ -22,7 +34,7 @@ export class Dropout extends Module {
   /** Creates the layer; `p` must be in [0, 1]. */
   constructor(p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: probability has to be between 0 and 1, but got ${p}`);
+    checkProbability("Dropout", p);
     this.p = p;
   }
   /** Applies the layer: zeroes elements with probability p and scales the rest by 1/(1−p) in training. */

@@ -8,6 +8,8 @@ import { indexSelect } from "../ops/indexing.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
+import { checkInt } from "../utils/check.ts";
+import { checkOptions } from "../utils/options.ts";
 
 /** Rows of `weight [numEmbeddings, embeddingDim]` (N(0, 1) init) looked up by i32 indices. */
 export class Embedding extends Module {
@@ -23,13 +25,14 @@ export class Embedding extends Module {
   /** Creates the table; a negative `paddingIdx` counts from the end. */
   constructor(numEmbeddings: number, embeddingDim: number, options: { paddingIdx?: number | null } = {}) {
     super();
+    checkOptions("Embedding", options, ["paddingIdx"]);
+    checkInt("Embedding", "numEmbeddings", numEmbeddings, { min: 1 });
+    checkInt("Embedding", "embeddingDim", embeddingDim, { min: 1 });
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     let padding = options.paddingIdx ?? null;
     if (padding !== null) {
-      if (!Number.isInteger(padding) || padding < -numEmbeddings || padding >= numEmbeddings) {
-        throw new RangeError(`Embedding: paddingIdx ${padding} must be within [${-numEmbeddings}, ${numEmbeddings})`);
-      }
+      checkInt("Embedding", "paddingIdx", padding, { min: -numEmbeddings, max: numEmbeddings - 1 });
       if (padding < 0) padding += numEmbeddings;
     }
     this.paddingIdx = padding;

@@ -9,6 +9,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { biasDefault_, kaimingUniformDefault_ } from "./init.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
+import { checkBool, checkInt } from "../utils/check.ts";
 
 /**
  * A fully connected layer; weight `[outFeatures, inFeatures]`, bias `[outFeatures]`, initialised
@@ -33,9 +34,9 @@ export class Linear extends Module {
   /** Creates the layer, initialised from U(−1/√inFeatures, 1/√inFeatures) as PyTorch. */
   constructor(inFeatures: number, outFeatures: number, bias = true) {
     super();
-    if (!Number.isInteger(inFeatures) || inFeatures < 1 || !Number.isInteger(outFeatures) || outFeatures < 1) {
-      throw new RangeError(`Linear: feature counts must be positive integers, got ${inFeatures} and ${outFeatures}`);
-    }
+    checkInt("Linear", "inFeatures", inFeatures, { min: 1 });
+    checkInt("Linear", "outFeatures", outFeatures, { min: 1 });
+    checkBool("Linear", "bias", bias);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = new Parameter(kaimingUniformDefault_(zeros([outFeatures, inFeatures])));

@@ -10,15 +10,32 @@ import { unary, where } from "../ops/elementwise.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
 import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkNumber } from "../utils/check.ts";
+import { checkOptionalTensor, checkTensor } from "../utils/check_tensor.ts";
+import { checkOptions, describe } from "../utils/options.ts";
+
+/** A probability: [0, 1]. */
+const UNIT = { lo: 0, hi: 1, loInclusive: true, hiInclusive: true };
 
 /** How per-element losses are combined. */
 export type Reduction = "mean" | "sum" | "none";
 
 function checkReduction(reduction: string, loss: string): Reduction {
   if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
-    throw new RangeError(`${loss}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(reduction)}`);
+    throw new RangeError(`${loss}: reduction must be "mean", "sum" or "none", got ${describe(reduction)}`);
   }
   return reduction;
+}
+
+/** Checks a loss's options object (keys, `reduction`) and returns it. */
+function lossOptions<T extends { reduction?: Reduction }>(name: string, options: unknown, keys: readonly string[]): T {
+  return checkOptions<T>(name, options, ["reduction", ...keys]);
+}
+
+/** Checks that a loss was given two tensors. */
+function lossInputs(name: string, input: unknown, target: unknown): void {
+  checkTensor(name, "input", input);
+  checkTensor(name, "target", target);
 }
 
 function reduce(loss: Tensor, reduction: Reduction): Tensor {
@@ -26,6 +43,7 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
 }
 
 function requireSameShape(name: string, input: Tensor, target: Tensor): void {
+  lossInputs(name, input, target);
   if (input.ndim !== target.ndim || input.shape.some((d, i) => d !== target.shape[i])) {
     throw new RangeError(`${name}: input shape ${formatShape(input.shape)} and target shape ${formatShape(target.shape)} differ`);
   }
@@ -77,17 +95,15 @@ export class CrossEntropyLoss extends Loss {
 
   /** Creates the loss; the defaults are PyTorch's (mean, ignoreIndex −100, no smoothing). */
   constructor(options: CrossEntropyOptions = {}) {
-    super(options.reduction ?? "mean", "CrossEntropyLoss");
-    this.weight = options.weight ?? null;
+    super(lossOptions<CrossEntropyOptions>("CrossEntropyLoss", options, ["weight", "ignoreIndex", "labelSmoothing"]).reduction ?? "mean", "CrossEntropyLoss");
+    this.weight = checkOptionalTensor("CrossEntropyLoss", "weight", options.weight);
     this.ignoreIndex = checkIgnoreIndex(options.ignoreIndex ?? -100, "CrossEntropyLoss");
-    this.labelSmoothing = options.labelSmoothing ?? 0;
-    if (!(this.labelSmoothing >= 0 && this.labelSmoothing <= 1)) {
-      throw new RangeError(`CrossEntropyLoss: labelSmoothing must be in [0, 1], got ${this.labelSmoothing}`);
-    }
+    this.labelSmoothing = checkNumber("CrossEntropyLoss", "labelSmoothing", options.labelSmoothing ?? 0, UNIT);
   }
 
   /** Computes −Σ_c w_c·t_c·log softmax(x)_c per sample, with `t` one-hot (smoothed) or given probabilities. */
   forward(input: Tensor, target: Tensor): Tensor {
+    lossInputs("CrossEntropyLoss", input, target);
     [input, target] = autocastInputs("crossEntropyLoss", input, target);
     if (input.ndim === 0) throw new RangeError("CrossEntropyLoss: input must have a class dimension, got a 0-d tensor");
     const unbatched = input.ndim === 1;
@@ -145,12 +161,13 @@ export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
   /** Creates the loss; the defaults are PyTorch's (mean, ignoreIndex −100). */
   constructor(options: NLLOptions = {}) {
-    super(options.reduction ?? "mean", "NLLLoss");
-    this.weight = options.weight ?? null;
+    super(lossOptions<NLLOptions>("NLLLoss", options, ["weight", "ignoreIndex"]).reduction ?? "mean", "NLLLoss");
+    this.weight = checkOptionalTensor("NLLLoss", "weight", options.weight);
     this.ignoreIndex = checkIgnoreIndex(options.ignoreIndex ?? -100, "NLLLoss");
   }
   /** Computes −w_t·x[n, t] per sample `n` with target class `t`. */
   forward(input: Tensor, target: Tensor): Tensor {
+    lossInputs("NLLLoss", input, target);
     [input, target] = autocastInputs("nllLoss", input, target);
     if (input.ndim !== 2) throw new RangeError(`NLLLoss: expected input of shape [N, C], got ${formatShape(input.shape)}`);
     if (target.dtype !== "i32") throw new TypeError(`NLLLoss: target must be class indices of dtype i32, got ${target.dtype}`);
@@ -177,6 +194,7 @@ export class MSELoss extends Loss {
   constructor(reduction: Reduction = "mean") { super(reduction, "MSELoss"); }
   /** Computes (x − y)² elementwise, then reduces; shapes and dtypes must match. */
   forward(input: Tensor, target: Tensor): Tensor {
+    lossInputs("MSELoss", input, target);
     [input, target] = autocastInputs("mseLoss", input, target);
     requireSameShape("MSELoss", input, target);
     return reduce(input.sub(target).square(), this.reduction);
@@ -189,6 +207,7 @@ export class L1Loss extends Loss {
   constructor(reduction: Reduction = "mean") { super(reduction, "L1Loss"); }
   /** Computes |x − y| elementwise, then reduces; shapes and dtypes must match. */
   forward(input: Tensor, target: Tensor): Tensor {
+    lossInputs("L1Loss", input, target);
     [input, target] = autocastInputs("l1Loss", input, target);
     requireSameShape("L1Loss", input, target);
     return reduce(input.sub(target).abs(), this.reduction);
@@ -201,12 +220,12 @@ export class SmoothL1Loss extends Loss {
   readonly beta: number;
   /** Creates the loss; β defaults to 1. */
   constructor(options: { reduction?: Reduction; beta?: number } = {}) {
-    super(options.reduction ?? "mean", "SmoothL1Loss");
-    this.beta = options.beta ?? 1;
-    if (!(this.beta >= 0)) throw new RangeError(`SmoothL1Loss: beta must be >= 0, got ${this.beta}`);
+    super(lossOptions<{ reduction?: Reduction }>("SmoothL1Loss", options, ["beta"]).reduction ?? "mean", "SmoothL1Loss");
+    this.beta = checkNumber("SmoothL1Loss", "beta", options.beta ?? 1, { lo: 0, loInclusive: true });
   }
   /** Computes the smooth L1 loss elementwise, then reduces; shapes and dtypes must match. */
   forward(input: Tensor, target: Tensor): Tensor {
+    lossInputs("SmoothL1Loss", input, target);
     [input, target] = autocastInputs("smoothL1Loss", input, target);
     requireSameShape("SmoothL1Loss", input, target);
     const d = input.sub(target).abs();
@@ -221,12 +240,12 @@ export class HuberLoss extends Loss {
   readonly delta: number;
   /** Creates the loss; δ defaults to 1. */
   constructor(options: { reduction?: Reduction; delta?: number } = {}) {
-    super(options.reduction ?? "mean", "HuberLoss");
-    this.delta = options.delta ?? 1;
-    if (!(this.delta > 0)) throw new RangeError(`HuberLoss: delta must be > 0, got ${this.delta}`);
+    super(lossOptions<{ reduction?: Reduction }>("HuberLoss", options, ["delta"]).reduction ?? "mean", "HuberLoss");
+    this.delta = checkNumber("HuberLoss", "delta", options.delta ?? 1, { lo: 0 });
   }
   /** Computes the Huber loss elementwise, then reduces; shapes and dtypes must match. */
   forward(input: Tensor, target: Tensor): Tensor {
+    lossInputs("HuberLoss", input, target);
     [input, target] = autocastInputs("huberLoss", input, target);
     requireSameShape("HuberLoss", input, target);
     const d = input.sub(target).abs();
@@ -240,11 +259,12 @@ export class BCELoss extends Loss {
   readonly weight: Tensor | null;
   /** Creates the loss with an optional rescaling weight. */
   constructor(options: { reduction?: Reduction; weight?: Tensor | null } = {}) {
-    super(options.reduction ?? "mean", "BCELoss");
-    this.weight = options.weight ?? null;
+    super(lossOptions<{ reduction?: Reduction }>("BCELoss", options, ["weight"]).reduction ?? "mean", "BCELoss");
+    this.weight = checkOptionalTensor("BCELoss", "weight", options.weight);
   }
   /** Computes −w·(y·log x + (1 − y)·log(1 − x)) elementwise, then reduces; `input` must lie in [0, 1]. */
   forward(input: Tensor, target: Tensor): Tensor {
+    lossInputs("BCELoss", input, target);
     [input, target] = autocastInputs("bceLoss", input, target);
     requireSameShape("BCELoss", input, target);
     const outside = input.lt(0).add(input.gt(1)).sum().item();
@@ -265,12 +285,13 @@ export class BCEWithLogitsLoss extends Loss {
   readonly posWeight: Tensor | null;
   /** Creates the loss with optional rescaling and positive-class weights. */
   constructor(options: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
-    super(options.reduction ?? "mean", "BCEWithLogitsLoss");
-    this.weight = options.weight ?? null;
-    this.posWeight = options.posWeight ?? null;
+    super(lossOptions<{ reduction?: Reduction }>("BCEWithLogitsLoss", options, ["weight", "posWeight"]).reduction ?? "mean", "BCEWithLogitsLoss");
+    this.weight = checkOptionalTensor("BCEWithLogitsLoss", "weight", options.weight);
+    this.posWeight = checkOptionalTensor("BCEWithLogitsLoss", "posWeight", options.posWeight);
   }
   /** Computes −w·(p·y·log σ(x) + (1 − y)·log(1 − σ(x))) elementwise, then reduces. */
   forward(input: Tensor, target: Tensor): Tensor {
+    lossInputs("BCEWithLogitsLoss", input, target);
     [input, target] = autocastInputs("bceWithLogitsLoss", input, target);
     requireSameShape("BCEWithLogitsLoss", input, target);
     // log(1 + e^{-|x|}) + max(-x, 0) = -log σ(x), stable for any x

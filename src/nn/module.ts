@@ -6,10 +6,12 @@
  */
 import { noGrad } from "../autograd/grad_mode.ts";
 import { markParameterStorage } from "../autograd/memory.ts";
-import { type DType, dtypeInfo } from "../tensor/dtype.ts";
+import { type DType, dtypeInfo, isDType } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { Parameter } from "./parameter.ts";
+import { checkBool } from "../utils/check.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** Refuses an int64 tensor (PyTorch's `num_batches_tracked`) whose values do not fit the i32 it loads into. */
 function checkInt32Range(key: string, source: Tensor): void {
@@ -61,6 +63,8 @@ export abstract class Module {
 
   /** Registers `tensor` as a buffer called `name` (saved in the state dict, never trained). */
   registerBuffer(name: string, tensor: Tensor | null): void {
+    if (typeof name !== "string" || name === "") throw new TypeError(`Module.registerBuffer: name must be a non-empty string, got ${describe(name)}`);
+    if (tensor !== null && !(tensor instanceof Tensor)) throw new TypeError(`Module.registerBuffer: tensor must be a Tensor or null, got ${describe(tensor)}`);
     this.#bufferNames.add(name);
     (this as unknown as Record<string, unknown>)[name] = tensor;
   }
@@ -139,6 +143,7 @@ export abstract class Module {
 
   /** Sets training mode on this module and its descendants. */
   train(mode = true): this {
+    checkBool("Module.train", "mode", mode);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -150,6 +155,7 @@ export abstract class Module {
 
   /** Calls `fn` on every descendant, children first, then on this module (PyTorch's order). */
   apply(fn: (module: Module) => void): this {
+    if (typeof fn !== "function") throw new TypeError(`Module.apply: fn must be a function, got ${describe(fn)}`);
     for (const child of this.children()) child.apply(fn);
     fn(this);
     return this;
@@ -166,7 +172,7 @@ export abstract class Module {
    * ```
    */
   to(dtype: DType): this {
-    if (!dtypeInfo(dtype).isFloat) throw new TypeError(`Module.to: expected a floating point dtype, got ${dtype}`);
+    if (!isDType(dtype) || !dtypeInfo(dtype).isFloat) throw new TypeError(`Module.to: expected a floating point dtype, got ${typeof dtype === "string" ? dtype : describe(dtype)} as dtype (f32, f64, f16 or bf16)`);
     noGrad(() => {
       for (const p of this.parameters()) {
         if (p.dtype === dtype) continue;
@@ -210,7 +216,14 @@ export abstract class Module {
    * conversion).
    */
   loadStateDict(state: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
-    const strict = options.strict ?? true;
+    const { strict = true } = checkOptions<LoadStateDictOptions>("loadStateDict", options, ["strict"]);
+    checkBool("loadStateDict", "strict", strict);
+    if (state === null || typeof state !== "object" || Array.isArray(state) || state instanceof Tensor) {
+      throw new TypeError(`loadStateDict: state must be an object of named tensors (from stateDict()), got ${describe(state)}`);
+    }
+    for (const [key, value] of Object.entries(state)) {
+      if (!(value instanceof Tensor)) throw new TypeError(`loadStateDict: state["${key}"] must be a Tensor, got ${describe(value)}`);
+    }
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in state));
     const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));

@@ -10,6 +10,8 @@ import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
+import { checkBool, checkInt, checkNumber } from "../utils/check.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** Options of the batch-norm layers (PyTorch's defaults). */
 export interface BatchNormOptions {
@@ -48,14 +50,16 @@ export abstract class BatchNorm extends Module {
   /** Creates the layer for `numFeatures` channels. */
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new RangeError(`${new.target.name}: numFeatures must be a positive integer, got ${numFeatures}`);
+    const where = new.target.name;
+    checkOptions(where, options, ["eps", "momentum", "affine", "trackRunningStats"]);
+    checkInt(where, "numFeatures", numFeatures, { min: 1 });
     this.numFeatures = numFeatures;
-    this.eps = options.eps ?? 1e-5;
-    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    const affine = options.affine ?? true;
+    this.eps = checkNumber(where, "eps", options.eps ?? 1e-5, { lo: 0 });
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum === null ? null : checkNumber(where, "momentum", options.momentum, { lo: 0, hi: 1, loInclusive: true, hiInclusive: true });
+    const affine = checkBool(where, "affine", options.affine ?? true);
     this.weight = affine ? new Parameter(ones([numFeatures])) : null;
     this.bias = affine ? new Parameter(zeros([numFeatures])) : null;
-    const track = options.trackRunningStats ?? true;
+    const track = checkBool(where, "trackRunningStats", options.trackRunningStats ?? true);
     this.registerBuffer("running_mean", track ? zeros([numFeatures]) : null);
     this.registerBuffer("running_var", track ? ones([numFeatures]) : null);
     this.registerBuffer("num_batches_tracked", track ? zeros([], { dtype: "i32" }) : null);
@@ -134,11 +138,18 @@ export class LayerNorm extends Module {
   /** Creates the layer over trailing dims `normalizedShape` (a number means one dim). */
   constructor(normalizedShape: number | number[], options: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
     super();
-    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
-    this.eps = options.eps ?? 1e-5;
-    const affine = options.elementwiseAffine ?? true;
+    checkOptions("LayerNorm", options, ["eps", "elementwiseAffine", "bias"]);
+    const dims = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
+    if (!Array.isArray(dims) || dims.length === 0) {
+      throw new TypeError(`LayerNorm: normalizedShape must be a size or a non-empty array of sizes, got ${describe(normalizedShape)}`);
+    }
+    dims.forEach((d) => checkInt("LayerNorm", "normalizedShape", d, { min: 1 }));
+    this.normalizedShape = [...dims];
+    this.eps = checkNumber("LayerNorm", "eps", options.eps ?? 1e-5, { lo: 0 });
+    const affine = checkBool("LayerNorm", "elementwiseAffine", options.elementwiseAffine ?? true);
+    const withBias = checkBool("LayerNorm", "bias", options.bias ?? true);
     this.weight = affine ? new Parameter(ones(this.normalizedShape)) : null;
-    this.bias = affine && (options.bias ?? true) ? new Parameter(zeros(this.normalizedShape)) : null;
+    this.bias = affine && withBias ? new Parameter(zeros(this.normalizedShape)) : null;
   }
 
   /** Applies the layer: y = (x − E[x]) / √(Var[x] + ε)·γ + β over the trailing dims. */

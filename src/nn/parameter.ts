@@ -4,11 +4,14 @@
  */
 import { markParameterStorage } from "../autograd/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { describe } from "../utils/options.ts";
 
 /** A trainable tensor; modules find their parameters by this type. */
 export class Parameter extends Tensor {
   /** Wraps `data` (sharing its memory) as a parameter. */
   constructor(data: Tensor, requiresGrad = true) {
+    if (!(data instanceof Tensor)) throw new TypeError(`Parameter: data must be a Tensor, got ${describe(data)}`);
+    if (typeof requiresGrad !== "boolean") throw new TypeError(`Parameter: requiresGrad must be true or false, got ${describe(requiresGrad)}`);
     super(data.storage, data.shape, data.strides, data.offset, data.dtype);
     if (requiresGrad) this.requiresGrad_(true);
     markParameterStorage(this);

@@ -4,6 +4,7 @@
  */
 import type { Tensor } from "../tensor/tensor.ts";
 import { Module } from "./module.ts";
+import { describe } from "../utils/options.ts";
 
 /** A module class with a no-argument constructor (`ReLU`), accepted by `add` like an instance. */
 export type ModuleClass = new () => Module;
@@ -27,8 +28,11 @@ export class Sequential extends Module {
 
   /** Appends a module (or a module class, instantiated with no arguments); returns `this`. */
   add(module: Module | ModuleClass): this {
+    const isModuleClass = typeof module === "function" && (module as { prototype?: unknown }).prototype instanceof Module;
+    if (!(module instanceof Module) && !isModuleClass) {
+      throw new TypeError(`Sequential: modules must be Modules or Module classes, got ${describe(module)}`);
+    }
     const instance = module instanceof Module ? module : new module();
-    if (!(instance instanceof Module)) throw new TypeError(`Sequential.add: expected a Module or Module class, got ${String(module)}`);
     (this as unknown as Record<string, Module>)[String(this.length)] = instance;
     return this;
   }

@@ -12,14 +12,21 @@ import { autocastInputs } from "../autograd/amp/policy.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { cat } from "./join.ts";
 import { packMeta } from "./meta.ts";
+import { checkBool, checkInt } from "../utils/check.ts";
+import { checkOptionalTensor, checkTensor } from "../utils/check_tensor.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** A pair of sizes (height, width); a number means both. */
 export type Pair = number | readonly [number, number];
 
 /** [h, w] from a number or pair, validated. */
 export function pair(value: Pair, name: string, min: number): [number, number] {
+  const isPair = Array.isArray(value) && value.length === 2;
+  if (typeof value !== "number" && !isPair) {
+    throw new TypeError(`${name} must be an integer or a pair of integers >= ${min}, got ${describe(value)}`);
+  }
   const p: [number, number] = typeof value === "number" ? [value, value] : [value[0], value[1]];
-  if (!p.every((v) => Number.isInteger(v) && v >= min)) throw new RangeError(`${name} must be integers >= ${min}, got ${JSON.stringify(value)}`);
+  if (!p.every((v) => Number.isSafeInteger(v) && v >= min)) throw new RangeError(`${name} must be integers >= ${min}, got ${String(value)}`);
   return p;
 }
 
@@ -72,6 +79,10 @@ export function im2col(x: Tensor, w: Window): Tensor {
 
 /** 2-d convolution (PyTorch's `F.conv2d`): x `[N, C, H, W]`, weight `[OC, C/groups, KH, KW]`. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1, groups = 1): Tensor {
+  checkTensor("conv2d", "input", x);
+  checkTensor("conv2d", "weight", weight);
+  bias = checkOptionalTensor("conv2d", "bias", bias);
+  checkInt("conv2d", "groups", groups, { min: 1 });
   if (x.ndim !== 4) throw new RangeError(`conv2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
   [x, weight, bias] = autocastInputs("conv2d", x, weight, bias);
   if (x.dtype !== weight.dtype || !(x.dtype === "f32" || isHalf(x.dtype))) {
@@ -156,8 +167,25 @@ export interface PoolOptions {
   divisorOverride?: number | null;
 }
 
+/** The accepted keys of {@link PoolOptions}. */
+export const POOL_OPTIONS: readonly string[] = ["stride", "padding", "dilation", "ceilMode", "countIncludePad", "divisorOverride"];
+
+/** Validates pooling options (keys and values) for `where`. */
+export function checkPoolOptions(where: string, options: unknown): PoolOptions {
+  const o = checkOptions<PoolOptions>(where, options, POOL_OPTIONS);
+  if (o.stride !== undefined && o.stride !== null) pair(o.stride, `${where} stride`, 1);
+  if (o.padding !== undefined) pair(o.padding, `${where} padding`, 0);
+  if (o.dilation !== undefined) pair(o.dilation, `${where} dilation`, 1);
+  if (o.ceilMode !== undefined) checkBool(where, "ceilMode", o.ceilMode);
+  if (o.countIncludePad !== undefined) checkBool(where, "countIncludePad", o.countIncludePad);
+  if (o.divisorOverride !== undefined && o.divisorOverride !== null) checkInt(where, "divisorOverride", o.divisorOverride, { min: 1 });
+  return o;
+}
+
 function pooled(kind: 0 | 1, x: Tensor, kernel: Pair, options: PoolOptions): Tensor {
   const name = kind === 0 ? "maxPool2d" : "avgPool2d";
+  checkTensor(name, "input", x);
+  checkPoolOptions(name, options);
   if (x.ndim !== 4) throw new RangeError(`${name}: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
   if (isHalf(x.dtype)) return pooled(kind, x.to("f32"), kernel, options).to(x.dtype); // computed in f32, rounded once
   if (x.dtype !== "f32") throw new TypeError(`${name}: expected an f32 tensor, got ${x.dtype}`);
@@ -214,9 +242,11 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: PoolOptions = {}): T
 
 /** Adaptive average pooling to `[OH, OW]` (PyTorch's window rule). */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
+  checkTensor("adaptiveAvgPool2d", "input", x);
+  pair(outputSize, "adaptiveAvgPool2d outputSize", 1);
   if (x.ndim !== 4) throw new RangeError(`adaptiveAvgPool2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
   if (isHalf(x.dtype)) return adaptiveAvgPool2d(x.to("f32"), outputSize).to(x.dtype);
-  const [oh, ow] = pair(outputSize, "adaptiveAvgPool2d output size", 1);
+  const [oh, ow] = pair(outputSize, "adaptiveAvgPool2d outputSize", 1);
   const [n, c, h, w] = x.shape;
   const input = x.isContiguous() && x.offset === 0 ? x : x.detach().clone(); // the export takes no offset
   const meta = [n, c, h, w, oh, ow];

@@ -6,6 +6,9 @@ import { check, native } from "../native/library.ts";
 import { checkFits, type DType, dtypeInfo, type TypedArray } from "../tensor/dtype.ts";
 import { checkShape, formatShape, numelOf, type Shape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { checkInt, checkNumber } from "../utils/check.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** Options shared by the creation functions. */
 export interface CreateOptions {
@@ -13,10 +16,32 @@ export interface CreateOptions {
   dtype?: DType;
 }
 
+/** The dtype of a creation function's options (validated), or `fallback`. */
+export function createDtype(where: string, options: unknown, fallback: DType, extra: readonly string[] = []): DType {
+  const { dtype } = checkOptions<CreateOptions>(where, options, ["dtype", ...extra]);
+  return dtype === undefined ? fallback : checkDtypeName(where, dtype);
+}
+
+function checkDtypeName(where: string, dtype: unknown): DType {
+  if (typeof dtype !== "string") throw new TypeError(`${where}: dtype must be a dtype name such as "f32", got ${describe(dtype)}`);
+  try {
+    dtypeInfo(dtype as DType);
+  } catch (e) {
+    throw new TypeError(`${where}: ${(e as Error).message}`);
+  }
+  return dtype as DType;
+}
+
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
-  const out = Tensor.empty(checkShape(shape, "full"), options.dtype ?? "f32");
-  checkFits(value, out.dtype, "full");
+  return fillWith("full", shape, value, createDtype("full", options, "f32"));
+}
+
+function fillWith(where: string, shape: Shape, value: number, dtype: DType): Tensor {
+  const dims = checkShape(shape, where);
+  if (typeof value !== "number") throw new TypeError(`${where}: value must be a number, got ${describe(value)}`);
+  const out = Tensor.empty(dims, dtype);
+  checkFits(value, out.dtype, where);
   if (out.numel > 0 && value !== 0) {
     check(
       native.axon_fill(dtypeInfo(out.dtype).code, out.numel, out.storage.bytes, out.storage.byteLength, 0, value),
@@ -28,27 +53,27 @@ export function full(shape: Shape, value: number, options: CreateOptions = {}): 
 
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options: CreateOptions = {}): Tensor {
-  return Tensor.empty(checkShape(shape, "zeros"), options.dtype ?? "f32");
+  return Tensor.empty(checkShape(shape, "zeros"), createDtype("zeros", options, "f32"));
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return fillWith("ones", shape, 1, createDtype("ones", options, "f32"));
 }
 
 /** Zeros with the shape and dtype of `like`. */
 export function zerosLike(like: Tensor, options: CreateOptions = {}): Tensor {
-  return zeros(like.shape, { dtype: options.dtype ?? like.dtype });
+  return zeros(checkTensor("zerosLike", "like", like).shape, { dtype: createDtype("zerosLike", options, like.dtype) });
 }
 
 /** Ones with the shape and dtype of `like`. */
 export function onesLike(like: Tensor, options: CreateOptions = {}): Tensor {
-  return ones(like.shape, { dtype: options.dtype ?? like.dtype });
+  return ones(checkTensor("onesLike", "like", like).shape, { dtype: createDtype("onesLike", options, like.dtype) });
 }
 
 /** `value` everywhere, with the shape and dtype of `like`. */
 export function fullLike(like: Tensor, value: number, options: CreateOptions = {}): Tensor {
-  return full(like.shape, value, { dtype: options.dtype ?? like.dtype });
+  return fillWith("fullLike", checkTensor("fullLike", "like", like).shape, value, createDtype("fullLike", options, like.dtype));
 }
 
 /**
@@ -62,15 +87,17 @@ export function fullLike(like: Tensor, value: number, options: CreateOptions = {
  * ```
  */
 export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
+  const requested = checkOptions<CreateOptions>("arange", options, ["dtype"]).dtype;
   if (end === undefined) [start, end] = [0, start];
-  if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) {
-    throw new RangeError(`arange: start ${start}, end ${end} and step ${step} must be finite, step non-zero`);
-  }
+  checkNumber("arange", "start", start);
+  checkNumber("arange", "end", end);
+  checkNumber("arange", "step", step);
+  if (step === 0) throw new RangeError(`arange: start ${start}, end ${end} and step ${step} must be finite, step non-zero`);
   if ((end - start) * step < 0) {
     throw new RangeError(`arange: step ${step} points away from end (start ${start}, end ${end})`);
   }
   const integral = [start, end, step].every(Number.isInteger);
-  const dtype = options.dtype ?? (integral ? "i32" : "f32");
+  const dtype = createDtype("arange", { dtype: requested }, integral ? "i32" : "f32");
   const n = Math.ceil((end - start) / step);
   if (n > 0) {
     checkFits(start, dtype, "arange");
@@ -88,9 +115,11 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 
 /** An `n × m` identity matrix (`m` defaults to `n`). Composed: `arange(n)[:, None] == arange(m)`. */
 export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
-  checkShape([n, m], "eye");
+  const dtype = createDtype("eye", options, "f32");
+  checkInt("eye", "n", n, { min: 0 });
+  checkInt("eye", "m", m, { min: 0 });
   const diagonal = arange(0, n, 1, { dtype: "i32" }).unsqueeze(1).eq(arange(0, m, 1, { dtype: "i32" }));
-  return diagonal.to(options.dtype ?? "f32");
+  return diagonal.to(dtype);
 }
 
 /** Nested JavaScript arrays of numbers/booleans. */
@@ -139,6 +168,7 @@ function typedArrayDType(data: TypedArray): DType {
  * ```
  */
 export function tensor(data: NestedArray | TypedArray, options: CreateOptions & { shape?: Shape } = {}): Tensor {
+  createDtype("tensor", options, "f32", ["shape"]);
   if (ArrayBuffer.isView(data)) {
     const typed = data as TypedArray;
     const source = typedArrayDType(typed);

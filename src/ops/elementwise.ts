@@ -12,6 +12,9 @@ import { packMeta, stridedMeta } from "./meta.ts";
 import { record } from "../autograd/graph.ts";
 import { sumToShape } from "./view_grad.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
+import { checkNumber } from "../utils/check.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
+import { describe } from "../utils/options.ts";
 
 /** A unary op's backward: which of input `x` / output `y` it reads, and the rule. */
 interface UnaryGrad {
@@ -101,6 +104,9 @@ export function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): T
   if (!(left instanceof Tensor) && !(right instanceof Tensor)) {
     throw new TypeError(`${op}: at least one operand must be a Tensor`);
   }
+  // A string, array or null would be coerced by the native call (to a number or NaN): refuse it.
+  checkTensorLike(op, left instanceof Tensor ? "other" : "self", left);
+  checkTensorLike(op, op === "pow" ? "exponent" : "other", right);
   if (op === "pow") [left, right] = autocastTensors("pow", left, right);
   const half = halfResult(left, right);
   if (half !== null && !(left instanceof Tensor && right instanceof Tensor)) {
@@ -189,6 +195,8 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 
 /** `base ** exponent`, with PyTorch's exact special cases for common scalar exponents. */
 export function pow(base: Tensor, exponent: TensorLike): Tensor {
+  checkTensor("pow", "base", base);
+  checkTensorLike("pow", "exponent", exponent);
   if (exponent instanceof Tensor) return binary("pow", base, exponent);
   if (!dtypeInfo(base.dtype).isFloat && Number.isInteger(exponent) && exponent >= 0) {
     return binary("pow", base, exponent);
@@ -203,8 +211,20 @@ export function pow(base: Tensor, exponent: TensorLike): Tensor {
   }
 }
 
+/** Throws unless `value` is a Tensor or a number. */
+function checkTensorLike(where: string, name: string, value: unknown): void {
+  if (!(value instanceof Tensor) && typeof value !== "number" && typeof value !== "boolean") {
+    throw new TypeError(`${where}: ${name} must be a Tensor or a number, got ${describe(value)}`);
+  }
+}
+
 /** Clamps into `[min, max]`; an omitted bound is open. */
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  checkTensor("clamp", "x", x);
+  if (min !== undefined && min !== null) checkNumber("clamp", "min", min, { allowInfinity: true });
+  if (max !== undefined && max !== null) checkNumber("clamp", "max", max, { allowInfinity: true });
+  if (min === null) min = undefined;
+  if (max === null) max = undefined;
   if (min === undefined && max === undefined) throw new TypeError("clamp: at least one of min and max must be given");
   if (min !== undefined && max !== undefined && min > max) {
     // PyTorch sets everything to max in this case; follow it.
@@ -221,6 +241,9 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
 
 /** `condition ? a : b`, broadcasting all three; a non-u8 condition means `condition != 0`. */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  checkTensor("where", "condition", condition);
+  checkTensorLike("where", "a", a);
+  checkTensorLike("where", "b", b);
   const cond = condition.dtype === "u8" ? condition : condition.ne(0);
   let x = a instanceof Tensor ? a : scalarTensor(a, b instanceof Tensor ? scalarDType(a, b.dtype) : "f32");
   let y = b instanceof Tensor ? b : scalarTensor(b, scalarDType(b, x.dtype));

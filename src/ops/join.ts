@@ -7,10 +7,21 @@ import { noGrad } from "../autograd/grad_mode.ts";
 import { promoteTypes } from "../tensor/dtype.ts";
 import { formatShape, normalizeDim } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { checkInt } from "../utils/check.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
+import { describe } from "../utils/options.ts";
+
+/** Throws unless `tensors` is a non-empty array of tensors. */
+function checkTensorList(where: string, tensors: unknown): void {
+  if (!Array.isArray(tensors)) throw new TypeError(`${where}: tensors must be an array of tensors, got ${describe(tensors)}`);
+  if (tensors.length === 0) throw new RangeError(`${where}: expected a non-empty list of tensors`);
+  tensors.forEach((t, i) => checkTensor(where, `tensors[${i}]`, t));
+}
 
 /** Concatenates along `dim`; all other dims must match. The gradient is sliced back. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new RangeError("cat: expected a non-empty list of tensors");
+  checkTensorList("cat", tensors);
+  checkInt("cat", "dim", dim);
   const first = tensors[0];
   const d = normalizeDim(dim, first.ndim, "cat");
   for (const t of tensors) {
@@ -36,7 +47,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** Stacks equally shaped tensors along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new RangeError("stack: expected a non-empty list of tensors");
+  checkTensorList("stack", tensors);
+  checkInt("stack", "dim", dim);
   const shape = tensors[0].shape;
   for (const t of tensors) {
     if (t.ndim !== shape.length || t.shape.some((s, i) => s !== shape[i])) {

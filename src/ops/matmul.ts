@@ -14,6 +14,7 @@ import { Tensor } from "../tensor/tensor.ts";
 import { record } from "../autograd/graph.ts";
 import { sumToShape } from "./view_grad.ts";
 import { copyStrided } from "./copy.ts";
+import { checkOptionalTensor, checkTensor } from "../utils/check_tensor.ts";
 
 /** d(a·b): `g·bᵀ` and `aᵀ·g`, summed over broadcast batch dims. */
 function recordMatmul(out: Tensor, a: Tensor, b: Tensor): Tensor {
@@ -104,6 +105,8 @@ function gemm(
  * dtype.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor("matmul", "a", a);
+  checkTensor("matmul", "b", b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new RangeError(`matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
@@ -154,6 +157,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * the region's dtype, so the output is f16/bf16 as in PyTorch.
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  checkTensor("linear", "x", x);
+  checkTensor("linear", "weight", weight);
+  bias = checkOptionalTensor("linear", "bias", bias);
   [x, weight, bias] = autocastInputs("linear", x, weight, bias);
   const b = bias;
   const fusable = b !== null && weight.ndim === 2 && b.ndim === 1 && b.shape[0] === weight.shape[0] && x.ndim >= 1 &&

@@ -9,6 +9,9 @@ import { copyStrided } from "./copy.ts";
 import { checkShape, type Shape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { Distribution } from "./codes.ts";
+import { createDtype } from "./creation.ts";
+import { checkNumber } from "../utils/check.ts";
+import { describe } from "../utils/options.ts";
 
 const DEFAULT_SEED = 67280421310721n; // PyTorch's default seed, for familiarity
 
@@ -19,6 +22,7 @@ let counter = 0n;
 /** Seeds the global generator (any integer; used modulo 2^64). */
 export function manualSeed(value: number | bigint): void {
   if (typeof value === "number" && !Number.isSafeInteger(value)) throw new RangeError(`manualSeed: seed must be an integer, got ${value}`);
+  if (typeof value !== "number" && typeof value !== "bigint") throw new TypeError(`manualSeed: seed must be an integer or a bigint, got ${describe(value)}`);
   seed = BigInt(value) & MASK_64;
   counter = 0n;
 }
@@ -38,6 +42,9 @@ export function getRngState(): RngState {
 
 /** Restores a state from {@link getRngState}. */
 export function setRngState(state: RngState): void {
+  if (state === null || typeof state !== "object" || typeof state.seed !== "bigint" || typeof state.counter !== "bigint") {
+    throw new TypeError(`setRngState: state must be { seed: bigint, counter: bigint } from getRngState(), got ${describe(state)}`);
+  }
   seed = BigInt(state.seed) & MASK_64;
   counter = BigInt(state.counter) & MASK_64;
 }
@@ -63,27 +70,47 @@ export function fillRandom(out: Tensor, distribution: keyof typeof Distribution,
   return out;
 }
 
+/** The dtype of a continuous distribution's options: a float dtype (default f32). */
+function floatDtype(where: string, options: unknown): DType {
+  const dtype = createDtype(where, options, "f32");
+  if (dtype !== "f32" && !isHalf(dtype)) throw new TypeError(`${where}: dtype must be a float dtype the generator supports (f32, f16, bf16), got ${describe(dtype)}`);
+  return dtype;
+}
+
 /** Uniform samples in `[0, 1)`. */
 export function rand(shape: Shape, options: { dtype?: DType } = {}): Tensor {
-  return fillRandom(Tensor.empty(checkShape(shape, "rand"), options.dtype ?? "f32"), "uniform", 0, 1);
+  return fillRandom(Tensor.empty(checkShape(shape, "rand"), floatDtype("rand", options)), "uniform", 0, 1);
 }
 
 /** Uniform samples in `[low, high)`. */
 export function uniform(shape: Shape, low = 0, high = 1, options: { dtype?: DType } = {}): Tensor {
-  return fillRandom(Tensor.empty(checkShape(shape, "uniform"), options.dtype ?? "f32"), "uniform", low, high);
+  const dims = checkShape(shape, "uniform");
+  checkNumber("uniform", "low", low);
+  checkNumber("uniform", "high", high);
+  if (!(low <= high)) throw new RangeError(`uniform: low ${low} must be <= high ${high}`);
+  return fillRandom(Tensor.empty(dims, floatDtype("uniform", options)), "uniform", low, high);
 }
 
 /** Standard normal samples. */
 export function randn(shape: Shape, options: { dtype?: DType } = {}): Tensor {
-  return fillRandom(Tensor.empty(checkShape(shape, "randn"), options.dtype ?? "f32"), "normal", 0, 1);
+  return fillRandom(Tensor.empty(checkShape(shape, "randn"), floatDtype("randn", options)), "normal", 0, 1);
 }
 
 /** Normal samples with the given mean and standard deviation. */
 export function normal(shape: Shape, mean = 0, std = 1, options: { dtype?: DType } = {}): Tensor {
-  return fillRandom(Tensor.empty(checkShape(shape, "normal"), options.dtype ?? "f32"), "normal", mean, std);
+  const dims = checkShape(shape, "normal");
+  checkNumber("normal", "mean", mean);
+  checkNumber("normal", "std", std, { lo: 0, loInclusive: true });
+  return fillRandom(Tensor.empty(dims, floatDtype("normal", options)), "normal", mean, std);
 }
 
 /** 1 with probability `p`, else 0 (f32 by default, or u8). */
 export function bernoulli(shape: Shape, p: number, options: { dtype?: DType } = {}): Tensor {
-  return fillRandom(Tensor.empty(checkShape(shape, "bernoulli"), options.dtype ?? "f32"), "bernoulli", p, 0);
+  const dims = checkShape(shape, "bernoulli");
+  checkNumber("bernoulli", "p", p, { lo: 0, hi: 1, loInclusive: true, hiInclusive: true });
+  const dtype = createDtype("bernoulli", options, "f32");
+  if (dtype !== "f32" && dtype !== "u8" && !isHalf(dtype)) {
+    throw new TypeError(`bernoulli: dtype must be one the generator supports (f32, f16, bf16, u8), got ${describe(dtype)}`);
+  }
+  return fillRandom(Tensor.empty(dims, dtype), "bernoulli", p, 0);
 }

@@ -14,9 +14,11 @@ import { Tensor } from "../tensor/tensor.ts";
 import { ReduceOp, type ReduceOpName } from "./codes.ts";
 import { record } from "../autograd/graph.ts";
 import { where } from "./elementwise.ts";
+import { describe } from "../utils/options.ts";
 
 function reducedDims(x: Tensor, dim: number | readonly number[] | undefined, op: string): number[] {
   if (dim === undefined) return [...x.shape.keys()];
+  if (typeof dim !== "number" && !Array.isArray(dim)) throw new TypeError(`${op}: dim must be an integer or a list of integers, got ${describe(dim)}`);
   const list = typeof dim === "number" ? [dim] : dim;
   if (list.length === 0) return [...x.shape.keys()];
   const dims = list.map((d) => normalizeDim(d, x.ndim, op));
@@ -60,6 +62,7 @@ function run(op: ReduceOpName, x: Tensor, dims: number[], keepdim: boolean): Ten
 
 /** The shape left after reducing `dim` without keepdim. */
 export function reducedShape(shape: readonly number[], dim: number | readonly number[]): number[] {
+  if (typeof dim !== "number" && !Array.isArray(dim)) throw new TypeError(`reduce: dim must be an integer or a list of integers, got ${describe(dim)}`);
   const list = typeof dim === "number" ? [dim] : dim;
   if (list.length === 0) return [];
   const dims = new Set(list.map((d) => normalizeDim(d, shape.length, "reduce")));
@@ -73,6 +76,7 @@ export function reduce(
   dim?: number | readonly number[],
   keepdim = false,
 ): Tensor {
+  if (typeof keepdim !== "boolean") throw new TypeError(`${op}: keepdim must be true or false, got ${describe(keepdim)}`);
   [x] = autocastInputs(op, x);
   // 16-bit floats accumulate in f32 and round the result once, as PyTorch does.
   if (isHalf(x.dtype)) return reduce(op, x.to("f32"), dim, keepdim).to(x.dtype);
@@ -133,6 +137,7 @@ function narrowToI32(wide: Tensor, op: string): Tensor {
 
 /** argmax / argmin over one dim, or over the flattened tensor when `dim` is omitted. */
 export function argReduce(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim = false): Tensor {
+  if (typeof keepdim !== "boolean") throw new TypeError(`${op}: keepdim must be true or false, got ${describe(keepdim)}`);
   if (isHalf(x.dtype)) return argReduce(op, x.detach().to("f32"), dim, keepdim); // exact: f32 holds every half
   if (dim === undefined) {
     const flat = x.reshape([-1]);

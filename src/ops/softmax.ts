@@ -8,6 +8,8 @@ import { autocastInputs } from "../autograd/amp/policy.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { record } from "../autograd/graph.ts";
+import { checkInt } from "../utils/check.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
 
 function run(log: boolean, x: Tensor, dim: number): Tensor {
   const name = log ? "logSoftmax" : "softmax";
@@ -39,10 +41,14 @@ function run(log: boolean, x: Tensor, dim: number): Tensor {
 
 /** `exp(x) / sum(exp(x))` over `dim`, computed stably (max subtracted). */
 export function softmax(x: Tensor, dim: number): Tensor {
+  checkTensor("softmax", "x", x);
+  checkInt("softmax", "dim", dim);
   return run(false, x, dim);
 }
 
 /** `x - logsumexp(x)` over `dim`, computed stably. */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  checkTensor("logSoftmax", "x", x);
+  checkInt("logSoftmax", "dim", dim);
   return run(true, x, dim);
 }

@@ -5,7 +5,7 @@
 import { native } from "../native/library.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { FusedOptimizer, operand, stateBuffer } from "./fused.ts";
-import { checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
+import { checkFlag, checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
 
 /** Shared surface of Adam, AdamW and LAMB: betas, eps, weight decay. */
 export abstract class AdamFamily extends FusedOptimizer {
@@ -18,9 +18,9 @@ export abstract class AdamFamily extends FusedOptimizer {
   /** Term added to the denominator for stability (≥ 0). */
   eps(eps: number): this { return this.setOption("eps", checkHyper(this.name, "eps", eps, 0)); }
   /** Weight decay λ ≥ 0. */
-  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper(this.name, "weight decay", weightDecay, 0)); }
+  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper(this.name, "weightDecay", weightDecay, 0)); }
   /** Maximise the objective instead. */
-  maximize(enabled = true): this { return this.setOption("maximize", enabled); }
+  maximize(enabled = true): this { return this.setOption("maximize", checkFlag(this.name, "maximize", enabled)); }
 
   /** Validates the betas, eps and weight decay of a group before each step. */
   protected override checkGroup(group: ParamGroup): void {
@@ -29,7 +29,7 @@ export abstract class AdamFamily extends FusedOptimizer {
     checkHyper(this.name, "beta1", betas[0], 0, 1);
     checkHyper(this.name, "beta2", betas[1], 0, 1);
     checkHyper(this.name, "eps", group.eps, 0);
-    checkHyper(this.name, "weight decay", group.weightDecay, 0);
+    checkHyper(this.name, "weightDecay", group.weightDecay, 0);
   }
 }
 
@@ -69,7 +69,7 @@ export class Adam extends AdamFamily {
     for (const g of this.paramGroups) this.checkGroup(g);
   }
   /** Use the AMSGrad variant. */
-  amsgrad(enabled = true): this { return this.setOption("amsgrad", enabled); }
+  amsgrad(enabled = true): this { return this.setOption("amsgrad", checkFlag(this.name, "amsgrad", enabled)); }
   /** Runs one Adam step on `param` in a single kernel (weight decay added to the gradient). */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
     return adamStep(param, grad, group, state, false);
@@ -94,7 +94,7 @@ export class AdamW extends AdamFamily {
     for (const g of this.paramGroups) this.checkGroup(g);
   }
   /** Use the AMSGrad variant. */
-  amsgrad(enabled = true): this { return this.setOption("amsgrad", enabled); }
+  amsgrad(enabled = true): this { return this.setOption("amsgrad", checkFlag(this.name, "amsgrad", enabled)); }
   /** Runs one AdamW step on `param` in a single kernel (weight decay applied to the weights). */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
     return adamStep(param, grad, group, state, true);

@@ -6,7 +6,10 @@
  */
 import { noGrad } from "../autograd/grad_mode.ts";
 import { tensor } from "../ops/creation.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { checkBool } from "../utils/check.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** Options of {@link clipGradNorm}. */
 export interface ClipGradNormOptions {
@@ -14,8 +17,13 @@ export interface ClipGradNormOptions {
   errorIfNonfinite?: boolean;
 }
 
-function gradsOf(params: Iterable<Tensor>): Tensor[] {
-  return [...params].map((p) => p.grad).filter((g): g is Tensor => g !== null);
+function gradsOf(where: string, params: Iterable<Tensor>): Tensor[] {
+  if (params instanceof Tensor) return params.grad === null ? [] : [params.grad]; // PyTorch accepts a single tensor
+  if (params === null || typeof params !== "object" || typeof (params as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function") {
+    const hint = params !== null && typeof params === "object" && typeof (params as { parameters?: unknown }).parameters === "function" ? "; pass model.parameters()" : "";
+    throw new TypeError(`${where}: params must be an iterable of tensors, got ${describe(params)}${hint}`);
+  }
+  return [...params].map((p, i) => checkTensor(where, `params[${i}]`, p).grad).filter((g): g is Tensor => g !== null);
 }
 
 /** The p-norm of one gradient as a 0-d f32 tensor (inf: max |g|). */
@@ -39,14 +47,16 @@ function norm(g: Tensor, normType: number): Tensor {
  * ```
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): number {
-  if (!(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
-  if (!(normType > 0)) throw new RangeError(`clipGradNorm: normType must be > 0 or Infinity, got ${normType}`);
-  const grads = gradsOf(params);
+  const { errorIfNonfinite = false } = checkOptions<ClipGradNormOptions>("clipGradNorm", options, ["errorIfNonfinite"]);
+  checkBool("clipGradNorm", "errorIfNonfinite", errorIfNonfinite);
+  if (typeof maxNorm !== "number" || !(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be >= 0, got ${describe(maxNorm)}`);
+  if (typeof normType !== "number" || !(normType > 0)) throw new RangeError(`clipGradNorm: normType must be > 0 or Infinity, got ${describe(normType)}`);
+  const grads = gradsOf("clipGradNorm", params);
   if (grads.length === 0) return 0;
   return noGrad(() => {
     const norms = grads.map((g) => norm(g.to("f32"), normType));
     const total = norm(tensor(Float32Array.from(norms, (n) => n.item())), normType).item();
-    if (!Number.isFinite(total) && options.errorIfNonfinite) {
+    if (!Number.isFinite(total) && errorIfNonfinite) {
       throw new RangeError(
         `clipGradNorm: the total norm of order ${normType} for the gradients is non-finite (${total}), so it cannot be clipped; ` +
           "pass errorIfNonfinite: false to clip anyway",
@@ -60,8 +70,9 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, normType
 
 /** Clamps every gradient of `params` into `[-clipValue, clipValue]` in place. */
 export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void {
-  if (!(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be >= 0, got ${clipValue}`);
+  if (typeof clipValue !== "number" || !(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be >= 0, got ${describe(clipValue)}`);
+  const grads = gradsOf("clipGradValue", params);
   noGrad(() => {
-    for (const g of gradsOf(params)) g.copy_(g.clamp(-clipValue, clipValue));
+    for (const g of grads) g.copy_(g.clamp(-clipValue, clipValue));
   });
 }

@@ -11,7 +11,15 @@
 import { check, native } from "../native/library.ts";
 import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import type { Optimizer } from "./optimizer.ts";
+import { Optimizer } from "./optimizer.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
+import { checkBool } from "../utils/check.ts";
+import { checkOptions, describe } from "../utils/options.ts";
+
+/** Throws unless `optimizer` is an Optimizer (a Module or anything else gets a clear message). */
+function checkOptimizer(where: string, optimizer: unknown): void {
+  if (!(optimizer instanceof Optimizer)) throw new TypeError(`${where}: optimizer must be an Optimizer, got ${describe(optimizer)}`);
+}
 
 /** Options of {@link GradScaler} (PyTorch's defaults). */
 export interface GradScalerOptions {
@@ -97,6 +105,13 @@ export class GradScaler {
 
   /** Creates a scaler; the defaults are PyTorch's (scale 65536, growth 2, backoff 0.5, interval 2000). */
   constructor(options: GradScalerOptions = {}) {
+    checkOptions("GradScaler", options, ["initScale", "growthFactor", "backoffFactor", "growthInterval", "enabled"]);
+    for (const key of ["initScale", "growthFactor", "backoffFactor", "growthInterval"] as const) {
+      if (options[key] !== undefined && typeof options[key] !== "number") {
+        throw new TypeError(`GradScaler: ${key} must be a number, got ${describe(options[key])}`);
+      }
+    }
+    checkBool("GradScaler", "enabled", options.enabled ?? true);
     this.#scale = f32(options.initScale ?? 65536);
     this.#growthFactor = options.growthFactor ?? 2;
     this.#backoffFactor = options.backoffFactor ?? 0.5;
@@ -137,13 +152,14 @@ export class GradScaler {
 
   /** `loss × scale` as a tensor: call `.backward()` on it (PyTorch's `scaler.scale(loss)`). */
   scale(loss: Tensor): Tensor {
+    checkTensor("GradScaler.scale", "loss", loss);
     if (!this.#enabled) return loss;
     return loss.mul(this.#scale);
   }
 
   /** `value × scale` (the seed's `scale_loss(loss.data().item())`). */
   scaleLoss(value: number): number {
-    if (typeof value !== "number") throw new TypeError(`GradScaler.scaleLoss: expected a number, got ${typeof value}`);
+    if (typeof value !== "number") throw new TypeError(`GradScaler.scaleLoss: value must be a number, got ${describe(value)}`);
     return this.#enabled ? value * this.#scale : value;
   }
 
@@ -158,10 +174,10 @@ export class GradScaler {
    * remembered for the next {@link GradScaler.update}.
    */
   unscaleGrads(grads: Float32Array | number[]): boolean {
-    if (!this.#enabled) return true;
     if (!(grads instanceof Float32Array) && !Array.isArray(grads)) {
-      throw new TypeError("GradScaler.unscaleGrads: expected a Float32Array or number[]");
+      throw new TypeError(`GradScaler.unscaleGrads: grads: expected a Float32Array or number[], got ${describe(grads)}`);
     }
+    if (!this.#enabled) return true;
     // A number[] takes the same f32 arithmetic through a copy (the seed's gradients are f32 values).
     const values = grads instanceof Float32Array ? grads : Float32Array.from(grads, Number);
     const found = unscaleBuffer(dtypeInfo("f32").code, values.length, values, values.byteLength, 0, this.#invScale());
@@ -185,6 +201,7 @@ export class GradScaler {
    * real gradients. At most once per optimizer between two `update()` calls.
    */
   unscale(optimizer: Optimizer): void {
+    checkOptimizer("GradScaler.unscale", optimizer);
     if (!this.#enabled) return;
     const stage = this.#stage(optimizer);
     if (stage.unscaled) throw new Error("GradScaler.unscale: unscale() has already been called on this optimizer since the last update()");
@@ -213,6 +230,7 @@ export class GradScaler {
    * Returns whether the step ran.
    */
   step(optimizer: Optimizer): boolean {
+    checkOptimizer("GradScaler.step", optimizer);
     if (!this.#enabled) {
       optimizer.step();
       return true;
@@ -234,7 +252,9 @@ export class GradScaler {
   update(newScale?: number): void {
     if (!this.#enabled) return;
     if (newScale !== undefined) {
-      if (!(newScale > 0) || !Number.isFinite(newScale)) throw new RangeError(`GradScaler.update: newScale must be a finite number > 0, got ${newScale}`);
+      if (typeof newScale !== "number" || !(newScale > 0) || !Number.isFinite(newScale)) {
+        throw new RangeError(`GradScaler.update: newScale must be a finite number > 0, got ${typeof newScale === "number" ? newScale : describe(newScale)}`);
+      }
       this.#scale = f32(newScale);
     } else {
       const checks = [...[...this.#stages.values()].filter((s) => s.unscaled).map((s) => s.foundInf), ...this.#flatChecks];
@@ -270,6 +290,9 @@ export class GradScaler {
 
   /** Restores everything {@link GradScaler.stateDict} saved. */
   loadStateDict(state: GradScalerStateDict): void {
+    if (state === null || typeof state !== "object" || Array.isArray(state)) {
+      throw new TypeError(`GradScaler.loadStateDict: state must be a GradScaler state dict (from stateDict()), got ${describe(state)}`);
+    }
     if (!this.#enabled) return;
     const restored = new GradScaler({
       initScale: state.scale,

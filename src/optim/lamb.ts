@@ -11,7 +11,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { AdamFamily } from "./adam.ts";
 import { operand, stateBuffer } from "./fused.ts";
 import { check } from "../native/library.ts";
-import type { ParamGroup, ParamsInput, ParamState } from "./optimizer.ts";
+import { checkFlag, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
 
 /**
  * LAMB optimizer (defaults: betas 0.9/0.999, eps 1e-6, weight decay 0, bias correction on).
@@ -33,7 +33,7 @@ export class LAMB extends AdamFamily {
   }
 
   /** Whether m and v are bias-corrected (default true). */
-  biasCorrection(enabled = true): this { return this.setOption("biasCorrection", enabled); }
+  biasCorrection(enabled = true): this { return this.setOption("biasCorrection", checkFlag(this.name, "biasCorrection", enabled)); }
 
   /** Runs one LAMB step: the Adam-style update, its norm and the parameter's, then the trust-ratio step. */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {

@@ -4,6 +4,7 @@
  * @module
  */
 import { Tensor } from "../tensor/tensor.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** Options every optimizer group has; subclasses add their own (momentum, betas …). */
 export interface GroupOptions {
@@ -44,6 +45,31 @@ export function checkHyper(optimizer: string, name: string, value: unknown, min:
   return value as number;
 }
 
+/** How messages name the learning rate: the argument's name and what it is. */
+const LR = "lr (learning rate)";
+
+/**
+ * `value` as an iterable of parameters, or a clear error: a Module passed where its parameters
+ * belong says to pass `model.parameters()`.
+ */
+function iterableParams(where: string, name: string, value: unknown): Iterable<unknown> {
+  if (value !== null && typeof value === "object" && typeof (value as { parameters?: unknown }).parameters === "function" &&
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function") {
+    throw new TypeError(`${where}: ${name} must be the parameters to optimize, got a ${describe(value).replace(/^an? /, "")}; pass model.parameters()`);
+  }
+  if (value === null || value === undefined || typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function" ||
+    typeof value === "string") {
+    throw new TypeError(`${where}: ${name} must be an iterable of tensors (e.g. model.parameters()) or of parameter groups, got ${describe(value)}`);
+  }
+  return value as Iterable<unknown>;
+}
+
+/** Throws unless `value` is a boolean; returns it (for the builder methods' flags). */
+export function checkFlag(optimizer: string, name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new TypeError(`${optimizer}: ${name} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
 /** Base class of the optimizers. */
 export abstract class Optimizer {
   /** The parameter groups (options may be changed between steps, e.g. by schedulers). */
@@ -55,14 +81,19 @@ export abstract class Optimizer {
 
   /** Collects `params` into groups, filling each group's missing options from `defaults`. */
   constructor(params: ParamsInput, defaults: GroupOptions) {
-    const list = [...(params as Iterable<unknown>)];
-    if (list.length === 0) throw new RangeError(`${new.target.name}: optimizer got an empty parameter list`);
+    const where = new.target.name;
+    const list = [...iterableParams(where, "params", params)];
+    if (list.length === 0) throw new RangeError(`${where}: optimizer got an empty parameter list`);
     const groups = list[0] instanceof Tensor
       ? [{ params: list as Tensor[] }]
       : (list as ({ params: Iterable<Tensor> } & Partial<GroupOptions>)[]);
+    const accepted = ["params", ...Object.keys(defaults)];
     const seen = new Set<Tensor>();
     this.paramGroups = groups.map((group, i) => {
-      const tensors = [...group.params];
+      if (group instanceof Tensor) throw new TypeError(`${where}: params mixes tensors and parameter groups; pass one or the other`);
+      checkOptions(`${where}: parameter group ${i}`, group, accepted);
+      if (!("params" in group)) throw new TypeError(`${where}: parameter group ${i} has no params`);
+      const tensors = [...iterableParams(where, `parameter group ${i} params`, group.params)];
       if (tensors.length === 0) throw new RangeError(`${new.target.name}: parameter group ${i} is empty`);
       for (const p of tensors) {
         if (!(p instanceof Tensor)) throw new TypeError(`${new.target.name}: parameter group ${i} holds something that is not a Tensor`);
@@ -70,9 +101,14 @@ export abstract class Optimizer {
         seen.add(p);
       }
       const { params: _params, ...options } = group;
+      for (const [key, value] of Object.entries(options)) {
+        if (typeof defaults[key] === "boolean" && typeof value !== "boolean") {
+          throw new TypeError(`${where}: parameter group ${i}: ${key} must be true or false, got ${describe(value)}`);
+        }
+      }
       return { ...defaults, ...options, params: tensors } as ParamGroup;
     });
-    for (const group of this.paramGroups) checkHyper(new.target.name, "learning rate", group.lr, 0);
+    for (const group of this.paramGroups) checkHyper(where, LR, group.lr, 0);
   }
 
   /** Sets an option on every group (the seed's builder style: `.momentum(0.9)`). */
@@ -96,7 +132,7 @@ export abstract class Optimizer {
 
   /** Sets every group's learning rate. */
   setLr(lr: number): void {
-    checkHyper(this.name, "learning rate", lr, 0);
+    checkHyper(this.name, LR, lr, 0);
     for (const group of this.paramGroups) group.lr = lr;
   }
 
@@ -117,6 +153,9 @@ export abstract class Optimizer {
 
   /** Restores state and options saved by {@link stateDict} from an optimizer over the same parameters. */
   loadStateDict(dict: OptimizerStateDict): void {
+    if (dict === null || typeof dict !== "object" || !Array.isArray(dict.paramGroups) || dict.state === null || typeof dict.state !== "object") {
+      throw new TypeError(`${this.name}.loadStateDict: state must be { state, paramGroups } as stateDict() returns, got ${describe(dict)}`);
+    }
     if (dict.paramGroups.length !== this.paramGroups.length) {
       throw new RangeError(`${this.name}.loadStateDict: the state has ${dict.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
     }

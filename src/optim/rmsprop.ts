@@ -5,7 +5,7 @@
 import { native } from "../native/library.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { FusedOptimizer, operand, stateBuffer } from "./fused.ts";
-import { checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
+import { checkFlag, checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
 
 /**
  * RMSprop (Hinton): v ← αv + (1−α)g²; centered: ḡ ← αḡ + (1−α)g, v̂ = v − ḡ²; with momentum μ:
@@ -31,11 +31,11 @@ export class RMSprop extends FusedOptimizer {
   /** Momentum factor μ ≥ 0. */
   momentum(momentum: number): this { return this.setOption("momentum", checkHyper("RMSprop", "momentum", momentum, 0)); }
   /** Normalise by the estimated variance of the gradient. */
-  centered(enabled = true): this { return this.setOption("centered", enabled); }
+  centered(enabled = true): this { return this.setOption("centered", checkFlag(this.name, "centered", enabled)); }
   /** L2 penalty λ ≥ 0. */
-  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("RMSprop", "weight decay", weightDecay, 0)); }
+  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("RMSprop", "weightDecay", weightDecay, 0)); }
   /** Maximise the objective instead. */
-  maximize(enabled = true): this { return this.setOption("maximize", enabled); }
+  maximize(enabled = true): this { return this.setOption("maximize", checkFlag(this.name, "maximize", enabled)); }
 
   /** Validates alpha, eps, momentum and weight decay of a group before each step. */
   protected override checkGroup(group: ParamGroup): void {
@@ -74,17 +74,17 @@ export class Adagrad extends FusedOptimizer {
     for (const g of this.paramGroups) this.checkGroup(g);
   }
   /** Learning-rate decay ≥ 0. */
-  lrDecay(lrDecay: number): this { return this.setOption("lrDecay", checkHyper("Adagrad", "lr decay", lrDecay, 0)); }
+  lrDecay(lrDecay: number): this { return this.setOption("lrDecay", checkHyper("Adagrad", "lrDecay", lrDecay, 0)); }
   /** L2 penalty λ ≥ 0. */
-  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("Adagrad", "weight decay", weightDecay, 0)); }
+  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("Adagrad", "weightDecay", weightDecay, 0)); }
   /** Starting value of the squared-gradient sum (≥ 0). */
   initialAccumulatorValue(value: number): this {
-    return this.setOption("initialAccumulatorValue", checkHyper("Adagrad", "initial accumulator value", value, 0));
+    return this.setOption("initialAccumulatorValue", checkHyper("Adagrad", "initialAccumulatorValue", value, 0));
   }
   /** Term added to the denominator (≥ 0). */
   eps(eps: number): this { return this.setOption("eps", checkHyper("Adagrad", "eps", eps, 0)); }
   /** Maximise the objective instead. */
-  maximize(enabled = true): this { return this.setOption("maximize", enabled); }
+  maximize(enabled = true): this { return this.setOption("maximize", checkFlag(this.name, "maximize", enabled)); }
 
   /** Validates the lr decay, weight decay, initial accumulator and eps of a group before each step. */
   protected override checkGroup(group: ParamGroup): void {

@@ -5,7 +5,7 @@
 import { native } from "../native/library.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { FusedOptimizer, operand, stateBuffer } from "./fused.ts";
-import { checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
+import { checkFlag, checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
 
 /**
  * SGD. With g ← g + λθ (weight decay), momentum μ and dampening τ:
@@ -31,16 +31,17 @@ export class SGD extends FusedOptimizer {
   /** Dampening τ of the momentum. */
   dampening(dampening: number): this { return this.setOption("dampening", checkHyper("SGD", "dampening", dampening, -Infinity)); }
   /** Nesterov momentum (needs momentum > 0 and zero dampening). */
-  nesterov(enabled = true): this { return this.setOption("nesterov", enabled); }
+  nesterov(enabled = true): this { return this.setOption("nesterov", checkFlag(this.name, "nesterov", enabled)); }
   /** L2 penalty λ ≥ 0 added to the gradient. */
-  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("SGD", "weight decay", weightDecay, 0)); }
+  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("SGD", "weightDecay", weightDecay, 0)); }
   /** Maximise the objective instead. */
-  maximize(enabled = true): this { return this.setOption("maximize", enabled); }
+  maximize(enabled = true): this { return this.setOption("maximize", checkFlag(this.name, "maximize", enabled)); }
 
   /** Validates momentum and weight decay, and that Nesterov has momentum and no dampening. */
   protected override checkGroup(group: ParamGroup): void {
     checkHyper("SGD", "momentum", group.momentum, 0);
-    checkHyper("SGD", "weight decay", group.weightDecay, 0);
+    checkHyper("SGD", "dampening", group.dampening, -Infinity);
+    checkHyper("SGD", "weightDecay", group.weightDecay, 0);
     if (group.nesterov && ((group.momentum as number) <= 0 || group.dampening !== 0)) {
       throw new RangeError("SGD: Nesterov momentum requires a momentum and zero dampening");
     }

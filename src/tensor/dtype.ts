@@ -50,7 +50,7 @@ const INFO: Record<DType, DTypeInfo> = {
 
 /** Facts about `dtype`; throws a clear error for an unknown name. */
 export function dtypeInfo(dtype: DType): DTypeInfo {
-  const info = INFO[dtype];
+  const info = Object.hasOwn(INFO, dtype) ? INFO[dtype] : undefined;
   if (!info) throw new TypeError(`unknown dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(INFO).join(", ")}`);
   return info;
 }
@@ -62,7 +62,7 @@ export function isHalf(dtype: DType): dtype is "f16" | "bf16" {
 
 /** True when `value` names a dtype. */
 export function isDType(value: unknown): value is DType {
-  return typeof value === "string" && value in INFO;
+  return typeof value === "string" && Object.hasOwn(INFO, value);
 }
 
 /**
@@ -70,6 +70,9 @@ export function isDType(value: unknown): value is DType {
  * wins), wider ints beat narrower ones.
  */
 export function promoteTypes(a: DType, b: DType): DType {
+  for (const [name, v] of [["a", a], ["b", b]] as const) {
+    if (!isDType(v)) throw new TypeError(`promoteTypes: ${name} must be a dtype (f32, f64, f16, bf16, i32, i64, u8), got ${typeof v === "string" ? JSON.stringify(v) : String(v)}`);
+  }
   if (a === b) return a;
   const rank: Record<DType, number> = { u8: 0, i32: 1, i64: 2, bf16: 3, f16: 3, f32: 4, f64: 5 };
   if ((a === "f16" && b === "bf16") || (a === "bf16" && b === "f16")) return "f32";

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { describe } from "../utils/options.ts";
+
 /** A tensor shape: sizes of each dimension. */
 export type Shape = readonly number[];
 
@@ -44,6 +46,7 @@ export function checkShape(shape: Shape, op: string): number[] {
 
 /** A possibly negative dim made positive; throws when out of range. */
 export function normalizeDim(dim: number, ndim: number, op: string): number {
+  if (typeof dim !== "number") throw new TypeError(`${op}: dim must be an integer, got ${describe(dim)}`);
   const lo = ndim === 0 ? -1 : -ndim;
   const hi = ndim === 0 ? 0 : ndim - 1;
   if (!Number.isInteger(dim) || dim < lo || dim > hi) {
@@ -87,7 +90,7 @@ export function inferShape(requested: Shape, numel: number, op: string, from: Sh
   for (let i = 0; i < requested.length; i++) {
     const d = requested[i];
     if (d === -1) {
-      if (inferAt >= 0) throw new RangeError(`${op}: only one dimension can be -1, got ${formatShape(requested)}`);
+      if (inferAt >= 0) throw new RangeError(`${op}: only one dimension can be -1, got shape ${formatShape(requested)}`);
       inferAt = i;
     } else if (!Number.isSafeInteger(d) || d < 0) {
       throw new RangeError(`${op}: invalid size ${d} in shape ${formatShape(requested)}`);

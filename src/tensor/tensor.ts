@@ -7,7 +7,6 @@
  */
 import type { DType, TypedArray } from "./dtype.ts";
 import { checkFits, dtypeInfo, isDType } from "./dtype.ts";
-import { describe } from "../utils/options.ts";
 import {
   broadcastStrides,
   checkShape,
@@ -30,6 +29,7 @@ import { type BackwardOptions, type Node, record, runBackward } from "../autogra
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import * as views from "../ops/view_grad.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** Where a tensor's memory lives. Only `"cpu"` exists until the CUDA backend arrives. */
 export type Device = "cpu" | "cuda";
@@ -159,6 +159,7 @@ export class Tensor {
 
   /** Sets `requiresGrad` in place (float tensors only) and returns this tensor. */
   requiresGrad_(requiresGrad = true): this {
+    if (typeof requiresGrad !== "boolean") throw new TypeError(`requiresGrad_: requiresGrad must be true or false, got ${describe(requiresGrad)}`);
     if (requiresGrad && !dtypeInfo(this.dtype).isFloat) {
       throw new TypeError(`requiresGrad_: only floating point tensors can require gradients, got dtype ${this.dtype}`);
     }
@@ -204,6 +205,11 @@ export class Tensor {
    * of the leaves that require grad; the graph is freed unless `retainGraph` is set.
    */
   backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
+    const { retainGraph = false } = checkOptions<BackwardOptions>("backward", options, ["retainGraph"]);
+    if (typeof retainGraph !== "boolean") throw new TypeError(`backward: retainGraph must be true or false, got ${describe(retainGraph)}`);
+    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
+      throw new TypeError(`backward: gradient must be a Tensor (or null), got ${describe(gradient)}`);
+    }
     if (!this.requiresGrad) {
       throw new Error("backward: this tensor does not require grad and has no grad_fn (did the forward run inside noGrad, or on tensors without requiresGrad?)");
     }
@@ -312,6 +318,9 @@ export class Tensor {
   /** Elements `start, start+step, …` (< end) of one dim, Python-style negative indices clamped. */
   slice(dim: number, start = 0, end: number = Number.MAX_SAFE_INTEGER, step = 1): Tensor {
     const d = normalizeDim(dim, this.ndim, "slice");
+    for (const [name, v] of [["start", start], ["end", end]] as const) {
+      if (typeof v !== "number" || !Number.isInteger(v)) throw new RangeError(`slice: ${name} must be an integer, got ${describe(v)}`);
+    }
     if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
     const size = this.shape[d];
     const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
@@ -384,7 +393,7 @@ export class Tensor {
         if (i < lead) throw new RangeError(`expand: -1 not allowed for new leading dim in ${formatShape(target)}`);
         return this.shape[i - lead];
       }
-      if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`expand: invalid size ${d} in ${formatShape(target)}`);
+      if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`expand: invalid size ${d} in shape ${formatShape(target)}`);
       if (i >= lead && this.shape[i - lead] !== 1 && this.shape[i - lead] !== d) {
         throw new RangeError(`expand: shape ${formatShape(this.shape)} cannot be expanded to ${formatShape(target)}`);
       }
@@ -415,7 +424,7 @@ export class Tensor {
   /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
   to(dtype: DType): Tensor {
     if (dtype === this.dtype) return this;
-    dtypeInfo(dtype);
+    if (!isDType(dtype)) throw new TypeError(`to: unknown dtype ${describe(dtype)}; expected one of f32, f64, f16, bf16, i32, i64, u8`);
     const out = Tensor.empty(this.shape, dtype);
     copyStrided(out, this);
     if (!dtypeInfo(dtype).isFloat || !dtypeInfo(this.dtype).isFloat) return out;
@@ -424,6 +433,7 @@ export class Tensor {
 
   /** Copies `src` (broadcast to this shape, cast to this dtype) into this tensor in place. */
   copy_(src: Tensor): this {
+    if (!(src instanceof Tensor)) throw new TypeError(`copy_: src must be a Tensor, got ${describe(src)}`);
     this.markModified("copy_");
     copyStrided(this, src.detach().expand(this.shape));
     return this;
@@ -446,6 +456,7 @@ export class Tensor {
   div_(other: TensorLike): this { return this.assign("div_", this.detach().div(other)); }
   /** In place: fill with `value`. */
   fill_(value: number): this {
+    if (typeof value !== "number" && typeof value !== "boolean") throw new TypeError(`fill_: value must be a number, got ${describe(value)}`);
     checkFits(value, this.dtype, "fill_");
     this.markModified("fill_");
     copyStrided(this, elementwise.scalarTensor(value, this.dtype).expand(this.shape));
@@ -532,6 +543,7 @@ export class Tensor {
 
   /** log(Σ exp(x)) over `dim`, computed stably (the max is subtracted first). */
   logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
+    if (typeof dim !== "number" && !Array.isArray(dim)) throw new TypeError(`logsumexp: dim must be an integer or a list of integers, got ${describe(dim)}`);
     const [x] = autocastInputs("logsumexp", this as Tensor);
     const m = x.detach().max(dim, true);
     const shift = elementwise.where(m.eq(Infinity).add(m.eq(-Infinity)), 0, m); // keep ±inf rows finite
@@ -541,6 +553,8 @@ export class Tensor {
 
   /** `value` where `mask` (u8, broadcastable) is set, this tensor elsewhere. */
   maskedFill(mask: Tensor, value: number): Tensor {
+    if (!(mask instanceof Tensor)) throw new TypeError(`maskedFill: mask must be a Tensor, got ${describe(mask)}`);
+    if (typeof value !== "number") throw new TypeError(`maskedFill: value must be a number, got ${describe(value)}`);
     return elementwise.where(mask, value, this);
   }
 

@@ -50,6 +50,7 @@ function isPlainObject(value: object): boolean {
 /** A short description of an argument's type for error messages (`number 0.01`, `array`, `Tensor`). */
 export function describe(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") {
     const name = (value as object).constructor?.name;

@@ -4,6 +4,8 @@
  * @module
  */
 import process from "node:process";
+import { checkBool, checkInt } from "./check.ts";
+import { describe } from "./options.ts";
 
 /** True when standard output is an interactive terminal. */
 export function isTerminal(): boolean {
@@ -42,8 +44,10 @@ export class ProgressBar {
 
   /** Creates a bar over `total` steps, started now. */
   constructor(total: number, samplesPerStep: number, label = "", enabled = isTerminal()) {
-    this.total = total;
-    this.samplesPerStep = samplesPerStep;
+    this.total = checkInt("ProgressBar", "total", total, { min: 0 });
+    this.samplesPerStep = checkInt("ProgressBar", "samplesPerStep", samplesPerStep, { min: 0 });
+    if (typeof label !== "string") throw new TypeError(`ProgressBar: label must be a string, got ${describe(label)}`);
+    checkBool("ProgressBar", "enabled", enabled);
     this.label = label;
     this.enabled = enabled;
   }

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { describe } from "../utils/options.ts";
 
 /** Magic number of an IDX file of unsigned bytes with 3 dims (images). */
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -63,6 +64,10 @@ function readBytes(path: string): Uint8Array {
  * ```
  */
 export function readIdx(path: string, expectedMagic: number): IdxArray {
+  if (typeof path !== "string") throw new TypeError(`readIdx: path must be a string, got ${describe(path)}`);
+  if (typeof expectedMagic !== "number" || !Number.isInteger(expectedMagic) || expectedMagic < 0 || expectedMagic > 0xffffffff) {
+    throw new TypeError(`readIdx: expectedMagic must be a 32-bit magic number such as IDX_IMAGES_MAGIC, got ${describe(expectedMagic)}`);
+  }
   const bytes = readBytes(path);
   const hex = (m: number) => `0x${m.toString(16).padStart(8, "0")}`;
   if (bytes.length < 4) throw new DatasetFileError(path, `truncated: ${bytes.length} bytes, too short for an IDX header`);

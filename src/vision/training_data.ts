@@ -4,6 +4,7 @@
  * @module
  */
 import { DatasetNotFoundError, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, type ImageClassificationDataset, MNIST, type MnistOptions } from "./mnist.ts";
+import { checkOptions, describe } from "../utils/options.ts";
 
 /** The datasets {@link loadTrainingData} knows. */
 export type TrainingDataName = "mnist" | "fashion-mnist";
@@ -36,6 +37,9 @@ export interface TrainingData {
  * ```
  */
 export function loadTrainingData(dataset: string, root = "./data", options: MnistOptions = { normalize: true }): TrainingData {
+  if (typeof dataset !== "string") throw new TypeError(`loadTrainingData: dataset must be "mnist" or "fashion-mnist", got ${describe(dataset)}`);
+  if (typeof root !== "string") throw new TypeError(`loadTrainingData: root must be a directory path (a string), got ${describe(root)}`);
+  checkOptions("loadTrainingData", options, ["normalize"]);
   switch (dataset.toLowerCase()) {
     case "mnist":
       try {

@@ -9,6 +9,8 @@
  */
 import type { DType } from "../../tensor/dtype.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
+import { checkBool, checkFunction } from "../../utils/check.ts";
+import { checkOptions, describe } from "../../utils/options.ts";
 
 /** The low-precision dtypes autocast can run in. */
 export type AutocastDType = "f16" | "bf16";
@@ -25,7 +27,13 @@ const castCache = new Map<Tensor, { cast: Tensor; version: number }>();
 
 function checkDtype(dtype: DType | string, where: string): AutocastDType {
   if (dtype === "f16" || dtype === "bf16") return dtype;
-  throw new TypeError(`${where}: autocast runs in "f16" or "bf16" (DType.F16, DType.BF16), got ${JSON.stringify(dtype)}`);
+  throw new TypeError(`${where}: autocast runs in "f16" or "bf16" (DType.F16, DType.BF16), got ${typeof dtype === "string" ? JSON.stringify(dtype) : describe(dtype)} as dtype`);
+}
+
+/** The `enabled` option of {@link AutocastOptions}, checked. */
+function autocastEnabled(where: string, options: unknown): boolean {
+  const { enabled = true } = checkOptions<AutocastOptions>(where, options, ["enabled"]);
+  return checkBool(where, "enabled", enabled);
 }
 
 /** True inside an enabled autocast region. */
@@ -67,7 +75,9 @@ function leave(dtype: AutocastDType | null, previous: AutocastDType | null): voi
  * ```
  */
 export function autocast<T>(dtype: DType | AutocastDType, fn: () => T, options: AutocastOptions = {}): T {
-  const target = options.enabled === false ? null : checkDtype(dtype, "autocast");
+  const enabled = autocastEnabled("autocast", options);
+  checkFunction("autocast", "fn", fn);
+  const target = enabled ? checkDtype(dtype, "autocast") : null;
   const previous = enter(target);
   try {
     const result = fn();
@@ -99,7 +109,7 @@ export class AutocastGuard {
 
   /** Turns autocast on in `dtype` (f16 or bf16) until release; `enabled: false` turns it off instead. */
   constructor(dtype: DType | AutocastDType, options: AutocastOptions = {}) {
-    this.#dtype = options.enabled === false ? null : checkDtype(dtype, "AutocastGuard");
+    this.#dtype = autocastEnabled("AutocastGuard", options) ? checkDtype(dtype, "AutocastGuard") : null;
     this.#previous = enter(this.#dtype);
   }
 

@@ -4,6 +4,7 @@
  */
 import type { Optimizer } from "../optimizer.ts";
 import { LRScheduler, perGroup } from "./scheduler.ts";
+import { describe } from "../../utils/options.ts";
 
 /** A multiplicative factor as a function of the step index (0 at construction). */
 export type LrLambda = (step: number) => number;
@@ -32,9 +33,12 @@ export class LambdaLR extends LRScheduler {
    */
   constructor(optimizer: Optimizer, lrLambda: LrLambda | readonly LrLambda[]) {
     super(optimizer);
+    if (typeof lrLambda !== "function" && !Array.isArray(lrLambda)) {
+      throw new TypeError(`${this.name}: lrLambda must be a function (epoch) => factor, or one per parameter group, got ${describe(lrLambda)}`);
+    }
     this.lrLambdas = perGroup(this.name, "lrLambda", lrLambda, optimizer.paramGroups.length);
     this.lrLambdas.forEach((fn, i) => {
-      if (typeof fn !== "function") throw new TypeError(`${this.name}: lrLambda ${i} is not a function`);
+      if (typeof fn !== "function") throw new TypeError(`${this.name}: lrLambda[${i}] must be a function, got ${describe(fn)}`);
     });
     this.start();
   }

@@ -4,6 +4,7 @@
  */
 import type { Optimizer } from "../optimizer.ts";
 import { checkInt, checkNumber, type JsonValue, LRScheduler, type SchedulerStateDict } from "./scheduler.ts";
+import { checkOptions } from "../../utils/options.ts";
 
 /** Options of {@link LinearLR} (PyTorch's defaults). */
 export interface LinearLROptions {
@@ -39,8 +40,12 @@ export class LinearLR extends LRScheduler {
   totalIters: number;
 
   /** Creates the scheduler and takes the initial step, scaling each rate by `startFactor`. */
-  constructor(optimizer: Optimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: LinearLROptions = {}) {
+  constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
     super(optimizer);
+    if (arguments.length > 2) {
+      throw new TypeError(`${this.name}: takes (optimizer, options); pass { startFactor, endFactor, totalIters } instead of positional numbers`);
+    }
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = checkOptions<LinearLROptions>(this.name, options, ["startFactor", "endFactor", "totalIters"]);
     this.startFactor = checkNumber(this.name, "startFactor", startFactor, { lo: 0, hi: 1, hiInclusive: true });
     this.endFactor = checkNumber(this.name, "endFactor", endFactor, {
       lo: 0,

@@ -4,6 +4,8 @@
  */
 import type { Optimizer, ParamGroup } from "../optimizer.ts";
 import { checkInt, checkNumber, type JsonValue, LRScheduler, perGroup, type SchedulerStateDict } from "./scheduler.ts";
+import { checkBool } from "../../utils/check.ts";
+import { checkOptions } from "../../utils/options.ts";
 
 /** How {@link OneCycleLR} interpolates within a phase. */
 export type AnnealStrategy = "cos" | "linear";
@@ -29,6 +31,11 @@ export interface OneCycleLROptions {
   /** Three phases (up, down to initialLr, annihilate to minLr) instead of two; default false. */
   threePhase?: boolean;
 }
+
+/** The keys of {@link OneCycleLROptions}. */
+const ONE_CYCLE_OPTIONS = [
+  "totalSteps", "pctStart", "annealStrategy", "cycleMomentum", "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase",
+];
 
 /** One phase of the schedule: it ends at step `endStep`, moving between the named group options. */
 interface Phase {
@@ -153,8 +160,13 @@ export class OneCycleLR extends LRScheduler {
     super(optimizer);
     const name = this.name;
     let epochs: number | undefined;
-    if (typeof epochsOrOptions === "object" && epochsOrOptions !== null) options = epochsOrOptions;
-    else epochs = epochsOrOptions;
+    if (typeof epochsOrOptions === "object" && epochsOrOptions !== null) {
+      if (stepsPerEpoch !== undefined || arguments.length > 3) {
+        throw new TypeError(`${name}: with an options object as the third argument, give no further arguments (totalSteps goes in the options)`);
+      }
+      options = epochsOrOptions;
+    } else epochs = epochsOrOptions;
+    checkOptions(name, options, ONE_CYCLE_OPTIONS);
     const {
       totalSteps,
       pctStart = 0.3,
@@ -175,6 +187,8 @@ export class OneCycleLR extends LRScheduler {
       throw new RangeError(`${name}: give either epochs and stepsPerEpoch, or options.totalSteps`);
     }
     checkNumber(name, "pctStart", pctStart, { lo: 0, hi: 1 });
+    checkBool(name, "cycleMomentum", cycleMomentum);
+    checkBool(name, "threePhase", threePhase);
     if (annealStrategy !== "cos" && annealStrategy !== "linear") {
       throw new RangeError(
         `${name}: unknown annealStrategy ${JSON.stringify(annealStrategy)}; it must be "cos" or "linear"`,

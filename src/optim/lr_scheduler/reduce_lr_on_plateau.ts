@@ -3,6 +3,9 @@
  * @module
  */
 import { Optimizer } from "../optimizer.ts";
+import { formatShape } from "../../tensor/shape.ts";
+import { Tensor } from "../../tensor/tensor.ts";
+import { checkOptions, describe } from "../../utils/options.ts";
 import {
   checkInt,
   checkNumber,
@@ -40,6 +43,23 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
+/** The keys of {@link ReduceLROnPlateauOptions}. */
+const PLATEAU_OPTIONS = ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"];
+
+/** A metric as a number: a number, or a tensor with one element (PyTorch's `float(metrics)`). */
+function metricValue(where: string, metric: unknown): number {
+  if (metric instanceof Tensor) {
+    if (metric.numel !== 1) {
+      throw new RangeError(`${where}: the metric must be a number or a one-element tensor, got a tensor of shape ${formatShape(metric.shape)}`);
+    }
+    return Number(metric.detach().reshape([]).item());
+  }
+  if (typeof metric !== "number") {
+    throw new TypeError(`${where}: the metric must be a number or a one-element tensor, got ${describe(metric)}`);
+  }
+  return metric;
+}
+
 function checkMode(name: string, mode: unknown): PlateauMode {
   if (mode !== "min" && mode !== "max") {
     throw new RangeError(`${name}: unknown mode ${JSON.stringify(mode)}; it must be "min" or "max"`);
@@ -67,7 +87,8 @@ function decodeNumber(where: string, key: string, v: JsonValue): number {
 /**
  * Reduces every group's learning rate by `factor` when a monitored metric has not improved for
  * more than `patience` steps (PyTorch's `ReduceLROnPlateau`). Call
- * {@link ReduceLROnPlateau.stepWithMetric} once per evaluation. A value a is an improvement on
+ * {@link ReduceLROnPlateau.step} (or the seed's {@link ReduceLROnPlateau.stepWithMetric}) once
+ * per evaluation, with a number or a one-element tensor. A value a is an improvement on
  * the best so far b when
  *
  * - mode "min", "rel": a < b · (1 − threshold);  "abs": a < b − threshold
@@ -83,8 +104,8 @@ function decodeNumber(where: string, key: string, v: JsonValue): number {
  * @example
  * ```ts
  * const scheduler = new ReduceLROnPlateau(optimizer).mode("min").factor(0.1).patience(10);
- * // After validation
- * scheduler.stepWithMetric(optimizer, valLoss);
+ * // After validation (valLoss: a number or a 0-d tensor)
+ * scheduler.step(valLoss); // or, as the seed: scheduler.stepWithMetric(optimizer, valLoss)
  * ```
  */
 export class ReduceLROnPlateau implements Scheduler {
@@ -113,8 +134,12 @@ export class ReduceLROnPlateau implements Scheduler {
   constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
     this.name = new.target.name;
     if (!(optimizer instanceof Optimizer)) {
-      throw new TypeError(`${this.name}: expected an Optimizer, got ${optimizer === null ? "null" : typeof optimizer}`);
+      throw new TypeError(`${this.name}: expected an Optimizer as optimizer, got ${describe(optimizer)}`);
     }
+    if (arguments.length > 2) {
+      throw new TypeError(`${this.name}: takes (optimizer, options); pass { mode, factor, patience, … } instead of positional arguments`);
+    }
+    checkOptions(this.name, options, PLATEAU_OPTIONS);
     this.optimizer = optimizer;
     this.minLrs = new Array<number>(optimizer.paramGroups.length).fill(0);
     if (options.mode !== undefined) this.mode(options.mode);
@@ -237,22 +262,42 @@ export class ReduceLROnPlateau implements Scheduler {
     return a > best + this.thresholdValue;
   }
 
-  /** Records a metric value (e.g. the validation loss) and reduces the learning rates if it has plateaued. */
-  stepWithMetric(metric: number): void;
+  /**
+   * Records a metric value (e.g. the validation loss: a number, or a tensor with one element as
+   * PyTorch accepts) and reduces the learning rates if it has plateaued. PyTorch's spelling;
+   * the same as {@link ReduceLROnPlateau.stepWithMetric}.
+   *
+   * @example
+   * ```ts
+   * scheduler.step(valLoss); // valLoss: number or 0-d tensor
+   * ```
+   */
+  step(metric: number | Tensor): void {
+    if (arguments.length !== 1 || metric instanceof Optimizer) {
+      throw new TypeError(`${this.name}.step: takes one metric (a number or a one-element tensor); use stepWithMetric(optimizer, metric) to pass the optimizer too`);
+    }
+    this.record(metricValue(`${this.name}.step`, metric));
+  }
+
+  /** Records a metric value (a number or a one-element tensor) and reduces the learning rates if it has plateaued. */
+  stepWithMetric(metric: number | Tensor): void;
   /** As the seed: `scheduler.stepWithMetric(optimizer, valLoss)`; `optimizer` must be the scheduler's own. */
-  stepWithMetric(optimizer: Optimizer, metric: number): void;
-  stepWithMetric(a: Optimizer | number, b?: number): void {
+  stepWithMetric(optimizer: Optimizer, metric: number | Tensor): void;
+  stepWithMetric(a: Optimizer | number | Tensor, b?: number | Tensor): void {
+    const where = `${this.name}.stepWithMetric`;
     let metric: unknown = a;
     if (a instanceof Optimizer) {
       checkOwnOptimizer(this.name, this.optimizer, a, "stepWithMetric");
+      if (arguments.length !== 2) throw new TypeError(`${where}: after the optimizer, pass the metric (a number or a one-element tensor)`);
       metric = b;
-    } else if (typeof a === "object" && a !== null) {
-      throw new TypeError(`${this.name}.stepWithMetric: expected an Optimizer and a metric`);
+    } else if (arguments.length !== 1) {
+      throw new TypeError(`${where}: takes (metric) or (optimizer, metric); got ${arguments.length} arguments starting with ${describe(a)}`);
     }
-    if (typeof metric !== "number") {
-      throw new TypeError(`${this.name}.stepWithMetric: the metric must be a number, got ${typeof metric}`);
-    }
-    const current = metric;
+    this.record(metricValue(where, metric));
+  }
+
+  /** One step of the plateau logic with the metric's value. */
+  private record(current: number): void {
     this.lastEpoch++;
     if (this.isBetter(current, this.best)) {
       this.best = current;

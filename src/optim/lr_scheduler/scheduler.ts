@@ -6,6 +6,7 @@
  * @module
  */
 import { Optimizer, type ParamGroup } from "../optimizer.ts";
+import { describe } from "../../utils/options.ts";
 
 /** A JSON value (what scheduler state dicts are made of). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -30,10 +31,15 @@ export interface Scheduler {
   loadStateDict(state: SchedulerStateDict): void;
 }
 
+/** A value as messages show it: numbers plainly, anything else with its type. */
+function shown(value: unknown): string {
+  return typeof value === "number" ? String(value) : describe(value);
+}
+
 /** Throws a clear `RangeError` unless `value` is an integer >= `min`. */
 export function checkInt(scheduler: string, name: string, value: unknown, min: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw new RangeError(`${scheduler}: invalid ${name} ${String(value)}; it must be an integer >= ${min}`);
+    throw new RangeError(`${scheduler}: invalid ${name} ${shown(value)}; it must be an integer >= ${min}`);
   }
   return value;
 }
@@ -55,7 +61,7 @@ export function checkNumber(
     if (lo !== -Infinity) parts.push(`${loInclusive ? ">=" : ">"} ${lo}`);
     if (hi !== Infinity) parts.push(`${hiInclusive ? "<=" : "<"} ${hi}`);
     const range = parts.length > 0 ? `a finite number ${parts.join(" and ")}` : "a finite number";
-    throw new RangeError(`${scheduler}: invalid ${name} ${String(value)}; it must be ${range}`);
+    throw new RangeError(`${scheduler}: invalid ${name} ${shown(value)}; it must be ${range}`);
   }
   return value as number;
 }
@@ -153,7 +159,7 @@ export abstract class LRScheduler implements Scheduler {
   constructor(optimizer: Optimizer) {
     this.name = new.target.name;
     if (!(optimizer instanceof Optimizer)) {
-      throw new TypeError(`${this.name}: expected an Optimizer, got ${optimizer === null ? "null" : typeof optimizer}`);
+      throw new TypeError(`${this.name}: expected an Optimizer as optimizer, got ${describe(optimizer)}`);
     }
     this.optimizer = optimizer;
   }

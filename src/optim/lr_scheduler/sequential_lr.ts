@@ -12,6 +12,7 @@ import {
   numberList,
   type SchedulerStateDict,
 } from "./scheduler.ts";
+import { describe } from "../../utils/options.ts";
 
 /**
  * Runs `schedulers[0]` until step `milestones[0]`, then `schedulers[1]` (restarted from its
@@ -47,9 +48,8 @@ export class SequentialLR extends LRScheduler {
   constructor(optimizer: Optimizer, schedulers: readonly LRScheduler[], milestones: readonly number[]) {
     super(optimizer);
     const name = this.name;
-    if (!Array.isArray(schedulers) || schedulers.length < 1) {
-      throw new RangeError(`${name}: expects at least one scheduler`);
-    }
+    if (!Array.isArray(schedulers)) throw new TypeError(`${name}: schedulers must be an array of schedulers, got ${describe(schedulers)}`);
+    if (schedulers.length < 1) throw new RangeError(`${name}: expects at least one scheduler`);
     schedulers.forEach((s, i) => {
       if (!(s instanceof LRScheduler)) {
         throw new TypeError(
@@ -73,7 +73,7 @@ export class SequentialLR extends LRScheduler {
       );
     }
     milestones.forEach((m, i) => {
-      checkInt(name, `milestone at index ${i}`, m, 1);
+      checkInt(name, `milestones[${i}]`, m, 1);
       if (i > 0 && m <= milestones[i - 1]) {
         throw new RangeError(
           `${name}: milestones must be strictly increasing, but ${m} at index ${i} follows ${milestones[i - 1]}`,
