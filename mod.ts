@@ -69,6 +69,8 @@ export {
   loadModel, loadSafetensors, MAX_HEADER_BYTES, parseSafetensors, SafetensorsError, saveModel, saveSafetensors, serializeSafetensors,
 } from "./src/io/mod.ts";
 export type { LoadModelOptions, LoadModelResult, SafetensorsContents, SafetensorsMetadata } from "./src/io/mod.ts";
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, loadCheckpoint, saveCheckpoint } from "./src/io/mod.ts";
+export type { CheckpointJson, LoadCheckpointOptions, LoadCheckpointResult, SaveCheckpointOptions } from "./src/io/mod.ts";
 
 // Utilities
 export { isTerminal, ProgressBar } from "./src/utils/progress.ts";
