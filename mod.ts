@@ -74,6 +74,8 @@ export type { CheckpointJson, LoadCheckpointOptions, LoadCheckpointResult, SaveC
 
 // Utilities
 export { isTerminal, ProgressBar } from "./src/utils/progress.ts";
+export { ModelSummary, summary } from "./src/utils/summary.ts";
+export type { LayerSummary, SummaryOptions } from "./src/utils/summary.ts";
 
 // Data
 export { BatchIterator, DataLoader, Dataset, defaultCollate, randomPermutation, TensorDataset } from "./src/data/mod.ts";
