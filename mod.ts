@@ -76,6 +76,11 @@ export type { CheckpointJson, LoadCheckpointOptions, LoadCheckpointResult, SaveC
 export { isTerminal, ProgressBar } from "./src/utils/progress.ts";
 export { ModelSummary, summary } from "./src/utils/summary.ts";
 export type { LayerSummary, SummaryOptions } from "./src/utils/summary.ts";
+export { defaultRunDir, SummaryWriter } from "./src/utils/tensorboard/summary_writer.ts";
+export type { HistogramOptions, HparamsOptions, SummaryWriterOptions } from "./src/utils/tensorboard/summary_writer.ts";
+export type { HParamValue } from "./src/utils/tensorboard/events.ts";
+export { CSVLogger } from "./src/utils/csv_logger.ts";
+export type { CSVLoggerOptions, CSVValue } from "./src/utils/csv_logger.ts";
 
 // Data
 export { BatchIterator, DataLoader, Dataset, defaultCollate, randomPermutation, TensorDataset } from "./src/data/mod.ts";
