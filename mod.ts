@@ -81,6 +81,8 @@ export type { HistogramOptions, HparamsOptions, SummaryWriterOptions } from "./s
 export type { HParamValue } from "./src/utils/tensorboard/events.ts";
 export { CSVLogger } from "./src/utils/csv_logger.ts";
 export type { CSVLoggerOptions, CSVValue } from "./src/utils/csv_logger.ts";
+export { CheckpointEvery, EarlyStopping } from "./src/utils/training.ts";
+export type { CheckpointEveryOptions, EarlyStoppingOptions, EarlyStoppingState } from "./src/utils/training.ts";
 
 // Data
 export { BatchIterator, DataLoader, Dataset, defaultCollate, randomPermutation, TensorDataset } from "./src/data/mod.ts";
