@@ -83,6 +83,8 @@ export { CSVLogger } from "./src/utils/csv_logger.ts";
 export type { CSVLoggerOptions, CSVValue } from "./src/utils/csv_logger.ts";
 export { CheckpointEvery, EarlyStopping } from "./src/utils/training.ts";
 export type { CheckpointEveryOptions, EarlyStoppingOptions, EarlyStoppingState } from "./src/utils/training.ts";
+export { curvesSvg, trainingCurvesSvg } from "./src/utils/plot.ts";
+export type { CurvePanel, CurveSeries, CurvesSvgOptions, TrainingHistory } from "./src/utils/plot.ts";
 
 // Data
 export { BatchIterator, DataLoader, Dataset, defaultCollate, randomPermutation, TensorDataset } from "./src/data/mod.ts";

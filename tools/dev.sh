@@ -72,6 +72,16 @@ ensure_fashion_mnist() {
   $sudo apt-get install -y -q dataset-fashion-mnist >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q dataset-fashion-mnist >&2; }
 }
 
+# librsvg's rsvg-convert (Debian's librsvg2-bin): the plot tests render training_curves.svg to PNG
+# and check the pixels of the drawn curves.
+ensure_rsvg() {
+  if command -v rsvg-convert >/dev/null; then return; fi
+  log "installing Debian's librsvg2-bin (apt-get; rsvg-convert renders the SVG plots in the tests)"
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get install -y -q librsvg2-bin >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q librsvg2-bin >&2; }
+}
+
 build() {
   ensure_runtimes
   ensure_zig
@@ -110,6 +120,7 @@ run_tests() {
   build
   ensure_fashion_mnist
   ensure_tensorboard
+  ensure_rsvg
   log "Zig unit tests (zig build test)"
   local zig_failed=0
   "$ZIG" build test --summary all >&2 || zig_failed=1
