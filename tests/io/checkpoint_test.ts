@@ -11,8 +11,8 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
-  Adam, CheckpointError, GradScaler, getRngState, Linear, loadCheckpoint, loadSafetensors, manualSeed, OneCycleLR, rand, ReLU,
-  SafetensorsError, saveCheckpoint, saveModel, Sequential, setRngState, SGD, StepLR, type Tensor,
+  Adam, CheckpointError, DataLoader, GradScaler, getRngState, Linear, loadCheckpoint, loadSafetensors, manualSeed, OneCycleLR, rand, ReLU,
+  SafetensorsError, saveCheckpoint, saveModel, Sequential, setRngState, SGD, StepLR, type Tensor, tensor, TensorDataset,
 } from "../../mod.ts";
 import { assert, runtime, test } from "../harness.ts";
 
@@ -131,13 +131,14 @@ test("a mismatched or corrupt checkpoint is a clear error and leaves everything 
     const path = join(dir, "c.safetensors");
     saveCheckpoint(path, { model: a.model, optimizer: a.optimizer, scheduler: a.scheduler });
 
-    const check = (build: () => { model: Sequential; optimizer?: any; scheduler?: any }, file: string, pattern: RegExp, errorClass: new (...a: any[]) => Error) => {
+    const check = (build: () => { model: Sequential; optimizer?: any; scheduler?: any; lrs?: Adam }, file: string, pattern: RegExp, errorClass: new (...a: any[]) => Error) => {
       manualSeed(11);
       const b = build();
       if (b.optimizer && b.scheduler) trainSteps(b.model, b.optimizer, b.scheduler, 1);
       const before = snapshot(b.model);
       const optBefore = b.optimizer ? JSON.stringify(b.optimizer.paramGroups.map(({ params: _p, ...o }: any) => o)) : "";
       const schedBefore = b.scheduler ? JSON.stringify(b.scheduler.stateDict()) : "";
+      const lrsBefore = b.lrs?.paramGroups.map((g) => g.lr);
       const rngBefore = getRngState();
       assert.throws(() => loadCheckpoint(file, { model: b.model, optimizer: b.optimizer, scheduler: b.scheduler }), (e: Error) => {
         assert.ok(e instanceof errorClass, `expected ${errorClass.name}, got ${e.name}: ${e.message}`);
@@ -147,6 +148,7 @@ test("a mismatched or corrupt checkpoint is a clear error and leaves everything 
       assert.deepEqual(snapshot(b.model), before, "the model changed although the load failed");
       if (b.optimizer) assert.equal(JSON.stringify(b.optimizer.paramGroups.map(({ params: _p, ...o }: any) => o)), optBefore);
       if (b.scheduler) assert.equal(JSON.stringify(b.scheduler.stateDict()), schedBefore);
+      if (b.lrs) assert.deepEqual(b.lrs.paramGroups.map((g) => g.lr), lrsBefore);
       assert.equal(getRngState().counter, rngBefore.counter);
     };
     // Another architecture.
@@ -166,6 +168,15 @@ test("a mismatched or corrupt checkpoint is a clear error and leaves everything 
       const s = setup();
       return { model: s.model, optimizer: s.optimizer, scheduler: new StepLR(s.optimizer, 2) };
     }, path, /holds OneCycleLR scheduler state, but the scheduler is StepLR/, CheckpointError);
+    // Same scheduler class over an optimizer with two groups: the scheduler refuses, and its
+    // state and the groups' learning rates are put back.
+    check(() => {
+      const s = setup();
+      const two = new Adam([{ params: s.model.parameters().slice(0, 2) }, { params: s.model.parameters().slice(2), lr: 0.5 }], 0.01);
+      const sched = new OneCycleLR(two, [0.1, 0.2], { totalSteps: 10 });
+      sched.step();
+      return { model: s.model, scheduler: sched, lrs: two };
+    }, path, /OneCycleLR\.loadStateDict: .*2/, CheckpointError);
     // Another model with other names.
     check(() => ({ model: new Sequential(new Linear(4, 8), new Linear(8, 3)) }), path, /checkpoint has 2\.weight, 2\.bias, which the model lacks/, CheckpointError);
     // A corrupt (truncated) file.
@@ -183,6 +194,27 @@ test("a mismatched or corrupt checkpoint is a clear error and leaves everything 
     const weights = join(dir, "weights.safetensors");
     saveModel(a.model, weights);
     check(() => setup(), weights, /not an Axon checkpoint.*loadModel/, CheckpointError);
+  });
+});
+
+test("loadCheckpoint restores a DataLoader's seed and epoch, so its shuffling continues", async () => {
+  await withDir((dir) => {
+    const data = new TensorDataset(rand([20, 2]), tensor(Int32Array.from({ length: 20 }, (_, i) => i)));
+    const a = new DataLoader(data, 4, true, { seed: 77 });
+    a.iter();
+    a.iter(); // next epoch: 2
+    const model = new Linear(2, 1);
+    const path = join(dir, "c.safetensors");
+    saveCheckpoint(path, { model, dataLoader: a });
+    const b = new DataLoader(data, 4, true, { seed: 5 });
+    loadCheckpoint(path, { model, dataLoader: b });
+    assert.equal(b.seed, 77n);
+    assert.equal(b.epoch, 2);
+    assert.deepEqual(b.order(), a.order());
+    assert.deepEqual([...b.iter()].map(([, y]) => [...y.toArray()]), [...a.iter()].map(([, y]) => [...y.toArray()]));
+    assert.throws(() => loadCheckpoint(path, { model, optimizer: new SGD(model.parameters(), 0.1) }), /holds no optimizer state/);
+    saveCheckpoint(path, { model });
+    assert.throws(() => loadCheckpoint(path, { model, dataLoader: b }), /holds no DataLoader state/);
   });
 });
 
