@@ -23,7 +23,11 @@ const reader = fileURLToPath(new URL("../utils/read_tensorboard.py", import.meta
 test(`the training script logs loss, accuracy and lr to runs/<date-time>/ and draws training_curves.svg (${runtime})`, () => {
   const cwd = mkdtempSync(join(tmpdir(), "axon-train-"));
   try {
-    const args = runtime === "deno" ? ["run", "--allow-all", script, "--epochs", "2"] : [script, "--epochs", "2"];
+    // On Deno, exactly the permissions `deno task train` grants (deno.json).
+    const task = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")).tasks.train as string;
+    const flags = task.split(/\s+/).filter((w) => w.startsWith("--allow-"));
+    assert.ok(flags.length > 0 && !flags.includes("--allow-all"), task);
+    const args = runtime === "deno" ? ["run", ...flags, script, "--epochs", "2"] : [script, "--epochs", "2"];
     const r = spawnSync(process.execPath, args, { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, AXON_EXAMPLE_SMOKE: "1" } });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     const runDir = /logs: (\S+)/.exec(r.stdout)?.[1];

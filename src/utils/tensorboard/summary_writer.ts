@@ -49,6 +49,15 @@ export function defaultRunDir(date: Date = new Date()): string {
 
 let fileCounter = 0;
 
+/** The machine's name for event file names; Deno needs --allow-sys for it, so "localhost" without. */
+function hostName(): string {
+  try {
+    return hostname();
+  } catch {
+    return "localhost";
+  }
+}
+
 /**
  * Writes TensorBoard event files into `logDir` (created if needed): scalars, groups of scalars,
  * histograms (weights, gradients), text and hyper-parameters. Events are buffered and written
@@ -88,7 +97,7 @@ export class SummaryWriter {
     this.logDir = logDir;
     mkdirSync(logDir, { recursive: true });
     const now = Date.now() / 1000;
-    const name = `events.out.tfevents.${Math.floor(now)}.${hostname()}.${process.pid}.${fileCounter++}${o.filenameSuffix ?? ""}`;
+    const name = `events.out.tfevents.${Math.floor(now)}.${hostName()}.${process.pid}.${fileCounter++}${o.filenameSuffix ?? ""}`;
     this.path = join(logDir, name);
     this.#fd = openSync(this.path, "wx");
     this.#pending.push(tfRecord(fileVersionEvent(now)));
