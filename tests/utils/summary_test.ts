@@ -38,6 +38,14 @@ class Net extends Module {
   }
 }
 
+class Shared extends Module {
+  fc = new Linear(6, 6);
+  out = new Linear(6, 2);
+  forward(x: Tensor): Tensor {
+    return this.out.forward(this.fc.forward(this.fc.forward(x)).relu());
+  }
+}
+
 function zoo(): Sequential {
   return new Sequential(
     new Conv2d(3, 8, [3, 5], { stride: 2, padding: [1, 2], dilation: 2, bias: false }),
@@ -71,7 +79,7 @@ test("Module.toString matches PyTorch's print(model): seed MLP, CNN, nested mode
   assert.equal(String(zoo()), fixture("zoo_repr.txt"));
 });
 
-test("summary matches torchinfo's table for the seed MLP, the CNN and a nested, partly frozen model", () => {
+test("summary matches torchinfo's table for the seed MLP, the CNN, a nested partly frozen model and a shared layer", () => {
   assert.equal(String(summary(mlp(), [64, 784])), torchinfoTable("mlp_summary.txt"));
   assert.equal(String(summary(cnn(), [64, 1, 28, 28])), torchinfoTable("cnn_summary.txt"));
   const s = summary(new Net(), [5, 8]);
@@ -79,6 +87,10 @@ test("summary matches torchinfo's table for the seed MLP, the CNN and a nested, 
   assert.equal(s.totalParams, 480);
   assert.equal(s.trainableParams, 336);
   assert.deepEqual(s.layers.map((l) => l.outputShape), [[5, 4], [5, 16], [5, 16], [5, 16], [5, 16], [5, 16], [5, 16], [5, 4]]);
+  const shared = summary(new Shared(), [3, 6]);
+  assert.equal(String(shared), torchinfoTable("shared_summary.txt"));
+  assert.equal(shared.totalParams, 56, "a layer called twice counts once");
+  assert.equal(String(new Shared()), fixture("shared_repr.txt"));
 });
 
 test("summary leaves the model's mode, the random generator and the forward methods as they were", () => {
