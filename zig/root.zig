@@ -8,7 +8,7 @@ const std = @import("std");
 const status = @import("status.zig");
 const pool = @import("cpu/pool.zig");
 
-pub const abi_version: u32 = 7;
+pub const abi_version: u32 = 8;
 
 comptime {
     _ = @import("abi/prefetch.zig");

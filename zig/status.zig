@@ -11,6 +11,8 @@ pub const Status = enum(i32) {
     overflow = -3,
     unsupported_dtype = -4,
     out_of_memory = -5,
+    /// A shared resource (a prefetch slot) is taken; the caller falls back to a synchronous path.
+    busy = -6,
 };
 
 threadlocal var message_buf: [1024]u8 = undefined;

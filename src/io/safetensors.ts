@@ -22,10 +22,11 @@
  * @module
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { type DType, dtypeInfo } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { removeStaleTemporaries, temporaryPathFor } from "./temporary_file.ts";
 
 /** Largest header accepted (the reference reader's limit): refuses absurd header lengths. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -425,7 +426,9 @@ function writeFully(fd: number, bytes: Uint8Array): void {
 /**
  * Writes `tensors` (and optional string metadata) to `path` as safetensors, atomically: the data
  * go to a temporary file in the same directory, which is flushed to disk and then renamed over
- * `path`. If anything fails, `path` keeps its previous content and the temporary file is removed.
+ * `path`. If anything fails, `path` keeps its previous content and the temporary file is removed;
+ * temporaries that killed saves of the same `path` left behind are removed first (see
+ * `src/io/temporary_file.ts`).
  * Each tensor is written straight from its storage (non-contiguous views are packed first).
  *
  * @example
@@ -436,7 +439,8 @@ function writeFully(fd: number, bytes: Uint8Array): void {
 export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): void {
   if (typeof path !== "string" || path === "") throw new TypeError(`saveSafetensors: path must be a non-empty string`);
   const { header, parts } = planFile(tensors, metadata, path);
-  const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  removeStaleTemporaries(path);
+  const temp = temporaryPathFor(path);
   let fd: number;
   try {
     fd = openSync(temp, "wx", 0o644);

@@ -8,7 +8,7 @@
  */
 
 /** Version of the C ABI this TypeScript expects; must equal `axon_abi_version()`. */
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 /** A parameter or result type of a native export. */
 export type NativeType = "u32" | "i32" | "i64" | "u64" | "f32" | "f64" | "buffer" | "pointer" | "void";
@@ -100,9 +100,9 @@ export const SYMBOLS = {
     ],
     result: "i32",
   },
-  // ---- version 5: background row gathers (DataLoader prefetch) ----
+  // ---- version 5: background row gathers (DataLoader prefetch); version 8: the library claims the slot ----
   axon_index_select_async: {
-    parameters: ["u32", "u32", "i64", "i64", "i64", ...tensorOperand, "buffer", "i64", "i64", "buffer", "i64"],
+    parameters: ["u32", "i64", "i64", "i64", ...tensorOperand, "buffer", "i64", "i64", "buffer", "i64"],
     result: "i32",
   },
   axon_async_wait: { parameters: ["u32"], result: "i32" },

@@ -5,7 +5,7 @@
  * @module
  */
 import { arange } from "../ops/creation.ts";
-import { crossEntropyIndices } from "../ops/cross_entropy.ts";
+import { checkIgnoreIndex, crossEntropyIndices, notIgnored } from "../ops/cross_entropy.ts";
 import { unary, where } from "../ops/elementwise.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
 import { formatShape } from "../tensor/shape.ts";
@@ -79,7 +79,7 @@ export class CrossEntropyLoss extends Loss {
   constructor(options: CrossEntropyOptions = {}) {
     super(options.reduction ?? "mean", "CrossEntropyLoss");
     this.weight = options.weight ?? null;
-    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.ignoreIndex = checkIgnoreIndex(options.ignoreIndex ?? -100, "CrossEntropyLoss");
     this.labelSmoothing = options.labelSmoothing ?? 0;
     if (!(this.labelSmoothing >= 0 && this.labelSmoothing <= 1)) {
       throw new RangeError(`CrossEntropyLoss: labelSmoothing must be in [0, 1], got ${this.labelSmoothing}`);
@@ -147,7 +147,7 @@ export class NLLLoss extends Loss {
   constructor(options: NLLOptions = {}) {
     super(options.reduction ?? "mean", "NLLLoss");
     this.weight = options.weight ?? null;
-    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.ignoreIndex = checkIgnoreIndex(options.ignoreIndex ?? -100, "NLLLoss");
   }
   /** Computes −w_t·x[n, t] per sample `n` with target class `t`. */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -158,7 +158,7 @@ export class NLLLoss extends Loss {
       throw new RangeError(`NLLLoss: target shape ${formatShape(target.shape)} does not match input ${formatShape(input.shape)} (expected [${input.shape[0]}])`);
     }
     const c = input.shape[1];
-    const valid = target.ne(this.ignoreIndex);
+    const valid = notIgnored(target, this.ignoreIndex);
     const bad = valid.mul(target.lt(0).add(target.ge(c))).sum().item();
     if (bad > 0) throw new RangeError(`NLLLoss: target values must be in [0, ${c}) or equal ignoreIndex ${this.ignoreIndex}`);
     const onehot = target.unsqueeze(1).eq(arange(0, c, 1, { dtype: "i32" }));

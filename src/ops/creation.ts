@@ -3,7 +3,7 @@
  * @module
  */
 import { check, native } from "../native/library.ts";
-import { type DType, dtypeInfo, type TypedArray } from "../tensor/dtype.ts";
+import { checkFits, type DType, dtypeInfo, type TypedArray } from "../tensor/dtype.ts";
 import { checkShape, formatShape, numelOf, type Shape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
@@ -16,6 +16,7 @@ export interface CreateOptions {
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
   const out = Tensor.empty(checkShape(shape, "full"), options.dtype ?? "f32");
+  checkFits(value, out.dtype, "full");
   if (out.numel > 0 && value !== 0) {
     check(
       native.axon_fill(dtypeInfo(out.dtype).code, out.numel, out.storage.bytes, out.storage.byteLength, 0, value),
@@ -71,6 +72,10 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   const integral = [start, end, step].every(Number.isInteger);
   const dtype = options.dtype ?? (integral ? "i32" : "f32");
   const n = Math.ceil((end - start) / step);
+  if (n > 0) {
+    checkFits(start, dtype, "arange");
+    checkFits(start + (n - 1) * step, dtype, "arange");
+  }
   const out = Tensor.empty([n], dtype);
   if (n > 0) {
     check(
@@ -102,6 +107,18 @@ function inferNestedShape(data: NestedArray): number[] {
   return shape;
 }
 
+/** Checks that every element of `data` fits `dtype` before a conversion that would wrap it. */
+function checkAllFit(data: TypedArray, dtype: DType): void {
+  if (dtypeInfo(dtype).isFloat) return;
+  if (data instanceof BigInt64Array) {
+    const [lo, hi] = dtype === "u8" ? [0n, 255n] : dtype === "i32" ? [-2147483648n, 2147483647n] : [null, null];
+    if (lo === null) return;
+    for (const v of data) if (v < lo || v > hi!) throw new RangeError(`tensor: ${v} cannot be stored as ${dtype}`);
+    return;
+  }
+  for (const v of data) checkFits(v, dtype, "tensor");
+}
+
 function typedArrayDType(data: TypedArray): DType {
   if (data instanceof Float32Array) return "f32";
   if (data instanceof Float64Array) return "f64";
@@ -129,6 +146,7 @@ export function tensor(data: NestedArray | TypedArray, options: CreateOptions & 
     if (numelOf(shape) !== typed.length) {
       throw new RangeError(`tensor: shape ${formatShape(shape)} needs ${numelOf(shape)} elements, the data has ${typed.length}`);
     }
+    if (options.dtype && options.dtype !== source) checkAllFit(typed, options.dtype);
     const raw = Tensor.empty(shape, source);
     const info = dtypeInfo(source);
     (info.view(raw.storage.bytes.buffer, raw.storage.bytes.byteOffset, typed.length) as TypedArray & { set(a: ArrayLike<unknown>): void })
@@ -147,12 +165,22 @@ export function tensor(data: NestedArray | TypedArray, options: CreateOptions & 
     ? "u8"
     : flat.every((v) => Number.isInteger(v as number) || typeof v === "boolean") && flat.length > 0 ? "i32" : "f32";
   const dtype = options.dtype ?? inferred;
+  let shapeOut = shape;
+  if (options.shape !== undefined) {
+    shapeOut = checkShape(options.shape, "tensor");
+    if (numelOf(shapeOut) !== flat.length) {
+      throw new RangeError(
+        `tensor: shape ${formatShape(shapeOut)} needs ${numelOf(shapeOut)} elements, the data (shape ${formatShape(shape)}) has ${flat.length}`,
+      );
+    }
+  }
+  if (!dtypeInfo(dtype).isFloat) for (const v of flat) if (typeof v === "number") checkFits(v, dtype, "tensor");
   // Stage in the target's own typed array where one exists (exact), else in f64 and convert.
   const stagingTypes: Partial<Record<DType, { from(a: ArrayLike<number>): TypedArray }>> = {
     f32: Float32Array, f64: Float64Array, i32: Int32Array, u8: Uint8Array,
   };
   const staging = (stagingTypes[dtype] ?? Float64Array).from(flat.map(Number));
-  return tensor(staging, { shape, dtype });
+  return tensor(staging, { shape: shapeOut, dtype });
 }
 
 /** Alias of {@link tensor}, the name the seed's `to_vec`/`from_vec` readers expect. */

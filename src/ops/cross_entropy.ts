@@ -21,6 +21,23 @@ function packedAtZero(t: Tensor): Tensor {
   return t.isContiguous() && t.offset === 0 ? t.detach() : t.detach().clone();
 }
 
+/**
+ * Checks a loss's `ignoreIndex` (PyTorch's `ignore_index`, an int64): any integer is accepted,
+ * one that no i32 target can equal simply ignores nothing.
+ */
+export function checkIgnoreIndex(value: unknown, where: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    throw new TypeError(`${where}: ignoreIndex must be an integer (default -100), got ${typeof value === "number" ? value : typeof value}`);
+  }
+  return value;
+}
+
+/** u8 mask of the targets that are not `ignoreIndex` (all of them when it lies outside i32). */
+export function notIgnored(target: Tensor, ignoreIndex: number): Tensor {
+  if (ignoreIndex < -2147483648 || ignoreIndex > 2147483647) return target.eq(target);
+  return target.ne(ignoreIndex);
+}
+
 /** Per-row losses `[n]` of logits `[n, c]` against i32 targets `[n]`, and the mean's divisor. */
 export function crossEntropyIndices(
   logits: Tensor,
@@ -50,7 +67,7 @@ export function crossEntropyIndices(
     ),
     "CrossEntropyLoss",
   );
-  const valid = t.ne(ignoreIndex);
+  const valid = notIgnored(t, ignoreIndex);
   const safeTarget = where(valid, t, 0);
   const targetWeight = w === null ? valid.to("f32") : indexSelect(w.reshape([c]), 0, safeTarget).mul(valid.to("f32"));
   const out = record(loss, "crossEntropy", [logits], (g) => {

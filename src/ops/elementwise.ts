@@ -4,7 +4,7 @@
  * @module
  */
 import { check, native } from "../native/library.ts";
-import { type DType, dtypeInfo, isHalf, promoteTypes } from "../tensor/dtype.ts";
+import { checkFits, type DType, dtypeInfo, isHalf, promoteTypes } from "../tensor/dtype.ts";
 import { broadcastShapes, broadcastStrides } from "../tensor/shape.ts";
 import { Tensor, type TensorLike } from "../tensor/tensor.ts";
 import { BinaryOp, type BinaryOpName, UnaryOp, type UnaryOpName } from "./codes.ts";
@@ -79,6 +79,7 @@ export function unary(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
 /** A one-element tensor holding `value`, for mixing numbers into tensor ops. */
 export function scalarTensor(value: number, dtype: DType): Tensor {
   if (isHalf(dtype)) return scalarTensor(value, "f32").to(dtype); // rounds to the 16-bit format
+  if (!dtypeInfo(dtype).isFloat) checkFits(value, dtype, `a number with an ${dtype} tensor`);
   const t = Tensor.empty([], dtype);
   const view = dtypeInfo(dtype).view(t.storage.bytes.buffer, t.storage.bytes.byteOffset, 1);
   if (view instanceof BigInt64Array) view[0] = BigInt(Math.trunc(value));

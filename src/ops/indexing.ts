@@ -83,51 +83,64 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   }, [idx]);
 }
 
-const SLOTS = 8;
-const freeSlots: number[] = Array.from({ length: SLOTS }, (_, i) => i);
-/** Buffers of queued gathers, kept alive here until waited for, whatever the caller drops. */
+/** Status the library returns when every prefetch slot is taken (see zig/status.zig). */
+const BUSY = -6;
+/**
+ * Gathers this thread has queued and not yet waited for: their buffers are kept alive here until
+ * the wait, whatever the caller drops. Slots themselves are claimed by the library (they are
+ * shared by every Worker of the process).
+ */
 const inFlight = new Map<number, readonly Tensor[]>();
 
 function waitSlot(slot: number): void {
   const status = native.axon_async_wait(slot);
   inFlight.delete(slot);
-  freeSlots.push(slot);
   check(status, "prefetched gather");
+}
+
+/** Queues one gather of rows `index` of `x` into `out`; returns its slot, or -1 when all are busy. */
+function submitGather(x: Tensor, index: Tensor, out: Tensor): number {
+  const slot = native.axon_index_select_async(
+    dtypeInfo(x.dtype).code, 1, x.shape[0], numelOf(x.shape.slice(1)),
+    x.storage.bytes, x.storage.byteLength, x.offset, index.storage.bytes, index.storage.byteLength, index.numel,
+    out.storage.bytes, out.storage.byteLength,
+  );
+  if (slot === BUSY) return -1;
+  check(slot, "prefetched gather");
+  inFlight.set(slot, [x, index, out]);
+  return slot;
 }
 
 /**
  * Starts gathering rows `indices` (dim 0) of each tensor on the native prefetch thread and returns
- * a function that waits for them and returns the gathered tensors. Falls back to gathering at once
- * when no prefetch slot is free. No autograd graph is recorded.
+ * a function that waits for them and returns the gathered tensors. A tensor whose gather finds no
+ * free prefetch slot (all taken, by this or other Workers) is gathered at once instead. No
+ * autograd graph is recorded.
  */
 export function startGatherRows(tensors: readonly Tensor[], indices: Tensor): () => Tensor[] {
   const index = requireIndex(indices, "gather rows");
-  if (freeSlots.length < tensors.length) {
-    for (const slot of [...inFlight.keys()]) waitSlot(slot); // abandoned batches: finish them
-  }
   const sources = tensors.map((t) => t.detach().contiguous());
   const outs = sources.map((t) => Tensor.empty([index.numel, ...t.shape.slice(1)], t.dtype));
-  if (freeSlots.length < tensors.length) {
-    throw new Error("startGatherRows: more tensors than prefetch slots");
-  }
   const used: number[] = [];
-  sources.forEach((x, i) => {
-    const slot = freeSlots.pop()!;
-    used.push(slot);
-    inFlight.set(slot, [x, index, outs[i]]);
-    const status = native.axon_index_select_async(
-      slot, dtypeInfo(x.dtype).code, 1, x.shape[0], numelOf(x.shape.slice(1)),
-      x.storage.bytes, x.storage.byteLength, x.offset, index.storage.bytes, index.storage.byteLength, index.numel,
-      outs[i].storage.bytes, outs[i].storage.byteLength,
-    );
-    if (status < 0) {
-      inFlight.delete(slot);
-      freeSlots.push(slot);
-      used.pop();
-      for (const s of used) waitSlot(s);
-      check(status, "prefetched gather");
+  try {
+    sources.forEach((x, i) => {
+      let slot = submitGather(x, index, outs[i]);
+      if (slot < 0 && inFlight.size > 0) {
+        // Batches this thread abandoned (an iterator dropped mid-epoch) hold slots: finish them.
+        for (const s of [...inFlight.keys()]) if (!used.includes(s)) waitSlot(s);
+        slot = submitGather(x, index, outs[i]);
+      }
+      if (slot >= 0) used.push(slot);
+      else outs[i] = indexSelect(x, 0, index); // x is detached: no graph is recorded
+    });
+  } catch (e) {
+    // Drain what was queued before the failure, so no slot or buffer is left behind.
+    for (const s of used) {
+      native.axon_async_wait(s);
+      inFlight.delete(s);
     }
-  });
+    throw e;
+  }
   let finished = false;
   return () => {
     if (!finished) {

@@ -79,10 +79,11 @@ export function reduce(
   if (op === "mean" && !dtypeInfo(x.dtype).isFloat) {
     throw new TypeError(`mean: expected a floating point tensor, got dtype ${x.dtype}; convert with .to("f32")`);
   }
-  // Sums of bytes overflow u8 at once; PyTorch sums integers in a wider type too.
-  const input = x.dtype === "u8" && (op === "sum" || op === "prod") ? x.to("i32") : x;
   const dims = reducedDims(x, dim, op);
-  const out = run(op, input, dims, keepdim);
+  if ((x.dtype === "i32" || x.dtype === "u8") && (op === "sum" || op === "prod")) {
+    return narrowToI32(run(op, x.to("i64"), dims, keepdim), op);
+  }
+  const out = run(op, x, dims, keepdim);
   if (!x.requiresGrad) return out;
   // Gradients arrive in the output's shape; with keepdim off, put the reduced dims back as 1s.
   const expandBack = (g: Tensor) => (keepdim ? g : g.reshape(x.shape.map((s, d) => (dims.includes(d) ? 1 : s)))).expand(x.shape);
@@ -111,6 +112,23 @@ export function reduce(
         return [where(isZero, where(zeros.eq(1), ge.mul(others), 0), ge.mul(expandBack(out)).div(x))];
       }, [x, out]);
   }
+}
+
+/**
+ * Integer sums and products accumulate in 64 bits, as PyTorch's do; their results are i32 while
+ * Axon's index dtype is i32, so a result outside its range is an error rather than a wrapped value.
+ */
+function narrowToI32(wide: Tensor, op: string): Tensor {
+  const values = wide.toArray() as BigInt64Array;
+  for (const v of values) {
+    if (v > 2147483647n || v < -2147483648n) {
+      throw new RangeError(
+        `${op}: the integer result ${v} does not fit i32 (range -2147483648..2147483647); ` +
+          `convert the input first, e.g. x.to("f64").${op}()`,
+      );
+    }
+  }
+  return wide.to("i32");
 }
 
 /** argmax / argmin over one dim, or over the flattened tensor when `dim` is omitted. */

@@ -75,3 +75,42 @@ export function promoteTypes(a: DType, b: DType): DType {
   if ((a === "f16" && b === "bf16") || (a === "bf16" && b === "f16")) return "f32";
   return rank[a] >= rank[b] ? a : b;
 }
+
+/** Inclusive ranges of the integer dtypes. */
+const INT_RANGE: Partial<Record<DType, readonly [number, number]>> = {
+  i32: [-2147483648, 2147483647],
+  i64: [-(2 ** 63), 2 ** 63 - 1],
+  u8: [0, 255],
+};
+
+/** Per float dtype: its largest finite value, and the magnitude from which rounding gives infinity. */
+const FLOAT_LIMIT: Partial<Record<DType, readonly [number, number]>> = {
+  f32: [3.4028234663852886e38, 2 ** 128 * (1 - 2 ** -25)],
+  f16: [65504, 65520],
+  bf16: [3.3895313892515355e38, 2 ** 128 * (1 - 2 ** -9)],
+};
+
+/**
+ * Checks that the number `value` can be stored as `dtype` and returns it. Integer dtypes take
+ * finite numbers whose integer part (PyTorch truncates toward zero) lies in the dtype's range;
+ * float dtypes take any number that does not overflow to infinity (NaN and ±Infinity themselves
+ * are fine). PyTorch raises "value cannot be converted to type int32_t without overflow" for the
+ * same cases; Axon must not wrap 3e9 into -1,294,967,296.
+ *
+ * @throws RangeError naming `where`, the value and the dtype's range
+ */
+export function checkFits(value: number, dtype: DType, where: string): number {
+  const range = INT_RANGE[dtype];
+  if (range) {
+    const whole = Math.trunc(value);
+    if (!Number.isFinite(value) || whole < range[0] || whole > range[1]) {
+      throw new RangeError(`${where}: ${value} cannot be stored as ${dtype} (integers in ${range[0]}..${range[1]})`);
+    }
+    return value;
+  }
+  const limit = FLOAT_LIMIT[dtype];
+  if (limit && Number.isFinite(value) && Math.abs(value) >= limit[1]) {
+    throw new RangeError(`${where}: ${value} overflows ${dtype} (largest finite value ${limit[0]})`);
+  }
+  return value;
+}

@@ -6,7 +6,8 @@
  * @module
  */
 import type { DType, TypedArray } from "./dtype.ts";
-import { dtypeInfo, isHalf } from "./dtype.ts";
+import { checkFits, dtypeInfo, isDType, isHalf } from "./dtype.ts";
+import { describe } from "../utils/options.ts";
 import {
   broadcastStrides,
   checkShape,
@@ -36,6 +37,37 @@ export type Device = "cpu" | "cuda";
 /** A scalar or a tensor, accepted by binary ops. */
 export type TensorLike = Tensor | number;
 
+/**
+ * Set just before the library constructs a view it has already proven (views of a checked
+ * tensor, fresh allocations); the constructor clears it, so it never outlives one construction.
+ */
+let trustedConstruction = false;
+
+/** The public constructor's checks: a view that stays inside its storage. */
+function checkGeometry(storage: unknown, shape: unknown, strides: unknown, offset: unknown, dtype: unknown): void {
+  const where = "new Tensor(storage, shape, strides, offset, dtype)";
+  if (!(storage instanceof Storage)) throw new TypeError(`${where}: storage must be a Storage, got ${describe(storage)}`);
+  if (!isDType(dtype)) throw new TypeError(`${where}: unknown dtype ${JSON.stringify(dtype)}`);
+  const isIndexList = (v: unknown) => Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && x >= 0);
+  if (!isIndexList(shape)) throw new TypeError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  const dims = shape as number[];
+  if (!isIndexList(strides) || (strides as number[]).length !== dims.length) {
+    throw new TypeError(`${where}: strides must be ${dims.length} non-negative integers (one per dimension of shape ${formatShape(dims)}), got ${JSON.stringify(strides)}`);
+  }
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) {
+    throw new TypeError(`${where}: offset must be a non-negative integer, got ${String(offset)}`);
+  }
+  if (dims.includes(0)) return;
+  const last = dims.reduce((end, size, d) => end + (size - 1) * (strides as number[])[d], offset as number);
+  const capacity = Math.floor(storage.byteLength / dtypeInfo(dtype).size);
+  if (last >= capacity) {
+    throw new RangeError(
+      `${where}: the view reaches element ${last}, past the end of its storage (${capacity} ${dtype} elements): ` +
+        `shape ${formatShape(dims)}, strides ${formatShape(strides as number[])}, offset ${offset}`,
+    );
+  }
+}
+
 /** An n-dimensional array of one dtype. Create with `zeros`, `tensor`, `randn` …. */
 export class Tensor {
   /** Backing memory, possibly shared with other views. */
@@ -57,8 +89,15 @@ export class Tensor {
   /** The recorded op that produced this tensor (null for leaves). */
   gradFn: Node | null = null;
 
-  /** Low level: wraps storage as a view. Prefer the creation functions. */
+  /**
+   * Low level: wraps storage as a view. Prefer the creation functions. Every argument is checked
+   * (a Storage, a known dtype, sizes, strides and offset non-negative integers, every element
+   * inside the storage), so a hand-made view cannot read past its memory; the library's own
+   * views, already proven, skip the check.
+   */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
+    if (trustedConstruction) trustedConstruction = false;
+    else checkGeometry(storage, shape, strides, offset, dtype);
     this.storage = storage;
     this.shape = shape;
     this.strides = strides;
@@ -70,6 +109,7 @@ export class Tensor {
   static empty(shape: Shape, dtype: DType = "f32"): Tensor {
     const dims = checkShape(shape, "empty");
     const storage = Storage.allocate(numelOf(dims) * dtypeInfo(dtype).size);
+    trustedConstruction = true;
     return new Tensor(storage, dims, contiguousStrides(dims), 0, dtype);
   }
 
@@ -100,6 +140,7 @@ export class Tensor {
 
   /** A tensor on the same storage with the given geometry, not recorded in the graph. */
   private withView(shape: readonly number[], strides: readonly number[], offset = this.offset): Tensor {
+    trustedConstruction = true;
     return new Tensor(this.storage, shape, strides, offset, this.dtype);
   }
 
@@ -130,6 +171,7 @@ export class Tensor {
 
   /** The same data, cut from the graph (shares storage, never requires grad). */
   detach(): Tensor {
+    trustedConstruction = true;
     return new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype);
   }
 
@@ -182,8 +224,19 @@ export class Tensor {
     runBackward(this, grad, options);
   }
 
-  /** Marks an in-place write: bumps the storage version (see Storage.version). */
+  /**
+   * Marks an in-place write: refuses a tensor whose elements share memory (an `expand`ed view),
+   * as PyTorch does, since the result would depend on the order of the writes; then bumps the
+   * storage version (see Storage.version).
+   */
   private markModified(op: string): void {
+    if (this.shape.some((size, d) => size > 1 && this.strides[d] === 0)) {
+      throw new Error(
+        `${op}: more than one element of the written-to tensor refers to a single memory location ` +
+          `(shape ${formatShape(this.shape)}, strides ${formatShape(this.strides)}, e.g. from expand); ` +
+          `write into a copy instead: t.clone().${op}(…)`,
+      );
+    }
     if (this.requiresGrad && this.gradFn === null && isGradEnabled()) {
       throw new Error(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in noGrad(() => …)`);
     }
@@ -393,6 +446,7 @@ export class Tensor {
   div_(other: TensorLike): this { return this.assign("div_", this.detach().div(other)); }
   /** In place: fill with `value`. */
   fill_(value: number): this {
+    checkFits(value, this.dtype, "fill_");
     this.markModified("fill_");
     copyStrided(this, elementwise.scalarTensor(value, this.dtype).expand(this.shape));
     return this;

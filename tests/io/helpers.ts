@@ -65,14 +65,20 @@ export function bytesOf(t: Tensor): Uint8Array {
   return c.storage.bytes.slice(c.offset * size, (c.offset + c.numel) * size);
 }
 
-/** Runs `body` with a fresh temporary directory, removed afterwards. */
-export function withTempDir(body: (dir: string) => void): void {
+/** Runs `body` with a fresh temporary directory, removed afterwards (after its promise settles). */
+export function withTempDir<R extends void | Promise<void>>(body: (dir: string) => R): R {
   const dir = mkdtempSync(join(tmpdir(), "axon-"));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  let result: R;
   try {
-    body(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    result = body(dir);
+  } catch (e) {
+    remove();
+    throw e;
   }
+  if (result instanceof Promise) return result.finally(remove) as R;
+  remove();
+  return result;
 }
 
 /**

@@ -36,22 +36,29 @@ fn reduceImpl(op_code: u32, dtype_code: u32, outer: i64, r: i64, inner: i64, x: 
             return status.err(error.UnsupportedDtype, "axon_reduce: {s} is not supported for i32 (cast to f32 first)", .{@tagName(op)}),
         .u8 => if (!needs_values)
             return status.err(error.UnsupportedDtype, "axon_reduce: {s} is not supported for u8 (only max, min, argmax, argmin; cast first)", .{@tagName(op)}),
-        else => return status.err(error.UnsupportedDtype, "axon_reduce: dtype {s} is not supported (f32, i32, u8)", .{dt.name()}),
+        // i64 is where integer sums and products accumulate (PyTorch widens integer sums to int64).
+        .i64 => if (op != .sum and op != .prod)
+            return status.err(error.UnsupportedDtype, "axon_reduce: {s} is not supported for i64 (only sum, prod)", .{@tagName(op)}),
+        else => return status.err(error.UnsupportedDtype, "axon_reduce: dtype {s} is not supported (f32, i32, i64, u8)", .{dt.name()}),
     }
     if (s.r == 0 and needs_values)
         return status.err(error.InvalidArgument, "cannot reduce an empty dimension with {s}", .{@tagName(op)});
     if (is_arg and s.r > std.math.maxInt(i32))
         return status.err(error.InvalidArgument, "axon_reduce: {s} over {d} elements does not fit i32 indices", .{ @tagName(op), s.r });
     switch (dt) {
-        inline .f32, .i32, .u8 => |d| {
+        inline .f32, .i32, .i64, .u8 => |d| {
             const T = switch (d) {
                 .f32 => f32,
                 .i32 => i32,
+                .i64 => i64,
                 .u8 => u8,
                 else => unreachable,
             };
             const xs = try view(T, x, x_bytes, xo, s.n_in, "x");
-            if (is_arg) {
+            if (comptime d == .i64) {
+                const ys = try view(T, y, y_bytes, yo, s.n_out, "y");
+                kreduce.reduce(T, op, s.outer, s.r, s.inner, xs, ys);
+            } else if (is_arg) {
                 const ys = try view(i32, y, y_bytes, yo, s.n_out, "y");
                 kreduce.argReduce(T, op == .argmax, s.outer, s.r, s.inner, xs, ys);
             } else {
@@ -94,6 +101,16 @@ const testing = std.testing;
 
 fn bytes(s: anytype) [*]u8 {
     return @ptrCast(s.ptr);
+}
+
+test "i64 sums and products are exact past the i32 range; other i64 ops are refused" {
+    var x = [_]i64{ 1 << 30, 1 << 30, 1 << 30, 5 };
+    var y = [_]i64{0};
+    try testing.expectEqual(@as(i32, 0), axon_reduce(0, 5, 1, 4, 1, bytes(&x), 32, 0, bytes(&y), 8, 0));
+    try testing.expectEqual(@as(i64, 3 * (1 << 30) + 5), y[0]);
+    try testing.expectEqual(@as(i32, 0), axon_reduce(6, 5, 1, 3, 1, bytes(&x), 32, 1, bytes(&y), 8, 0));
+    try testing.expectEqual(@as(i64, 5 << 60), y[0]);
+    try testing.expect(axon_reduce(2, 5, 1, 4, 1, bytes(&x), 32, 0, bytes(&y), 8, 0) < 0);
 }
 
 test "axon_reduce runs through the export" {
