@@ -35,7 +35,12 @@ export function removeStaleTemporaries(path: string): string[] {
   } catch {
     return [];
   }
-  const haveProc = existsSync("/proc/self");
+  let haveProc: boolean;
+  try {
+    haveProc = existsSync("/proc/self");
+  } catch {
+    haveProc = false; // Deno grants /proc only with --allow-all (deno task train has --allow-read): use the age rule
+  }
   const removed: string[] = [];
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
