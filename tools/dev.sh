@@ -22,6 +22,8 @@ ZIG="$TOOLS/ziglang/ziglang/zig"
 DENO="$ROOT/node_modules/@deno/linux-x64-glibc/deno"
 BUN="$ROOT/node_modules/@oven/bun-linux-x64/bin/bun"
 PYENV="$TOOLS/pyenv"
+TENSORBOARD_VERSION=2.21.0
+TBENV="$TOOLS/tbenv"
 
 log() { printf '[axon] %s\n' "$*" >&2; }
 
@@ -50,6 +52,16 @@ ensure_python_rivals() {
   "$PYENV/bin/pip" install --quiet --disable-pip-version-check "torch==$TORCH_VERSION" numpy safetensors >&2
 }
 
+# TensorBoard's own event reader, with which the SummaryWriter tests read Axon's event files back
+# (tests/utils/read_tensorboard.py): PyPI's tensorboard alone (no TensorFlow, no PyTorch), ~180 MB.
+ensure_tensorboard() {
+  if [[ -x "$TBENV/bin/python" ]] && "$TBENV/bin/python" -c "import tensorboard, sys; sys.exit(tensorboard.__version__ != '$TENSORBOARD_VERSION')" 2>/dev/null; then return; fi
+  log "installing tensorboard $TENSORBOARD_VERSION into .tools/tbenv (the SummaryWriter tests read event files back with it)"
+  rm -rf "$TBENV"
+  python3 -m venv "$TBENV"
+  "$TBENV/bin/pip" install --quiet --disable-pip-version-check "tensorboard==$TENSORBOARD_VERSION" >&2
+}
+
 # The full Fashion-MNIST (60,000 / 10,000 real images) from Debian's package; the reader's tests on
 # real files and `deno task train --dataset fashion-mnist` use it.
 ensure_fashion_mnist() {
@@ -58,6 +70,16 @@ ensure_fashion_mnist() {
   local sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
   $sudo apt-get install -y -q dataset-fashion-mnist >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q dataset-fashion-mnist >&2; }
+}
+
+# librsvg's rsvg-convert (Debian's librsvg2-bin): the plot tests render training_curves.svg to PNG
+# and check the pixels of the drawn curves.
+ensure_rsvg() {
+  if command -v rsvg-convert >/dev/null; then return; fi
+  log "installing Debian's librsvg2-bin (apt-get; rsvg-convert renders the SVG plots in the tests)"
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get install -y -q librsvg2-bin >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q librsvg2-bin >&2; }
 }
 
 build() {
@@ -97,6 +119,8 @@ run_suite() {
 run_tests() {
   build
   ensure_fashion_mnist
+  ensure_tensorboard
+  ensure_rsvg
   log "Zig unit tests (zig build test)"
   local zig_failed=0
   "$ZIG" build test --summary all >&2 || zig_failed=1

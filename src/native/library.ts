@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { openWithBun } from "./bun.ts";
 import { openWithDeno } from "./deno.ts";
+import { denoPermissionProblem } from "./permissions.ts";
 import { ABI_VERSION, type NativeSymbols, SYMBOLS } from "./symbols.ts";
 
 /** The command that builds the native library (named in every load error). */
@@ -67,6 +68,8 @@ interface OpenedLibrary {
 
 async function open(): Promise<OpenedLibrary> {
   const path = libraryPath();
+  const denied = denoPermissionProblem(path);
+  if (denied !== null) throw new NativeError(denied);
   if (!existsSync(path)) {
     throw new NativeError(`native library not found at ${path}: run ${BUILD_COMMAND}`);
   }

@@ -12,6 +12,7 @@ import { Tensor } from "../tensor/tensor.ts";
 import { Parameter } from "./parameter.ts";
 import { checkBool } from "../utils/check.ts";
 import { checkOptions, describe } from "../utils/options.ts";
+import { defaultExtraRepr, moduleRepr } from "./repr.ts";
 
 /** Refuses an int64 tensor (PyTorch's `num_batches_tracked`) whose values do not fit the i32 it loads into. */
 function checkInt32Range(key: string, source: Tensor): void {
@@ -186,6 +187,40 @@ export abstract class Module {
       }
     });
     return this;
+  }
+
+  /**
+   * The part of the printout inside the parentheses, PyTorch's `extra_repr`
+   * (`in_features=784, out_features=256, bias=True`); override it in your own layers.
+   */
+  extraRepr(): string {
+    return defaultExtraRepr(this);
+  }
+
+  /**
+   * The module tree as PyTorch's `print(model)` shows it.
+   *
+   * @example
+   * ```ts
+   * String(new Sequential(new Linear(784, 256), ReLU));
+   * // Sequential(
+   * //   (0): Linear(in_features=784, out_features=256, bias=True)
+   * //   (1): ReLU()
+   * // )
+   * ```
+   */
+  toString(): string {
+    return moduleRepr(this);
+  }
+
+  /** `console.log(model)` on Deno prints {@link Module.toString}. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** `console.log(model)` on Bun and Node prints {@link Module.toString}. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 
   /** Clears every parameter's gradient. */

@@ -35,15 +35,27 @@ export interface RngState {
   readonly counter: bigint;
 }
 
-/** The current generator state. */
+/**
+ * The current generator state. `JSON.stringify` writes it with decimal strings
+ * (`{"seed":"…","counter":"…"}`), which {@link setRngState} accepts back.
+ */
 export function getRngState(): RngState {
-  return { seed, counter };
+  const state = { seed, counter };
+  // JSON has no 64-bit integers: without this, JSON.stringify throws on the BigInts.
+  Object.defineProperty(state, "toJSON", { value: () => ({ seed: state.seed.toString(), counter: state.counter.toString() }) });
+  return state;
 }
 
-/** Restores a state from {@link getRngState}. */
-export function setRngState(state: RngState): void {
-  if (state === null || typeof state !== "object" || typeof state.seed !== "bigint" || typeof state.counter !== "bigint") {
-    throw new TypeError(`setRngState: state must be { seed: bigint, counter: bigint } from getRngState(), got ${describe(state)}`);
+/** Restores a state from {@link getRngState}, or its JSON form (decimal strings). */
+export function setRngState(state: RngState | { readonly seed: string; readonly counter: string }): void {
+  if (state === null || typeof state !== "object") {
+    throw new TypeError(`setRngState: state must be { seed, counter } from getRngState(), got ${describe(state)}`);
+  }
+  for (const key of ["seed", "counter"] as const) {
+    const v = state[key];
+    if (typeof v !== "bigint" && !(typeof v === "string" && /^\d+$/.test(v))) {
+      throw new TypeError(`setRngState: ${key} must be a bigint or a decimal string, got ${typeof v === "string" ? JSON.stringify(v) : typeof v}`);
+    }
   }
   seed = BigInt(state.seed) & MASK_64;
   counter = BigInt(state.counter) & MASK_64;

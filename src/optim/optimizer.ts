@@ -148,7 +148,17 @@ export abstract class Optimizer {
     for (const [p, s] of this.state) {
       state[index.get(p)!] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v instanceof Tensor ? v.detach().clone() : v]));
     }
-    return { state, paramGroups };
+    const dict = { state, paramGroups };
+    // The state holds tensors, which JSON would turn into their storage's raw bytes that nothing
+    // can load back: refuse, and point to the format that does hold them.
+    Object.defineProperty(dict, "toJSON", {
+      value: () => {
+        throw new TypeError(
+          `${this.name}.stateDict() holds tensors and cannot be written as JSON; save it with saveCheckpoint(path, { model, optimizer }) (one safetensors file) and restore it with loadCheckpoint`,
+        );
+      },
+    });
+    return dict;
   }
 
   /** Restores state and options saved by {@link stateDict} from an optimizer over the same parameters. */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { DType, TypedArray } from "./dtype.ts";
-import { checkFits, dtypeInfo, isDType } from "./dtype.ts";
+import { checkFits, dtypeInfo, isDType, isHalf } from "./dtype.ts";
 import {
   broadcastStrides,
   checkShape,
@@ -24,7 +24,7 @@ import * as reduce from "../ops/reduce.ts";
 import { copyStrided } from "../ops/copy.ts";
 import { matmul } from "../ops/matmul.ts";
 import { logSoftmax, softmax } from "../ops/softmax.ts";
-import { formatTensor, toNested } from "./format.ts";
+import { formatTensor, gradFnName, toNested } from "./format.ts";
 import { type BackwardOptions, type Node, record, runBackward } from "../autograd/graph.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import * as views from "../ops/view_grad.ts";
@@ -601,9 +601,27 @@ export class Tensor {
     for (let i = 0; i < this.shape[0]; i++) yield this.select(0, i);
   }
 
-  /** PyTorch-style printout: `tensor([[1.0000, 2.0000]], dtype=f32)`. */
+  /**
+   * PyTorch-style printout, with the dtype, a non-CPU device and `requiresGrad`/`gradFn`:
+   * `tensor([[1.0000, 2.5000]], dtype=f32, requiresGrad=true)`. Tensors over 1000 elements show
+   * three items at each end of every dim.
+   */
   toString(): string {
-    return formatTensor(this.toArray(), this.shape, this.dtype);
+    const suffixes: string[] = [];
+    if (this.gradFn !== null) suffixes.push(`gradFn=<${gradFnName(this.gradFn.name)}>`);
+    else if (this.requiresGrad) suffixes.push("requiresGrad=true");
+    const values = isHalf(this.dtype) ? this.detach().to("f32").toArray() : this.toArray(); // 16-bit storage holds raw bits
+    return formatTensor(values, this.shape, this.dtype, suffixes, this.device);
+  }
+
+  /** `console.log(t)` on Deno prints {@link Tensor.toString}. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** `console.log(t)` on Bun and Node prints {@link Tensor.toString}. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 }
 
