@@ -54,7 +54,9 @@ export function setRngState(state: RngState | { readonly seed: string; readonly 
   for (const key of ["seed", "counter"] as const) {
     const v = state[key];
     if (typeof v !== "bigint" && !(typeof v === "string" && /^\d+$/.test(v))) {
-      throw new TypeError(`setRngState: ${key} must be a bigint or a decimal string, got ${typeof v === "string" ? JSON.stringify(v) : typeof v}`);
+      throw new TypeError(
+        `setRngState: state.${key} must be a bigint or a decimal string, got ${typeof v === "string" ? JSON.stringify(v) : typeof v}`,
+      );
     }
   }
   seed = BigInt(state.seed) & MASK_64;
