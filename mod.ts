@@ -70,6 +70,9 @@ export {
 } from "./src/io/mod.ts";
 export type { LoadModelOptions, LoadModelResult, SafetensorsContents, SafetensorsMetadata } from "./src/io/mod.ts";
 
+// Distributed (MPI): collectives, DistributedDataParallel, DistributedSampler
+export * as distributed from "./src/distributed/mod.ts";
+
 // Utilities
 export { isTerminal, ProgressBar } from "./src/utils/progress.ts";
 

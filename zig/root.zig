@@ -8,7 +8,7 @@ const std = @import("std");
 const status = @import("status.zig");
 const pool = @import("cpu/pool.zig");
 
-pub const abi_version: u32 = 7;
+pub const abi_version: u32 = 8;
 
 comptime {
     _ = @import("abi/prefetch.zig");
@@ -22,6 +22,7 @@ comptime {
     _ = @import("abi/loss.zig");
     _ = @import("abi/optim.zig");
     _ = @import("abi/amp.zig");
+    _ = @import("abi/distributed.zig");
 }
 
 /// The ABI version this library implements; TypeScript refuses to run against another.
@@ -80,4 +81,6 @@ test {
     _ = @import("cpu/optim.zig");
     _ = @import("abi/amp.zig");
     _ = @import("cpu/amp.zig");
+    _ = @import("abi/distributed.zig");
+    _ = @import("comm/mpi.zig");
 }

@@ -8,7 +8,7 @@
  */
 
 /** Version of the C ABI this TypeScript expects; must equal `axon_abi_version()`. */
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 /** A parameter or result type of a native export. */
 export type NativeType = "u32" | "i32" | "i64" | "u64" | "f32" | "f64" | "buffer" | "pointer" | "void";
@@ -137,6 +137,12 @@ export const SYMBOLS = {
   axon_clamp_inplace: { parameters: ["i64", "buffer", "i64", "f64", "f64"], result: "i32" },
   axon_nonfinite_count: { parameters: ["i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
   axon_amp_unscale: { parameters: ["u32", "i64", ...tensorOperand, "f64", "buffer", "i64"], result: "i32" },
+  // ---- version 8: collectives over MPI (zig/abi/distributed.zig) ----
+  axon_dist_init: { parameters: ["buffer", "i64", "i64", "buffer", "i64"], result: "i32" },
+  axon_dist_submit: { parameters: ["u32", "u32", "u32", "i64", ...tensorOperand, ...tensorOperand, "i64"], result: "i64" },
+  axon_dist_wait: { parameters: ["i64", "i64"], result: "i32" },
+  axon_dist_finalize: { parameters: ["i64"], result: "i32" },
+  axon_dist_abort: { parameters: ["i32"], result: "i32" },
 } as const satisfies Record<string, NativeSignature>;
 
 /** Names of the native exports. */
