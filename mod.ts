@@ -72,6 +72,8 @@ export type { LoadModelOptions, LoadModelResult, SafetensorsContents, Safetensor
 
 // Distributed (MPI): collectives, DistributedDataParallel, DistributedSampler
 export * as distributed from "./src/distributed/mod.ts";
+export { DistributedSampler } from "./src/distributed/sampler.ts";
+export type { DistributedSamplerOptions } from "./src/distributed/sampler.ts";
 
 // Utilities
 export { isTerminal, ProgressBar } from "./src/utils/progress.ts";

@@ -22,3 +22,5 @@ export { ReduceOp } from "./process_group.ts";
 export type { ProcessGroup, ReduceOpName, Work } from "./process_group.ts";
 export { MPI_INSTALL_HINT, MpiProcessGroup } from "./mpi.ts";
 export type { MpiFlavor } from "./mpi.ts";
+export { DistributedSampler } from "./sampler.ts";
+export type { DistributedSamplerOptions } from "./sampler.ts";
