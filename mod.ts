@@ -73,6 +73,8 @@ export type { LoadModelOptions, LoadModelResult, SafetensorsContents, Safetensor
 // Distributed (MPI): collectives, DistributedDataParallel, DistributedSampler
 export * as distributed from "./src/distributed/mod.ts";
 export { DistributedSampler } from "./src/distributed/sampler.ts";
+export { DistributedDataParallel } from "./src/distributed/ddp.ts";
+export type { DdpStats, DistributedDataParallelOptions } from "./src/distributed/ddp.ts";
 export type { DistributedSamplerOptions } from "./src/distributed/sampler.ts";
 
 // Utilities

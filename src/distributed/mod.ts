@@ -24,3 +24,5 @@ export { MPI_INSTALL_HINT, MpiProcessGroup } from "./mpi.ts";
 export type { MpiFlavor } from "./mpi.ts";
 export { DistributedSampler } from "./sampler.ts";
 export type { DistributedSamplerOptions } from "./sampler.ts";
+export { DistributedDataParallel } from "./ddp.ts";
+export type { DdpStats, DistributedDataParallelOptions } from "./ddp.ts";
