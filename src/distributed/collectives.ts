@@ -79,7 +79,7 @@ export function allReduce(t: Tensor, op: ReduceOpName = "sum", options?: Collect
   tensorArg("allReduce", t);
   const o = checkOp("allReduce", op);
   const group = defaultGroup("allReduce");
-  return finish(inPlace(t, (c) => group.allReduce(c, o)), asyncOp);
+  return finish(inPlace(t, (c) => group.allReduce(c, o, !asyncOp)), asyncOp);
 }
 
 /**
@@ -98,7 +98,7 @@ export function broadcast(t: Tensor, src = 0, options?: CollectiveOptions): Work
   tensorArg("broadcast", t);
   const group = defaultGroup("broadcast");
   if (!Number.isInteger(src) || src < 0 || src >= group.size) throw new RangeError(`broadcast: src must be a rank in [0, ${group.size}), got ${src}`);
-  return finish(inPlace(t, (c) => group.broadcast(c, src)), asyncOp);
+  return finish(inPlace(t, (c) => group.broadcast(c, src, !asyncOp)), asyncOp);
 }
 
 /**
@@ -117,7 +117,7 @@ export function allGatherIntoTensor(output: Tensor, input: Tensor, options?: Col
   tensorArg("allGatherIntoTensor", input, "input");
   const group = defaultGroup("allGatherIntoTensor");
   const src = input.isContiguous() ? input : input.contiguous();
-  return finish(inPlace(output, (c) => group.allGather(c, src)), asyncOp);
+  return finish(inPlace(output, (c) => group.allGather(c, src, !asyncOp)), asyncOp);
 }
 
 /**
@@ -144,7 +144,7 @@ export function allGather(outputs: Tensor[], input: Tensor, options?: Collective
     }
   });
   const flat = Tensor.empty([group.size * input.numel], input.dtype);
-  const work = group.allGather(flat, input.isContiguous() ? input : input.contiguous());
+  const work = group.allGather(flat, input.isContiguous() ? input : input.contiguous(), !asyncOp);
   const scatterBack = () => noGrad(() => outputs.forEach((o, r) => o.copy_(flat.narrow(0, r * input.numel, input.numel).view(o.shape))));
   return finish(then(work, scatterBack), asyncOp);
 }
@@ -166,7 +166,7 @@ export function reduceScatterTensor(output: Tensor, input: Tensor, op: ReduceOpN
   const o = checkOp("reduceScatterTensor", op);
   const group = defaultGroup("reduceScatterTensor");
   const src = input.isContiguous() ? input : input.contiguous();
-  return finish(inPlace(output, (c) => group.reduceScatter(c, src, o)), asyncOp);
+  return finish(inPlace(output, (c) => group.reduceScatter(c, src, o, !asyncOp)), asyncOp);
 }
 
 /**
@@ -207,5 +207,5 @@ export function reduceScatter(output: Tensor, inputs: Tensor[], op: ReduceOpName
  */
 export function barrier(options?: CollectiveOptions): Work | void {
   const asyncOp = asyncOf("barrier", options);
-  return finish(defaultGroup("barrier").barrier(), asyncOp);
+  return finish(defaultGroup("barrier").barrier(!asyncOp), asyncOp);
 }

@@ -26,14 +26,12 @@ class MpiWork implements Work {
   #what: string;
   /** The tensors the native thread reads or writes: kept alive until the wait. */
   #keep: Tensor[] | null;
-  #after: (() => void) | null;
 
-  constructor(ticket: number, timeoutMs: number, what: string, keep: Tensor[], after: (() => void) | null) {
+  constructor(ticket: number, timeoutMs: number, what: string, keep: Tensor[]) {
     this.#ticket = ticket;
     this.#timeoutMs = timeoutMs;
     this.#what = what;
     this.#keep = keep;
-    this.#after = after;
   }
 
   wait(): void {
@@ -42,11 +40,11 @@ class MpiWork implements Work {
     this.completed = true;
     this.#keep = null;
     if (status < 0) throw new NativeError(`${this.#what}: ${lastNativeError()}`, status);
-    const after = this.#after;
-    this.#after = null;
-    after?.();
   }
 }
+
+/** The Work of a blocking collective: complete when returned. */
+const DONE: Work = Object.freeze({ completed: true, wait() {} });
 
 function checkTensor(t: Tensor, what: string, role: string): void {
   if (!DTYPES.has(t.dtype)) throw new TypeError(`${what}: ${role} must be f32, f16, bf16 or i32, got ${t.dtype}`);
@@ -85,54 +83,63 @@ export class MpiProcessGroup implements ProcessGroup {
     this.timeoutMs = timeoutMs;
   }
 
-  #submit(what: string, kind: number, op: number, t: Tensor | null, n: number, out: Tensor | null, root: number, after: (() => void) | null): Work {
+  #submit(what: string, kind: number, op: number, t: Tensor | null, n: number, out: Tensor | null, root: number, blocking: boolean): Work {
     if (this.#destroyed) throw new Error(`${what}: the process group was destroyed`);
     const dtype = t === null ? 0 : dtypeInfo(t.dtype).code;
-    const ticket = Number(native.axon_dist_submit(
+    const args = [
       kind, op, dtype, n,
       t === null ? null : t.storage.bytes, t === null ? 0 : t.storage.byteLength, t === null ? 0 : t.offset,
       out === null ? null : out.storage.bytes, out === null ? 0 : out.storage.byteLength, out === null ? 0 : out.offset,
       root,
-    ));
+    ] as const;
+    // These storages are written natively: saved copies in an autograd graph are invalidated.
+    const written = () => {
+      if (kind === KIND.allReduce || kind === KIND.broadcast) t!.storage.version++;
+      if (out !== null) out.storage.version++;
+    };
+    if (blocking) {
+      check(native.axon_dist_run(...args, this.timeoutMs), what);
+      written();
+      return DONE;
+    }
+    const ticket = Number(native.axon_dist_submit(...args));
     check(ticket, what);
-    // The native thread writes these storages: saved copies in an autograd graph are invalidated.
-    if (kind === KIND.allReduce || kind === KIND.broadcast) t!.storage.version++;
-    if (out !== null) out.storage.version++;
-    return new MpiWork(ticket, this.timeoutMs, what, [t, out].filter((x): x is Tensor => x !== null), after);
+    written();
+    return new MpiWork(ticket, this.timeoutMs, what, [t, out].filter((x): x is Tensor => x !== null));
   }
 
-  allReduce(t: Tensor, op: ReduceOpName): Work {
+  allReduce(t: Tensor, op: ReduceOpName, blocking = false): Work {
     checkTensor(t, "allReduce", "the tensor");
-    return this.#submit("allReduce", KIND.allReduce, OP[op], t, t.numel, null, 0, null);
+    return this.#submit("allReduce", KIND.allReduce, OP[op], t, t.numel, null, 0, blocking);
   }
 
-  broadcast(t: Tensor, src: number): Work {
+  broadcast(t: Tensor, src: number, blocking = false): Work {
     checkTensor(t, "broadcast", "the tensor");
-    return this.#submit("broadcast", KIND.broadcast, 0, t, t.numel, null, src, null);
+    return this.#submit("broadcast", KIND.broadcast, 0, t, t.numel, null, src, blocking);
   }
 
-  allGather(output: Tensor, input: Tensor): Work {
+  allGather(output: Tensor, input: Tensor, blocking = false): Work {
     checkTensor(input, "allGather", "the input");
     checkTensor(output, "allGather", "the output");
     if (output.dtype !== input.dtype) throw new TypeError(`allGather: output dtype ${output.dtype} differs from input dtype ${input.dtype}`);
     if (output.numel !== input.numel * this.size) {
       throw new RangeError(`allGather: output holds ${output.numel} elements, needs world size ${this.size} × ${input.numel}`);
     }
-    return this.#submit("allGather", KIND.allGather, 0, input, input.numel, output, 0, null);
+    return this.#submit("allGather", KIND.allGather, 0, input, input.numel, output, 0, blocking);
   }
 
-  reduceScatter(output: Tensor, input: Tensor, op: ReduceOpName): Work {
+  reduceScatter(output: Tensor, input: Tensor, op: ReduceOpName, blocking = false): Work {
     checkTensor(input, "reduceScatter", "the input");
     checkTensor(output, "reduceScatter", "the output");
     if (output.dtype !== input.dtype) throw new TypeError(`reduceScatter: output dtype ${output.dtype} differs from input dtype ${input.dtype}`);
     if (input.numel !== output.numel * this.size) {
       throw new RangeError(`reduceScatter: input holds ${input.numel} elements, needs world size ${this.size} × ${output.numel}`);
     }
-    return this.#submit("reduceScatter", KIND.reduceScatter, OP[op], input, output.numel, output, 0, null);
+    return this.#submit("reduceScatter", KIND.reduceScatter, OP[op], input, output.numel, output, 0, blocking);
   }
 
-  barrier(): Work {
-    return this.#submit("barrier", KIND.barrier, 0, null, 0, null, 0, null);
+  barrier(blocking = false): Work {
+    return this.#submit("barrier", KIND.barrier, 0, null, 0, null, 0, blocking);
   }
 
   abort(code: number): never {

@@ -36,7 +36,11 @@ export interface Work {
   readonly completed: boolean;
 }
 
-/** A group of processes that run collectives together; one implementation per backend. */
+/**
+ * A group of processes that run collectives together; one implementation per backend. Every
+ * collective is queued and returns at once, unless `blocking` is true: then it is complete when
+ * the call returns (a backend may run it on the caller's thread) and the Work is already done.
+ */
 export interface ProcessGroup {
   /** Backend name (`"mpi"`). */
   readonly backend: string;
@@ -45,15 +49,15 @@ export interface ProcessGroup {
   /** Number of processes. */
   readonly size: number;
   /** Reduces `t` over all ranks, in place. `t` must be contiguous. */
-  allReduce(t: Tensor, op: ReduceOpName): Work;
+  allReduce(t: Tensor, op: ReduceOpName, blocking?: boolean): Work;
   /** Copies rank `src`'s `t` into every rank's `t`. */
-  broadcast(t: Tensor, src: number): Work;
+  broadcast(t: Tensor, src: number, blocking?: boolean): Work;
   /** `output` (size·n elements, contiguous) receives every rank's `input` (n elements) in rank order. */
-  allGather(output: Tensor, input: Tensor): Work;
+  allGather(output: Tensor, input: Tensor, blocking?: boolean): Work;
   /** Reduces `input` (size·n) over ranks; rank r receives block r into `output` (n). */
-  reduceScatter(output: Tensor, input: Tensor, op: ReduceOpName): Work;
+  reduceScatter(output: Tensor, input: Tensor, op: ReduceOpName, blocking?: boolean): Work;
   /** Completes when every rank has reached it. */
-  barrier(): Work;
+  barrier(blocking?: boolean): Work;
   /** Ends every process of the job with `code` (MPI_Abort); does not return. */
   abort(code: number): never;
   /** Finishes queued work and releases the backend; the group is unusable afterwards. */

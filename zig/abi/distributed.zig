@@ -36,7 +36,7 @@ export fn axon_dist_init(path: ?[*]const u8, path_len: i64, timeout_ms: i64, inf
     return 0;
 }
 
-fn submitImpl(kind_code: u32, op_code: u32, dtype_code: u32, n_arg: i64, a: ?[*]u8, a_bytes: i64, a_off: i64, b: ?[*]u8, b_bytes: i64, b_off: i64, root: i64) Error!u64 {
+fn buildRequest(kind_code: u32, op_code: u32, dtype_code: u32, n_arg: i64, a: ?[*]u8, a_bytes: i64, a_off: i64, b: ?[*]u8, b_bytes: i64, b_off: i64, root: i64) Error!worker.Request {
     if (worker.phase != .ready) return status.err(error.InvalidArgument, "the process group is not initialized", .{});
     if (worker.broken) return status.err(error.InvalidArgument, "the process group is broken: an earlier collective timed out", .{});
     const kind = std.meta.intToEnum(worker.Kind, kind_code) catch return status.err(error.InvalidArgument, "unknown collective kind {d}", .{kind_code});
@@ -69,6 +69,11 @@ fn submitImpl(kind_code: u32, op_code: u32, dtype_code: u32, n_arg: i64, a: ?[*]
         if (root < 0 or root >= worker.world) return status.err(error.InvalidArgument, "broadcast: src {d} is not a rank of this group (0..{d})", .{ root, worker.world - 1 });
         r.root = @intCast(root);
     }
+    return r;
+}
+
+fn submitImpl(kind_code: u32, op_code: u32, dtype_code: u32, n_arg: i64, a: ?[*]u8, a_bytes: i64, a_off: i64, b: ?[*]u8, b_bytes: i64, b_off: i64, root: i64) Error!u64 {
+    const r = try buildRequest(kind_code, op_code, dtype_code, n_arg, a, a_bytes, a_off, b, b_bytes, b_off, root);
     return worker.submit(r) catch |e| switch (e) {
         error.NotReady => status.err(error.InvalidArgument, "the process group is not initialized", .{}),
         error.Busy => status.err(error.InvalidArgument, "more than {d} collectives are outstanding; wait for earlier ones first", .{worker.slot_count}),
@@ -84,17 +89,34 @@ export fn axon_dist_submit(kind: u32, op: u32, dtype: u32, n: i64, a: ?[*]u8, a_
     return @intCast(ticket);
 }
 
-/// Waits for a ticket of `axon_dist_submit`. Past `timeout_ms` it fails with a message saying so
-/// and the group becomes unusable (the stuck MPI call cannot be cancelled): abort the job.
-export fn axon_dist_wait(ticket: i64, timeout_ms: i64) i32 {
-    if (ticket < 0) return status.fail(.invalid_argument, "ticket must be >= 0, got {d}", .{ticket});
+/// A blocking collective (arguments as `axon_dist_submit`): runs it on the calling thread when
+/// nothing is queued (and MPI grants MPI_THREAD_SERIALIZED), else queues it and waits. Past
+/// `timeout_ms` a call on the calling thread cannot return: the communication thread then reports
+/// it on stderr and aborts the job.
+export fn axon_dist_run(kind: u32, op: u32, dtype: u32, n: i64, a: ?[*]u8, a_bytes: i64, a_off: i64, b: ?[*]u8, b_bytes: i64, b_off: i64, root: i64, timeout_ms: i64) i32 {
     if (timeout_ms <= 0) return status.fail(.invalid_argument, "timeout must be > 0 ms, got {d}", .{timeout_ms});
-    return switch (worker.wait(@intCast(ticket), nsFromMs(timeout_ms))) {
+    const r = buildRequest(kind, op, dtype, n, a, a_bytes, a_off, b, b_bytes, b_off, root) catch |e| return status.toCode(e);
+    if (worker.runDirect(r, nsFromMs(timeout_ms))) |result| return waitStatus(result, timeout_ms, 0);
+    const ticket = axon_dist_submit(kind, op, dtype, n, a, a_bytes, a_off, b, b_bytes, b_off, root);
+    if (ticket < 0) return @intCast(ticket);
+    return axon_dist_wait(ticket, timeout_ms);
+}
+
+fn waitStatus(result: worker.WaitResult, timeout_ms: i64, ticket: i64) i32 {
+    return switch (result) {
         .ok => 0,
         .failed => |m| status.fail(.invalid_argument, "{s}", .{m}),
         .timed_out => status.fail(.invalid_argument, "timed out after {d} ms waiting for the other ranks (one failed, exited or skipped this collective)", .{timeout_ms}),
         .unknown_ticket => status.fail(.invalid_argument, "ticket {d} is not outstanding (already waited for, or never submitted)", .{ticket}),
     };
+}
+
+/// Waits for a ticket of `axon_dist_submit`. Past `timeout_ms` it fails with a message saying so
+/// and the group becomes unusable (the stuck MPI call cannot be cancelled): abort the job.
+export fn axon_dist_wait(ticket: i64, timeout_ms: i64) i32 {
+    if (ticket < 0) return status.fail(.invalid_argument, "ticket must be >= 0, got {d}", .{ticket});
+    if (timeout_ms <= 0) return status.fail(.invalid_argument, "timeout must be > 0 ms, got {d}", .{timeout_ms});
+    return waitStatus(worker.wait(@intCast(ticket), nsFromMs(timeout_ms)), timeout_ms, ticket);
 }
 
 /// Finalizes MPI (after every queued collective) and stops the communication thread.
@@ -125,6 +147,8 @@ test "collectives refuse to run before initialization, naming the problem" {
     try std.testing.expect(axon_dist_wait(-1, 10) < 0);
     try std.testing.expect(axon_dist_finalize(10) < 0);
     try std.testing.expect(axon_dist_abort(1) < 0);
+    try std.testing.expect(axon_dist_run(0, 0, 0, 2, @ptrCast(&x), 8, 0, null, 0, 0, 0, 1000) < 0);
+    try std.testing.expect(std.mem.indexOf(u8, status.lastMessage(), "not initialized") != null);
 }
 
 test "init with a missing library names it and leaves the process usable" {

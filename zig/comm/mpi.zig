@@ -21,6 +21,9 @@ pub const Flavor = enum(u32) { open_mpi = 1, mpich = 2 };
 /// MPI_THREAD_FUNNELED (the same value in every implementation): only the thread that initialised
 /// MPI calls it — here, the communication thread of zig/comm/worker.zig.
 pub const thread_funneled: c_int = 1;
+/// MPI_THREAD_SERIALIZED: any thread may call MPI, one at a time; lets a blocking collective run
+/// on the caller's thread when nothing is queued (zig/comm/worker.zig's `runDirect`).
+pub const thread_serialized: c_int = 2;
 
 const InitThreadFn = *const fn (argc: ?*c_int, argv: ?*?[*]?[*:0]u8, required: c_int, provided: *c_int) callconv(.c) c_int;
 const FinalizeFn = *const fn () callconv(.c) c_int;
