@@ -43,7 +43,7 @@ export { logSoftmax, softmax } from "./src/ops/softmax.ts";
 export { enableGrad, isGradEnabled, noGrad, NoGradGuard } from "./src/autograd/grad_mode.ts";
 export { Variable } from "./src/autograd/variable.ts";
 export type { VariableConstructor } from "./src/autograd/variable.ts";
-export type { BackwardOptions, Node } from "./src/autograd/graph.ts";
+export type { BackwardOptions, Node, PostAccumulateGradHook } from "./src/autograd/graph.ts";
 
 // Neural networks
 export * from "./src/nn/mod.ts";

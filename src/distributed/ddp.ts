@@ -30,7 +30,7 @@ export interface DdpStats {
   waitMs: number;
   /** Buckets launched from a gradient hook (overlapping the rest of the backward), summed. */
   bucketsOverlapped: number;
-  /** Buckets launched only when the backward had finished, summed. */
+  /** Buckets launched only when the backward had finished (the last bucket always is), summed. */
   bucketsAtEnd: number;
 }
 
@@ -192,7 +192,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   }
 
   #gradReady(p: Parameter): void {
-    if (!this.#sync || this.#group.size === 1) return;
+    if (!this.#sync || this.#group.size === 1 || this.#buckets.length === 0) return;
     if (!this.#inBackward) {
       this.#inBackward = true;
       this.#nextLaunch = 0;
@@ -204,8 +204,10 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       return;
     }
     bucket.ready.add(p);
-    // Buckets start strictly in order, so every rank issues the same sequence of collectives.
-    while (this.#nextLaunch < this.#buckets.length) {
+    // Buckets start strictly in order, so every rank issues the same sequence of collectives. The
+    // last one holds the first layers, whose gradients end the backward: nothing is left to
+    // overlap it with, so it runs blocking at the end, on this thread, without two thread hand-offs.
+    while (this.#nextLaunch < this.#buckets.length - 1) {
       const next = this.#buckets[this.#nextLaunch];
       if (next.ready.size < next.params.length) break;
       this.#launch(next);
@@ -214,24 +216,26 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     }
   }
 
-  #launch(bucket: Bucket): void {
+  #launch(bucket: Bucket, blocking = false): void {
     bucket.flat = noGrad(() => cat(bucket.params.map((p) => (p.grad ?? Tensor.empty(p.shape, p.dtype).fill_(0)).detach().reshape([-1]))));
-    bucket.work = this.#group.allReduce(bucket.flat, "avg");
+    bucket.work = this.#group.allReduce(bucket.flat, "avg", blocking);
   }
 
   #finish(): void {
     const began = performance.now();
     try {
-      for (; this.#nextLaunch < this.#buckets.length; this.#nextLaunch++) {
+      const last = this.#buckets.length - 1;
+      for (; this.#nextLaunch < last; this.#nextLaunch++) {
         this.#launch(this.#buckets[this.#nextLaunch]);
         this.stats.bucketsAtEnd++;
       }
+      for (const bucket of this.#buckets.slice(0, last)) bucket.work!.wait();
+      this.#launch(this.#buckets[last], true);
+      this.stats.bucketsAtEnd++;
       for (const bucket of this.#buckets) {
-        bucket.work!.wait();
         if (bucket.stale) {
           // A gradient grew after the bucket left: reduce the final sum again.
-          this.#launch(bucket);
-          bucket.work!.wait();
+          this.#launch(bucket, true);
         }
         this.#writeBack(bucket);
       }
