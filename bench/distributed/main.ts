@@ -8,7 +8,9 @@
  * - The seed MLP on Fashion-MNIST: 2 ranks × 1 thread (DDP, batch 64 per rank) against 1 rank ×
  *   2 threads (no DDP, batch 64) — the same total threads — samples/s over all ranks (train.ts);
  *   and the bucket overlap: time per step at the end of backward waiting for the all-reduces,
- *   with the default buckets and with small ones (several buckets start during backward).
+ *   with the default buckets and with small ones (two buckets, the first started during backward);
+ *   beside it, a C control (step_rival.c): the wait in MPI_Allreduce after each step's compute
+ *   time, which on a shared machine is dominated by waiting for the peer to be scheduled.
  * @module
  */
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -27,8 +29,10 @@ const jsonLines = (text: string) => text.split("\n").filter((l) => l.startsWith(
 
 const dir = await Deno.makeTempDir({ prefix: "axon-bench-mpi-" });
 const rival = `${dir}/allreduce_rival`;
-console.error("[bench] building the C rival with mpicc");
+const stepRival = `${dir}/step_rival`;
+console.error("[bench] building the C rivals with mpicc");
 await run(["mpicc", "-O2", "-o", rival, `${ROOT}bench/distributed/allreduce_rival.c`]);
+await run(["mpicc", "-O2", "-o", stepRival, `${ROOT}bench/distributed/step_rival.c`]);
 
 interface Timing { bytes: number; reps: number; median_s: number; min_s: number }
 const cTimes: Timing[] = [];
@@ -51,7 +55,10 @@ console.error("[bench] seed MLP: 1 rank × 2 threads, 2 ranks × 1 thread (defau
 const single = jsonLines(await run([DENO, "run", "-A", `${ROOT}bench/distributed/train.ts`], { AXON_NUM_THREADS: String(TOTAL_THREADS) }))[0];
 const trainArgs = (cap: string) => [...MPIRUN, "-np", "2", "-x", `AXON_NUM_THREADS=${TOTAL_THREADS / 2}`, DENO, "run", "-A", `${ROOT}bench/distributed/train.ts`, "--bucket-cap-mb", cap];
 const twoRanks = jsonLines(await run(trainArgs("25")))[0];
-const smallBuckets = jsonLines(await run(trainArgs("0.25")))[0];
+const smallBuckets = jsonLines(await run(trainArgs("0.005")))[0];
+// The C control spins for the compute time of a 2-rank step (backward excluded from the wait).
+const computeMs = Math.max(0.1, 1000 * 64 * 2 / twoRanks.samplesPerSec - twoRanks.waitMsPerStep);
+const control = jsonLines(await run([...MPIRUN, "-np", "2", stepRival, computeMs.toFixed(3), "300"]))[0];
 await Deno.remove(dir, { recursive: true });
 
 const mb = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`);
@@ -75,9 +82,12 @@ const lines = [
   "",
   "| run | samples/s (all ranks) | vs 1 rank | backward ms/step | waiting for all-reduce ms/step | buckets | started during backward / at its end |",
   "|---|---|---|---|---|---|---|",
-  ...[["1 rank × 2 threads", single], ["2 ranks × 1 thread, 25 MB buckets", twoRanks], ["2 ranks × 1 thread, 0.25 MB buckets", smallBuckets]].map(([name, r]) =>
+  ...[["1 rank × 2 threads", single], ["2 ranks × 1 thread, 25 MB buckets", twoRanks], ["2 ranks × 1 thread, 0.005 MB buckets", smallBuckets]].map(([name, r]) =>
     `| ${name} | ${r.samplesPerSec.toLocaleString("en-US")} | ${(r.samplesPerSec / single.samplesPerSec).toFixed(2)}× | ${r.backwardMsPerStep.toFixed(2)} | ${r.waitMsPerStep.toFixed(2)} | ${r.buckets} | ${r.overlapped} / ${r.atEnd} |`
   ),
+  "",
+  `C control (step_rival.c): ${control.compute_ms.toFixed(2)} ms of compute per step, then MPI_Allreduce of the same 203,530 floats:`,
+  `median wait ${control.wait_median_ms.toFixed(2)} ms, 90th percentile ${control.wait_p90_ms.toFixed(2)} ms per step (load average ${Deno.loadavg()[0].toFixed(1)} on ${navigator.hardwareConcurrency} CPUs when the run ended).`,
   "",
 ];
 const report = lines.join("\n");
