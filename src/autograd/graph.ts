@@ -149,7 +149,10 @@ export interface BackwardOptions {
 export type PostAccumulateGradHook = (leaf: Tensor) => void;
 
 const postAccumulateGradHooks = new WeakMap<Tensor, PostAccumulateGradHook[]>();
-let backwardCallbacks: (() => void)[] | null = null;
+// Callbacks of the running backward passes (nested ones, e.g. checkpointing, push above their
+// caller's); one array for all, so a backward allocates nothing for them.
+const backwardCallbacks: (() => void)[] = [];
+let backwardDepth = 0;
 
 /**
  * Runs `hook(leaf)` each time a backward accumulates a gradient into `leaf.grad` (PyTorch's
@@ -173,19 +176,20 @@ export function registerPostAccumulateGradHook(leaf: Tensor, hook: PostAccumulat
  * `Variable._execution_engine.queue_callback`); only callable from inside a backward (a hook).
  */
 export function queueBackwardCallback(fn: () => void): void {
-  if (backwardCallbacks === null) throw new Error("queueBackwardCallback: no backward pass is running");
+  if (backwardDepth === 0) throw new Error("queueBackwardCallback: no backward pass is running");
   backwardCallbacks.push(fn);
 }
 
 /** Back-propagates `grad` (d root / d root) from `root` and accumulates into leaf `.grad`s. */
 export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions = {}): void {
-  const outer = backwardCallbacks;
-  const callbacks: (() => void)[] = (backwardCallbacks = []);
+  const first = backwardCallbacks.length;
+  backwardDepth++;
   try {
     backwardThroughGraph(root, grad, options);
-    for (let i = 0; i < callbacks.length; i++) callbacks[i]();
+    for (let i = first; i < backwardCallbacks.length; i++) backwardCallbacks[i]();
   } finally {
-    backwardCallbacks = outer;
+    backwardCallbacks.length = first;
+    backwardDepth--;
   }
 }
 

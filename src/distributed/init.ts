@@ -87,11 +87,24 @@ export function destroyProcessGroup(): void {
 
 let handlersInstalled = false;
 
+function exitProcess(code: number): never {
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  if (RUNTIME === "deno") g.Deno.exit(code);
+  g.process.exit(code);
+  throw new Error("unreachable");
+}
+
 function installFailureHandlers(group: ProcessGroup): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   const fail = (error: unknown) => {
     const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+    if (currentGroup() !== group) {
+      // MPI is finalized: fail this process alone, as the runtime would have.
+      console.error(`Uncaught ${text}`);
+      exitProcess(1);
+    }
     console.error(`[rank ${group.rank}] uncaught error, aborting the job (MPI_Abort):\n${text}`);
     group.abort(1);
   };

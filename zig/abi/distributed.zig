@@ -134,7 +134,7 @@ export fn axon_dist_finalize(timeout_ms: i64) i32 {
 /// not the communication thread, which may be blocked in the very collective a failed rank never
 /// joins (Open MPI and MPICH abort through their launcher from any thread).
 export fn axon_dist_abort(code: i32) i32 {
-    if (worker.phase != .ready and worker.phase != .finalized) return status.fail(.invalid_argument, "the process group is not initialized", .{});
+    if (worker.phase != .ready) return status.fail(.invalid_argument, "the process group is not initialized (or already finalized)", .{});
     _ = worker.mpi.abort(worker.mpi.comm_world, code);
     return 0;
 }
