@@ -32,6 +32,8 @@ export interface DdpStats {
   bucketsOverlapped: number;
   /** Buckets launched only when the backward had finished (the last bucket always is), summed. */
   bucketsAtEnd: number;
+  /** Buckets reduced a second time because a gradient grew after they started (a parameter used twice). */
+  bucketsRedone: number;
 }
 
 const FIRST_BUCKET_BYTES = 1024 * 1024;
@@ -77,7 +79,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   /** Whether buffers are broadcast from rank 0 before each training forward. */
   readonly broadcastBuffers: boolean;
   /** Synchronisation timings, for the bucket overlap report. */
-  readonly stats: DdpStats = { syncs: 0, waitMs: 0, bucketsOverlapped: 0, bucketsAtEnd: 0 };
+  readonly stats: DdpStats = { syncs: 0, waitMs: 0, bucketsOverlapped: 0, bucketsAtEnd: 0, bucketsRedone: 0 };
   readonly #group: ProcessGroup;
   readonly #buckets: Bucket[];
   readonly #bucketOf = new Map<Parameter, Bucket>();
@@ -236,6 +238,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
         if (bucket.stale) {
           // A gradient grew after the bucket left: reduce the final sum again.
           this.#launch(bucket, true);
+          this.stats.bucketsRedone++;
         }
         this.#writeBack(bucket);
       }

@@ -92,6 +92,42 @@ equivalence("SGD 50 steps", (p) => new axon.SGD(p, 0.1), 50, 1e-5, 0, false, 0.0
 equivalence("Adam 20 steps", (p) => new axon.Adam(p, 1e-3), 20, 1e-5, 1e-5, false);
 equivalence("SGD noSync accumulation 20 steps", (p) => new axon.SGD(p, 0.1), 20, 1e-5, 0, true, 0.0005);
 
+// A layer applied twice (shared weights): its gradient arrives in two accumulations, the first
+// of which may already have started its bucket; the bucket must be reduced again with the sum.
+class Shared extends axon.Module {
+  inp = new axon.Linear(20, 20);
+  fc = new axon.Linear(20, 20);
+  head = new axon.Linear(20, 10);
+  forward(x: Tensor): Tensor {
+    const h = this.inp.forward(x).relu();
+    return this.head.forward(this.fc.forward(this.fc.forward(h).relu()).relu());
+  }
+}
+{
+  const make = (seed: number) => {
+    axon.manualSeed(seed);
+    return new Shared();
+  };
+  const ddp = new axon.DistributedDataParallel(make(rank), { bucketCapMb: 0.0005 });
+  const reference = make(0);
+  const opt = new axon.SGD(ddp.parameters(), 0.1);
+  const refOpt = new axon.SGD(reference.parameters(), 0.1);
+  for (let step = 0; step < 20; step++) {
+    const [x, y] = batch(step);
+    opt.zeroGrad();
+    lossFn.compute(ddp.forward(x.narrow(0, 32 * rank, 32)), y.narrow(0, 32 * rank, 32)).backward();
+    opt.step();
+    refOpt.zeroGrad();
+    lossFn.compute(reference.forward(x), y).backward();
+    refOpt.step();
+  }
+  compareModels(ddp.module, reference, 1e-5, 0, "shared weights 20 SGD steps");
+  // fc's bucket (not the last) started after fc's first gradient, and was reduced again.
+  assert.equal(ddp.bucketSizes.length, 3);
+  assert.equal(ddp.stats.bucketsRedone, 20);
+  report("shared weights", { buckets: ddp.bucketSizes.length, redone: ddp.stats.bucketsRedone });
+}
+
 // BatchNorm: buffers broadcast from rank 0 before every forward, as PyTorch's DDP.
 {
   const ddp = new axon.DistributedDataParallel(mlp(rank, true));
