@@ -39,7 +39,6 @@ for (let epoch = 0; epoch <= epochs; epoch++) {
   sampler?.setEpoch(epoch);
   if (distributed) axon.distributed.barrier();
   const began = performance.now();
-  const waitBefore = ddp?.stats.waitMs ?? 0;
   let epochBackward = 0;
   let samples = 0;
   for (const [x, y] of loader) {
@@ -55,10 +54,9 @@ for (let epoch = 0; epoch <= epochs; epoch++) {
   if (distributed) axon.distributed.barrier();
   const seconds = (performance.now() - began) / 1000;
   if (epoch === 0) {
-    if (ddp) ddp.stats.waitMs = 0, ddp.stats.syncs = 0, ddp.stats.bucketsOverlapped = 0, ddp.stats.bucketsAtEnd = 0;
+    if (ddp) Object.assign(ddp.stats, { waitMs: 0, syncs: 0, bucketsOverlapped: 0, bucketsAtEnd: 0, bucketsRedone: 0 });
     continue; // warm-up
   }
-  void waitBefore;
   rates.push((samples * world) / seconds);
   backwardMs += epochBackward;
   steps += loader.length;
