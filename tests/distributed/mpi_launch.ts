@@ -33,7 +33,7 @@ export function mpirun(ranks: number, script: string, args: string[] = [], timeo
   const r = spawnSync("mpirun", ["--allow-run-as-root", "--oversubscribe", "-np", String(ranks), execPath(), ...runtimeArgs, ...args], {
     encoding: "utf8",
     timeout: timeoutS * 1000,
-    maxBuffer: 64 * 1024 * 1024,
+    maxBuffer: 8 * 1024 * 1024,
     // One native thread per rank: the ranks share the machine's cores.
     env: { ...(globalThis as any).process.env, AXON_NUM_THREADS: "1", NO_COLOR: "1", ...env },
   });
