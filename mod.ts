@@ -43,7 +43,7 @@ export { logSoftmax, softmax } from "./src/ops/softmax.ts";
 export { enableGrad, isGradEnabled, noGrad, NoGradGuard } from "./src/autograd/grad_mode.ts";
 export { Variable } from "./src/autograd/variable.ts";
 export type { VariableConstructor } from "./src/autograd/variable.ts";
-export type { BackwardOptions, Node } from "./src/autograd/graph.ts";
+export type { BackwardOptions, Node, PostAccumulateGradHook } from "./src/autograd/graph.ts";
 
 // Neural networks
 export * from "./src/nn/mod.ts";
@@ -71,6 +71,13 @@ export {
 export type { LoadModelOptions, LoadModelResult, SafetensorsContents, SafetensorsMetadata } from "./src/io/mod.ts";
 export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, loadCheckpoint, saveCheckpoint } from "./src/io/mod.ts";
 export type { CheckpointJson, LoadCheckpointOptions, LoadCheckpointResult, SaveCheckpointOptions } from "./src/io/mod.ts";
+
+// Distributed (MPI): collectives, DistributedDataParallel, DistributedSampler
+export * as distributed from "./src/distributed/mod.ts";
+export { DistributedSampler } from "./src/distributed/sampler.ts";
+export { DistributedDataParallel } from "./src/distributed/ddp.ts";
+export type { DdpStats, DistributedDataParallelOptions } from "./src/distributed/ddp.ts";
+export type { DistributedSamplerOptions } from "./src/distributed/sampler.ts";
 
 // Utilities
 export { isTerminal, ProgressBar } from "./src/utils/progress.ts";

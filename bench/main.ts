@@ -8,6 +8,8 @@
  *   torch.bfloat16 / torch.float16 tensors.
  *
  * `--gemm-only` runs the two GEMM tables alone (no FFI or MLP rows).
+ * `--distributed` runs only the MPI benchmark (bench/distributed/main.ts): all-reduce against C
+ * `MPI_Allreduce`, 2-rank against 1-rank training, bucket overlap.
  * - Per-call FFI overhead on Deno and on Bun (bench/ffi_overhead.ts).
  * - One training epoch of the seed's MLP (f32, and under autocast bf16) on the full Fashion-MNIST, and of the CNN example's
  *   network on 12,800 images, samples/s, Axon on Deno and on Bun (bench/train_epoch.ts, each in its own subprocess) against
@@ -17,6 +19,11 @@
  */
 import { gemmGflops, type GemmShape, halfGemmGflops, type HalfDType } from "./gemm.ts";
 import { getNumThreads } from "../mod.ts";
+
+if (Deno.args.includes("--distributed")) {
+  await import("./distributed/main.ts");
+  Deno.exit(0);
+}
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PYTHON = `${ROOT}.tools/pyenv/bin/python`;

@@ -82,6 +82,16 @@ ensure_rsvg() {
   $sudo apt-get install -y -q librsvg2-bin >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q librsvg2-bin >&2; }
 }
 
+# Open MPI for the distributed tests and bench (mpirun; libmpi is dlopen'ed by the native library,
+# never linked) and mpicc for the bench's C rival.
+ensure_mpi() {
+  if command -v mpirun >/dev/null && command -v mpicc >/dev/null; then return; fi
+  log "installing Debian's openmpi-bin and libopenmpi-dev (apt-get)"
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get install -y -q openmpi-bin libopenmpi-dev >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q openmpi-bin libopenmpi-dev >&2; }
+}
+
 build() {
   ensure_runtimes
   ensure_zig
@@ -121,6 +131,7 @@ run_tests() {
   ensure_fashion_mnist
   ensure_tensorboard
   ensure_rsvg
+  ensure_mpi
   log "Zig unit tests (zig build test)"
   local zig_failed=0
   "$ZIG" build test --summary all >&2 || zig_failed=1
@@ -151,6 +162,6 @@ case "${1:-}" in
   pyenv) ensure_python_rivals ;;
   test) run_tests ;;
   train) build; ensure_fashion_mnist; shift; exec "$DENO" task train "$@" ;;
-  bench) build; ensure_python_rivals; shift; exec "$DENO" task bench "$@" ;;
+  bench) build; ensure_python_rivals; ensure_mpi; shift; exec "$DENO" task bench "$@" ;;
   *) echo "usage: tools/dev.sh {train|test|bench|build}" >&2; exit 2 ;;
 esac

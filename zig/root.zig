@@ -24,6 +24,7 @@ comptime {
     _ = @import("abi/amp.zig");
     _ = @import("abi/death_watch.zig");
     _ = @import("abi/process.zig");
+    _ = @import("abi/distributed.zig");
 }
 
 /// The ABI version this library implements; TypeScript refuses to run against another.
@@ -85,4 +86,6 @@ test {
     _ = @import("abi/death_watch.zig");
     _ = @import("cpu/death_watch.zig");
     _ = @import("abi/process.zig");
+    _ = @import("abi/distributed.zig");
+    _ = @import("comm/mpi.zig");
 }

@@ -159,8 +159,55 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+/** A hook run after a gradient was accumulated into `leaf.grad`. */
+export type PostAccumulateGradHook = (leaf: Tensor) => void;
+
+const postAccumulateGradHooks = new WeakMap<Tensor, PostAccumulateGradHook[]>();
+// Callbacks of the running backward passes (nested ones, e.g. checkpointing, push above their
+// caller's); one array for all, so a backward allocates nothing for them.
+const backwardCallbacks: (() => void)[] = [];
+let backwardDepth = 0;
+
+/**
+ * Runs `hook(leaf)` each time a backward accumulates a gradient into `leaf.grad` (PyTorch's
+ * `register_post_accumulate_grad_hook`; a leaf used by several ops of one graph gets one call per
+ * use). DistributedDataParallel starts a bucket's all-reduce from it. Returns a handle to remove it.
+ */
+export function registerPostAccumulateGradHook(leaf: Tensor, hook: PostAccumulateGradHook): { remove(): void } {
+  const hooks = postAccumulateGradHooks.get(leaf) ?? [];
+  hooks.push(hook);
+  postAccumulateGradHooks.set(leaf, hooks);
+  return {
+    remove() {
+      const i = hooks.indexOf(hook);
+      if (i >= 0) hooks.splice(i, 1);
+    },
+  };
+}
+
+/**
+ * Runs `fn` once when the backward pass in progress has finished (PyTorch's
+ * `Variable._execution_engine.queue_callback`); only callable from inside a backward (a hook).
+ */
+export function queueBackwardCallback(fn: () => void): void {
+  if (backwardDepth === 0) throw new Error("queueBackwardCallback: no backward pass is running");
+  backwardCallbacks.push(fn);
+}
+
 /** Back-propagates `grad` (d root / d root) from `root` and accumulates into leaf `.grad`s. */
 export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions = {}): void {
+  const first = backwardCallbacks.length;
+  backwardDepth++;
+  try {
+    backwardThroughGraph(root, grad, options);
+    for (let i = first; i < backwardCallbacks.length; i++) backwardCallbacks[i]();
+  } finally {
+    backwardCallbacks.length = first;
+    backwardDepth--;
+  }
+}
+
+function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptions): void {
   const rootNode = root.gradFn;
   if (rootNode === null) {
     if (root.requiresGrad) accumulateLeaf(root, grad, new Set([grad.storage]));
@@ -202,6 +249,7 @@ function accumulateLeaf(leaf: Tensor, grad: Tensor, handedOut: Set<Storage>): vo
   const g = grad.dtype === leaf.dtype ? grad : grad.to(leaf.dtype);
   if (leaf.grad !== null) {
     leaf.grad = leaf.grad.add(g);
+    postAccumulateGradHooks.get(leaf)?.forEach((hook) => hook(leaf));
     return;
   }
   // A `.grad` must own its memory: rules pass gradients through (add, views), and a gradient
@@ -211,4 +259,5 @@ function accumulateLeaf(leaf: Tensor, grad: Tensor, handedOut: Set<Storage>): vo
   const owned = whole && !handedOut.has(g.storage) ? g.detach() : g.detach().clone();
   handedOut.add(owned.storage);
   leaf.grad = owned;
+  postAccumulateGradHooks.get(leaf)?.forEach((hook) => hook(leaf));
 }

@@ -35,6 +35,11 @@ export interface DataLoaderOptions<S, B> {
    * Default: the dataset's native `getBatch(indices)` when it has one, else {@link defaultCollate}.
    */
   collate?: (samples: S[], indices: Int32Array) => B;
+  /**
+   * Where the sample indices of each epoch come from (e.g. a `DistributedSampler`), iterated once
+   * per epoch; its `length` is the number of samples. Mutually exclusive with `shuffle`.
+   */
+  sampler?: Iterable<number> & { readonly length: number };
 }
 
 /**
@@ -160,6 +165,8 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
   /** The epoch the next `iter()` will produce (starts at 0, incremented by each `iter()`). */
   epoch = 0;
   private readonly collate?: (samples: S[], indices: Int32Array) => B;
+  /** The sampler given in the options, if any. */
+  readonly sampler?: Iterable<number> & { readonly length: number };
   /** Whether batches are prefetched (see {@link DataLoaderOptions.prefetch}). */
   readonly prefetch: boolean;
 
@@ -185,6 +192,8 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
     if (options.seed !== undefined && typeof options.seed === "number" && !Number.isSafeInteger(options.seed)) {
       throw new RangeError(`DataLoader: seed must be an integer, got ${options.seed}`);
     }
+    if (options.sampler !== undefined && shuffle) throw new TypeError("DataLoader: sampler option is mutually exclusive with shuffle");
+    this.sampler = options.sampler;
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
@@ -196,7 +205,7 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
 
   /** Number of batches per epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    const n = this.sampler?.length ?? this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
@@ -205,8 +214,9 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
     return this.length;
   }
 
-  /** The sample order of `epoch`: a seeded permutation with `shuffle`, else `0 … n-1`. */
+  /** The sample order of `epoch`: the sampler's indices, a seeded permutation with `shuffle`, else `0 … n-1`. */
   order(epoch: number = this.epoch): Int32Array {
+    if (this.sampler !== undefined) return Int32Array.from(this.sampler);
     const n = this.dataset.length;
     if (this.shuffle) return randomPermutation(n, this.seed, epoch);
     return arange(n).toArray() as Int32Array;

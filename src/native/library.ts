@@ -19,7 +19,8 @@ export const BUILD_COMMAND = "tools/dev.sh build   (or: zig build -Doptimize=Rel
 /** The runtime this process runs on. */
 export const RUNTIME: "deno" | "bun" = "Deno" in globalThis ? "deno" : "bun";
 
-function readEnv(name: string): string | undefined {
+/** An environment variable, or undefined when unset or unreadable (Deno without --allow-env). */
+export function readEnv(name: string): string | undefined {
   if (RUNTIME === "deno") {
     try {
       return Deno.env.get(name);

@@ -143,6 +143,13 @@ export const SYMBOLS = {
   axon_clamp_inplace: { parameters: ["i64", "buffer", "i64", "f64", "f64"], result: "i32" },
   axon_nonfinite_count: { parameters: ["i64", "buffer", "i64", "buffer", "i64"], result: "i32" },
   axon_amp_unscale: { parameters: ["u32", "i64", ...tensorOperand, "f64", "buffer", "i64"], result: "i32" },
+  // ---- version 8: collectives over MPI (zig/abi/distributed.zig) ----
+  axon_dist_init: { parameters: ["buffer", "i64", "i64", "buffer", "i64"], result: "i32" },
+  axon_dist_submit: { parameters: ["u32", "u32", "u32", "i64", ...tensorOperand, ...tensorOperand, "i64"], result: "i64" },
+  axon_dist_wait: { parameters: ["i64", "i64"], result: "i32" },
+  axon_dist_run: { parameters: ["u32", "u32", "u32", "i64", ...tensorOperand, ...tensorOperand, "i64", "i64"], result: "i32" },
+  axon_dist_finalize: { parameters: ["i64"], result: "i32" },
+  axon_dist_abort: { parameters: ["i32"], result: "i32" },
 } as const satisfies Record<string, NativeSignature>;
 
 /** Names of the native exports. */

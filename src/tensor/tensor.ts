@@ -25,7 +25,7 @@ import { copyStrided } from "../ops/copy.ts";
 import { matmul } from "../ops/matmul.ts";
 import { logSoftmax, softmax } from "../ops/softmax.ts";
 import { formatTensor, gradFnName, toNested } from "./format.ts";
-import { type BackwardOptions, type Node, record, runBackward } from "../autograd/graph.ts";
+import { type BackwardOptions, type Node, type PostAccumulateGradHook, record, registerPostAccumulateGradHook, runBackward } from "../autograd/graph.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import * as views from "../ops/view_grad.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
@@ -228,6 +228,15 @@ export class Tensor {
       grad = gradient.detach();
     }
     runBackward(this, grad, options);
+  }
+
+  /**
+   * Runs `hook(this)` after each backward accumulates a gradient into this leaf's `.grad`
+   * (PyTorch's `register_post_accumulate_grad_hook`). Returns a handle whose `remove()` unregisters it.
+   */
+  registerPostAccumulateGradHook(hook: PostAccumulateGradHook): { remove(): void } {
+    if (this.gradFn !== null) throw new Error("registerPostAccumulateGradHook: only leaf tensors accumulate gradients");
+    return registerPostAccumulateGradHook(this, hook);
   }
 
   /**
