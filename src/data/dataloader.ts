@@ -172,7 +172,7 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
 
   /** Creates a loader; `batchSize` must be a positive integer and `shuffle` permutes every epoch. */
   constructor(dataset: DatasetLike<S>, batchSize = 1, shuffle = false, options: DataLoaderOptions<S, B> = {}) {
-    checkOptions("DataLoader", options, ["dropLast", "prefetch", "seed", "collate"]);
+    checkOptions("DataLoader", options, ["dropLast", "prefetch", "seed", "collate", "sampler"]);
     if (dataset === null || typeof dataset !== "object" || typeof (dataset as { length?: unknown }).length !== "number" ||
       typeof (dataset as { get?: unknown }).get !== "function") {
       throw new TypeError(`DataLoader: dataset must be a dataset (with length and get(i)), got ${describe(dataset)}`);
@@ -192,7 +192,13 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
     if (options.seed !== undefined && typeof options.seed === "number" && !Number.isSafeInteger(options.seed)) {
       throw new RangeError(`DataLoader: seed must be an integer, got ${options.seed}`);
     }
-    if (options.sampler !== undefined && shuffle) throw new TypeError("DataLoader: sampler option is mutually exclusive with shuffle");
+    if (options.sampler !== undefined) {
+      const sampler = options.sampler as { [Symbol.iterator]?: unknown; length?: unknown } | null;
+      if (sampler === null || typeof sampler !== "object" || typeof sampler[Symbol.iterator] !== "function" || !Number.isSafeInteger(sampler.length)) {
+        throw new TypeError(`DataLoader: sampler must be an iterable of indices with a length (e.g. a DistributedSampler), got ${describe(options.sampler)}`);
+      }
+      if (shuffle) throw new TypeError("DataLoader: sampler option is mutually exclusive with shuffle");
+    }
     this.sampler = options.sampler;
     this.dataset = dataset;
     this.batchSize = batchSize;
