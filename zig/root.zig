@@ -22,6 +22,7 @@ comptime {
     _ = @import("abi/loss.zig");
     _ = @import("abi/optim.zig");
     _ = @import("abi/amp.zig");
+    _ = @import("abi/cpu.zig");
 }
 
 /// The ABI version this library implements; TypeScript refuses to run against another.
@@ -53,6 +54,7 @@ export fn axon_set_num_threads(threads: i32) i32 {
 
 test {
     _ = @import("abi/prefetch.zig");
+    _ = @import("cpu/levels.zig");
     _ = @import("abi/memory.zig");
     std.testing.refAllDecls(@This());
     _ = @import("abi/check.zig");
