@@ -30,10 +30,10 @@ export async function openWithBun(
   path: string,
   symbols: Record<string, NativeSignature>,
 ): Promise<{ symbols: NativeSymbols; addressOf(view: ArrayBufferView): bigint; allocate?: (bytes: number) => ArrayBuffer }> {
-  // A computed specifier keeps Deno's module graph from trying to resolve `bun:ffi`.
-  const specifier = ["bun", "ffi"].join(":");
+  // Bun's synchronous `import.meta.require` keeps `bun:ffi` out of Deno's module graph (a static
+  // import would not resolve there) without a dynamic import that JSR cannot analyse.
   // deno-lint-ignore no-explicit-any
-  const ffi: any = await import(specifier);
+  const ffi: any = (import.meta as any).require("bun:ffi");
   const table: Record<string, { args: string[]; returns: string }> = {};
   for (const [name, signature] of Object.entries(symbols)) {
     table[name] = {

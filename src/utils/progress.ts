@@ -41,7 +41,7 @@ export class ProgressBar {
   #lastDraw = 0;
 
   /** Creates a bar over `total` steps, started now. */
-  constructor(total: number, samplesPerStep: number, label = "", enabled = isTerminal()) {
+  constructor(total: number, samplesPerStep: number, label = "", enabled: boolean = isTerminal()) {
     this.total = total;
     this.samplesPerStep = samplesPerStep;
     this.label = label;
