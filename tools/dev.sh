@@ -7,6 +7,7 @@
 #   tools/dev.sh bench     install (also PyTorch/NumPy into .tools/pyenv) + build + deno task bench
 #   tools/dev.sh pyenv     install only the Python environment the fixture scripts (tests/fixtures/make_*.py) use
 #   tools/dev.sh build     install + build only
+#   tools/dev.sh release   install + build the release files of every platform and stage the JSR/npm packages (tools/release.sh)
 #
 # Toolchains: Deno and Bun from npm (pinned in package.json/package-lock.json), Zig from PyPI
 # (ZIG_VERSION below), all under node_modules/ and .tools/. Re-runs skip what is present.
@@ -124,9 +125,10 @@ run_tests() {
 
 case "${1:-}" in
   build) build ;;
+  release) ensure_runtimes; ensure_zig; exec tools/release.sh ;;
   pyenv) ensure_python_rivals ;;
   test) run_tests ;;
   train) build; ensure_fashion_mnist; shift; exec "$DENO" task train "$@" ;;
   bench) build; ensure_python_rivals; shift; exec "$DENO" task bench "$@" ;;
-  *) echo "usage: tools/dev.sh {train|test|bench|build}" >&2; exit 2 ;;
+  *) echo "usage: tools/dev.sh {train|test|bench|build|release}" >&2; exit 2 ;;
 esac
