@@ -98,13 +98,18 @@ function npmPackageLibrary(): string | undefined {
   return isFile(path) ? path : undefined;
 }
 
-async function fromCacheOrDownload(): Promise<LocatedLibrary> {
-  if (!SUPPORTED_PLATFORMS.includes(PLATFORM)) {
+/** Throws, naming the fix, unless Axon publishes a library for `platform` (a key like `linux-x64-gnu`). */
+export function checkPlatform(platform: string): void {
+  if (!SUPPORTED_PLATFORMS.includes(platform)) {
     throw new NativeError(
-      `Axon has no prebuilt native library for ${PLATFORM} (published: ${SUPPORTED_PLATFORMS.join(", ")}): ` +
+      `Axon has no prebuilt native library for ${platform} (published: ${SUPPORTED_PLATFORMS.join(", ")}): ` +
         `build it from a checkout (${BUILD_COMMAND}) and set AXON_LIB to the file`,
     );
   }
+}
+
+async function fromCacheOrDownload(): Promise<LocatedLibrary> {
+  checkPlatform(PLATFORM);
   const name = releaseFileName(PLATFORM);
   if (RELEASE_FILES[name] === undefined) {
     throw new NativeError(
