@@ -117,7 +117,7 @@ run_tests() {
   tools/release.sh || release_failed=1
   ensure_qemu
   log "arm64 Zig unit tests under qemu (zig build test -Dtarget=aarch64-linux-gnu -fqemu)"
-  "$ZIG" build test -Dtarget=aarch64-linux-gnu.2.28 -fqemu --libc-runtimes /usr/aarch64-linux-gnu --summary all >&2 || zig_failed=1
+  "$ZIG" build test -Dtarget=aarch64-linux-gnu.2.28 -fqemu --glibc-runtimes /usr --summary all >&2 || zig_failed=1
   log "type check (deno check)"
   local types_failed=0
   NO_COLOR=1 "$DENO" check mod.ts tests/ bench/ examples/ tools/release/ >&2 || types_failed=1
