@@ -40,6 +40,8 @@ fn levelTarget(b: *std.Build, name: []const u8) std.Build.ResolvedTarget {
         query.cpu_arch = .x86_64;
         query.cpu_model = .{ .explicit = level.model };
         for (level.extra) |f| query.cpu_features_add.addFeature(@intFromEnum(f));
+        for (level.tune_add) |f| query.cpu_features_add.addFeature(@intFromEnum(f));
+        for (level.tune_sub) |f| query.cpu_features_sub.addFeature(@intFromEnum(f));
         return b.resolveTargetQuery(query);
     }
     std.debug.print("unknown -Dlevel={s}; the levels are:", .{name});

@@ -18,17 +18,24 @@ pub const Level = struct {
     extra: []const Feature,
     /// ISA features the CPU (and the OS, for register state) must offer to run the file.
     required: []const Feature,
+    /// Tuning flags (no run-time requirement) added to and removed from the model's.
+    tune_add: []const Feature = &.{},
+    tune_sub: []const Feature = &.{},
 };
 
 const v2_isa = [_]Feature{ .cx16, .popcnt, .sahf, .sse3, .sse4_1, .sse4_2, .ssse3 };
 const v3_isa = v2_isa ++ [_]Feature{ .avx, .avx2, .bmi, .bmi2, .f16c, .fma, .lzcnt, .movbe };
 const v4_isa = v3_isa ++ [_]Feature{ .avx512f, .avx512bw, .avx512cd, .avx512dq, .avx512vl };
-// Every CPU with AMX (Sapphire Rapids and later) has these; the host build used them, so the AMX
-// level does too (measured: the same speed as -Dcpu=native on a Sapphire Rapids Xeon).
+// Every CPU with AMX (Sapphire Rapids and later) has these. They, and the tuning below, are what
+// -Dcpu=native gives on this project's Sapphire Rapids Xeon apart from system instructions that
+// compiled code never uses (rdrand, tsx, serialize, …), so the AMX file is the host build's code.
 const amx_extra = [_]Feature{
-    .avx512bf16, .avx512fp16, .avx512vnni, .avx512vbmi,  .avx512vbmi2, .avx512bitalg, .avx512vpopcntdq,
-    .avx512ifma, .gfni,       .vaes,       .vpclmulqdq,  .amx_tile,    .amx_bf16,     .amx_int8,
+    .avx512bf16, .avx512fp16, .avx512vnni, .avx512vbmi, .avx512vbmi2, .avx512bitalg, .avx512vpopcntdq,
+    .avx512ifma, .gfni,       .vaes,       .vpclmulqdq, .amx_tile,    .amx_bf16,     .amx_int8,
+    .adx,        .avxvnni,    .prfchw,     .ermsb,      .fsrm,
 };
+const spr_tune_add = [_]Feature{ .no_bypass_delay_blend, .no_bypass_delay_mov, .no_bypass_delay_shuffle, .tuning_fast_imm_vector_shift };
+const spr_tune_sub = [_]Feature{ .false_deps_popcnt, .slow_3ops_lea };
 
 /// Lowest first; a level's file runs only where every `required` feature is present.
 pub const levels = [_]Level{
@@ -36,7 +43,7 @@ pub const levels = [_]Level{
     .{ .name = "x86-64-v3", .model = &std.Target.x86.cpu.x86_64_v3, .extra = &.{}, .required = &v3_isa },
     .{ .name = "x86-64-v4", .model = &std.Target.x86.cpu.x86_64_v4, .extra = &.{}, .required = &v4_isa },
     .{ .name = "avx512-bf16", .model = &std.Target.x86.cpu.x86_64_v4, .extra = &.{.avx512bf16}, .required = &(v4_isa ++ [_]Feature{.avx512bf16}) },
-    .{ .name = "amx", .model = &std.Target.x86.cpu.x86_64_v4, .extra = &amx_extra, .required = &(v4_isa ++ amx_extra) },
+    .{ .name = "amx", .model = &std.Target.x86.cpu.x86_64_v4, .extra = &amx_extra, .required = &(v4_isa ++ amx_extra), .tune_add = &spr_tune_add, .tune_sub = &spr_tune_sub },
 };
 
 /// The index in `levels` of the highest level whose features are all in `features`, or -1 when
@@ -102,6 +109,9 @@ fn detect() std.Target.Cpu.Feature.Set {
         add(&set, .avx512cd, bit(ebx, 28) and avx512_state);
         add(&set, .avx512bw, bit(ebx, 30) and avx512_state);
         add(&set, .avx512vl, bit(ebx, 31) and avx512_state);
+        add(&set, .ermsb, bit(ebx, 9));
+        add(&set, .adx, bit(ebx, 19));
+        add(&set, .fsrm, bit(edx, 4));
         add(&set, .avx512vbmi, bit(ecx, 1) and avx512_state);
         add(&set, .avx512vbmi2, bit(ecx, 6) and avx512_state);
         add(&set, .gfni, bit(ecx, 8));
@@ -114,12 +124,17 @@ fn detect() std.Target.Cpu.Feature.Set {
         add(&set, .avx512fp16, bit(edx, 23) and avx512_state);
         add(&set, .amx_tile, bit(edx, 24) and amx_state);
         add(&set, .amx_int8, bit(edx, 25) and amx_state);
-        if (cpuid(7, 0)[0] >= 1) add(&set, .avx512bf16, bit(cpuid(7, 1)[0], 5) and avx512_state);
+        if (cpuid(7, 0)[0] >= 1) {
+            const eax71 = cpuid(7, 1)[0];
+            add(&set, .avxvnni, bit(eax71, 4) and avx_state);
+            add(&set, .avx512bf16, bit(eax71, 5) and avx512_state);
+        }
     }
     if (cpuid(0x80000000, 0)[0] >= 0x80000001) {
         const ecx = cpuid(0x80000001, 0)[2];
         add(&set, .sahf, bit(ecx, 0));
         add(&set, .lzcnt, bit(ecx, 5));
+        add(&set, .prfchw, bit(ecx, 8));
     }
     return set;
 }
