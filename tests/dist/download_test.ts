@@ -183,7 +183,7 @@ test(`${runtime}: a download killed half-way leaves no cache entry, and a half-w
 });
 
 if (runtime === "deno") {
-  test("deno: missing --allow-net, --allow-ffi, --allow-read and --allow-env each get an error naming the flag", async () => {
+  test("deno: missing --allow-net, --allow-write, --allow-ffi, --allow-read and --allow-env each get an error naming the flag", async () => {
     requireRelease();
     const f = await startServer(tempDir("jsr-perm"));
     try {
@@ -193,6 +193,9 @@ if (runtime === "deno") {
       const noNet = await train(f, cache, "release", { flags: [...base, "--allow-ffi", "--allow-read", "--allow-write", "--allow-env"] });
       assert.notEqual(noNet.code, 0);
       assert.match(noNet.stderr, new RegExp(`run deno with --allow-net=127\\.0\\.0\\.1:${f.port}`));
+      const noWrite = await train(f, cache, "release", { flags: [...base, "--allow-ffi", "--allow-read", "--allow-env", `--allow-net=${host}`] });
+      assert.notEqual(noWrite.code, 0);
+      assert.match(noWrite.stderr, /keeps its downloaded native library in .*: run deno with --allow-write/);
       const ok = await train(f, cache, "release");
       assert.equal(ok.code, 0, ok.stderr);
       const noFfi = await train(f, cache, "release", { flags: [...base, "--allow-read", "--allow-env"] });
