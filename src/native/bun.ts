@@ -26,6 +26,7 @@ const BUN_TYPES: Record<NativeType, string> = {
 const COLLECTION_INTERVAL_BYTES = 64 * 1024 * 1024;
 
 /** Opens `path` and returns its exports as plain functions, plus a way to read addresses. */
+// deno-lint-ignore require-await -- async keeps the contract of a loader that may import lazily
 export async function openWithBun(
   path: string,
   symbols: Record<string, NativeSignature>,

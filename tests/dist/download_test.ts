@@ -125,7 +125,7 @@ test(`${runtime}: an empty cache downloads, verifies and trains; the second run 
       assert.equal(sum, sums[name], `${name} is cached under its SHA-256`);
       assert.equal(await sha256Hex(readFileSync(join(cache, "axon", version, sum, name))), sum);
     }
-    assert.deepEqual(names.map((n) => n[2]).sort(), [BASELINE, levelFile].filter((n, i) => i === 0 || report.cpu.level !== "x86-64-v2").sort());
+    assert.deepEqual(names.map((n) => n[2]).sort(), [BASELINE, levelFile].filter((_, i) => i === 0 || report.cpu.level !== "x86-64-v2").sort());
 
     f.requests.length = 0;
     const second = await train(f, cache, "release");
