@@ -63,7 +63,7 @@ pub const build_level: i32 = if (builtin.cpu.arch == .x86_64) highestLevel(built
 
 /// Detects the running CPU's features and returns the highest level it runs: CPUID, and XGETBV
 /// for the register state the OS saves (as LLVM and the Zig compiler do for -mcpu=native). AMX
-/// also needs Linux to grant the tile state to this process (arch_prctl), asked for here.
+/// also needs Linux to support granting the tile state (`amxGrantable`).
 pub fn bestLevel() i32 {
     if (builtin.cpu.arch != .x86_64) return -1;
     return highestLevel(detect());
@@ -84,7 +84,7 @@ fn detect() std.Target.Cpu.Feature.Set {
     const avx_state = (xcr0 & 0b110) == 0b110;
     // macOS saves the AVX-512 state lazily, on first use, so XCR0 does not show it yet.
     const avx512_state = avx_state and (builtin.os.tag.isDarwin() or (xcr0 & 0xe0) == 0xe0);
-    const amx_state = (xcr0 & (3 << 17)) == (3 << 17) and amxGranted();
+    const amx_state = (xcr0 & (3 << 17)) == (3 << 17) and amxGrantable();
     add(&set, .sse3, bit(ecx1, 0));
     add(&set, .ssse3, bit(ecx1, 9));
     add(&set, .fma, bit(ecx1, 12) and avx_state);
@@ -170,11 +170,16 @@ fn xgetbv() u64 {
     return (@as(u64, hi) << 32) | lo;
 }
 
-fn amxGranted() bool {
+/// Whether Linux can give this process the AMX tile state (ARCH_GET_XCOMP_SUPP lists
+/// XFEATURE_XTILEDATA). Only asks: the permission itself (ARCH_REQ_XCOMP_PERM) is requested by
+/// gemm_half.zig at the first bf16 GEMM, as before, which falls back to the portable kernel when
+/// refused. Requesting it here, at load, made every process pay for AMX: measured, Deno's resident
+/// memory then grew by ~100-230 MB over tests/memory_test.ts's 8,000 f32 steps (< 64 MB without).
+fn amxGrantable() bool {
     if (builtin.os.tag != .linux) return false;
-    // ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA; the same request gemm_half.zig makes.
-    const rc = std.os.linux.syscall2(.arch_prctl, 0x1023, 18);
-    return std.os.linux.E.init(rc) == .SUCCESS;
+    var supported: u64 = 0;
+    const rc = std.os.linux.syscall2(.arch_prctl, 0x1021, @intFromPtr(&supported));
+    return std.os.linux.E.init(rc) == .SUCCESS and (supported >> 18) & 1 == 1;
 }
 
 test "levels are ordered: each requires everything the one below does" {
