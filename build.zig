@@ -1,11 +1,16 @@
 //! Builds Axon's native kernels (zig/) into one shared library, `libaxon.so`.
 //!
-//!   zig build -Doptimize=ReleaseFast        → zig-out/lib/libaxon.so
+//!   zig build -Doptimize=ReleaseFast        → zig-out/lib/libaxon.so for this machine's CPU
 //!   zig build test                          → runs the `test` blocks of every kernel file
+//!   zig build -Dlevel=x86-64-v3 -Dstrip     → an x86-64 file for one dispatch level (zig/cpu/levels.zig);
+//!                                             `tools/dev.sh release` builds every level and platform
 const std = @import("std");
+const levels = @import("zig/cpu/levels.zig");
 
 pub fn build(b: *std.Build) void {
-    const target = b.standardTargetOptions(.{});
+    const level_name = b.option([]const u8, "level", "x86-64 dispatch level (zig/cpu/levels.zig): builds for that level's CPU features instead of -Dcpu");
+    const strip = b.option(bool, "strip", "Strip debug information (release files)") orelse false;
+    const target = if (level_name) |name| levelTarget(b, name) else b.standardTargetOptions(.{});
     const optimize = b.standardOptimizeOption(.{});
 
     const root = b.createModule(.{
@@ -14,6 +19,7 @@ pub fn build(b: *std.Build) void {
         .optimize = optimize,
         // libc gives the worker threads pthreads, which the host runtimes (glibc processes) expect.
         .link_libc = true,
+        .strip = strip,
     });
 
     const lib = b.addLibrary(.{ .linkage = .dynamic, .name = "axon", .root_module = root });
@@ -23,4 +29,23 @@ pub fn build(b: *std.Build) void {
     const run_unit_tests = b.addRunArtifact(unit_tests);
     const test_step = b.step("test", "Run the Zig unit tests of every kernel");
     test_step.dependOn(&run_unit_tests.step);
+}
+
+/// `-Dlevel=<name>`: x86-64 with the level's model and features; `-Dtarget` still picks the OS.
+fn levelTarget(b: *std.Build, name: []const u8) std.Build.ResolvedTarget {
+    const base = b.standardTargetOptionsQueryOnly(.{});
+    for (levels.levels) |level| {
+        if (!std.mem.eql(u8, level.name, name)) continue;
+        var query = base;
+        query.cpu_arch = .x86_64;
+        query.cpu_model = .{ .explicit = level.model };
+        for (level.extra) |f| query.cpu_features_add.addFeature(@intFromEnum(f));
+        for (level.tune_add) |f| query.cpu_features_add.addFeature(@intFromEnum(f));
+        for (level.tune_sub) |f| query.cpu_features_sub.addFeature(@intFromEnum(f));
+        return b.resolveTargetQuery(query);
+    }
+    std.debug.print("unknown -Dlevel={s}; the levels are:", .{name});
+    for (levels.levels) |level| std.debug.print(" {s}", .{level.name});
+    std.debug.print("\n", .{});
+    std.process.exit(1);
 }

@@ -49,7 +49,8 @@ export type { BackwardOptions, Node, PostAccumulateGradHook } from "./src/autogr
 export * from "./src/nn/mod.ts";
 
 // Runtime
-export { getNumThreads, NativeError, RUNTIME, setNumThreads } from "./src/native/library.ts";
+export { cpuInfo, getNumThreads, NativeError, RUNTIME, setNumThreads } from "./src/native/library.ts";
+export type { CpuInfo, LibrarySource } from "./src/native/library.ts";
 
 // Optimizers, schedulers, clipping
 export { checkHyper, Optimizer } from "./src/optim/optimizer.ts";

@@ -7,7 +7,9 @@
  * - Half-precision GEMM (bf16, f16; f32 accumulation) against PyTorch's matmul on
  *   torch.bfloat16 / torch.float16 tensors.
  *
- * `--gemm-only` runs the two GEMM tables alone (no FFI or MLP rows).
+ * - The x86-64 release library at every CPU level this machine runs against the host build (bench/cpu_levels.ts).
+ *
+ * `--gemm-only` runs the GEMM tables alone (no FFI or MLP rows).
  * `--distributed` runs only the MPI benchmark (bench/distributed/main.ts): all-reduce against C
  * `MPI_Allreduce`, 2-rank against 1-rank training, bucket overlap.
  * - Per-call FFI overhead on Deno and on Bun (bench/ffi_overhead.ts).
@@ -17,6 +19,7 @@
  *   with the same data, batch size and thread count.
  * @module
  */
+import { cpuLevelTable } from "./cpu_levels.ts";
 import { gemmGflops, type GemmShape, halfGemmGflops, type HalfDType } from "./gemm.ts";
 import { getNumThreads } from "../mod.ts";
 
@@ -72,6 +75,9 @@ const axonHalf: Record<string, number> = {};
 for (const t of threads) {
   for (const dt of HALF_DTYPES) for (const s of HALF_SHAPES) axonHalf[`${dt}:${key(s, t)}`] = halfGemmGflops(s, dt, t);
 }
+
+console.error("[bench] the release library at each CPU level vs the host build");
+const levelLines = await cpuLevelTable();
 
 let ffiDeno: any, ffiBun: any, mlpDeno: any, mlpBun: any, mlpTorch: any, ampDeno: any, ampBun: any, ampTorch: any;
 let cnnDeno: any, cnnBun: any, cnnTorch: any;
@@ -139,6 +145,7 @@ for (const t of threads) {
     }
   }
 }
+lines.push("", ...levelLines);
 if (!GEMM_ONLY) lines.push(
   "",
   "FFI call overhead, ns per call (median of 7 × 1M calls)",

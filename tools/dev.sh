@@ -3,10 +3,11 @@
 # builds the native library, then runs the requested job:
 #
 #   tools/dev.sh train     install + build + run the training example (deno task train)
-#   tools/dev.sh test      install + build + every test, on Deno and on Bun; last line "N passed, N failed"
+#   tools/dev.sh test      install + build + release files + every test, on Deno and on Bun; last line "N passed, N failed"
 #   tools/dev.sh bench     install (also PyTorch/NumPy into .tools/pyenv) + build + deno task bench
 #   tools/dev.sh pyenv     install only the Python environment the fixture scripts (tests/fixtures/make_*.py) use
 #   tools/dev.sh build     install + build only
+#   tools/dev.sh release   install + build the release files of every platform and stage the JSR/npm packages (tools/release.sh)
 #
 # Toolchains: Deno and Bun from npm (pinned in package.json/package-lock.json), Zig from PyPI
 # (ZIG_VERSION below), all under node_modules/ and .tools/. Re-runs skip what is present.
@@ -92,6 +93,16 @@ ensure_mpi() {
   $sudo apt-get install -y -q openmpi-bin libopenmpi-dev >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q openmpi-bin libopenmpi-dev >&2; }
 }
 
+# Debian's qemu-user runs the arm64 Zig unit tests (zig build test -fqemu); libc6-arm64-cross gives
+# them the arm64 glibc loader and libc they link against.
+ensure_qemu() {
+  if command -v qemu-aarch64 >/dev/null && [[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ]]; then return; fi
+  log "installing Debian's qemu-user and libc6-arm64-cross (apt-get)"
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get install -y -q qemu-user libc6-arm64-cross >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q qemu-user libc6-arm64-cross >&2; }
+}
+
 build() {
   ensure_runtimes
   ensure_zig
@@ -135,11 +146,24 @@ run_tests() {
   log "Zig unit tests (zig build test)"
   local zig_failed=0
   "$ZIG" build test --summary all >&2 || zig_failed=1
+  # The release files and packages: tests/dist and tests/native/cpu_levels_test.ts use them.
+  log "release files and packages (tools/release.sh)"
+  local release_failed=0
+  tools/release.sh || release_failed=1
+  ensure_qemu
+  # ReleaseSafe (bounds and overflow checks kept): under qemu it runs in ~1 min where Debug takes ~3;
+  # the shared cache of tools/release.sh keeps its ~2 min compile for changed sources only.
+  log "arm64 Zig unit tests under qemu (zig build test -Dtarget=aarch64-linux-gnu -fqemu)"
+  "$ZIG" build test -Doptimize=ReleaseSafe -Dtarget=aarch64-linux-gnu.2.28 -fqemu --glibc-runtimes /usr \
+    --cache-dir "${AXON_ZIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/axon-build/zig}" --summary all >&2 || zig_failed=1
   log "type check (deno check)"
   local types_failed=0
-  NO_COLOR=1 "$DENO" check mod.ts tests/ bench/ examples/ >&2 || types_failed=1
+  NO_COLOR=1 "$DENO" check mod.ts tests/ bench/ examples/ tools/release/ >&2 || types_failed=1
   log "doc lint (deno doc --lint)"
   NO_COLOR=1 "$DENO" doc --lint mod.ts >&2 || types_failed=1
+  log "JSR: deno publish --dry-run of this tree and of the staged dist/jsr"
+  NO_COLOR=1 "$DENO" publish --dry-run --allow-dirty >&2 || types_failed=1
+  [[ $release_failed == 0 ]] && { (cd dist/jsr && NO_COLOR=1 "$DENO" publish --dry-run --allow-dirty >&2) || types_failed=1; }
   local deno_result bun_result
   deno_result=$(mktemp)
   bun_result=$(mktemp)
@@ -151,17 +175,18 @@ run_tests() {
   read -r dp df <"$deno_result"
   read -r bp bf <"$bun_result"
   rm -f "$deno_result" "$bun_result"
-  echo "deno: $dp passed, $df failed; bun: $bp passed, $bf failed; zig unit tests: $([[ $zig_failed == 0 ]] && echo ok || echo FAILED); type check: $([[ $types_failed == 0 ]] && echo ok || echo FAILED)"
-  local failed=$((df + bf + zig_failed + types_failed))
+  echo "deno: $dp passed, $df failed; bun: $bp passed, $bf failed; zig unit tests (x86-64, arm64 under qemu): $([[ $zig_failed == 0 ]] && echo ok || echo FAILED); release build: $([[ $release_failed == 0 ]] && echo ok || echo FAILED); type check, doc lint, publish dry-run: $([[ $types_failed == 0 ]] && echo ok || echo FAILED)"
+  local failed=$((df + bf + zig_failed + types_failed + release_failed))
   echo "$((dp + bp)) passed, $failed failed"
   [[ $failed -eq 0 ]]
 }
 
 case "${1:-}" in
   build) build ;;
+  release) ensure_runtimes; ensure_zig; exec tools/release.sh ;;
   pyenv) ensure_python_rivals ;;
   test) run_tests ;;
   train) build; ensure_fashion_mnist; shift; exec "$DENO" task train "$@" ;;
-  bench) build; ensure_python_rivals; ensure_mpi; shift; exec "$DENO" task bench "$@" ;;
-  *) echo "usage: tools/dev.sh {train|test|bench|build}" >&2; exit 2 ;;
+  bench) build; ensure_python_rivals; ensure_mpi; tools/release.sh; shift; exec "$DENO" task bench "$@" ;;
+  *) echo "usage: tools/dev.sh {train|test|bench|build|release}" >&2; exit 2 ;;
 esac

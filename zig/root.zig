@@ -25,6 +25,7 @@ comptime {
     _ = @import("abi/death_watch.zig");
     _ = @import("abi/process.zig");
     _ = @import("abi/distributed.zig");
+    _ = @import("abi/cpu.zig");
 }
 
 /// The ABI version this library implements; TypeScript refuses to run against another.
@@ -56,6 +57,7 @@ export fn axon_set_num_threads(threads: i32) i32 {
 
 test {
     _ = @import("abi/prefetch.zig");
+    _ = @import("cpu/levels.zig");
     _ = @import("abi/memory.zig");
     std.testing.refAllDecls(@This());
     _ = @import("abi/check.zig");

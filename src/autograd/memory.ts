@@ -127,16 +127,11 @@ const droppedGraphs: DeathWatch<Set<number[]>> = new DeathWatch((held) => {
  * console.log(memory.stats().peakSavedBytes);
  * ```
  */
-export const memory = {
+export const memory: {
   /** Current and peak bytes saved for backward (graphs collected so far no longer count). */
-  stats(): MemoryStats {
-    droppedGraphs.drain();
-    return { savedBytes: current, peakSavedBytes: peak, savedStorages: holders.size };
-  },
+  stats(): MemoryStats;
   /** Starts a new peak measurement from the current figure. */
-  resetPeak(): void {
-    peak = current;
-  },
+  resetPeak(): void;
   /**
    * Bytes the native library holds now: tensor storage it allocated (Bun's tensors live in native
    * memory the garbage collector frees), freed blocks it keeps for reuse (see `emptyCache`), and
@@ -144,15 +139,25 @@ export const memory = {
    * by the library itself at every allocation and free, so a loop that leaks native memory shows
    * here exactly (after a garbage collection and `emptyCache` on Bun).
    */
-  nativeBytes(): number {
-    return Number(native.axon_native_bytes());
-  },
+  nativeBytes(): number;
   /**
    * Gives the freed tensor memory the native library keeps for reuse back to the OS, as
    * `torch.cuda.empty_cache()` does for PyTorch's caching allocator; returns the bytes released.
    * Only Bun's tensors use that cache (at most 256 MiB; Deno's tensors are garbage-collected
    * ArrayBuffers), so on Deno this returns 0.
    */
+  emptyCache(): number;
+} = {
+  stats(): MemoryStats {
+    droppedGraphs.drain();
+    return { savedBytes: current, peakSavedBytes: peak, savedStorages: holders.size };
+  },
+  resetPeak(): void {
+    peak = current;
+  },
+  nativeBytes(): number {
+    return Number(native.axon_native_bytes());
+  },
   emptyCache(): number {
     return Number(native.axon_empty_cache());
   },

@@ -7,7 +7,7 @@
  * leaves the others waiting in a collective it will not join. A normal exit finalizes MPI.
  * @module
  */
-import { readEnv, RUNTIME } from "../native/library.ts";
+import { readEnv, RUNTIME } from "../native/host.ts";
 import { checkOptions } from "../utils/options.ts";
 import { MpiProcessGroup } from "./mpi.ts";
 import { currentGroup, defaultGroup, type ProcessGroup, setDefaultGroup } from "./process_group.ts";

@@ -26,6 +26,7 @@ const BUN_TYPES: Record<NativeType, string> = {
 const COLLECTION_INTERVAL_BYTES = 64 * 1024 * 1024;
 
 /** Opens `path` and returns its exports as plain functions, plus a way to read addresses. */
+// deno-lint-ignore require-await -- async keeps the contract of a loader that may import lazily
 export async function openWithBun(
   path: string,
   symbols: Record<string, NativeSignature>,
@@ -35,10 +36,10 @@ export async function openWithBun(
   allocate?: (bytes: number) => ArrayBuffer;
   watchBlock?: (owner: number, token: number) => ArrayBuffer | undefined;
 }> {
-  // A computed specifier keeps Deno's module graph from trying to resolve `bun:ffi`.
-  const specifier = ["bun", "ffi"].join(":");
+  // Bun's synchronous `import.meta.require` keeps `bun:ffi` out of Deno's module graph (a static
+  // import would not resolve there) without a dynamic import that JSR cannot analyse.
   // deno-lint-ignore no-explicit-any
-  const ffi: any = await import(specifier);
+  const ffi: any = (import.meta as any).require("bun:ffi");
   const table: Record<string, { args: string[]; returns: string }> = {};
   for (const [name, signature] of Object.entries(symbols)) {
     table[name] = {

@@ -40,7 +40,8 @@ export function openWithDeno(
   }
   return {
     symbols: wrapped as unknown as NativeSymbols,
-    watchBlock: watchBlocksOf(path),
+    // Only for the full binding: the version and CPU-level probes need no watch blocks.
+    watchBlock: "axon_watch_new" in symbols ? watchBlocksOf(path) : undefined,
     addressOf(view: ArrayBufferView): bigint {
       return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(view as Uint8Array<ArrayBuffer>)));
     },

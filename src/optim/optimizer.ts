@@ -75,7 +75,7 @@ export abstract class Optimizer {
   /** The parameter groups (options may be changed between steps, e.g. by schedulers). */
   readonly paramGroups: ParamGroup[];
   /** State per parameter, created on its first step. */
-  protected readonly state = new Map<Tensor, ParamState>();
+  protected readonly state: Map<Tensor, ParamState> = new Map();
   /** Name used in error messages. */
   protected abstract readonly name: string;
 

@@ -43,7 +43,7 @@ export class ProgressBar {
   #lastDraw = 0;
 
   /** Creates a bar over `total` steps, started now. */
-  constructor(total: number, samplesPerStep: number, label = "", enabled = isTerminal()) {
+  constructor(total: number, samplesPerStep: number, label = "", enabled: boolean = isTerminal()) {
     this.total = checkInt("ProgressBar", "total", total, { min: 0 });
     this.samplesPerStep = checkInt("ProgressBar", "samplesPerStep", samplesPerStep, { min: 0 });
     if (typeof label !== "string") throw new TypeError(`ProgressBar: label must be a string, got ${describe(label)}`);
