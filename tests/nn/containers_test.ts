@@ -52,7 +52,7 @@ test("ModuleList: append, extend, insert, at, set, pop, indexOf, iteration renum
   list.insert(99, c); // past the end appends, as Python's insert
   assert.equal(list.at(3), c);
   assert.throws(() => list.at(4), /ModuleList.at: index 4 out of range for 4 modules/);
-  assert.throws(() => list.append({} as Module), /ModuleList.append: expected a Module/);
+  assert.throws(() => list.append({} as Linear), /ModuleList.append: expected a Module/);
   assert.throws(() => new ModuleList([a, 3 as unknown as Module]), /element 1: expected a Module/);
   assert.throws(() => list.forward(zeros([1])), /ModuleList has no forward/);
   assert.ok(String(new ModuleList([new ReLU()])).includes("(0): ReLU()"));
@@ -75,7 +75,7 @@ test("ModuleDict: get, set, has, delete, keys, values, entries, iteration, inser
   assert.throws(() => dict.get("zz"), /no module "zz"; keys: 1, training/);
   assert.throws(() => dict.set("a.b", a), /contain no "."/);
   assert.throws(() => dict.set("", a), /non-empty/);
-  assert.throws(() => dict.set("x", 1 as unknown as Module), /expected a Module/);
+  assert.throws(() => dict.set("x", 1 as unknown as Linear), /expected a Module/);
   assert.throws(() => new ModuleDict(5 as unknown as Record<string, Module>), /expected an object of Modules/);
 });
 
