@@ -40,8 +40,8 @@ for (const f of ["zeros", "ones", "rand", "randn"] as const) {
   bad(f, "shape", () => (ax[f] as Any)([2, 1.5]));
   bad(f, "shape", () => (ax[f] as Any)([NaN]));
   bad(f, "shape", () => (ax[f] as Any)([Infinity]));
-  bad(f, "shape", () => (ax[f] as Any)(3));
-  bad(f, "shape", () => (ax[f] as Any)());
+  bad(f, "size", () => (ax[f] as Any)(3, "4", {}));
+  bad(f, "size", () => (ax[f] as Any)());
   bad(f, "dtype", () => (ax[f] as Any)([2], { dtype: "float32" }));
   bad(f, "dtype", () => (ax[f] as Any)([2], { dtype: 5 }));
   bad(f, "dtype", () => (ax[f] as Any)([2], { dtpye: "f32" }));
@@ -50,6 +50,8 @@ for (const f of ["zeros", "ones", "rand", "randn"] as const) {
 bad("full", "shape", () => (ax.full as Any)([-2], 1));
 bad("full", "value", () => (ax.full as Any)([2], "1"));
 bad("full", "value", () => (ax.full as Any)([2]));
+bad("full", "value", () => (ax.full as Any)(2));
+bad("full", "size", () => (ax.full as Any)(2, "3", 1, {}));
 bad("full", "dtype", () => (ax.full as Any)([2], 1, { dtype: "int" }));
 bad("full", "options", () => (ax.full as Any)([2], 1, "f32"));
 bad("full", "dtype", () => (ax.full as Any)([2], 1, { type: "f32" }));
