@@ -35,7 +35,7 @@ test("full: the last number is the fill value in the varargs form", () => {
   assert.deepEqual(full(4, 1.5).shape, [4]);
   same(full(2, 2, -3, { dtype: "i32" }), full([2, 2], -3, { dtype: "i32" }));
   assert.throws(() => full(5), /full: expected the sizes then the fill value, got 1 number/);
-  assert.throws(() => full([2, 2]), /full: missing the fill value/);
+  assert.throws(() => (full as (...a: unknown[]) => unknown)([2, 2]), /full: missing the fill value/);
   assert.throws(() => (full as (...a: unknown[]) => unknown)(2, 2, 1, { dtpe: "f32" }), /full: unknown option "dtpe"/);
 });
 
