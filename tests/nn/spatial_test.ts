@@ -72,7 +72,7 @@ test("Embedding equals PyTorch, padding row gets no gradient; bad indices are er
   out.backward(decodeTensor(c.w));
   assertClose(f32(emb.weight.grad), decodeArray(c.grad_weight) as Float32Array);
   assert.throws(() => emb.forward(tensor([1, 10])), /index 10 is out of bounds/);
-  assert.throws(() => emb.forward(zeros([2])), /index must be an i32 tensor, got f32/);
+  assert.throws(() => emb.forward(zeros([2])), /Embedding: indices must be an integer tensor \(i32 or i64\), got f32/);
 });
 
 test("MultiheadAttention (causal self-attention, cross-attention, gradients) equals PyTorch", () => {
