@@ -22,4 +22,4 @@ export { AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d } from "./conv.ts";
 export type { Conv2dOptions, Pool2d } from "./conv.ts";
 export { Embedding } from "./embedding.ts";
 export { MultiheadAttention } from "./attention.ts";
-export type { AttentionOptions } from "./attention.ts";
+export type { AttentionOptions, MultiheadAttentionOptions } from "./attention.ts";
