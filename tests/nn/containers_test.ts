@@ -9,7 +9,7 @@ import {
 const expected = loadFixture<{ parameter_names: string[]; state_dict_keys: string[]; x: EncodedArray; out: EncodedArray }>(
   "containers/expected.json",
 );
-const modelFile = fileURLToPath(new URL("../fixtures/containers/model.safetensors", import.meta.url));
+const modelFile = fileURLToPath(new URL("../fixtures/safetensors/containers_model.safetensors", import.meta.url));
 
 /** The same network as Net in tests/fixtures/make_containers_fixtures.py. */
 class Net extends Module {
