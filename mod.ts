@@ -22,13 +22,14 @@ export type { Storage } from "./src/tensor/storage.ts";
 
 // Creation
 export {
-  arange, eye, fromArray, full, fullLike, ones, onesLike, tensor, zeros, zerosLike,
+  arange, empty, eye, fromArray, full, fullLike, ones, onesLike, tensor, zeros, zerosLike,
 } from "./src/ops/creation.ts";
 export type { CreateOptions, NestedArray } from "./src/ops/creation.ts";
 export {
   bernoulli, getRngState, manualSeed, normal, rand, randn, setRngState, uniform,
 } from "./src/ops/random.ts";
 export type { RngState } from "./src/ops/random.ts";
+export type { SizeArgs } from "./src/ops/size_args.ts";
 
 // Functional ops
 export { clamp, where } from "./src/ops/elementwise.ts";

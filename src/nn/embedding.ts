@@ -1,5 +1,5 @@
 /**
- * `Embedding`: a lookup table of vectors indexed by i32 ids.
+ * `Embedding`: a lookup table of vectors indexed by i32 or i64 ids.
  * @module
  */
 import { noGrad } from "../autograd/grad_mode.ts";
@@ -10,8 +10,10 @@ import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
 import { checkInt } from "../utils/check.ts";
 import { checkOptions } from "../utils/options.ts";
+import { checkTensor } from "../utils/check_tensor.ts";
+import { indexAsI32 } from "../ops/index_dtype.ts";
 
-/** Rows of `weight [numEmbeddings, embeddingDim]` (N(0, 1) init) looked up by i32 indices. */
+/** Rows of `weight [numEmbeddings, embeddingDim]` (N(0, 1) init) looked up by i32 or i64 indices. */
 export class Embedding extends Module {
   /** Size of the vocabulary (rows of the table). */
   readonly numEmbeddings: number;
@@ -40,8 +42,10 @@ export class Embedding extends Module {
     if (padding !== null) noGrad(() => this.weight.select(0, padding!).copy_(this.weight.select(0, padding!).mul(0)));
   }
 
-  /** Looks up rows: i32 `indices` of any shape give `[...indices.shape, embeddingDim]`. */
+  /** Looks up rows: i32 or i64 `indices` of any shape give `[...indices.shape, embeddingDim]`. */
   forward(indices: Tensor): Tensor {
+    checkTensor("Embedding", "indices", indices);
+    indices = indexAsI32("Embedding", "indices", indices, { lo: 0, hi: this.numEmbeddings - 1, what: `${this.numEmbeddings} embeddings` });
     const rows = indexSelect(this.weight, 0, indices.reshape([-1]));
     const out = rows.reshape([...indices.shape, this.embeddingDim]);
     if (this.paddingIdx === null || !this.weight.requiresGrad) return out;

@@ -4,6 +4,7 @@
  * loss runs in f32: half inputs are cast up first (PyTorch's autocast lists all losses as f32 ops).
  * @module
  */
+import { indexAsI32 } from "../ops/index_dtype.ts";
 import { arange } from "../ops/creation.ts";
 import { checkIgnoreIndex, crossEntropyIndices, notIgnored } from "../ops/cross_entropy.ts";
 import { unary, where } from "../ops/elementwise.ts";
@@ -82,7 +83,7 @@ export interface CrossEntropyOptions {
 
 /**
  * Cross-entropy between logits `[N, C]` (or `[N, C, d…]`, or `[C]`) and targets given as class
- * indices (i32 `[N]`) or probabilities (f32, same shape as the input). Log-softmax and NLL run
+ * indices (i32 or i64 `[N]`, PyTorch's int64) or probabilities (f32, same shape as the input). Log-softmax and NLL run
  * fused in one stable native kernel for index targets.
  */
 export class CrossEntropyLoss extends Loss {
@@ -114,7 +115,8 @@ export class CrossEntropyLoss extends Loss {
     }
     // Classes last, everything else flattened into rows.
     const rows = logits.ndim > 2 ? logits.movedim(1, -1).reshape([-1, c]) : logits;
-    if (target.dtype === "i32") {
+    if (target.dtype === "i32" || target.dtype === "i64") {
+      target = indexAsI32("CrossEntropyLoss", "target", target, { lo: 0, hi: c - 1, what: `${c} classes`, also: this.ignoreIndex });
       const expected = [logits.shape[0], ...logits.shape.slice(2)];
       const t = unbatched ? target.unsqueeze(0) : target;
       if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
@@ -129,7 +131,7 @@ export class CrossEntropyLoss extends Loss {
     }
     if (target.dtype !== input.dtype || target.ndim !== input.ndim || target.shape.some((d, i) => d !== input.shape[i])) {
       throw new TypeError(
-        `CrossEntropyLoss: target must be class indices (i32) or probabilities (${input.dtype}, shape ${formatShape(input.shape)}); got ${target.dtype} ${formatShape(target.shape)}`,
+        `CrossEntropyLoss: target must be class indices (i32 or i64) or probabilities (${input.dtype}, shape ${formatShape(input.shape)}); got ${target.dtype} ${formatShape(target.shape)}`,
       );
     }
     const probs = unbatched ? target.unsqueeze(0) : target;
@@ -153,7 +155,7 @@ export interface NLLOptions {
   reduction?: Reduction;
 }
 
-/** Negative log-likelihood of log-probabilities `[N, C]` at class indices (i32 `[N]`). */
+/** Negative log-likelihood of log-probabilities `[N, C]` at class indices (i32 or i64 `[N]`). */
 export class NLLLoss extends Loss {
   /** Per-class weights `[C]`, or `null` for equal weights. */
   readonly weight: Tensor | null;
@@ -170,11 +172,12 @@ export class NLLLoss extends Loss {
     lossInputs("NLLLoss", input, target);
     [input, target] = autocastInputs("nllLoss", input, target);
     if (input.ndim !== 2) throw new RangeError(`NLLLoss: expected input of shape [N, C], got ${formatShape(input.shape)}`);
-    if (target.dtype !== "i32") throw new TypeError(`NLLLoss: target must be class indices of dtype i32, got ${target.dtype}`);
+    if (target.dtype !== "i32" && target.dtype !== "i64") throw new TypeError(`NLLLoss: target must be class indices of dtype i32 or i64, got ${target.dtype}`);
     if (target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
       throw new RangeError(`NLLLoss: target shape ${formatShape(target.shape)} does not match input ${formatShape(input.shape)} (expected [${input.shape[0]}])`);
     }
     const c = input.shape[1];
+    target = indexAsI32("NLLLoss", "target", target, { lo: 0, hi: c - 1, what: `${c} classes`, also: this.ignoreIndex });
     const valid = notIgnored(target, this.ignoreIndex);
     const bad = valid.mul(target.lt(0).add(target.ge(c))).sum().item();
     if (bad > 0) throw new RangeError(`NLLLoss: target values must be in [0, ${c}) or equal ignoreIndex ${this.ignoreIndex}`);

@@ -7,6 +7,7 @@ export type { LoadStateDictOptions, LoadStateDictResult, StateDict } from "./mod
 export { Parameter } from "./parameter.ts";
 export { Sequential } from "./sequential.ts";
 export type { ModuleClass } from "./sequential.ts";
+export { ModuleDict, ModuleList } from "./containers.ts";
 export { Linear } from "./linear.ts";
 export { Flatten, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from "./activation.ts";
 export { Dropout, dropout } from "./dropout.ts";
@@ -21,4 +22,4 @@ export { AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d } from "./conv.ts";
 export type { Conv2dOptions, Pool2d } from "./conv.ts";
 export { Embedding } from "./embedding.ts";
 export { MultiheadAttention } from "./attention.ts";
-export type { AttentionOptions } from "./attention.ts";
+export type { AttentionOptions, MultiheadAttentionOptions } from "./attention.ts";

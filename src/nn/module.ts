@@ -23,6 +23,40 @@ function checkInt32Range(key: string, source: Tensor): void {
   }
 }
 
+/** Whether `v` is something a module trains or holds layers with: a Module, a Parameter or a leaf tensor that requires grad. */
+function isTrainable(v: unknown): boolean {
+  return v instanceof Module || (v instanceof Tensor && (v instanceof Parameter || (v.requiresGrad && v.isLeaf)));
+}
+
+/** Whether `v` is a plain array or plain object (not a class instance, which is the user's business). */
+function isPlainContainer(v: unknown): v is unknown[] | Record<string, unknown> {
+  if (Array.isArray(v)) return true;
+  if (v === null || typeof v !== "object") return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Refuses Modules or Parameters kept in a plain array/object property: they would be silently
+ * left out of `parameters()` and `stateDict()`, and the model would train almost nothing.
+ */
+function checkRegistered(module: Module): void {
+  for (const [name, value] of Object.entries(module)) {
+    if (!isPlainContainer(value)) continue;
+    const items = Array.isArray(value) ? value : Object.values(value);
+    const found = items.find(isTrainable);
+    if (found === undefined) continue;
+    const what = found instanceof Module ? "Modules" : "Parameters";
+    const fix = Array.isArray(value)
+      ? (found instanceof Module ? `use new ModuleList([...]) (layers.0.weight, …)` : `assign each Parameter to its own property`)
+      : (found instanceof Module ? `use new ModuleDict({...}) (blocks.name.weight, …)` : `assign each Parameter to its own property`);
+    throw new TypeError(
+      `${module.constructor.name}.${name} holds ${what} in a plain ${Array.isArray(value) ? "array" : "object"}, which a Module does not register ` +
+        `(parameters() and stateDict() would miss them): ${fix}`,
+    );
+  }
+}
+
 /** A named tensor map, as `stateDict()` returns and `loadStateDict()` takes. */
 export type StateDict = Record<string, Tensor>;
 
@@ -109,6 +143,7 @@ export abstract class Module {
     const seen = new Set<Parameter>();
     const modules = recurse ? this.namedModules(prefix) : [[prefix, this] as [string, Module]];
     for (const [path, module] of modules) {
+      checkRegistered(module);
       for (const [name, p] of module.#ownParameters()) {
         if (seen.has(p)) continue; // shared parameters are listed once, as PyTorch does
         seen.add(p);
@@ -127,6 +162,7 @@ export abstract class Module {
   namedBuffers(prefix = ""): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [path, module] of this.namedModules(prefix)) {
+      checkRegistered(module);
       for (const [name, b] of module.#ownBuffers()) out.push([path ? `${path}.${name}` : name, b]);
     }
     return out;
@@ -235,6 +271,7 @@ export abstract class Module {
   stateDict(prefix = ""): StateDict {
     const out: StateDict = {};
     const visit = (module: Module, path: string) => {
+      checkRegistered(module);
       const key = (name: string) => (path ? `${path}.${name}` : name);
       for (const [name, p] of module.#ownParameters()) out[key(name)] = p.detach();
       for (const [name, b] of module.#ownBuffers()) out[key(name)] = b.detach();

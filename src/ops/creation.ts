@@ -9,6 +9,7 @@ import { Tensor } from "../tensor/tensor.ts";
 import { checkInt, checkNumber } from "../utils/check.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
 import { checkOptions, describe } from "../utils/options.ts";
+import { parseFullArgs, parseSizeArgs, type SizeArgs } from "./size_args.ts";
 
 /** Options shared by the creation functions. */
 export interface CreateOptions {
@@ -32,9 +33,19 @@ function checkDtypeName(where: string, dtype: unknown): DType {
   return dtype as DType;
 }
 
-/** A tensor of `shape` filled with `value`. */
-export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
-  return fillWith("full", shape, value, createDtype("full", options, "f32"));
+/**
+ * A tensor of the given size filled with `value`: `full([3, 4], value)` or `full(3, 4, value)`
+ * (the last number is the value), with an options object last.
+ *
+ * @example
+ * ```ts
+ * full([2, 3], 7); // same as full(2, 3, 7)
+ * full(2, 3, 7, { dtype: "i32" });
+ * ```
+ */
+export function full(...args: [shape: Shape, value: number, options?: CreateOptions] | [...sizesThenValue: number[]] | [...sizesThenValue: number[], options: CreateOptions]): Tensor {
+  const [shape, value, options] = parseFullArgs(args);
+  return fillWith("full", shape, value as number, createDtype("full", options, "f32"));
 }
 
 function fillWith(where: string, shape: Shape, value: number, dtype: DType): Tensor {
@@ -51,14 +62,32 @@ function fillWith(where: string, shape: Shape, value: number, dtype: DType): Ten
   return out;
 }
 
-/** A tensor of zeros. */
-export function zeros(shape: Shape, options: CreateOptions = {}): Tensor {
-  return Tensor.empty(checkShape(shape, "zeros"), createDtype("zeros", options, "f32"));
+/**
+ * A tensor of zeros: `zeros(3, 4)` or `zeros([3, 4])`, with an options object last.
+ *
+ * @example
+ * ```ts
+ * zeros(2, 3, { dtype: "i32" }).shape; // [2, 3]
+ * ```
+ */
+export function zeros(...args: SizeArgs<CreateOptions>): Tensor {
+  const [shape, options] = parseSizeArgs("zeros", args);
+  return Tensor.empty(shape, createDtype("zeros", options, "f32"));
 }
 
-/** A tensor of ones. */
-export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
+/** A tensor of ones: `ones(3, 4)` or `ones([3, 4])`, with an options object last. */
+export function ones(...args: SizeArgs<CreateOptions>): Tensor {
+  const [shape, options] = parseSizeArgs("ones", args);
   return fillWith("ones", shape, 1, createDtype("ones", options, "f32"));
+}
+
+/**
+ * An uninitialised tensor (PyTorch's `empty`; Axon's storage starts zeroed): `empty(3, 4)` or
+ * `empty([3, 4])`, with an options object last.
+ */
+export function empty(...args: SizeArgs<CreateOptions>): Tensor {
+  const [shape, options] = parseSizeArgs("empty", args);
+  return Tensor.empty(shape, createDtype("empty", options, "f32"));
 }
 
 /** Zeros with the shape and dtype of `like`. */

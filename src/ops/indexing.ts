@@ -1,6 +1,7 @@
 /**
  * Index ops: `indexSelect` (rows by index; Embedding) and `gather`, with scatter-add backward
- * kernels. Indices are i32 and range-checked natively.
+ * kernels. Indices are i32 (range-checked natively) or i64 (range-checked and converted at the
+ * boundary, src/ops/index_dtype.ts).
  * @module
  */
 import { record } from "../autograd/graph.ts";
@@ -8,20 +9,21 @@ import { check, native } from "../native/library.ts";
 import { dtypeInfo } from "../tensor/dtype.ts";
 import { formatShape, normalizeDim, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { indexAsI32 } from "./index_dtype.ts";
 
-function requireIndex(index: Tensor, op: string): Tensor {
-  if (index.dtype !== "i32") throw new TypeError(`${op}: index must be an i32 tensor, got ${index.dtype}`);
-  return index.contiguous();
+/** The index as contiguous i32 (an i64 one range-checked against `size`, PyTorch's default dtype). */
+function requireIndex(index: Tensor, op: string, dim: number, size: number): Tensor {
+  return indexAsI32(op, "index", index, { lo: 0, hi: size - 1, what: `dimension ${dim} of size ${size}` }).contiguous();
 }
 
 /** Elements of `x` at `index` (1-d, i32) along `dim`: `torch.index_select`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, "indexSelect");
   if (index.ndim > 1) throw new RangeError(`indexSelect: index must be 1-d, got shape ${formatShape(index.shape)}`);
-  const idx = requireIndex(index, "indexSelect");
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const idx = requireIndex(index, "indexSelect", d, size);
   const input = x.contiguous();
   const outer = numelOf(x.shape.slice(0, d));
-  const size = x.ndim === 0 ? 1 : x.shape[d];
   const inner = numelOf(x.shape.slice(d + 1));
   const shape = [...x.shape];
   shape[d] = idx.numel;
@@ -52,7 +54,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 /** `out[…, j, …] = x[…, index[…, j, …], …]` along `dim` (`torch.gather`); index has x's rank. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, "gather");
-  const idx = requireIndex(index, "gather");
+  const idx = requireIndex(index, "gather", d, x.ndim === 0 ? 1 : x.shape[d]);
   if (idx.ndim !== x.ndim || idx.shape.some((s, i) => i !== d && s !== x.shape[i])) {
     throw new RangeError(`gather: index of shape ${formatShape(index.shape)} must match input ${formatShape(x.shape)} except in dimension ${d}`);
   }
@@ -118,7 +120,10 @@ function submitGather(x: Tensor, index: Tensor, out: Tensor): number {
  * autograd graph is recorded.
  */
 export function startGatherRows(tensors: readonly Tensor[], indices: Tensor): () => Tensor[] {
-  const index = requireIndex(indices, "gather rows");
+  // Rows of every tensor: an i64 index is checked against the first one's (the kernels check each).
+  const index = indexAsI32("gather rows", "index", indices, tensors.length > 0 && tensors[0].ndim > 0
+    ? { lo: 0, hi: tensors[0].shape[0] - 1, what: `dimension 0 of size ${tensors[0].shape[0]}` }
+    : { lo: 0, hi: 2147483647, what: "rows" }).contiguous();
   const sources = tensors.map((t) => t.detach().contiguous());
   const outs = sources.map((t) => Tensor.empty([index.numel, ...t.shape.slice(1)], t.dtype));
   const used: number[] = [];

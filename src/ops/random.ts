@@ -3,6 +3,7 @@
  * same seed gives the same numbers on Deno and Bun and for any thread count.
  * @module
  */
+import { parseSizeArgs, type SizeArgs } from "./size_args.ts";
 import { check, native } from "../native/library.ts";
 import { type DType, dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import { copyStrided } from "./copy.ts";
@@ -91,9 +92,10 @@ function floatDtype(where: string, options: unknown): DType {
   return dtype;
 }
 
-/** Uniform samples in `[0, 1)`. */
-export function rand(shape: Shape, options: { dtype?: DType } = {}): Tensor {
-  return fillRandom(Tensor.empty(checkShape(shape, "rand"), floatDtype("rand", options)), "uniform", 0, 1);
+/** Uniform samples in `[0, 1)`: `rand(3, 4)` or `rand([3, 4])`, with an options object last. */
+export function rand(...args: SizeArgs<{ dtype?: DType }>): Tensor {
+  const [shape, options] = parseSizeArgs("rand", args);
+  return fillRandom(Tensor.empty(shape, floatDtype("rand", options)), "uniform", 0, 1);
 }
 
 /** Uniform samples in `[low, high)`. */
@@ -105,9 +107,17 @@ export function uniform(shape: Shape, low = 0, high = 1, options: { dtype?: DTyp
   return fillRandom(Tensor.empty(dims, floatDtype("uniform", options)), "uniform", low, high);
 }
 
-/** Standard normal samples. */
-export function randn(shape: Shape, options: { dtype?: DType } = {}): Tensor {
-  return fillRandom(Tensor.empty(checkShape(shape, "randn"), floatDtype("randn", options)), "normal", 0, 1);
+/**
+ * Standard normal samples: `randn(3, 4)` or `randn([3, 4])`, with an options object last.
+ *
+ * @example
+ * ```ts
+ * randn(2, 3, { dtype: "bf16" }).shape; // [2, 3]
+ * ```
+ */
+export function randn(...args: SizeArgs<{ dtype?: DType }>): Tensor {
+  const [shape, options] = parseSizeArgs("randn", args);
+  return fillRandom(Tensor.empty(shape, floatDtype("randn", options)), "normal", 0, 1);
 }
 
 /** Normal samples with the given mean and standard deviation. */

@@ -518,6 +518,26 @@ export class Tensor {
   tanh(): Tensor { return elementwise.unary("tanh", this); }
   /** 1 / (1 + e^-x). */
   sigmoid(): Tensor { return elementwise.unary("sigmoid", this); }
+  /** Sine (radians); gradient cos x. Integer tensors give f32, as PyTorch. */
+  sin(): Tensor { return elementwise.unary("sin", this); }
+  /** Cosine (radians); gradient -sin x. */
+  cos(): Tensor { return elementwise.unary("cos", this); }
+  /** ln(1 + x), accurate for small x; gradient 1 / (1 + x). */
+  log1p(): Tensor { return elementwise.unary("log1p", this); }
+  /** e^x - 1, accurate for small x; gradient e^x. */
+  expm1(): Tensor { return elementwise.unary("expm1", this); }
+  /** Largest integer ≤ x (zero gradient; integer tensors are copied unchanged, as PyTorch). */
+  floor(): Tensor { return this.#rounding("floor"); }
+  /** Smallest integer ≥ x (zero gradient; integer tensors are copied unchanged). */
+  ceil(): Tensor { return this.#rounding("ceil"); }
+  /**
+   * Nearest integer, halves to even as PyTorch (`round(2.5) = 2`, `round(-0.5) = -0`); zero
+   * gradient; integer tensors are copied unchanged.
+   */
+  round(): Tensor { return this.#rounding("round"); }
+  #rounding(op: "floor" | "ceil" | "round"): Tensor {
+    return dtypeInfo(this.dtype).isFloat ? elementwise.unary(op, this) : this.clone();
+  }
   /** max(x, 0). */
   relu(): Tensor { return elementwise.unary("relu", this); }
   /** x². */

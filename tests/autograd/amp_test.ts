@@ -57,7 +57,7 @@ test("autocast: every op is classified as lowp, f32 or promote (kernel tables an
   const cnn = new Sequential()
     .add(new Conv2d(2, 4, 3, { padding: 1 })).add(new BatchNorm2d(4)).add(new GELU()).add(new MaxPool2d(2))
     .add(new AvgPool2d(2)).add(new AdaptiveAvgPool2d(1)).add(new Flatten()).add(new Dropout(0.1)).add(new LayerNorm(4)).add(new Linear(4, 3));
-  const attention = new MultiheadAttention(8, 2);
+  const attention = new MultiheadAttention(8, 2, { batchFirst: true });
   const embedding = new Embedding(10, 8);
   for (const dtype of ["bf16", "f16"] as const) {
     const names = new Set<string>();

@@ -44,10 +44,10 @@ test("every loss, reduction and option equals PyTorch (value and input gradient)
 test("loss errors name shapes and dtypes", () => {
   const ce = new CrossEntropyLoss();
   assert.throws(() => ce.compute(zeros([4, 3]), tensor([0, 1, 2])), /class-index target of shape \[3\] does not match input \[4, 3\]/);
-  assert.throws(() => ce.compute(zeros([4, 3]), zeros([4])), /target must be class indices \(i32\) or probabilities/);
+  assert.throws(() => ce.compute(zeros([4, 3]), zeros([4])), /target must be class indices \(i32 or i64\) or probabilities/);
   assert.throws(() => ce.compute(zeros([2, 3]), tensor([0, 3])), /target 3 is out of bounds for 3 classes/);
   assert.throws(() => new MSELoss().compute(zeros([2, 3]), zeros([3, 2])), /MSELoss: input shape \[2, 3\] and target shape \[3, 2\] differ/);
-  assert.throws(() => new NLLLoss().compute(zeros([2, 3]), zeros([2])), /NLLLoss: target must be class indices of dtype i32, got f32/);
+  assert.throws(() => new NLLLoss().compute(zeros([2, 3]), zeros([2])), /NLLLoss: target must be class indices of dtype i32 or i64, got f32/);
   assert.throws(() => new MSELoss("avg" as Reduction), /reduction must be/);
   assert.throws(() => new BCELoss().compute(zeros([2]).add(1.5), zeros([2])), /between 0 and 1/);
 });

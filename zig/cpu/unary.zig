@@ -380,10 +380,17 @@ fn floatVec(comptime op: Op, comptime T: type, x: anytype, p: Params(T)) @TypeOf
         .floor => return @floor(x),
         .ceil => return @ceil(x),
         .round => {
-            const big: V = @splat(if (T == f32) 8388608.0 else 4503599627370496.0);
-            const ax = @abs(x);
-            const r = copySign((ax + big) - big, x);
-            return @select(T, ax < big, r, x);
+            // Halves to even from floor and the fraction (exact in binary floats), not the
+            // `(|x| + 2^23) - 2^23` trick: LLVM miscompiled that on bf16-widened inputs in
+            // ReleaseFast (round(2.5) gave a denormal). Large values, ±inf: fl = x, kept.
+            // NaN: every comparison is false and `up` is NaN. The sign of zero follows x.
+            const fl = @floor(x);
+            const frac = x - fl;
+            const half: V = @splat(0.5);
+            const up = fl + one;
+            const fl_even = @floor(fl * half) * @as(V, @splat(2)) == fl;
+            const r = @select(T, frac > half, up, @select(T, frac < half, fl, @select(T, fl_even, fl, up)));
+            return copySign(r, x);
         },
         .mul_scalar => return x * @as(V, @splat(p.a)),
         .add_scalar => return x + @as(V, @splat(p.a)),
@@ -870,4 +877,27 @@ test "f16/bf16: every op equals the f32 op on the widened input, rounded once" {
             }
         }
     }
+}
+
+test "round halves to even on f32, f64 and bf16-widened vectors (ReleaseFast regression)" {
+    // Inputs, exact in bf16, and PyTorch's results (torch.round), incl. -0 and non-finite values.
+    const xs = [_]f32{ 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, -3.703125, 0.25, -0.25, 3.0, 1099511627776.0, std.math.inf(f32), -std.math.inf(f32) };
+    const want = [_]f32{ 0.0, 2.0, 2.0, -0.0, -2.0, -2.0, -4.0, 0.0, -0.0, 3.0, 1099511627776.0, std.math.inf(f32), -std.math.inf(f32) };
+    var bits: [xs.len]u16 = undefined;
+    var got: [xs.len]u16 = undefined;
+    for (xs, &bits) |x, *b| b.* = half16.fromF32(.bf16, x);
+    try run(.round, .bf16, @ptrCast(&bits), @ptrCast(&got), xs.len, 0, 0);
+    for (want, got) |w, g| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(half16.toF32(.bf16, g))));
+    var y32: [xs.len]f32 = undefined;
+    try run(.round, .f32, @ptrCast(&xs), @ptrCast(&y32), xs.len, 0, 0);
+    for (want, y32) |w, g| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(g)));
+    var x64: [xs.len]f64 = undefined;
+    var y64: [xs.len]f64 = undefined;
+    for (xs, &x64) |x, *d| d.* = x;
+    try run(.round, .f64, @ptrCast(&x64), @ptrCast(&y64), xs.len, 0, 0);
+    for (want, y64) |w, g| try testing.expectEqual(@as(u64, @bitCast(@as(f64, w))), @as(u64, @bitCast(g)));
+    var nan_in = [_]f32{std.math.nan(f32)};
+    var nan_out: [1]f32 = undefined;
+    try run(.round, .f32, @ptrCast(&nan_in), @ptrCast(&nan_out), 1, 0, 0);
+    try testing.expect(std.math.isNan(nan_out[0]));
 }
