@@ -191,8 +191,8 @@ export function getNumThreads(): number {
 
 /** Sets the number of threads native kernels use; returns the number actually available. */
 export function setNumThreads(threads: number): number {
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`setNumThreads: thread count must be an integer >= 1, got ${threads}`);
+  if (typeof threads !== "number" || !Number.isSafeInteger(threads) || threads < 1) {
+    throw new RangeError(`setNumThreads: invalid threads; the thread count must be an integer >= 1, got ${typeof threads === "number" ? threads : `${typeof threads} ${JSON.stringify(threads)}`}`);
   }
   return check(native.axon_set_num_threads(threads), "setNumThreads");
 }

@@ -16,12 +16,14 @@ test("collectives under mpirun -np 2: every dtype and op, sizes 0, 1, odd and 1e
   }
 });
 
-test("collectives under mpirun -np 2: 100 MB all-reduces (f32 sum, bf16 avg through f32)", () => {
-  const r = mpirun(2, workerPath("collectives_worker.ts"), ["large"], 300);
+test("collectives under mpirun -np 2: 100 MB all-reduces of every dtype with every op", () => {
+  const r = mpirun(2, workerPath("collectives_worker.ts"), ["large"], 600);
   assert.equal(r.status, 0, `mpirun exited with ${r.status}\n${r.stdout}\n${r.stderr}`);
   const done = results(r.stdout);
   for (const rank of [0, 1]) {
-    assert.deepEqual(done.filter((x) => x.rank === rank).map((x) => x.check), ["allReduce 100MB", "allReduce 100MB", "inPlace", "errors", "done"]);
+    const mine = done.filter((x) => x.rank === rank);
+    assert.deepEqual(mine.map((x) => x.check), [...Array(16).fill("allReduce 100MB"), "inPlace", "errors", "done"]);
+    assert.equal(new Set(mine.filter((x) => x.check === "allReduce 100MB").map((x) => `${x.dtype} ${x.op}`)).size, 16, "each dtype and op once");
   }
 });
 

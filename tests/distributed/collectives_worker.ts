@@ -88,8 +88,10 @@ for (const dtype of part === "large" ? [] : dtypes) {
   }
 }
 
-// 100 MB: f32 sum (25e6 elements) and bf16 avg (50e6 elements, reduced through f32 scratch).
-for (const [dtype, op, n] of part === "small" ? [] : [["f32", "sum", 25_000_000], ["bf16", "avg", 50_000_000]] as const) {
+// 100 MB of every dtype with every op (25e6 f32/i32 or 50e6 f16/bf16 elements; the 16-bit ones are
+// reduced through f32 scratch).
+const large = dtypes.flatMap((dtype) => ops.map((op) => [dtype, op, 100_000_000 / (dtype === "f16" || dtype === "bf16" ? 2 : 4)] as const));
+for (const [dtype, op, n] of part === "small" ? [] : large) {
   salt++;
   const mine = input(rank, n, dtype, salt);
   const expected = reference(input(0, n, dtype, salt), input(1, n, dtype, salt), op);

@@ -76,7 +76,7 @@ extern "c" fn dlsym(handle: ?*anyopaque, name: [*:0]const u8) ?*anyopaque;
 const RTLD_DEFAULT: ?*anyopaque = null;
 
 fn lookup(comptime T: type, name: [*:0]const u8) ?T {
-    return @ptrCast(dlsym(RTLD_DEFAULT, name) orelse return null);
+    return @ptrCast(@alignCast(dlsym(RTLD_DEFAULT, name) orelse return null));
 }
 
 fn loadApi() ?Api {
