@@ -12,11 +12,11 @@
 import { openWithBun } from "./bun.ts";
 import { CPU_LEVELS, wantedLevel } from "./cpu_levels.ts";
 import { openWithDeno } from "./deno.ts";
-import { denoPermissionProblem } from "./permissions.ts";
+import { denoFfiPermissionProblem, denoPermissionProblem } from "./permissions.ts";
 import { isPermissionError, NativeError } from "./errors.ts";
 import { readEnv, RUNTIME } from "./host.ts";
 import { BUILD_COMMAND, type LibrarySource, locateLibrary } from "./locate.ts";
-import { ABI_VERSION, type NativeSignature, type NativeSymbols, SYMBOLS } from "./symbols.ts";
+import { ABI_VERSION, CPU_SYMBOLS, type NativeSignature, type NativeSymbols, SYMBOLS } from "./symbols.ts";
 
 export { BUILD_COMMAND, NativeError, RUNTIME };
 export type { LibrarySource };
@@ -42,10 +42,6 @@ interface OpenedLibrary {
   watchBlock?: (owner: number, token: number) => ArrayBuffer | undefined;
 }
 
-const CPU_SYMBOLS: Record<string, NativeSignature> = {
-  axon_cpu_build_level: { parameters: [], result: "i32" },
-  axon_cpu_best_level: { parameters: [], result: "i32" },
-};
 
 /** What would fix a library from `source` that cannot be used. */
 function remedy(source: LibrarySource): string {
@@ -83,6 +79,8 @@ async function probe(path: string, source: LibrarySource): Promise<{ build: numb
 }
 
 async function open(): Promise<{ opened: OpenedLibrary; info: CpuInfo }> {
+  const noFfi = denoFfiPermissionProblem();
+  if (noFfi !== null) throw new NativeError(noFfi);
   const located = await locateLibrary();
   const denied = denoPermissionProblem(located.path);
   if (denied !== null) throw new NativeError(denied);

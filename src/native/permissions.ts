@@ -26,3 +26,18 @@ export function denoPermissionProblem(path: string): string | null {
     `permission${missing.length > 1 ? "s" : ""}: run deno with ${missing.join(" ")} ` +
     `(all Axon needs: deno run --allow-ffi --allow-read --allow-env script.ts)`;
 }
+
+/**
+ * Before the library is even looked for: the message to throw when Deno lacks `--allow-ffi`
+ * altogether (with `--allow-read` too when that is missing), so one error names every flag
+ * instead of the first failure naming one; null when FFI is granted, and on Bun.
+ */
+export function denoFfiPermissionProblem(): string | null {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (deno?.permissions?.querySync === undefined) return null;
+  if (deno.permissions.querySync({ name: "ffi" }).state === "granted") return null;
+  const missing = deno.permissions.querySync({ name: "read" }).state === "granted" ? ["--allow-ffi"] : ["--allow-read", "--allow-ffi"];
+  return `Axon's native library cannot be loaded without Deno's ${missing.join(" and ")} ` +
+    `permission${missing.length > 1 ? "s" : ""}: run deno with ${missing.join(" ")} ` +
+    `(all Axon needs: deno run --allow-ffi --allow-read --allow-env script.ts)`;
+}

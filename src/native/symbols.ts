@@ -161,3 +161,12 @@ export type NativeFunction = (...args: any[]) => any;
 
 /** The loaded library: one callable per export. */
 export type NativeSymbols = { readonly [K in SymbolName]: NativeFunction };
+
+/**
+ * Exports bound apart from {@link SYMBOLS}, only when present: the CPU-level probe the loader asks
+ * before choosing which library file to open (zig/abi/cpu.zig).
+ */
+export const CPU_SYMBOLS: Record<"axon_cpu_build_level" | "axon_cpu_best_level", NativeSignature> = {
+  axon_cpu_build_level: { parameters: [], result: "i32" },
+  axon_cpu_best_level: { parameters: [], result: "i32" },
+};

@@ -199,7 +199,7 @@ if (runtime === "deno") {
       const ok = await train(f, cache, "release");
       assert.equal(ok.code, 0, ok.stderr);
       const noFfi = await train(f, cache, "release", { flags: [...base, "--allow-read", "--allow-env"] });
-      assert.match(noFfi.stderr, /through FFI: run deno with --allow-ffi/);
+      assert.match(noFfi.stderr, /without Deno's --allow-ffi permission: run deno with --allow-ffi/);
       const noRead = await train(f, cache, "release", { flags: [...base, "--allow-ffi", "--allow-env"] });
       assert.match(noRead.stderr, /run deno with --allow-read/);
       const noEnv = await train(f, cache, "release", { flags: [...base, "--allow-ffi", "--allow-read"] });

@@ -28,7 +28,7 @@ test("npm packages hold only the library: compiled JavaScript + .d.ts, or the na
   requireRelease();
   const main = listing(tarball("axon-ml"));
   for (const file of main) {
-    assert.match(file, /^package\/(package\.json|README\.md|LICENSE|mod\.(js|d\.ts)|src\/[a-z_/]+\.(js|d\.ts))$/, `unexpected file ${file} in @axon/ml`);
+    assert.match(file, /^package\/(package\.json|README\.md|LICENSE|mod\.(js|d\.ts)|src\/[a-z0-9_/]+\.(js|d\.ts))$/, `unexpected file ${file} in @axon/ml`);
   }
   assert.ok(main.includes("package/src/native/locate.js") && main.includes("package/mod.d.ts"));
   const native = listing(tarball(`axon-ml-${PLATFORM}`));

@@ -22,7 +22,7 @@ function run(flags: string[]): { status: number | null; output: string } {
 test("Deno without --allow-ffi, --allow-read or both: the error names the missing flags", () => {
   const cases: [string[], RegExp][] = [
     [["--allow-read", "--allow-env"], /without Deno's --allow-ffi permission: run deno with --allow-ffi /],
-    [["--allow-ffi", "--allow-env"], /without Deno's --allow-read permission: run deno with --allow-read /],
+    [["--allow-ffi", "--allow-env"], /to find its native library: run deno with --allow-read /],
     [["--allow-env"], /without Deno's --allow-read and --allow-ffi permissions: run deno with --allow-read --allow-ffi /],
   ];
   for (const [flags, pattern] of cases) {
