@@ -168,13 +168,8 @@ function inferNestedShape(data: NestedArray): number[] {
 /** Checks that every element of `data` fits `dtype` before a conversion that would wrap it. */
 function checkAllFit(data: TypedArray, dtype: DType): void {
   if (dtypeInfo(dtype).isFloat) return;
-  if (data instanceof BigInt64Array) {
-    const [lo, hi] = dtype === "u8" ? [0n, 255n] : dtype === "i32" ? [-2147483648n, 2147483647n] : [null, null];
-    if (lo === null) return;
-    for (const v of data) if (v < lo || v > hi!) throw new RangeError(`tensor: ${v} cannot be stored as ${dtype}`);
-    return;
-  }
-  for (const v of data) checkFits(v, dtype, "tensor");
+  // Number() of an i64 is exact inside the i32 and u8 ranges, and far outside them otherwise.
+  for (const v of data) checkFits(typeof v === "bigint" ? Number(v) : v, dtype, "tensor");
 }
 
 function typedArrayDType(data: TypedArray): DType {
