@@ -146,11 +146,14 @@ export function startGatherRows(tensors: readonly Tensor[], indices: Tensor): ()
     }
     throw e;
   }
+  // A slot this call queued may have been waited for already by another call that ran short of
+  // slots (above); it is then free, possibly claimed by someone else, and must not be waited again.
+  const mine = used.map((slot) => [slot, inFlight.get(slot)] as const);
   let finished = false;
   return () => {
     if (!finished) {
       finished = true;
-      for (const slot of used) waitSlot(slot);
+      for (const [slot, entry] of mine) if (inFlight.get(slot) === entry) waitSlot(slot);
     }
     return outs;
   };

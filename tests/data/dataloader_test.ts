@@ -1,6 +1,7 @@
 import { assert, test } from "../harness.ts";
 import { arange, getRngState, manualSeed, rand, randn, type Tensor, tensor } from "../../mod.ts";
 import { DataLoader, Dataset, defaultCollate, randomPermutation, TensorDataset } from "../../src/data/mod.ts";
+import { startGatherRows } from "../../src/ops/indexing.ts";
 
 const ints = (t: Tensor) => Array.from(t.toArray() as Int32Array);
 
@@ -232,4 +233,19 @@ test("prefetched batches (gathered on the native prefetch thread) equal synchron
   // many abandoned epochs never exhaust the prefetch slots
   for (let i = 0; i < 20; i++) for (const _ of loader) break;
   assert.equal([...loader].length, 7);
+});
+
+test("two prefetching loaders in one thread, with every slot taken: each gets its own batches", () => {
+  // Fill the library's 64 prefetch slots with gathers nobody waits for yet, so both loaders run
+  // short of slots and finish abandoned gathers; neither may wait on a slot twice.
+  const data = numbered(200);
+  const expected = [...new DataLoader(data, 16, false, { prefetch: false })].map(([x]) => Array.from((x as Tensor).toArray() as Float32Array));
+  const a = new DataLoader(data, 16, false, { prefetch: true }).iter();
+  const b = new DataLoader(data, 16, false, { prefetch: true }).iter();
+  const parked = Array.from({ length: 40 }, () => startGatherRows(data.tensors, tensor([0, 1, 2])));
+  for (let i = 0; i < expected.length; i++) {
+    assert.deepEqual(Array.from((a.next().value![0] as Tensor).toArray() as Float32Array), expected[i], `loader a, batch ${i}`);
+    assert.deepEqual(Array.from((b.next().value![0] as Tensor).toArray() as Float32Array), expected[i], `loader b, batch ${i}`);
+  }
+  for (const wait of parked) wait();
 });
