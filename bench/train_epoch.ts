@@ -24,8 +24,25 @@
  */
 import process from "node:process";
 import {
-  Adam, autocast, Conv2d, CrossEntropyLoss, DataLoader, Dropout, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, Flatten, getNumThreads, Linear,
-  manualSeed, MaxPool2d, noGrad, ReLU, RUNTIME, Sequential, TensorDataset, Variable,
+  Adam,
+  autocast,
+  Conv2d,
+  CrossEntropyLoss,
+  DataLoader,
+  Dropout,
+  FASHION_MNIST_DEBIAN_ROOT,
+  FashionMNIST,
+  Flatten,
+  getNumThreads,
+  Linear,
+  manualSeed,
+  MaxPool2d,
+  noGrad,
+  ReLU,
+  RUNTIME,
+  Sequential,
+  TensorDataset,
+  Variable,
 } from "../mod.ts";
 
 function option(name: string, fallback: string): string {

@@ -10,7 +10,21 @@
 import * as axon from "@axon/ml";
 import process from "node:process";
 
-const { Adam, CrossEntropyLoss, DataLoader, DType, GradScaler, Linear, ReLU, Sequential, Variable, autocast, checkpointSequential, memory, noGrad } = axon;
+const {
+  Adam,
+  CrossEntropyLoss,
+  DataLoader,
+  DType,
+  GradScaler,
+  Linear,
+  ReLU,
+  Sequential,
+  Variable,
+  autocast,
+  checkpointSequential,
+  memory,
+  noGrad,
+} = axon;
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -68,7 +82,10 @@ function main() {
   // --- Gradient checkpointing: 24 hidden layers in 4 segments ----------------------------------
   const layers = [new Linear(784, 128), ...Array.from({ length: 22 }, () => new Linear(128, 128)), new Linear(128, 10)];
   const deep = (x: axon.Tensor, checkpointed: boolean) => {
-    const layer = (i: number, h: axon.Tensor) => (i < layers.length - 1 ? layers[i].forward(h).relu() : layers[i].forward(h));
+    const layer = (
+      i: number,
+      h: axon.Tensor,
+    ) => (i < layers.length - 1 ? layers[i].forward(h).relu() : layers[i].forward(h));
     if (checkpointed) return checkpointSequential(layers.length, 4, x, layer);
     return layers.reduce((h, _, i) => layer(i, h), x);
   };
@@ -80,7 +97,9 @@ function main() {
     const afterForward = memory.stats().savedBytes;
     loss.backward();
     console.log(
-      `${checkpointed ? "checkpointSequential(24, 4)" : "plain 24-layer MLP       "}: ${afterForward} bytes saved for backward after forward, ` +
+      `${
+        checkpointed ? "checkpointSequential(24, 4)" : "plain 24-layer MLP       "
+      }: ${afterForward} bytes saved for backward after forward, ` +
         `peak ${memory.stats().peakSavedBytes}`,
     );
   }

@@ -15,8 +15,21 @@ import * as axon from "@axon/ml";
 import process from "node:process";
 
 const {
-  Adam, Conv2d, CosineAnnealingLR, CrossEntropyLoss, DataLoader, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Variable,
-  noGrad, saveModel, loadModel,
+  Adam,
+  Conv2d,
+  CosineAnnealingLR,
+  CrossEntropyLoss,
+  DataLoader,
+  Dropout,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+  Variable,
+  noGrad,
+  saveModel,
+  loadModel,
 } = axon;
 
 function option(name: string): string | undefined {
@@ -64,7 +77,10 @@ function main() {
   axon.manualSeed(0);
   const started = performance.now();
   // Data
-  const { train: trainDataset, test: testDataset, name } = axon.loadTrainingData(option("dataset") ?? "mnist", "./data");
+  const { train: trainDataset, test: testDataset, name } = axon.loadTrainingData(
+    option("dataset") ?? "mnist",
+    "./data",
+  );
   const trainLoader = new DataLoader(trainDataset, 64, true);
   const testLoader = new DataLoader(testDataset, 256, false);
   const evalLimit = smoke ? 512 : Infinity;
@@ -75,7 +91,9 @@ function main() {
   const optimizer = new Adam(model.parameters(), 0.001);
   const scheduler = new CosineAnnealingLR(optimizer, epochs, 1e-6);
   const lossFn = new CrossEntropyLoss();
-  console.log(`${name}: ${trainDataset.length} training / ${testDataset.length} test images, ${epochs} epochs, ${axon.RUNTIME}, ${axon.getNumThreads()} threads`);
+  console.log(
+    `${name}: ${trainDataset.length} training / ${testDataset.length} test images, ${epochs} epochs, ${axon.RUNTIME}, ${axon.getNumThreads()} threads`,
+  );
 
   // Training
   let accuracy = 0;
@@ -106,11 +124,17 @@ function main() {
     scheduler.step(optimizer);
 
     console.log(
-      `Epoch ${epoch}: Loss=${(trainLoss / batches).toFixed(4)}, Acc=${accuracy.toFixed(2)}%, LR=${optimizer.getLr().toFixed(6)}` +
+      `Epoch ${epoch}: Loss=${(trainLoss / batches).toFixed(4)}, Acc=${accuracy.toFixed(2)}%, LR=${
+        optimizer.getLr().toFixed(6)
+      }` +
         ` (${Math.round(bar.rate).toLocaleString("en-US")} samples/s, ${bar.elapsed.toFixed(1)} s)`,
     );
   }
-  console.log(`final test accuracy ${accuracy.toFixed(2)}% after ${epochs} epochs, ${((performance.now() - started) / 1000).toFixed(1)} s in all`);
+  console.log(
+    `final test accuracy ${accuracy.toFixed(2)}% after ${epochs} epochs, ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s in all`,
+  );
 
   // Save, reload, check
   saveModel(model, "mnist_cnn.safetensors");
@@ -118,7 +142,9 @@ function main() {
   loadModel(reloaded, "mnist_cnn.safetensors");
   const again = evaluate(reloaded, testLoader, evalLimit);
   console.log(`saved mnist_cnn.safetensors; reloaded model accuracy ${again.toFixed(2)}%`);
-  if (again !== accuracy) throw new Error(`reloaded model accuracy ${again}% differs from the trained model's ${accuracy}%`);
+  if (again !== accuracy) {
+    throw new Error(`reloaded model accuracy ${again}% differs from the trained model's ${accuracy}%`);
+  }
 }
 
 main();

@@ -16,7 +16,21 @@ import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 
-const { Adam, CosineAnnealingLR, CrossEntropyLoss, CSVLogger, DataLoader, Linear, ReLU, Sequential, SummaryWriter, Variable, noGrad, saveModel, loadModel } = axon;
+const {
+  Adam,
+  CosineAnnealingLR,
+  CrossEntropyLoss,
+  CSVLogger,
+  DataLoader,
+  Linear,
+  ReLU,
+  Sequential,
+  SummaryWriter,
+  Variable,
+  noGrad,
+  saveModel,
+  loadModel,
+} = axon;
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,7 +61,10 @@ function evaluate(model: axon.Module, testLoader: axon.DataLoader): number {
 function main() {
   axon.manualSeed(0);
   // Data
-  const { train: trainDataset, test: testDataset, name } = axon.loadTrainingData(option("dataset") ?? "mnist", "./data");
+  const { train: trainDataset, test: testDataset, name } = axon.loadTrainingData(
+    option("dataset") ?? "mnist",
+    "./data",
+  );
   // Data-parallel: one process per rank (mpirun), each with its share of the cores.
   let rank = 0;
   if (distributed) {
@@ -76,8 +93,10 @@ function main() {
   const scheduler = new CosineAnnealingLR(optimizer, epochs, 1e-6);
   const lossFn = new CrossEntropyLoss();
   const world = distributed ? axon.distributed.getWorldSize() : 1;
-  log(`${name}: ${trainDataset.length} training / ${testDataset.length} test images, ${epochs} epochs, ${axon.RUNTIME}, ${axon.getNumThreads()} threads` +
-    (distributed ? ` per rank, ${world} ranks (MPI), batch 64 per rank` : ""));
+  log(
+    `${name}: ${trainDataset.length} training / ${testDataset.length} test images, ${epochs} epochs, ${axon.RUNTIME}, ${axon.getNumThreads()} threads` +
+      (distributed ? ` per rank, ${world} ranks (MPI), batch 64 per rank` : ""),
+  );
   log(String(model));
 
   // Logs (rank 0): TensorBoard event files and a CSV of the same per-epoch numbers
@@ -134,7 +153,9 @@ function main() {
     history.accuracy.push(accuracy);
 
     console.log(
-      `Epoch ${epoch}: Loss=${(trainLoss / batches).toFixed(4)}, Acc=${accuracy.toFixed(2)}%, LR=${optimizer.getLr().toFixed(6)}` +
+      `Epoch ${epoch}: Loss=${(trainLoss / batches).toFixed(4)}, Acc=${accuracy.toFixed(2)}%, LR=${
+        optimizer.getLr().toFixed(6)
+      }` +
         ` (${Math.round(bar.rate).toLocaleString("en-US")} samples/s)`,
     );
   }
@@ -144,7 +165,9 @@ function main() {
   // Save
   const modelPath = "mnist_model.safetensors";
   saveModel(model, modelPath);
-  writer.addHparams({ lr: 0.001, batchSize: 64, epochs, optimizer: "Adam" }, { "hparam/accuracy": history.accuracy.at(-1)! }, { runName: "hparams" });
+  writer.addHparams({ lr: 0.001, batchSize: 64, epochs, optimizer: "Adam" }, {
+    "hparam/accuracy": history.accuracy.at(-1)!,
+  }, { runName: "hparams" });
   writer.close();
   const curvesPath = join(dirname(modelPath), "training_curves.svg");
   writeFileSync(curvesPath, axon.trainingCurvesSvg(history));

@@ -16,7 +16,7 @@ const targets = axon.tensor(Int32Array.from({ length: 64 }, (_, i) => i % 10));
 const x = new Variable(inputs.view([-1, 784]), false);
 const loss = lossFn.compute(model.forward(x), targets);
 model.zeroGrad();
-loss.backward();                                  // gradients in p.grad for every parameter
+loss.backward(); // gradients in p.grad for every parameter
 console.log(loss.data().item(), model.parameters()[0].grad!.shape);
 const predicted = noGrad(() => model.forward(x).argmax(1)); // i32 class indices
 console.log([...predicted.toArray().slice(0, 8)]);

@@ -223,7 +223,11 @@ bad("MultiheadAttention", "bias", ctor(ax.MultiheadAttention, 4, 2, { bias: 1 })
 bad("MultiheadAttention", "batch_first", ctor(ax.MultiheadAttention, 4, 2, { batch_first: true }));
 bad("MultiheadAttention", "options", ctor(ax.MultiheadAttention, 4, 2, 0.1));
 bad("MultiheadAttention.forward", "query", () => new ax.MultiheadAttention(4, 2).forward([1] as Any));
-bad("MultiheadAttention.forward", "key", () => new ax.MultiheadAttention(4, 2).forward(ax.zeros([1, 2, 4]), { isCausal: true } as Any));
+bad(
+  "MultiheadAttention.forward",
+  "key",
+  () => new ax.MultiheadAttention(4, 2).forward(ax.zeros([1, 2, 4]), { isCausal: true } as Any),
+);
 bad("MultiheadAttention.forward", "is_causal", () => {
   const q = ax.zeros([1, 2, 4]);
   return new ax.MultiheadAttention(4, 2).forward(q, q, q, { is_causal: true } as Any);
@@ -231,11 +235,26 @@ bad("MultiheadAttention.forward", "is_causal", () => {
 bad("MultiheadAttention", "kdim", ctor(ax.MultiheadAttention, 4, 2, { kdim: 0 }));
 bad("MultiheadAttention", "vdim", ctor(ax.MultiheadAttention, 4, 2, { vdim: 2.5 }));
 bad("MultiheadAttention", "batchFirst", ctor(ax.MultiheadAttention, 4, 2, { batchFirst: "yes" }));
-bad("MultiheadAttention", "attnMask", () => { const q = ax.zeros([3, 2, 4]); return new ax.MultiheadAttention(4, 2).forward(q, q, q, { attnMask: ax.zeros([2, 2]) }); });
-bad("MultiheadAttention", "attnMask", () => { const q = ax.zeros([3, 2, 4]); return new ax.MultiheadAttention(4, 2).forward(q, q, q, { attnMask: ax.zeros([3, 3], { dtype: "i32" }) }); });
-bad("MultiheadAttention", "keyPaddingMask", () => { const q = ax.zeros([3, 2, 4]); return new ax.MultiheadAttention(4, 2).forward(q, q, q, { keyPaddingMask: ax.zeros([3, 2]) }); });
-bad("MultiheadAttention", "key", () => { const q = ax.zeros([3, 2, 4]); return new ax.MultiheadAttention(4, 2).forward(q, ax.zeros([3, 2, 5])); });
-bad("MultiheadAttention.forward", "needWeights", () => { const q = ax.zeros([3, 2, 4]); return new ax.MultiheadAttention(4, 2).forwardWithWeights(q, q, q, { needWeights: 0 } as Any); });
+bad("MultiheadAttention", "attnMask", () => {
+  const q = ax.zeros([3, 2, 4]);
+  return new ax.MultiheadAttention(4, 2).forward(q, q, q, { attnMask: ax.zeros([2, 2]) });
+});
+bad("MultiheadAttention", "attnMask", () => {
+  const q = ax.zeros([3, 2, 4]);
+  return new ax.MultiheadAttention(4, 2).forward(q, q, q, { attnMask: ax.zeros([3, 3], { dtype: "i32" }) });
+});
+bad("MultiheadAttention", "keyPaddingMask", () => {
+  const q = ax.zeros([3, 2, 4]);
+  return new ax.MultiheadAttention(4, 2).forward(q, q, q, { keyPaddingMask: ax.zeros([3, 2]) });
+});
+bad("MultiheadAttention", "key", () => {
+  const q = ax.zeros([3, 2, 4]);
+  return new ax.MultiheadAttention(4, 2).forward(q, ax.zeros([3, 2, 5]));
+});
+bad("MultiheadAttention.forward", "needWeights", () => {
+  const q = ax.zeros([3, 2, 4]);
+  return new ax.MultiheadAttention(4, 2).forwardWithWeights(q, q, q, { needWeights: 0 } as Any);
+});
 bad("ModuleList.append", "Module", () => new ax.ModuleList().append(5 as Any));
 bad("ModuleList.at", "index", () => new ax.ModuleList().at(0));
 bad("ModuleList.insert", "index", () => new ax.ModuleList().insert(0.5, new ax.ReLU()));
@@ -243,13 +262,33 @@ bad("ModuleDict.set", "key", () => new ax.ModuleDict().set("a.b", new ax.ReLU())
 bad("ModuleDict.get", "keys", () => new ax.ModuleDict().get("missing"));
 bad("ModuleDict", "Modules", () => new ax.ModuleDict(7 as Any));
 bad("indexSelect", "index", () => ax.indexSelect(x(), 1, ax.tensor(BigInt64Array.of(3n))));
-bad("gather", "index", () => ax.gather(x(), 1, ax.tensor(BigInt64Array.of(-1n, 0n, 0n, 0n, 0n, 0n), { shape: [2, 3] })));
+bad(
+  "gather",
+  "index",
+  () => ax.gather(x(), 1, ax.tensor(BigInt64Array.of(-1n, 0n, 0n, 0n, 0n, 0n), { shape: [2, 3] })),
+);
 bad("indexSelect", "index", () => ax.indexSelect(x(), 1, ax.tensor([0.5])));
 bad("Embedding", "indices", () => new ax.Embedding(3, 2).forward(ax.tensor(BigInt64Array.of(3n))));
 bad("CrossEntropyLoss", "target", () => new ax.CrossEntropyLoss().forward(x(), ax.tensor(BigInt64Array.of(0n, 9n))));
 bad("NLLLoss", "target", () => new ax.NLLLoss().forward(x(), ax.tensor(BigInt64Array.of(0n, -2n))));
-bad("Module", "ModuleList", () => { class Net extends ax.Module { layers = [new ax.Linear(1, 1)]; forward(t: ax.Tensor) { return t; } } return new Net().parameters(); });
-bad("Module", "ModuleDict", () => { class Net extends ax.Module { heads = { a: new ax.Linear(1, 1) }; forward(t: ax.Tensor) { return t; } } return new Net().stateDict(); });
+bad("Module", "ModuleList", () => {
+  class Net extends ax.Module {
+    layers = [new ax.Linear(1, 1)];
+    forward(t: ax.Tensor) {
+      return t;
+    }
+  }
+  return new Net().parameters();
+});
+bad("Module", "ModuleDict", () => {
+  class Net extends ax.Module {
+    heads = { a: new ax.Linear(1, 1) };
+    forward(t: ax.Tensor) {
+      return t;
+    }
+  }
+  return new Net().stateDict();
+});
 bad("Dropout", "p", ctor(ax.Dropout, 1.5));
 bad("Dropout", "p", ctor(ax.Dropout, NaN));
 bad("Dropout", "p", ctor(ax.Dropout, "0.5"));
@@ -300,7 +339,12 @@ bad("BCEWithLogitsLoss", "posWeight", ctor(ax.BCEWithLogitsLoss, { posWeight: [1
 bad("BCEWithLogitsLoss", "pos_weight", ctor(ax.BCEWithLogitsLoss, { pos_weight: x() }));
 
 // ---- optimizers -----------------------------------------------------------------------------
-for (const [name, C] of [["SGD", ax.SGD], ["Adam", ax.Adam], ["AdamW", ax.AdamW], ["LAMB", ax.LAMB], ["RMSprop", ax.RMSprop], ["Adagrad", ax.Adagrad]] as const) {
+for (
+  const [name, C] of [["SGD", ax.SGD], ["Adam", ax.Adam], ["AdamW", ax.AdamW], ["LAMB", ax.LAMB], [
+    "RMSprop",
+    ax.RMSprop,
+  ], ["Adagrad", ax.Adagrad]] as const
+) {
   bad(name, "model.parameters\\(\\)", () => new (C as Any)(model(), 0.1));
   bad(name, "params", () => new (C as Any)(5, 0.1));
   bad(name, "params", () => new (C as Any)(undefined, 0.1));
@@ -332,7 +376,11 @@ bad("LAMB", "biasCorrection", () => new ax.LAMB(params(), 0.1).biasCorrection("n
 bad("RMSprop", "alpha", () => new ax.RMSprop(params(), 0.1).alpha(NaN));
 bad("RMSprop", "centered", () => new ax.RMSprop(params(), 0.1).centered(1 as Any));
 bad("Adagrad", "lrDecay", () => new ax.Adagrad(params(), 0.1).lrDecay(-1));
-bad("Adagrad", "initialAccumulatorValue", () => new ax.Adagrad([{ params: params(), initialAccumulatorValue: -1 }], 0.1));
+bad(
+  "Adagrad",
+  "initialAccumulatorValue",
+  () => new ax.Adagrad([{ params: params(), initialAccumulatorValue: -1 }], 0.1),
+);
 bad("SGD.setLr", "lr", () => sgd().setLr(NaN));
 bad("Mine", "beta", () => ax.checkHyper("Mine", "beta", NaN, 0));
 bad("clipGradNorm", "maxNorm", () => ax.clipGradNorm(params(), NaN));
@@ -398,7 +446,11 @@ bad("OneCycleLR", "totalSteps", () => new (ax.OneCycleLR as Any)(sgd(), 0.1));
 bad("OneCycleLR", "epochs", () => new ax.OneCycleLR(sgd(), 0.1, 2.5, 10));
 bad("OneCycleLR", "stepsPerEpoch", () => new ax.OneCycleLR(sgd(), 0.1, 2, -10));
 bad("OneCycleLR", "pctStart", () => new ax.OneCycleLR(sgd(), 0.1, { totalSteps: 10, pctStart: 1 }));
-bad("OneCycleLR", "annealStrategy", () => new ax.OneCycleLR(sgd(), 0.1, { totalSteps: 10, annealStrategy: "cosine" as Any }));
+bad(
+  "OneCycleLR",
+  "annealStrategy",
+  () => new ax.OneCycleLR(sgd(), 0.1, { totalSteps: 10, annealStrategy: "cosine" as Any }),
+);
 bad("OneCycleLR", "cycleMomentum", () => new ax.OneCycleLR(sgd(), 0.1, { totalSteps: 10, cycleMomentum: "no" as Any }));
 bad("OneCycleLR", "threePhase", () => new ax.OneCycleLR(sgd(), 0.1, { totalSteps: 10, threePhase: 1 as Any }));
 bad("OneCycleLR", "divFactor", () => new ax.OneCycleLR(sgd(), 0.1, { totalSteps: 10, divFactor: NaN }));
@@ -497,8 +549,16 @@ bad("readIdx", "path", () => (ax.readIdx as Any)(5, 0x803));
 bad("readIdx", "expectedMagic", () => (ax.readIdx as Any)("/nonexistent", "x"));
 bad("ImageClassificationDataset", "images", ctor(ax.ImageClassificationDataset, [1], ax.zeros([1]), {}));
 bad("ImageClassificationDataset", "targets", ctor(ax.ImageClassificationDataset, ax.zeros([1, 1, 2, 2]), 5, {}));
-bad("ImageClassificationDataset", "info", ctor(ax.ImageClassificationDataset, ax.zeros([1, 1, 2, 2]), ax.zeros([1], { dtype: "i32" }), { train: true }));
-bad("ImageClassificationDataset", "labels", ctor(ax.ImageClassificationDataset, ax.zeros([1, 1, 2, 2]), ax.zeros([1], { dtype: "i32" }), { labels: [] }));
+bad(
+  "ImageClassificationDataset",
+  "info",
+  ctor(ax.ImageClassificationDataset, ax.zeros([1, 1, 2, 2]), ax.zeros([1], { dtype: "i32" }), { train: true }),
+);
+bad(
+  "ImageClassificationDataset",
+  "labels",
+  ctor(ax.ImageClassificationDataset, ax.zeros([1, 1, 2, 2]), ax.zeros([1], { dtype: "i32" }), { labels: [] }),
+);
 
 // ---- runtime and utilities ------------------------------------------------------------------
 bad("setNumThreads", "threads", () => ax.setNumThreads(0));
@@ -603,7 +663,8 @@ bad("tensor", "dtype", () => (ax.fromArray as Any)([1, 2], { dtype: "x" }));
 bad("tensor", "dtpye", () => (ax.fromArray as Any)([1, 2], { dtpye: "f32" }));
 
 /** Engine errors that mean the argument was never checked. */
-const UNCHECKED = /is not a function|Cannot read propert|is not iterable|undefined is not|null is not|Cannot convert|is not a constructor/;
+const UNCHECKED =
+  /is not a function|Cannot read propert|is not iterable|undefined is not|null is not|Cannot convert|is not a constructor/;
 
 const MIN_CASES = 600;
 
@@ -645,5 +706,9 @@ test("bad-input suite: every case throws an Error naming the API and the argumen
       failures.push(`${label}: ${error.name}: ${message}`);
     }
   }
-  assert.equal(failures.length, 0, `${failures.length} of ${cases.length} bad inputs were not refused clearly:\n${failures.join("\n")}`);
+  assert.equal(
+    failures.length,
+    0,
+    `${failures.length} of ${cases.length} bad inputs were not refused clearly:\n${failures.join("\n")}`,
+  );
 });

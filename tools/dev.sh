@@ -158,6 +158,10 @@ run_tests() {
     --cache-dir "${AXON_ZIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/axon-build/zig}" --summary all >&2 || zig_failed=1
   log "type check (deno check)"
   local types_failed=0
+  log "hygiene: deno fmt --check, deno lint, zig fmt --check"
+  NO_COLOR=1 "$DENO" fmt --check >&2 || types_failed=1
+  NO_COLOR=1 "$DENO" lint >&2 || types_failed=1
+  "$ZIG" fmt --check zig build.zig >&2 || types_failed=1
   NO_COLOR=1 "$DENO" check mod.ts tests/ bench/ examples/ tools/release/ >&2 || types_failed=1
   log "doc lint (deno doc --lint)"
   NO_COLOR=1 "$DENO" doc --lint mod.ts >&2 || types_failed=1
@@ -175,7 +179,7 @@ run_tests() {
   read -r dp df <"$deno_result"
   read -r bp bf <"$bun_result"
   rm -f "$deno_result" "$bun_result"
-  echo "deno: $dp passed, $df failed; bun: $bp passed, $bf failed; zig unit tests (x86-64, arm64 under qemu): $([[ $zig_failed == 0 ]] && echo ok || echo FAILED); release build: $([[ $release_failed == 0 ]] && echo ok || echo FAILED); type check, doc lint, publish dry-run: $([[ $types_failed == 0 ]] && echo ok || echo FAILED)"
+  echo "deno: $dp passed, $df failed; bun: $bp passed, $bf failed; zig unit tests (x86-64, arm64 under qemu): $([[ $zig_failed == 0 ]] && echo ok || echo FAILED); release build: $([[ $release_failed == 0 ]] && echo ok || echo FAILED); format, lint, type check, doc lint, publish dry-run: $([[ $types_failed == 0 ]] && echo ok || echo FAILED)"
   local failed=$((df + bf + zig_failed + types_failed + release_failed))
   echo "$((dp + bp)) passed, $failed failed"
   [[ $failed -eq 0 ]]

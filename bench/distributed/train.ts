@@ -25,7 +25,9 @@ const epochs = Number(option("epochs", "2"));
 axon.manualSeed(0);
 const train = new axon.FashionMNIST(axon.FASHION_MNIST_DEBIAN_ROOT, true, { normalize: { mean: 0.2860, std: 0.3530 } });
 const model = new axon.Sequential().add(new axon.Linear(784, 256)).add(axon.ReLU).add(new axon.Linear(256, 10));
-const ddp = distributed ? new axon.DistributedDataParallel(model, { bucketCapMb: Number(option("bucket-cap-mb", "25")) }) : null;
+const ddp = distributed
+  ? new axon.DistributedDataParallel(model, { bucketCapMb: Number(option("bucket-cap-mb", "25")) })
+  : null;
 const trained: axon.Module = ddp ?? model;
 const sampler = distributed ? new axon.DistributedSampler(train, { seed: 0 }) : undefined;
 const loader = new axon.DataLoader(train, 64, !distributed, { sampler, seed: 0 });

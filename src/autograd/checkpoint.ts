@@ -62,7 +62,11 @@ function recompute(
     x.requiresGrad = input.requiresGrad; // a private leaf: its .grad is this segment's input gradient
     const y = enableGrad(() => withAutocastState(amp, () => checkOutput(fn(x), "checkpoint")));
     if (y.shape.length !== forwardOutput.shape.length || y.shape.some((d, i) => d !== forwardOutput.shape[i])) {
-      throw new Error(`checkpoint: the recomputed output has shape ${formatShape(y.shape)} but the forward gave ${formatShape(forwardOutput.shape)}; the function must be deterministic`);
+      throw new Error(
+        `checkpoint: the recomputed output has shape ${formatShape(y.shape)} but the forward gave ${
+          formatShape(forwardOutput.shape)
+        }; the function must be deterministic`,
+      );
     }
     if (y.requiresGrad) runBackward(y, grad);
     return [x.grad];
@@ -95,7 +99,9 @@ export function checkpointSequential(
   if (!Number.isInteger(segments) || segments < 1 || segments > numLayers) {
     throw new RangeError(`checkpointSequential: segments must be an integer in [1, ${numLayers}], got ${segments}`);
   }
-  if (!(input instanceof Tensor)) throw new TypeError(`checkpointSequential: input must be a Tensor, got ${describe(input)}`);
+  if (!(input instanceof Tensor)) {
+    throw new TypeError(`checkpointSequential: input must be a Tensor, got ${describe(input)}`);
+  }
   checkFunction("checkpointSequential", "layer", layer);
   const size = Math.floor(numLayers / segments);
   let x = input;

@@ -67,7 +67,9 @@ export class Node {
       if (t.storage.version !== this.#savedVersions[i]) {
         throw new Error(
           `${this.name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
-            `${t.dtype} ${formatShape(t.shape)} is at version ${t.storage.version}; expected version ${this.#savedVersions[i]}`,
+            `${t.dtype} ${formatShape(t.shape)} is at version ${t.storage.version}; expected version ${
+              this.#savedVersions[i]
+            }`,
         );
       }
     });
@@ -88,7 +90,9 @@ export class Node {
 /** True when an op on `inputs` must be recorded. */
 export function needsGrad(...inputs: readonly (Tensor | number | undefined | null)[]): boolean {
   if (!isGradEnabled()) {
-    if (probing) for (const t of inputs) if (typeof t === "object" && t !== null && t.requiresGrad) probeSawGrad = true;
+    if (probing) {
+      for (const t of inputs) if (typeof t === "object" && t !== null && t.requiresGrad) probeSawGrad = true;
+    }
     return false;
   }
   for (const t of inputs) if (typeof t === "object" && t !== null && t.requiresGrad) return true;
@@ -121,7 +125,13 @@ export function probeGradUse<T>(fn: () => T): { result: T; usesGrad: boolean } {
  * Attaches a node to `out` when recording is on and some input requires grad. `saved` are the
  * tensors the rule reads (checked against in-place modification). Returns `out`.
  */
-export function record(out: Tensor, name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[] = []): Tensor {
+export function record(
+  out: Tensor,
+  name: string,
+  inputs: readonly Tensor[],
+  rule: BackwardRule,
+  saved: readonly Tensor[] = [],
+): Tensor {
   if (!needsGrad(...inputs)) return out;
   out.gradFn = new Node(name, inputs, rule, saved);
   out.requiresGrad = true;
@@ -214,35 +224,40 @@ function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptio
     return;
   }
   // Backward rules run in the dtypes of the forward, whatever autocast region backward() is in.
-  withAutocastState(null, () => noGrad(() => {
-    // Storages already handed to a leaf (or owned by the caller): a gradient living in one of
-    // these is copied, anything else is adopted as `.grad` without a copy.
-    const handedOut = new Set<Storage>([grad.storage]);
-    const pending = new Map<Node, Tensor>([[rootNode, grad]]);
-    for (const node of topologicalOrder(rootNode)) {
-      const g = pending.get(node);
-      pending.delete(node);
-      if (g === undefined) continue;
-      const inputGrads = node.apply(g);
-      node.inputs.forEach((input, i) => {
-        let gi = inputGrads[i];
-        if (gi === null || gi === undefined || !input.requiresGrad) return;
-        // A gradient has its input's dtype (PyTorch's engine casts too): an f16 branch feeding
-        // an f32 op gets f16 gradients, and the f32 parameters behind a cast get f32 ones.
-        if (gi.dtype !== input.dtype) gi = gi.to(input.dtype);
-        if (gi.shape.length !== input.shape.length || gi.shape.some((d, k) => d !== input.shape[k])) {
-          throw new Error(`${node.name} backward produced a gradient of shape ${formatShape(gi.shape)} for an input of shape ${formatShape(input.shape)}`);
-        }
-        if (input.gradFn === null) {
-          accumulateLeaf(input, gi, handedOut);
-        } else {
-          const previous = pending.get(input.gradFn);
-          pending.set(input.gradFn, previous === undefined ? gi : previous.add(gi));
-        }
-      });
-      if (!options.retainGraph) node.release();
-    }
-  }));
+  withAutocastState(null, () =>
+    noGrad(() => {
+      // Storages already handed to a leaf (or owned by the caller): a gradient living in one of
+      // these is copied, anything else is adopted as `.grad` without a copy.
+      const handedOut = new Set<Storage>([grad.storage]);
+      const pending = new Map<Node, Tensor>([[rootNode, grad]]);
+      for (const node of topologicalOrder(rootNode)) {
+        const g = pending.get(node);
+        pending.delete(node);
+        if (g === undefined) continue;
+        const inputGrads = node.apply(g);
+        node.inputs.forEach((input, i) => {
+          let gi = inputGrads[i];
+          if (gi === null || gi === undefined || !input.requiresGrad) return;
+          // A gradient has its input's dtype (PyTorch's engine casts too): an f16 branch feeding
+          // an f32 op gets f16 gradients, and the f32 parameters behind a cast get f32 ones.
+          if (gi.dtype !== input.dtype) gi = gi.to(input.dtype);
+          if (gi.shape.length !== input.shape.length || gi.shape.some((d, k) => d !== input.shape[k])) {
+            throw new Error(
+              `${node.name} backward produced a gradient of shape ${formatShape(gi.shape)} for an input of shape ${
+                formatShape(input.shape)
+              }`,
+            );
+          }
+          if (input.gradFn === null) {
+            accumulateLeaf(input, gi, handedOut);
+          } else {
+            const previous = pending.get(input.gradFn);
+            pending.set(input.gradFn, previous === undefined ? gi : previous.add(gi));
+          }
+        });
+        if (!options.retainGraph) node.release();
+      }
+    }));
 }
 
 function accumulateLeaf(leaf: Tensor, grad: Tensor, handedOut: Set<Storage>): void {

@@ -26,9 +26,13 @@ export interface VariableConstructor {
 export const Variable: VariableConstructor = function (this: unknown, data: Tensor, requiresGrad = false): Tensor {
   if (!new.target) throw new TypeError("Variable must be called with new");
   if (!(data instanceof Tensor)) {
-    const hint = Array.isArray(data) || ArrayBuffer.isView(data) ? `; make one first, e.g. new Variable(tensor(data), ${requiresGrad})` : "";
+    const hint = Array.isArray(data) || ArrayBuffer.isView(data)
+      ? `; make one first, e.g. new Variable(tensor(data), ${requiresGrad})`
+      : "";
     throw new TypeError(`Variable: data must be a Tensor, got ${describe(data)}${hint}`);
   }
-  if (typeof requiresGrad !== "boolean") throw new TypeError(`Variable: requiresGrad must be true or false, got ${describe(requiresGrad)}`);
+  if (typeof requiresGrad !== "boolean") {
+    throw new TypeError(`Variable: requiresGrad must be true or false, got ${describe(requiresGrad)}`);
+  }
   return data.detach().requiresGrad_(requiresGrad);
 } as unknown as VariableConstructor;

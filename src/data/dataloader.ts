@@ -52,7 +52,9 @@ export interface DataLoaderOptions<S, B> {
  * ```
  */
 export function defaultCollate<S>(samples: readonly S[]): Collated<S> {
-  if (!Array.isArray(samples)) throw new TypeError(`defaultCollate: samples must be an array of samples, got ${describe(samples)}`);
+  if (!Array.isArray(samples)) {
+    throw new TypeError(`defaultCollate: samples must be an array of samples, got ${describe(samples)}`);
+  }
   if (samples.length === 0) throw new RangeError("defaultCollate: empty batch (samples has no elements)");
   const first = samples[0] as unknown;
   if (Array.isArray(first)) {
@@ -62,7 +64,10 @@ export function defaultCollate<S>(samples: readonly S[]): Collated<S> {
         throw new TypeError(`defaultCollate: every sample must be a tuple of ${width} fields`);
       }
     }
-    return Array.from({ length: width }, (_, k) => collateField(samples.map((s) => (s as unknown[])[k]), k)) as Collated<S>;
+    return Array.from(
+      { length: width },
+      (_, k) => collateField(samples.map((s) => (s as unknown[])[k]), k),
+    ) as Collated<S>;
   }
   return collateField(samples as unknown[], -1) as Collated<S>;
 }
@@ -74,7 +79,11 @@ function collateField(values: unknown[], field: number): Tensor {
     const numbers = values as number[];
     return numbers.every(Number.isInteger) ? tensor(Int32Array.from(numbers)) : tensor(Float32Array.from(numbers));
   }
-  throw new TypeError(`defaultCollate: cannot collate${where} values of type ${[...new Set(values.map((v) => (v instanceof Tensor ? "Tensor" : typeof v)))].join(", ")}; pass a collate function`);
+  throw new TypeError(
+    `defaultCollate: cannot collate${where} values of type ${
+      [...new Set(values.map((v) => (v instanceof Tensor ? "Tensor" : typeof v)))].join(", ")
+    }; pass a collate function`,
+  );
 }
 
 /**
@@ -173,12 +182,18 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
   /** Creates a loader; `batchSize` must be a positive integer and `shuffle` permutes every epoch. */
   constructor(dataset: DatasetLike<S>, batchSize = 1, shuffle = false, options: DataLoaderOptions<S, B> = {}) {
     checkOptions("DataLoader", options, ["dropLast", "prefetch", "seed", "collate", "sampler"]);
-    if (dataset === null || typeof dataset !== "object" || typeof (dataset as { length?: unknown }).length !== "number" ||
-      typeof (dataset as { get?: unknown }).get !== "function") {
+    if (
+      dataset === null || typeof dataset !== "object" || typeof (dataset as { length?: unknown }).length !== "number" ||
+      typeof (dataset as { get?: unknown }).get !== "function"
+    ) {
       throw new TypeError(`DataLoader: dataset must be a dataset (with length and get(i)), got ${describe(dataset)}`);
     }
     if (!Number.isSafeInteger(batchSize) || batchSize <= 0) {
-      throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${typeof batchSize === "number" ? batchSize : describe(batchSize)}`);
+      throw new RangeError(
+        `DataLoader: batchSize must be a positive integer, got ${
+          typeof batchSize === "number" ? batchSize : describe(batchSize)
+        }`,
+      );
     }
     checkBool("DataLoader", "shuffle", shuffle);
     if (options.dropLast !== undefined) checkBool("DataLoader", "dropLast", options.dropLast);
@@ -188,14 +203,23 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
       throw new TypeError(`DataLoader: seed must be an integer or a bigint, got ${describe(options.seed)}`);
     }
     const n = dataset.length;
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`DataLoader: the dataset's length must be a non-negative integer, got ${n}`);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(`DataLoader: the dataset's length must be a non-negative integer, got ${n}`);
+    }
     if (options.seed !== undefined && typeof options.seed === "number" && !Number.isSafeInteger(options.seed)) {
       throw new RangeError(`DataLoader: seed must be an integer, got ${options.seed}`);
     }
     if (options.sampler !== undefined) {
       const sampler = options.sampler as { [Symbol.iterator]?: unknown; length?: unknown } | null;
-      if (sampler === null || typeof sampler !== "object" || typeof sampler[Symbol.iterator] !== "function" || !Number.isSafeInteger(sampler.length)) {
-        throw new TypeError(`DataLoader: sampler must be an iterable of indices with a length (e.g. a DistributedSampler), got ${describe(options.sampler)}`);
+      if (
+        sampler === null || typeof sampler !== "object" || typeof sampler[Symbol.iterator] !== "function" ||
+        !Number.isSafeInteger(sampler.length)
+      ) {
+        throw new TypeError(
+          `DataLoader: sampler must be an iterable of indices with a length (e.g. a DistributedSampler), got ${
+            describe(options.sampler)
+          }`,
+        );
       }
       if (shuffle) throw new TypeError("DataLoader: sampler option is mutually exclusive with shuffle");
     }
@@ -230,7 +254,9 @@ export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterab
 
   /** Sets the epoch the next `iter()` produces (for resuming, as PyTorch's `set_epoch`). */
   setEpoch(epoch: number): void {
-    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`DataLoader.setEpoch: epoch must be a non-negative integer, got ${epoch}`);
+    if (!Number.isSafeInteger(epoch) || epoch < 0) {
+      throw new RangeError(`DataLoader.setEpoch: epoch must be a non-negative integer, got ${epoch}`);
+    }
     this.epoch = epoch;
   }
 

@@ -80,17 +80,25 @@ export function checkIndex(index: number, length: number, where: string): number
 }
 
 /** Like {@link gatherRows}, but gathered on the native prefetch thread; call the result to wait. */
-export function startGatherRows<T extends readonly Tensor[]>(tensors: T, indices: Int32Array): () => { -readonly [K in keyof T]: Tensor } {
+export function startGatherRows<T extends readonly Tensor[]>(
+  tensors: T,
+  indices: Int32Array,
+): () => { -readonly [K in keyof T]: Tensor } {
   for (const t of tensors) checkRowCount(t, tensors[0]);
   return startGather(tensors, tensor(indices)) as () => { -readonly [K in keyof T]: Tensor };
 }
 
 function checkRowCount(t: Tensor, first: Tensor): void {
-  if (t.ndim === 0 || t.shape[0] !== first.shape[0]) throw new RangeError("gather rows: tensors must share their first dimension");
+  if (t.ndim === 0 || t.shape[0] !== first.shape[0]) {
+    throw new RangeError("gather rows: tensors must share their first dimension");
+  }
 }
 
 /** Rows `indices` of each tensor (first dim), one native gather each, outside the autograd graph. */
-export function gatherRows<T extends readonly Tensor[]>(tensors: T, indices: Int32Array): { -readonly [K in keyof T]: Tensor } {
+export function gatherRows<T extends readonly Tensor[]>(
+  tensors: T,
+  indices: Int32Array,
+): { -readonly [K in keyof T]: Tensor } {
   const index = tensor(indices);
   return noGrad(() => tensors.map((t) => indexSelect(t, 0, index))) as { -readonly [K in keyof T]: Tensor };
 }
@@ -119,7 +127,9 @@ export class TensorDataset<T extends Tensor[] = [Tensor, Tensor]> extends Datase
     for (const t of tensors) {
       if (t.ndim === 0 || t.shape[0] !== n) {
         throw new RangeError(
-          `TensorDataset: all tensors need the same size in dimension 0; got shapes ${tensors.map((x) => formatShape(x.shape)).join(", ")}`,
+          `TensorDataset: all tensors need the same size in dimension 0; got shapes ${
+            tensors.map((x) => formatShape(x.shape)).join(", ")
+          }`,
         );
       }
     }

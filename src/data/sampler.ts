@@ -25,7 +25,9 @@ export const EPOCH_COUNTER_STRIDE = 1n << 32n;
  * ```
  */
 export function philoxUniforms(n: number, seed: bigint, counter: bigint): Float32Array {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`philoxUniforms: n must be a non-negative integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new RangeError(`philoxUniforms: n must be a non-negative integer, got ${n}`);
+  }
   if (n === 0) return new Float32Array(0);
   const saved = getRngState();
   try {
@@ -58,8 +60,12 @@ export function randomPermutation(n: number, seed: bigint, epoch = 0): Int32Arra
   if (!Number.isSafeInteger(n) || n < 0 || n > 0x7fffffff) {
     throw new RangeError(`randomPermutation: n must be an integer in [0, 2^31), got ${n}`);
   }
-  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`randomPermutation: epoch must be a non-negative integer, got ${epoch}`);
-  if (typeof seed !== "bigint") throw new TypeError(`randomPermutation: seed must be a bigint (e.g. 7n), got ${describe(seed)}`);
+  if (!Number.isSafeInteger(epoch) || epoch < 0) {
+    throw new RangeError(`randomPermutation: epoch must be a non-negative integer, got ${epoch}`);
+  }
+  if (typeof seed !== "bigint") {
+    throw new TypeError(`randomPermutation: seed must be a bigint (e.g. 7n), got ${describe(seed)}`);
+  }
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   if (n < 2) return perm;

@@ -20,7 +20,9 @@ export interface CollectiveOptions {
 const OPS = new Set<string>(["sum", "avg", "max", "min"]);
 
 function checkOp(where: string, op: unknown): ReduceOpName {
-  if (typeof op !== "string" || !OPS.has(op)) throw new RangeError(`${where}: op must be one of sum, avg, max, min, got ${String(op)}`);
+  if (typeof op !== "string" || !OPS.has(op)) {
+    throw new RangeError(`${where}: op must be one of sum, avg, max, min, got ${String(op)}`);
+  }
   return op as ReduceOpName;
 }
 
@@ -97,7 +99,9 @@ export function broadcast(t: Tensor, src = 0, options?: CollectiveOptions): Work
   const asyncOp = asyncOf("broadcast", options);
   tensorArg("broadcast", t);
   const group = defaultGroup("broadcast");
-  if (!Number.isInteger(src) || src < 0 || src >= group.size) throw new RangeError(`broadcast: src must be a rank in [0, ${group.size}), got ${src}`);
+  if (!Number.isInteger(src) || src < 0 || src >= group.size) {
+    throw new RangeError(`broadcast: src must be a rank in [0, ${group.size}), got ${src}`);
+  }
   return finish(inPlace(t, (c) => group.broadcast(c, src, !asyncOp)), asyncOp);
 }
 
@@ -135,17 +139,26 @@ export function allGather(outputs: Tensor[], input: Tensor, options?: Collective
   tensorArg("allGather", input, "input");
   const group = defaultGroup("allGather");
   if (!Array.isArray(outputs) || outputs.length !== group.size) {
-    throw new RangeError(`allGather: outputs must be an array of ${group.size} tensors (one per rank), got ${Array.isArray(outputs) ? outputs.length : typeof outputs}`);
+    throw new RangeError(
+      `allGather: outputs must be an array of ${group.size} tensors (one per rank), got ${
+        Array.isArray(outputs) ? outputs.length : typeof outputs
+      }`,
+    );
   }
   outputs.forEach((o, r) => {
     tensorArg("allGather", o, `outputs[${r}]`);
     if (o.numel !== input.numel || o.dtype !== input.dtype) {
-      throw new RangeError(`allGather: outputs[${r}] is ${o.dtype} ${formatShape(o.shape)}, the input is ${input.dtype} ${formatShape(input.shape)}`);
+      throw new RangeError(
+        `allGather: outputs[${r}] is ${o.dtype} ${formatShape(o.shape)}, the input is ${input.dtype} ${
+          formatShape(input.shape)
+        }`,
+      );
     }
   });
   const flat = Tensor.empty([group.size * input.numel], input.dtype);
   const work = group.allGather(flat, input.isContiguous() ? input : input.contiguous(), !asyncOp);
-  const scatterBack = () => noGrad(() => outputs.forEach((o, r) => o.copy_(flat.narrow(0, r * input.numel, input.numel).view(o.shape))));
+  const scatterBack = () =>
+    noGrad(() => outputs.forEach((o, r) => o.copy_(flat.narrow(0, r * input.numel, input.numel).view(o.shape))));
   return finish(then(work, scatterBack), asyncOp);
 }
 
@@ -159,7 +172,12 @@ export function allGather(outputs: Tensor[], input: Tensor, options?: Collective
  * reduceScatterTensor(out, axon.ones([2 * getWorldSize()]), "sum"); // out = [world, world]
  * ```
  */
-export function reduceScatterTensor(output: Tensor, input: Tensor, op: ReduceOpName = "sum", options?: CollectiveOptions): Work | void {
+export function reduceScatterTensor(
+  output: Tensor,
+  input: Tensor,
+  op: ReduceOpName = "sum",
+  options?: CollectiveOptions,
+): Work | void {
   const asyncOp = asyncOf("reduceScatterTensor", options);
   tensorArg("reduceScatterTensor", output, "output");
   tensorArg("reduceScatterTensor", input, "input");
@@ -179,16 +197,29 @@ export function reduceScatterTensor(output: Tensor, input: Tensor, op: ReduceOpN
  * reduceScatter(out, [axon.ones([2]), axon.ones([2])], "sum");
  * ```
  */
-export function reduceScatter(output: Tensor, inputs: Tensor[], op: ReduceOpName = "sum", options?: CollectiveOptions): Work | void {
+export function reduceScatter(
+  output: Tensor,
+  inputs: Tensor[],
+  op: ReduceOpName = "sum",
+  options?: CollectiveOptions,
+): Work | void {
   const group = defaultGroup("reduceScatter");
   tensorArg("reduceScatter", output, "output");
   if (!Array.isArray(inputs) || inputs.length !== group.size) {
-    throw new RangeError(`reduceScatter: inputs must be an array of ${group.size} tensors (one per rank), got ${Array.isArray(inputs) ? inputs.length : typeof inputs}`);
+    throw new RangeError(
+      `reduceScatter: inputs must be an array of ${group.size} tensors (one per rank), got ${
+        Array.isArray(inputs) ? inputs.length : typeof inputs
+      }`,
+    );
   }
   inputs.forEach((t, r) => {
     tensorArg("reduceScatter", t, `inputs[${r}]`);
     if (t.numel !== output.numel || t.dtype !== output.dtype) {
-      throw new RangeError(`reduceScatter: inputs[${r}] is ${t.dtype} ${formatShape(t.shape)}, the output is ${output.dtype} ${formatShape(output.shape)}`);
+      throw new RangeError(
+        `reduceScatter: inputs[${r}] is ${t.dtype} ${formatShape(t.shape)}, the output is ${output.dtype} ${
+          formatShape(output.shape)
+        }`,
+      );
     }
   });
   const flat = Tensor.empty([group.size * output.numel], output.dtype);

@@ -91,7 +91,10 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   constructor(module: M, options: DistributedDataParallelOptions = {}) {
     super();
     if (!(module instanceof Module)) throw new TypeError("DistributedDataParallel: module must be a Module");
-    const o = checkOptions<DistributedDataParallelOptions>("DistributedDataParallel", options, ["bucketCapMb", "broadcastBuffers"]);
+    const o = checkOptions<DistributedDataParallelOptions>("DistributedDataParallel", options, [
+      "bucketCapMb",
+      "broadcastBuffers",
+    ]);
     const capMb = o.bucketCapMb ?? 25;
     if (typeof capMb !== "number" || !(capMb > 0) || !Number.isFinite(capMb)) {
       throw new RangeError(`DistributedDataParallel: bucketCapMb must be a positive number, got ${String(capMb)}`);
@@ -157,7 +160,9 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     for (let r = 1; r < g.size; r++) {
       if (values[2 * r] !== values[0] || values[2 * r + 1] !== values[1]) {
         throw new Error(
-          `DistributedDataParallel: rank ${r}'s model differs from rank 0's (${values[2 * r]} vs ${values[0]} parameters, or different names, shapes or dtypes); every rank must build the same model`,
+          `DistributedDataParallel: rank ${r}'s model differs from rank 0's (${values[2 * r]} vs ${
+            values[0]
+          } parameters, or different names, shapes or dtypes); every rank must build the same model`,
         );
       }
     }
@@ -179,7 +184,14 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     let bytes = 0;
     const close = () => {
       if (current.length === 0) return;
-      buckets.push({ params: current, numel: current.reduce((s, p) => s + p.numel, 0), ready: new Set(), flat: null, work: null, stale: false });
+      buckets.push({
+        params: current,
+        numel: current.reduce((s, p) => s + p.numel, 0),
+        ready: new Set(),
+        flat: null,
+        work: null,
+        stale: false,
+      });
       current = [];
       bytes = 0;
     };
@@ -187,7 +199,9 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       if (current.length > 0 && current[0].dtype !== p.dtype) close();
       current.push(p);
       bytes += p.numel * dtypeInfo(p.dtype).size;
-      if (bytes >= (buckets.length === 0 ? Math.min(FIRST_BUCKET_BYTES, this.bucketCapBytes) : this.bucketCapBytes)) close();
+      if (bytes >= (buckets.length === 0 ? Math.min(FIRST_BUCKET_BYTES, this.bucketCapBytes) : this.bucketCapBytes)) {
+        close();
+      }
     }
     close();
     return buckets;
@@ -219,7 +233,9 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   }
 
   #launch(bucket: Bucket, blocking = false): void {
-    bucket.flat = noGrad(() => cat(bucket.params.map((p) => (p.grad ?? Tensor.empty(p.shape, p.dtype).fill_(0)).detach().reshape([-1]))));
+    bucket.flat = noGrad(() =>
+      cat(bucket.params.map((p) => (p.grad ?? Tensor.empty(p.shape, p.dtype).fill_(0)).detach().reshape([-1])))
+    );
     bucket.work = this.#group.allReduce(bucket.flat, "avg", blocking);
   }
 

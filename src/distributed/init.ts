@@ -45,10 +45,16 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
   const o = checkOptions<InitProcessGroupOptions>("initProcessGroup", options, ["backend", "timeout"]);
   const backend = o.backend ?? "mpi";
   if (backend !== "mpi") {
-    throw new RangeError(`initProcessGroup: backend ${JSON.stringify(backend)} is not available; Axon supports "mpi" (NCCL comes with the CUDA backend)`);
+    throw new RangeError(
+      `initProcessGroup: backend ${
+        JSON.stringify(backend)
+      } is not available; Axon supports "mpi" (NCCL comes with the CUDA backend)`,
+    );
   }
   const timeout = o.timeout ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isSafeInteger(timeout) || timeout <= 0) throw new RangeError(`initProcessGroup: timeout must be a positive integer of milliseconds, got ${timeout}`);
+  if (!Number.isSafeInteger(timeout) || timeout <= 0) {
+    throw new RangeError(`initProcessGroup: timeout must be a positive integer of milliseconds, got ${timeout}`);
+  }
   if (currentGroup() !== null) throw new Error("initProcessGroup: the default process group is already initialized");
   const group = new MpiProcessGroup(readEnv("AXON_MPI_LIB") || undefined, timeout);
   setDefaultGroup(group);

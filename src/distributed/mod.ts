@@ -15,7 +15,13 @@
 export { destroyProcessGroup, getBackend, getRank, getWorldSize, initProcessGroup, isInitialized } from "./init.ts";
 export type { InitProcessGroupOptions } from "./init.ts";
 export {
-  allGather, allGatherIntoTensor, allReduce, barrier, broadcast, reduceScatter, reduceScatterTensor,
+  allGather,
+  allGatherIntoTensor,
+  allReduce,
+  barrier,
+  broadcast,
+  reduceScatter,
+  reduceScatterTensor,
 } from "./collectives.ts";
 export type { CollectiveOptions } from "./collectives.ts";
 export { ReduceOp } from "./process_group.ts";

@@ -69,7 +69,13 @@ export class MpiProcessGroup implements ProcessGroup {
   constructor(libraryPath: string | undefined, timeoutMs: number) {
     const path = new TextEncoder().encode(libraryPath ?? "");
     const info = new BigInt64Array(3);
-    const status = native.axon_dist_init(path.length > 0 ? path : null, path.length, timeoutMs, new Uint8Array(info.buffer), 24);
+    const status = native.axon_dist_init(
+      path.length > 0 ? path : null,
+      path.length,
+      timeoutMs,
+      new Uint8Array(info.buffer),
+      24,
+    );
     if (status < 0) {
       const reason = lastNativeError();
       if (/could not load|lacks|MPI_Init_thread|thread level/.test(reason)) {
@@ -83,13 +89,29 @@ export class MpiProcessGroup implements ProcessGroup {
     this.timeoutMs = timeoutMs;
   }
 
-  #submit(what: string, kind: number, op: number, t: Tensor | null, n: number, out: Tensor | null, root: number, blocking: boolean): Work {
+  #submit(
+    what: string,
+    kind: number,
+    op: number,
+    t: Tensor | null,
+    n: number,
+    out: Tensor | null,
+    root: number,
+    blocking: boolean,
+  ): Work {
     if (this.#destroyed) throw new Error(`${what}: the process group was destroyed`);
     const dtype = t === null ? 0 : dtypeInfo(t.dtype).code;
     const args = [
-      kind, op, dtype, n,
-      t === null ? null : t.storage.bytes, t === null ? 0 : t.storage.byteLength, t === null ? 0 : t.offset,
-      out === null ? null : out.storage.bytes, out === null ? 0 : out.storage.byteLength, out === null ? 0 : out.offset,
+      kind,
+      op,
+      dtype,
+      n,
+      t === null ? null : t.storage.bytes,
+      t === null ? 0 : t.storage.byteLength,
+      t === null ? 0 : t.offset,
+      out === null ? null : out.storage.bytes,
+      out === null ? 0 : out.storage.byteLength,
+      out === null ? 0 : out.offset,
       root,
     ] as const;
     // These storages are written natively: saved copies in an autograd graph are invalidated.
@@ -121,9 +143,13 @@ export class MpiProcessGroup implements ProcessGroup {
   allGather(output: Tensor, input: Tensor, blocking = false): Work {
     checkTensor(input, "allGather", "the input");
     checkTensor(output, "allGather", "the output");
-    if (output.dtype !== input.dtype) throw new TypeError(`allGather: output dtype ${output.dtype} differs from input dtype ${input.dtype}`);
+    if (output.dtype !== input.dtype) {
+      throw new TypeError(`allGather: output dtype ${output.dtype} differs from input dtype ${input.dtype}`);
+    }
     if (output.numel !== input.numel * this.size) {
-      throw new RangeError(`allGather: output holds ${output.numel} elements, needs world size ${this.size} × ${input.numel}`);
+      throw new RangeError(
+        `allGather: output holds ${output.numel} elements, needs world size ${this.size} × ${input.numel}`,
+      );
     }
     return this.#submit("allGather", KIND.allGather, 0, input, input.numel, output, 0, blocking);
   }
@@ -131,9 +157,13 @@ export class MpiProcessGroup implements ProcessGroup {
   reduceScatter(output: Tensor, input: Tensor, op: ReduceOpName, blocking = false): Work {
     checkTensor(input, "reduceScatter", "the input");
     checkTensor(output, "reduceScatter", "the output");
-    if (output.dtype !== input.dtype) throw new TypeError(`reduceScatter: output dtype ${output.dtype} differs from input dtype ${input.dtype}`);
+    if (output.dtype !== input.dtype) {
+      throw new TypeError(`reduceScatter: output dtype ${output.dtype} differs from input dtype ${input.dtype}`);
+    }
     if (input.numel !== output.numel * this.size) {
-      throw new RangeError(`reduceScatter: input holds ${input.numel} elements, needs world size ${this.size} × ${output.numel}`);
+      throw new RangeError(
+        `reduceScatter: input holds ${input.numel} elements, needs world size ${this.size} × ${output.numel}`,
+      );
     }
     return this.#submit("reduceScatter", KIND.reduceScatter, OP[op], input, output.numel, output, 0, blocking);
   }

@@ -69,7 +69,9 @@ let current: ProcessGroup | null = null;
 /** The default group, or an error telling the caller to create it. */
 export function defaultGroup(where: string): ProcessGroup {
   if (current === null) {
-    throw new Error(`${where}: the default process group is not initialized; call initProcessGroup({ backend: "mpi" }) first`);
+    throw new Error(
+      `${where}: the default process group is not initialized; call initProcessGroup({ backend: "mpi" }) first`,
+    );
   }
   return current;
 }

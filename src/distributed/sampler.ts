@@ -69,23 +69,37 @@ export class DistributedSampler implements Iterable<number> {
 
   /** Creates the sampler for `dataset` (anything with a `length`). */
   constructor(dataset: { readonly length: number }, options: DistributedSamplerOptions = {}) {
-    const o = checkOptions<DistributedSamplerOptions>("DistributedSampler", options, ["numReplicas", "rank", "shuffle", "seed", "dropLast"]);
+    const o = checkOptions<DistributedSamplerOptions>("DistributedSampler", options, [
+      "numReplicas",
+      "rank",
+      "shuffle",
+      "seed",
+      "dropLast",
+    ]);
     const n = dataset?.length;
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`DistributedSampler: the dataset's length must be a non-negative integer, got ${n}`);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(`DistributedSampler: the dataset's length must be a non-negative integer, got ${n}`);
+    }
     const group = currentGroup();
     if ((o.numReplicas === undefined || o.rank === undefined) && group === null) {
       throw new Error("DistributedSampler: pass numReplicas and rank, or call initProcessGroup() first");
     }
     const replicas = o.numReplicas ?? group!.size;
     const rank = o.rank ?? group!.rank;
-    if (!Number.isSafeInteger(replicas) || replicas < 1) throw new RangeError(`DistributedSampler: numReplicas must be a positive integer, got ${replicas}`);
+    if (!Number.isSafeInteger(replicas) || replicas < 1) {
+      throw new RangeError(`DistributedSampler: numReplicas must be a positive integer, got ${replicas}`);
+    }
     if (!Number.isSafeInteger(rank) || rank < 0 || rank >= replicas) {
-      throw new RangeError(`DistributedSampler: invalid rank ${rank}, rank should be in the interval [0, ${replicas - 1}]`);
+      throw new RangeError(
+        `DistributedSampler: invalid rank ${rank}, rank should be in the interval [0, ${replicas - 1}]`,
+      );
     }
     const seed = o.seed ?? 0;
     if (!Number.isSafeInteger(seed)) throw new RangeError(`DistributedSampler: seed must be an integer, got ${seed}`);
     for (const key of ["shuffle", "dropLast"] as const) {
-      if (o[key] !== undefined && typeof o[key] !== "boolean") throw new TypeError(`DistributedSampler: ${key} must be a boolean, got ${String(o[key])}`);
+      if (o[key] !== undefined && typeof o[key] !== "boolean") {
+        throw new TypeError(`DistributedSampler: ${key} must be a boolean, got ${String(o[key])}`);
+      }
     }
     this.numReplicas = replicas;
     this.rank = rank;
@@ -93,7 +107,10 @@ export class DistributedSampler implements Iterable<number> {
     this.seed = seed;
     this.dropLast = o.dropLast ?? false;
     this.#datasetLength = n;
-    this.numSamples = Math.max(0, this.dropLast && n % replicas !== 0 ? Math.ceil((n - replicas) / replicas) : Math.ceil(n / replicas));
+    this.numSamples = Math.max(
+      0,
+      this.dropLast && n % replicas !== 0 ? Math.ceil((n - replicas) / replicas) : Math.ceil(n / replicas),
+    );
     this.totalSize = this.numSamples * replicas;
   }
 
@@ -104,7 +121,9 @@ export class DistributedSampler implements Iterable<number> {
 
   /** Sets the epoch: the shuffle of epoch e is seeded with seed + e (PyTorch's `set_epoch`). */
   setEpoch(epoch: number): void {
-    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`DistributedSampler.setEpoch: epoch must be a non-negative integer, got ${epoch}`);
+    if (!Number.isSafeInteger(epoch) || epoch < 0) {
+      throw new RangeError(`DistributedSampler.setEpoch: epoch must be a non-negative integer, got ${epoch}`);
+    }
     this.epoch = epoch;
   }
 

@@ -27,7 +27,7 @@ import type { Optimizer, OptimizerStateDict, ParamState } from "../optim/optimiz
 import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { checkOptions, describe } from "../utils/options.ts";
-import { loadSafetensors, saveSafetensors, type SafetensorsMetadata } from "./safetensors.ts";
+import { loadSafetensors, type SafetensorsMetadata, saveSafetensors } from "./safetensors.ts";
 
 /** The `format` tag in a checkpoint's metadata. */
 export const CHECKPOINT_FORMAT = "axon-checkpoint";
@@ -112,7 +112,11 @@ function strictJson(value: unknown, where: string): string {
       for (const [k, x] of Object.entries(v as object)) visit(x, `${path}.${k}`);
       return;
     }
-    throw new TypeError(`${where}: ${path} is ${describe(v)}, which is not JSON (numbers, strings, booleans, null, arrays, plain objects)`);
+    throw new TypeError(
+      `${where}: ${path} is ${
+        describe(v)
+      }, which is not JSON (numbers, strings, booleans, null, arrays, plain objects)`,
+    );
   };
   visit(value, "value");
   return JSON.stringify(value);
@@ -141,7 +145,9 @@ export function saveCheckpoint(path: string, options: SaveCheckpointOptions): vo
   const where = "saveCheckpoint";
   if (typeof path !== "string" || path === "") throw new TypeError(`${where}: path must be a non-empty string`);
   const o = checkOptions<SaveCheckpointOptions>(where, options, SAVE_KEYS);
-  if (!o.model || typeof (o.model as Module).stateDict !== "function") throw new TypeError(`${where}: model must be a Module, got ${describe(o.model)}`);
+  if (!o.model || typeof (o.model as Module).stateDict !== "function") {
+    throw new TypeError(`${where}: model must be a Module, got ${describe(o.model)}`);
+  }
   const epoch = checkCount(where, "epoch", o.epoch);
   const step = checkCount(where, "step", o.step);
 
@@ -158,7 +164,11 @@ export function saveCheckpoint(path: string, options: SaveCheckpointOptions): vo
         else (scalars[index] ??= {})[key] = v;
       }
     }
-    metadata.optimizer = strictJson({ type: o.optimizer.constructor.name, paramGroups: dict.paramGroups, state: scalars }, `${where}: optimizer`);
+    metadata.optimizer = strictJson({
+      type: o.optimizer.constructor.name,
+      paramGroups: dict.paramGroups,
+      state: scalars,
+    }, `${where}: optimizer`);
   }
   if (o.scheduler !== undefined) metadata.scheduler = strictJson(o.scheduler.stateDict(), `${where}: scheduler`);
   if (o.scaler !== undefined) metadata.scaler = strictJson(o.scaler.stateDict(), `${where}: scaler`);
@@ -192,25 +202,42 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function intEntry(path: string, metadata: SafetensorsMetadata, key: string): number | null {
   if (!Object.hasOwn(metadata, key)) return null;
   const n = Number(metadata[key]);
-  if (!/^\d+$/.test(metadata[key]) || !Number.isSafeInteger(n)) throw new CheckpointError(path, `metadata ${key} must be a non-negative integer, got ${JSON.stringify(metadata[key])}`);
+  if (!/^\d+$/.test(metadata[key]) || !Number.isSafeInteger(n)) {
+    throw new CheckpointError(
+      path,
+      `metadata ${key} must be a non-negative integer, got ${JSON.stringify(metadata[key])}`,
+    );
+  }
   return n;
 }
 
 function bigintText(path: string, what: string, v: unknown): bigint {
-  if (typeof v !== "string" || !/^\d+$/.test(v)) throw new CheckpointError(path, `${what} must be a decimal integer string, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || !/^\d+$/.test(v)) {
+    throw new CheckpointError(path, `${what} must be a decimal integer string, got ${JSON.stringify(v)}`);
+  }
   return BigInt(v);
 }
 
 /** Rebuilds the optimizer state dict from the metadata and the `optimizer.state.*` tensors, checking it against `optimizer`. */
-function optimizerDict(path: string, saved: unknown, tensors: Record<string, Tensor>, optimizer: Optimizer): OptimizerStateDict {
+function optimizerDict(
+  path: string,
+  saved: unknown,
+  tensors: Record<string, Tensor>,
+  optimizer: Optimizer,
+): OptimizerStateDict {
   if (!isRecord(saved) || !Array.isArray(saved.paramGroups) || !isRecord(saved.state)) {
     throw new CheckpointError(path, "metadata entry optimizer must be an object with type, paramGroups and state");
   }
   const own = optimizer.constructor.name;
-  if (saved.type !== own) throw new CheckpointError(path, `the checkpoint holds ${String(saved.type)} state, but the optimizer is ${own}`);
+  if (saved.type !== own) {
+    throw new CheckpointError(path, `the checkpoint holds ${String(saved.type)} state, but the optimizer is ${own}`);
+  }
   const groups = optimizer.paramGroups;
   if (saved.paramGroups.length !== groups.length) {
-    throw new CheckpointError(path, `the checkpoint's ${own} has ${saved.paramGroups.length} parameter groups, the optimizer ${groups.length}`);
+    throw new CheckpointError(
+      path,
+      `the checkpoint's ${own} has ${saved.paramGroups.length} parameter groups, the optimizer ${groups.length}`,
+    );
   }
   const byIndex: Tensor[] = [];
   saved.paramGroups.forEach((g: unknown, i: number) => {
@@ -218,11 +245,19 @@ function optimizerDict(path: string, saved: unknown, tensors: Record<string, Ten
       throw new CheckpointError(path, `optimizer parameter group ${i} must be an object with params (indices) and lr`);
     }
     if (g.params.length !== groups[i].params.length) {
-      throw new CheckpointError(path, `optimizer parameter group ${i} has ${g.params.length} parameters in the checkpoint, ${groups[i].params.length} in the optimizer`);
+      throw new CheckpointError(
+        path,
+        `optimizer parameter group ${i} has ${g.params.length} parameters in the checkpoint, ${
+          groups[i].params.length
+        } in the optimizer`,
+      );
     }
     g.params.forEach((k: unknown, j: number) => {
       if (!Number.isSafeInteger(k) || (k as number) < 0 || byIndex[k as number] !== undefined) {
-        throw new CheckpointError(path, `optimizer parameter group ${i}: bad or repeated parameter index ${JSON.stringify(k)}`);
+        throw new CheckpointError(
+          path,
+          `optimizer parameter group ${i}: bad or repeated parameter index ${JSON.stringify(k)}`,
+        );
       }
       byIndex[k as number] = groups[i].params[j];
     });
@@ -230,23 +265,42 @@ function optimizerDict(path: string, saved: unknown, tensors: Record<string, Ten
   const state: Record<number, ParamState> = {};
   const define = (index: number, key: string, value: Tensor | number) => {
     const p = byIndex[index];
-    if (p === undefined) throw new CheckpointError(path, `optimizer state for parameter index ${index}, which no group holds`);
+    if (p === undefined) {
+      throw new CheckpointError(path, `optimizer state for parameter index ${index}, which no group holds`);
+    }
     if (value instanceof Tensor && value.numel !== 1 && formatShape(value.shape) !== formatShape(p.shape)) {
-      throw new CheckpointError(path, `optimizer state ${key} of parameter ${index} has shape ${formatShape(value.shape)}, the parameter ${formatShape(p.shape)}`);
+      throw new CheckpointError(
+        path,
+        `optimizer state ${key} of parameter ${index} has shape ${formatShape(value.shape)}, the parameter ${
+          formatShape(p.shape)
+        }`,
+      );
     }
     (state[index] ??= {})[key] = value;
   };
   for (const [index, scalars] of Object.entries(saved.state)) {
-    if (!/^\d+$/.test(index) || !isRecord(scalars)) throw new CheckpointError(path, `optimizer state entry ${JSON.stringify(index)} is malformed`);
+    if (!/^\d+$/.test(index) || !isRecord(scalars)) {
+      throw new CheckpointError(path, `optimizer state entry ${JSON.stringify(index)} is malformed`);
+    }
     for (const [key, v] of Object.entries(scalars)) {
-      if (typeof v !== "number") throw new CheckpointError(path, `optimizer state ${key} of parameter ${index} must be a number, got ${JSON.stringify(v)}`);
+      if (typeof v !== "number") {
+        throw new CheckpointError(
+          path,
+          `optimizer state ${key} of parameter ${index} must be a number, got ${JSON.stringify(v)}`,
+        );
+      }
       define(Number(index), key, v);
     }
   }
   for (const [name, t] of Object.entries(tensors)) {
     if (!name.startsWith("optimizer.")) continue;
     const m = /^optimizer\.state\.(\d+)\.(.+)$/.exec(name);
-    if (!m) throw new CheckpointError(path, `unexpected tensor ${name} (optimizer tensors are named optimizer.state.<index>.<key>)`);
+    if (!m) {
+      throw new CheckpointError(
+        path,
+        `unexpected tensor ${name} (optimizer tensors are named optimizer.state.<index>.<key>)`,
+      );
+    }
     define(Number(m[1]), m[2], t);
   }
   const paramGroups = saved.paramGroups as OptimizerStateDict["paramGroups"];
@@ -269,7 +323,12 @@ function modelState(path: string, tensors: Record<string, Tensor>, model: Module
   for (const [key, target] of Object.entries(own)) {
     const source = state[key];
     if (formatShape(source.shape) !== formatShape(target.shape)) {
-      throw new CheckpointError(path, `model.${key} has shape ${formatShape(source.shape)} in the checkpoint, ${formatShape(target.shape)} in the model`);
+      throw new CheckpointError(
+        path,
+        `model.${key} has shape ${formatShape(source.shape)} in the checkpoint, ${
+          formatShape(target.shape)
+        } in the model`,
+      );
     }
   }
   return state;
@@ -295,13 +354,23 @@ export function loadCheckpoint(path: string, options: LoadCheckpointOptions): Lo
   const where = "loadCheckpoint";
   if (typeof path !== "string" || path === "") throw new TypeError(`${where}: path must be a non-empty string`);
   const o = checkOptions<LoadCheckpointOptions>(where, options, LOAD_KEYS);
-  if (!o.model || typeof (o.model as Module).stateDict !== "function") throw new TypeError(`${where}: model must be a Module, got ${describe(o.model)}`);
+  if (!o.model || typeof (o.model as Module).stateDict !== "function") {
+    throw new TypeError(`${where}: model must be a Module, got ${describe(o.model)}`);
+  }
   const { tensors, metadata } = loadSafetensors(path);
   if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(path, `not an Axon checkpoint (metadata format is ${JSON.stringify(metadata.format ?? null)}); for model weights use loadModel`);
+    throw new CheckpointError(
+      path,
+      `not an Axon checkpoint (metadata format is ${
+        JSON.stringify(metadata.format ?? null)
+      }); for model weights use loadModel`,
+    );
   }
   if (metadata.checkpoint_version !== String(CHECKPOINT_VERSION)) {
-    throw new CheckpointError(path, `checkpoint version ${metadata.checkpoint_version} is not supported (this Axon reads version ${CHECKPOINT_VERSION})`);
+    throw new CheckpointError(
+      path,
+      `checkpoint version ${metadata.checkpoint_version} is not supported (this Axon reads version ${CHECKPOINT_VERSION})`,
+    );
   }
 
   // 1. Check everything; nothing changes yet.
@@ -309,36 +378,61 @@ export function loadCheckpoint(path: string, options: LoadCheckpointOptions): Lo
   const savedOptimizer = jsonEntry(path, metadata, "optimizer");
   let optimizer: OptimizerStateDict | undefined;
   if (o.optimizer !== undefined) {
-    if (savedOptimizer === undefined) throw new CheckpointError(path, "an optimizer was given but the checkpoint holds no optimizer state");
+    if (savedOptimizer === undefined) {
+      throw new CheckpointError(path, "an optimizer was given but the checkpoint holds no optimizer state");
+    }
     optimizer = optimizerDict(path, savedOptimizer, tensors, o.optimizer);
   }
   const savedScheduler = jsonEntry(path, metadata, "scheduler") as SchedulerStateDict | undefined;
   if (o.scheduler !== undefined) {
-    if (savedScheduler === undefined) throw new CheckpointError(path, "a scheduler was given but the checkpoint holds no scheduler state");
+    if (savedScheduler === undefined) {
+      throw new CheckpointError(path, "a scheduler was given but the checkpoint holds no scheduler state");
+    }
     const own = o.scheduler.stateDict().type;
     if (!isRecord(savedScheduler) || savedScheduler.type !== own) {
-      throw new CheckpointError(path, `the checkpoint holds ${isRecord(savedScheduler) ? String(savedScheduler.type) : "malformed"} scheduler state, but the scheduler is ${own}`);
+      throw new CheckpointError(
+        path,
+        `the checkpoint holds ${
+          isRecord(savedScheduler) ? String(savedScheduler.type) : "malformed"
+        } scheduler state, but the scheduler is ${own}`,
+      );
     }
   }
   const savedScaler = jsonEntry(path, metadata, "scaler") as GradScalerStateDict | undefined;
   if (o.scaler !== undefined) {
-    if (!isRecord(savedScaler)) throw new CheckpointError(path, "a GradScaler was given but the checkpoint holds no scaler state");
+    if (!isRecord(savedScaler)) {
+      throw new CheckpointError(path, "a GradScaler was given but the checkpoint holds no scaler state");
+    }
     const enabledNow = o.scaler.isEnabled();
     const enabledThen = Object.keys(savedScaler).length > 0;
-    if (enabledNow !== enabledThen) throw new CheckpointError(path, `the checkpoint's GradScaler was ${enabledThen ? "enabled" : "disabled"}, this one is ${enabledNow ? "enabled" : "disabled"}`);
+    if (enabledNow !== enabledThen) {
+      throw new CheckpointError(
+        path,
+        `the checkpoint's GradScaler was ${enabledThen ? "enabled" : "disabled"}, this one is ${
+          enabledNow ? "enabled" : "disabled"
+        }`,
+      );
+    }
   }
   let loaderState: { seed: bigint; epoch: number } | undefined;
   if (o.dataLoader !== undefined) {
     const saved = jsonEntry(path, metadata, "data_loader");
-    if (!isRecord(saved)) throw new CheckpointError(path, "a DataLoader was given but the checkpoint holds no DataLoader state");
-    if (!Number.isSafeInteger(saved.epoch) || (saved.epoch as number) < 0) throw new CheckpointError(path, `data_loader epoch must be a non-negative integer`);
+    if (!isRecord(saved)) {
+      throw new CheckpointError(path, "a DataLoader was given but the checkpoint holds no DataLoader state");
+    }
+    if (!Number.isSafeInteger(saved.epoch) || (saved.epoch as number) < 0) {
+      throw new CheckpointError(path, `data_loader epoch must be a non-negative integer`);
+    }
     loaderState = { seed: bigintText(path, "data_loader seed", saved.seed), epoch: saved.epoch as number };
   }
   let rng: { seed: bigint; counter: bigint } | undefined;
   const savedRng = jsonEntry(path, metadata, "rng");
   if ((o.rng ?? true) && savedRng !== undefined) {
     if (!isRecord(savedRng)) throw new CheckpointError(path, "metadata entry rng must be an object");
-    rng = { seed: bigintText(path, "rng seed", savedRng.seed), counter: bigintText(path, "rng counter", savedRng.counter) };
+    rng = {
+      seed: bigintText(path, "rng seed", savedRng.seed),
+      counter: bigintText(path, "rng counter", savedRng.counter),
+    };
   } else if (o.rng === true) {
     throw new CheckpointError(path, "rng: true was given but the checkpoint holds no random generator state");
   }

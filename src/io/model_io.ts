@@ -6,7 +6,7 @@
 import { type LoadStateDictResult, Module } from "../nn/module.ts";
 import { checkBool } from "../utils/check.ts";
 import { checkOptions, describe } from "../utils/options.ts";
-import { loadSafetensors, saveSafetensors, type SafetensorsMetadata } from "./safetensors.ts";
+import { loadSafetensors, type SafetensorsMetadata, saveSafetensors } from "./safetensors.ts";
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
@@ -22,11 +22,16 @@ export interface LoadModelResult extends LoadStateDictResult {
 
 /** Throws unless `metadata` is a plain object of strings (safetensors' `__metadata__`). */
 function checkMetadata(where: string, metadata: unknown): void {
-  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata) || Object.getPrototypeOf(metadata) !== Object.prototype) {
+  if (
+    metadata === null || typeof metadata !== "object" || Array.isArray(metadata) ||
+    Object.getPrototypeOf(metadata) !== Object.prototype
+  ) {
     throw new TypeError(`${where}: metadata must be an object of strings, got ${describe(metadata)}`);
   }
   for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== "string") throw new TypeError(`${where}: metadata["${key}"] must be a string, got ${describe(value)}`);
+    if (typeof value !== "string") {
+      throw new TypeError(`${where}: metadata["${key}"] must be a string, got ${describe(value)}`);
+    }
   }
 }
 

@@ -53,7 +53,19 @@ const TO_FILE: Readonly<Record<DType, string>> = {
 };
 /** Dtypes the format defines that Axon has no tensor type for (an "unsupported", not "unknown", error). */
 const KNOWN_UNSUPPORTED = new Set([
-  "BOOL", "I8", "I16", "U16", "U32", "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64",
+  "BOOL",
+  "I8",
+  "I16",
+  "U16",
+  "U32",
+  "U64",
+  "F8_E4M3",
+  "F8_E5M2",
+  "F8_E8M0",
+  "F4",
+  "F6_E2M3",
+  "F6_E3M2",
+  "C64",
 ]);
 
 /**
@@ -126,7 +138,11 @@ function checkDuplicateKeys(text: string, fail: (message: string) => never): voi
       if (text[j] !== ":") continue;
       const key = JSON.parse(text.slice(start, i + 1)) as string; // decodes escapes: "a" and "\u0061" collide
       if (keys.has(key)) {
-        fail(stack.length === 1 ? `duplicate tensor name ${JSON.stringify(key)} in the header` : `duplicate key ${JSON.stringify(key)} in the header`);
+        fail(
+          stack.length === 1
+            ? `duplicate tensor name ${JSON.stringify(key)} in the header`
+            : `duplicate key ${JSON.stringify(key)} in the header`,
+        );
       }
       keys.add(key);
     }
@@ -159,10 +175,18 @@ function validateHeader(
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    return fail(`the header is not valid JSON (${(e as Error).message}): ${JSON.stringify(text.slice(0, 60))}${text.length > 60 ? "…" : ""}`);
+    return fail(
+      `the header is not valid JSON (${(e as Error).message}): ${JSON.stringify(text.slice(0, 60))}${
+        text.length > 60 ? "…" : ""
+      }`,
+    );
   }
   if (!isPlainObject(parsed)) {
-    return fail(`the header must be a JSON object, got ${Array.isArray(parsed) ? "an array" : parsed === null ? "null" : typeof parsed}`);
+    return fail(
+      `the header must be a JSON object, got ${
+        Array.isArray(parsed) ? "an array" : parsed === null ? "null" : typeof parsed
+      }`,
+    );
   }
   checkDuplicateKeys(text, fail);
 
@@ -172,7 +196,9 @@ function validateHeader(
     if (name === "__metadata__") {
       if (!isPlainObject(value)) fail("__metadata__ must be an object of strings");
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== "string") fail(`__metadata__ value of ${JSON.stringify(k)} must be a string, got ${JSON.stringify(v)}`);
+        if (typeof v !== "string") {
+          fail(`__metadata__ value of ${JSON.stringify(k)} must be a string, got ${JSON.stringify(v)}`);
+        }
         define(metadata, k, v as string);
       }
       continue;
@@ -185,9 +211,11 @@ function validateHeader(
     const dtype = Object.hasOwn(FROM_FILE, dtypeName as string) ? FROM_FILE[dtypeName as string] : undefined;
     if (dtype === undefined) {
       const known = Object.keys(FROM_FILE).join(", ");
-      fail(KNOWN_UNSUPPORTED.has(dtypeName as string)
-        ? `${where}: unsupported dtype ${dtypeName} (Axon reads ${known})`
-        : `${where}: unknown dtype ${JSON.stringify(dtypeName)} (Axon reads ${known})`);
+      fail(
+        KNOWN_UNSUPPORTED.has(dtypeName as string)
+          ? `${where}: unsupported dtype ${dtypeName} (Axon reads ${known})`
+          : `${where}: unknown dtype ${JSON.stringify(dtypeName)} (Axon reads ${known})`,
+      );
     }
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
@@ -209,7 +237,11 @@ function validateHeader(
     for (const d of dims) numel *= d;
     const needed = numel * dtypeInfo(dtype!).size;
     if (!Number.isSafeInteger(needed) || needed !== end - begin) {
-      fail(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${dtypeName} ${formatShape(dims)} needs ${needed}`);
+      fail(
+        `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${dtypeName} ${
+          formatShape(dims)
+        } needs ${needed}`,
+      );
     }
     entries.push({ name, dtype: dtype!, shape: [...dims], begin, end });
   }
@@ -220,16 +252,26 @@ function validateHeader(
   let previous: Entry | null = null;
   for (const e of byOffset) {
     if (e.begin < cursor) {
-      fail(`tensor ${e.name}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${previous!.name} [${previous!.begin}, ${previous!.end}]`);
+      fail(
+        `tensor ${e.name}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${previous!.name} [${previous!.begin}, ${
+          previous!.end
+        }]`,
+      );
     }
     if (e.begin > cursor) {
-      fail(`tensor ${e.name}: data_offsets [${e.begin}, ${e.end}] leave a gap of ${e.begin - cursor} unclaimed bytes before them`);
+      fail(
+        `tensor ${e.name}: data_offsets [${e.begin}, ${e.end}] leave a gap of ${
+          e.begin - cursor
+        } unclaimed bytes before them`,
+      );
     }
     cursor = e.end;
     previous = e;
   }
   if (cursor !== dataLength) {
-    fail(`the data region holds ${dataLength} bytes but the tensors claim ${cursor}; the file is truncated or has trailing bytes`);
+    fail(
+      `the data region holds ${dataLength} bytes but the tensors claim ${cursor}; the file is truncated or has trailing bytes`,
+    );
   }
   return { entries, metadata };
 }
@@ -241,11 +283,19 @@ function checkHeaderLength(prefix: Uint8Array, fileLength: number, source: strin
   }
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) {
-    throw new SafetensorsError(source, `header length ${n} exceeds the ${MAX_HEADER_BYTES / 1e6} MB limit; this is not a safetensors file or it is corrupt`);
+    throw new SafetensorsError(
+      source,
+      `header length ${n} exceeds the ${
+        MAX_HEADER_BYTES / 1e6
+      } MB limit; this is not a safetensors file or it is corrupt`,
+    );
   }
   const headerLength = Number(n);
   if (8 + headerLength > fileLength) {
-    throw new SafetensorsError(source, `header length ${headerLength} runs past the end of the file (${fileLength} bytes)`);
+    throw new SafetensorsError(
+      source,
+      `header length ${headerLength} runs past the end of the file (${fileLength} bytes)`,
+    );
   }
   return headerLength;
 }
@@ -263,7 +313,9 @@ function checkHeaderLength(prefix: Uint8Array, fileLength: number, source: strin
  * ```
  */
 export function parseSafetensors(bytes: Uint8Array, source = "<buffer>"): SafetensorsContents {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`parseSafetensors: bytes must be a Uint8Array, got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`parseSafetensors: bytes must be a Uint8Array, got ${describe(bytes)}`);
+  }
   const headerLength = checkHeaderLength(bytes, bytes.byteLength, source);
   const dataStart = 8 + headerLength;
   const { entries, metadata } = validateHeader(bytes.subarray(8, dataStart), bytes.byteLength - dataStart, source);
@@ -283,7 +335,9 @@ function fsError(path: string, e: unknown, doing: string): SafetensorsError {
   const code = (e as { code?: string }).code;
   if (code === "ENOENT") return new SafetensorsError(path, "no such file", { cause: e });
   if (code === "EISDIR") return new SafetensorsError(path, "is a directory", { cause: e });
-  if (code === "EACCES" || code === "EPERM") return new SafetensorsError(path, `permission denied while ${doing}`, { cause: e });
+  if (code === "EACCES" || code === "EPERM") {
+    return new SafetensorsError(path, `permission denied while ${doing}`, { cause: e });
+  }
   return new SafetensorsError(path, `${doing} failed: ${(e as Error).message}`, { cause: e });
 }
 
@@ -292,7 +346,12 @@ function readFully(fd: number, target: Uint8Array, position: number, path: strin
   let done = 0;
   while (done < target.byteLength) {
     const n = readSync(fd, target, done, Math.min(IO_CHUNK, target.byteLength - done), position + done);
-    if (n <= 0) throw new SafetensorsError(path, `the file ended after ${position + done} bytes while reading (was it modified during the load?)`);
+    if (n <= 0) {
+      throw new SafetensorsError(
+        path,
+        `the file ended after ${position + done} bytes while reading (was it modified during the load?)`,
+      );
+    }
     done += n;
   }
 }
@@ -356,7 +415,9 @@ function planFile(
   if (metadata !== undefined && metadata !== null) {
     if (!isPlainObject(metadata)) throw new TypeError(`${source}: metadata must be an object of strings`);
     const items = Object.entries(metadata).map(([k, v]) => {
-      if (typeof v !== "string") throw new TypeError(`${source}: metadata value of ${JSON.stringify(k)} must be a string, got ${typeof v}`);
+      if (typeof v !== "string") {
+        throw new TypeError(`${source}: metadata value of ${JSON.stringify(k)} must be a string, got ${typeof v}`);
+      }
       return `${JSON.stringify(k)}:${JSON.stringify(v)}`;
     });
     fields.push(`"__metadata__":{${items.join(",")}}`);
@@ -364,21 +425,32 @@ function planFile(
   const parts: { name: string; tensor: Tensor; size: number }[] = [];
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
-    if (name === "__metadata__") throw new SafetensorsError(source, `"__metadata__" is reserved and cannot name a tensor`);
+    if (name === "__metadata__") {
+      throw new SafetensorsError(source, `"__metadata__" is reserved and cannot name a tensor`);
+    }
     if (!(t instanceof Tensor)) throw new TypeError(`${source}: ${JSON.stringify(name)} is not a Tensor`);
-    if (t.device !== "cpu") throw new SafetensorsError(source, `tensor ${name} is on ${t.device}; move it to the CPU first`);
+    if (t.device !== "cpu") {
+      throw new SafetensorsError(source, `tensor ${name} is on ${t.device}; move it to the CPU first`);
+    }
     const dtypeName = TO_FILE[t.dtype];
     if (dtypeName === undefined) throw new SafetensorsError(source, `tensor ${name}: unsupported dtype ${t.dtype}`);
     const size = t.numel * dtypeInfo(t.dtype).size;
     fields.push(
-      `${JSON.stringify(name)}:{"dtype":"${dtypeName}","shape":[${t.shape.join(",")}],"data_offsets":[${offset},${offset + size}]}`,
+      `${JSON.stringify(name)}:{"dtype":"${dtypeName}","shape":[${t.shape.join(",")}],"data_offsets":[${offset},${
+        offset + size
+      }]}`,
     );
     parts.push({ name, tensor: t, size });
     offset += size;
   }
   const json = new TextEncoder().encode(`{${fields.join(",")}}`);
   const padded = Math.ceil(json.byteLength / 8) * 8;
-  if (padded > MAX_HEADER_BYTES) throw new SafetensorsError(source, `the header would be ${padded} bytes, over the ${MAX_HEADER_BYTES / 1e6} MB limit`);
+  if (padded > MAX_HEADER_BYTES) {
+    throw new SafetensorsError(
+      source,
+      `the header would be ${padded} bytes, over the ${MAX_HEADER_BYTES / 1e6} MB limit`,
+    );
+  }
   const header = new Uint8Array(8 + padded).fill(0x20, 8 + json.byteLength);
   new DataView(header.buffer).setBigUint64(0, BigInt(padded), true);
   header.set(json, 8);
@@ -424,14 +496,20 @@ function checkWriteArguments(where: string, tensors: unknown, metadata: unknown)
     throw new TypeError(`${where}: tensors must be an object of named tensors, got ${describe(tensors)}`);
   }
   for (const [name, t] of Object.entries(tensors)) {
-    if (!(t instanceof Tensor)) throw new TypeError(`${where}: "${name}" is not a Tensor (tensors must map names to tensors), got ${describe(t)}`);
+    if (!(t instanceof Tensor)) {
+      throw new TypeError(
+        `${where}: "${name}" is not a Tensor (tensors must map names to tensors), got ${describe(t)}`,
+      );
+    }
   }
   if (metadata === undefined) return;
   if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
     throw new TypeError(`${where}: metadata must be an object of strings, got ${describe(metadata)}`);
   }
   for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== "string") throw new TypeError(`${where}: metadata value of "${key}" must be a string, got ${describe(value)}`);
+    if (typeof value !== "string") {
+      throw new TypeError(`${where}: metadata value of "${key}" must be a string, got ${describe(value)}`);
+    }
   }
 }
 
@@ -456,7 +534,9 @@ function writeFully(fd: number, bytes: Uint8Array): void {
  * ```
  */
 export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): void {
-  if (typeof path !== "string" || path === "") throw new TypeError(`saveSafetensors: path must be a non-empty string, got ${describe(path)}`);
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(`saveSafetensors: path must be a non-empty string, got ${describe(path)}`);
+  }
   checkWriteArguments("saveSafetensors", tensors, metadata);
   const { header, parts } = planFile(tensors, metadata, path);
   removeStaleTemporaries(path);
@@ -510,7 +590,9 @@ function syncDirectory(dir: string): void {
   try {
     fd = openSync(dir, "r");
     fsyncSync(fd);
-  } catch { /* unsupported here; the file itself is already on disk */ } finally {
+  } catch {
+    /* unsupported here; the file itself is already on disk */
+  } finally {
     if (fd !== undefined) {
       try {
         closeSync(fd);

@@ -15,9 +15,15 @@ export const CPU_LEVELS: readonly string[] = ["x86-64-v2", "x86-64-v3", "x86-64-
 export function wantedLevel(best: number, forced: string | undefined): number {
   if (forced === undefined || forced === "") return best;
   const index = CPU_LEVELS.indexOf(forced);
-  if (index < 0) throw new NativeError(`AXON_CPU=${forced} is not a CPU level; the levels are ${CPU_LEVELS.join(", ")}`);
+  if (index < 0) {
+    throw new NativeError(`AXON_CPU=${forced} is not a CPU level; the levels are ${CPU_LEVELS.join(", ")}`);
+  }
   if (index > best) {
-    throw new NativeError(`AXON_CPU=${forced} is above what this CPU runs (${CPU_LEVELS[best] ?? "none"}): choose a lower level or unset AXON_CPU`);
+    throw new NativeError(
+      `AXON_CPU=${forced} is above what this CPU runs (${
+        CPU_LEVELS[best] ?? "none"
+      }): choose a lower level or unset AXON_CPU`,
+    );
   }
   return index;
 }

@@ -32,7 +32,12 @@ export const OS: string = process.platform;
 export const ARCH: string = process.arch;
 
 /** The platforms Axon publishes a native library for (the npm platform packages' suffixes). */
-export const SUPPORTED_PLATFORMS: readonly string[] = ["linux-x64-gnu", "linux-arm64-gnu", "darwin-arm64", "darwin-x64"];
+export const SUPPORTED_PLATFORMS: readonly string[] = [
+  "linux-x64-gnu",
+  "linux-arm64-gnu",
+  "darwin-arm64",
+  "darwin-x64",
+];
 
 /**
  * This process's platform key, e.g. `linux-x64-gnu` or `darwin-arm64` (Linux is assumed to be

@@ -42,7 +42,6 @@ interface OpenedLibrary {
   watchBlock?: (owner: number, token: number) => ArrayBuffer | undefined;
 }
 
-
 /** What would fix a library from `source` that cannot be used. */
 function remedy(source: LibrarySource): string {
   if (source === "checkout") return `run ${BUILD_COMMAND}`;
@@ -63,12 +62,16 @@ async function probe(path: string, source: LibrarySource): Promise<{ build: numb
     version = Number(opened.symbols.axon_abi_version());
   } catch (error) {
     if (isPermissionError(error)) {
-      throw new NativeError(`Axon runs its kernels from the native library ${path} through FFI: run deno with --allow-ffi`);
+      throw new NativeError(
+        `Axon runs its kernels from the native library ${path} through FFI: run deno with --allow-ffi`,
+      );
     }
     throw new NativeError(`could not load the native library ${path} (${(error as Error).message}): ${remedy(source)}`);
   }
   if (version !== ABI_VERSION) {
-    throw new NativeError(`native library is version ${version}, expected ${ABI_VERSION}: ${remedy(source)} (library: ${path})`);
+    throw new NativeError(
+      `native library is version ${version}, expected ${ABI_VERSION}: ${remedy(source)} (library: ${path})`,
+    );
   }
   try {
     const cpu = (await bind(path, CPU_SYMBOLS)).symbols as unknown as Record<string, () => number>;
@@ -90,7 +93,9 @@ async function open(): Promise<{ opened: OpenedLibrary; info: CpuInfo }> {
   let level = levels && levels.build >= 0 ? levels.build : -1;
   if (levels === undefined || levels.build < 0) {
     if (forcedName !== undefined) {
-      throw new NativeError(`AXON_CPU=${forcedName} chooses among x86-64 level builds, and ${path} is not one: unset AXON_CPU`);
+      throw new NativeError(
+        `AXON_CPU=${forcedName} chooses among x86-64 level builds, and ${path} is not one: unset AXON_CPU`,
+      );
     }
   } else {
     const wanted = wantedLevel(levels.best, forcedName);
@@ -101,14 +106,22 @@ async function open(): Promise<{ opened: OpenedLibrary; info: CpuInfo }> {
     }
     if (chosen === undefined) {
       throw new NativeError(
-        `${path} is built for ${CPU_LEVELS[levels.build]}, but ${forcedName ? `AXON_CPU asks for` : "this CPU runs only"} ` +
-          `${CPU_LEVELS[wanted]} and no file of that level lies beside it: ${forcedName ? "unset AXON_CPU, or build every level with tools/dev.sh release" : remedy(located.source)}`,
+        `${path} is built for ${CPU_LEVELS[levels.build]}, but ${
+          forcedName ? `AXON_CPU asks for` : "this CPU runs only"
+        } ` +
+          `${CPU_LEVELS[wanted]} and no file of that level lies beside it: ${
+            forcedName ? "unset AXON_CPU, or build every level with tools/dev.sh release" : remedy(located.source)
+          }`,
       );
     }
     if (chosen !== path) {
       const own = await probe(chosen, located.source);
       if (own?.build !== level) {
-        throw new NativeError(`${chosen} should hold the ${CPU_LEVELS[level]} kernels but is built for ${CPU_LEVELS[own?.build ?? -1] ?? "no x86-64 level"}: ${remedy(located.source)}`);
+        throw new NativeError(
+          `${chosen} should hold the ${CPU_LEVELS[level]} kernels but is built for ${
+            CPU_LEVELS[own?.build ?? -1] ?? "no x86-64 level"
+          }: ${remedy(located.source)}`,
+        );
       }
       path = chosen;
     }
@@ -117,7 +130,9 @@ async function open(): Promise<{ opened: OpenedLibrary; info: CpuInfo }> {
   try {
     opened = await bind(path, SYMBOLS);
   } catch (error) {
-    throw new NativeError(`native library ${path} is incomplete (${(error as Error).message}): ${remedy(located.source)}`);
+    throw new NativeError(
+      `native library ${path} is incomplete (${(error as Error).message}): ${remedy(located.source)}`,
+    );
   }
   const info: CpuInfo = {
     level: level >= 0 ? CPU_LEVELS[level] : null,
@@ -190,7 +205,11 @@ export function getNumThreads(): number {
 /** Sets the number of threads native kernels use; returns the number actually available. */
 export function setNumThreads(threads: number): number {
   if (typeof threads !== "number" || !Number.isSafeInteger(threads) || threads < 1) {
-    throw new RangeError(`setNumThreads: invalid threads; the thread count must be an integer >= 1, got ${typeof threads === "number" ? threads : `${typeof threads} ${JSON.stringify(threads)}`}`);
+    throw new RangeError(
+      `setNumThreads: invalid threads; the thread count must be an integer >= 1, got ${
+        typeof threads === "number" ? threads : `${typeof threads} ${JSON.stringify(threads)}`
+      }`,
+    );
   }
   return check(native.axon_set_num_threads(threads), "setNumThreads");
 }

@@ -23,7 +23,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isPermissionError, NativeError } from "./errors.ts";
 import {
-  canReadEnv, LIBRARY_FILE, levelFileName, OS, PLATFORM, readEnv, releaseFileName, SUPPORTED_PLATFORMS,
+  canReadEnv,
+  levelFileName,
+  LIBRARY_FILE,
+  OS,
+  PLATFORM,
+  readEnv,
+  releaseFileName,
+  SUPPORTED_PLATFORMS,
 } from "./host.ts";
 import { BINARY_BASE_URL, RELEASE_FILES, VERSION } from "./release_files.ts";
 
@@ -47,7 +54,9 @@ export interface LocatedLibrary {
 export async function locateLibrary(): Promise<LocatedLibrary> {
   const fromEnv = readEnv("AXON_LIB");
   if (fromEnv) {
-    if (!isFile(fromEnv)) throw new NativeError(`AXON_LIB is ${fromEnv}, which is not a file: point it at a libaxon library, or unset it`);
+    if (!isFile(fromEnv)) {
+      throw new NativeError(`AXON_LIB is ${fromEnv}, which is not a file: point it at a libaxon library, or unset it`);
+    }
     return besideFile(fromEnv, "AXON_LIB");
   }
   const checkout = checkoutLibrary();
@@ -74,7 +83,11 @@ function isFile(path: string): boolean {
     return statSync(path).isFile();
   } catch (error) {
     if (isPermissionError(error)) {
-      throw new NativeError(`Axon needs to read ${path} to find its native library: run deno with --allow-read (${(error as Error).message})`);
+      throw new NativeError(
+        `Axon needs to read ${path} to find its native library: run deno with --allow-read (${
+          (error as Error).message
+        })`,
+      );
     }
     return false;
   }
@@ -113,7 +126,9 @@ async function fromCacheOrDownload(): Promise<LocatedLibrary> {
   const name = releaseFileName(PLATFORM);
   if (RELEASE_FILES[name] === undefined) {
     throw new NativeError(
-      `native library not found (AXON_LIB unset, no ${checkoutLibrary() ?? "checkout build"}, no npm package @axon/ml-${PLATFORM}, ` +
+      `native library not found (AXON_LIB unset, no ${
+        checkoutLibrary() ?? "checkout build"
+      }, no npm package @axon/ml-${PLATFORM}, ` +
         `and this copy of Axon lists no release files to download): run ${BUILD_COMMAND}, or set AXON_LIB to a libaxon file`,
     );
   }
@@ -160,7 +175,9 @@ function readCached(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (error) {
-    if (isPermissionError(error)) throw new NativeError(`Axon needs to read its cached native library ${path}: run deno with --allow-read`);
+    if (isPermissionError(error)) {
+      throw new NativeError(`Axon needs to read its cached native library ${path}: run deno with --allow-read`);
+    }
     throw error;
   }
 }
@@ -178,11 +195,17 @@ async function download(name: string, expected: string): Promise<Uint8Array> {
           `(or set AXON_LIB to a libaxon file)`,
       );
     }
-    throw new NativeError(`could not download the native library from ${url} (${(error as Error).message}): set AXON_BINARY_URL to a reachable copy of the release files, or AXON_LIB to a libaxon file`);
+    throw new NativeError(
+      `could not download the native library from ${url} (${
+        (error as Error).message
+      }): set AXON_BINARY_URL to a reachable copy of the release files, or AXON_LIB to a libaxon file`,
+    );
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw new NativeError(`could not download the native library from ${url}: HTTP ${response.status}; set AXON_BINARY_URL to the release files of version ${VERSION}, or AXON_LIB to a libaxon file`);
+    throw new NativeError(
+      `could not download the native library from ${url}: HTTP ${response.status}; set AXON_BINARY_URL to the release files of version ${VERSION}, or AXON_LIB to a libaxon file`,
+    );
   }
   const bytes = new Uint8Array(await response.arrayBuffer());
   const actual = await sha256Hex(bytes);
@@ -207,7 +230,9 @@ function writeAtomically(dir: string, name: string, bytes: Uint8Array): void {
       rmSync(temporary, { force: true });
     } catch { /* the write itself failed; nothing to remove */ }
     if (isPermissionError(error)) {
-      throw new NativeError(`Axon keeps its downloaded native library in ${dir}: run deno with --allow-write (or --allow-write=${dir})`);
+      throw new NativeError(
+        `Axon keeps its downloaded native library in ${dir}: run deno with --allow-write (or --allow-write=${dir})`,
+      );
     }
     throw new NativeError(`could not write the native library into ${dir}: ${(error as Error).message}`);
   }

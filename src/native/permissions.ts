@@ -36,7 +36,9 @@ export function denoFfiPermissionProblem(): string | null {
   const deno = (globalThis as { Deno?: typeof Deno }).Deno;
   if (deno?.permissions?.querySync === undefined) return null;
   if (deno.permissions.querySync({ name: "ffi" }).state === "granted") return null;
-  const missing = deno.permissions.querySync({ name: "read" }).state === "granted" ? ["--allow-ffi"] : ["--allow-read", "--allow-ffi"];
+  const missing = deno.permissions.querySync({ name: "read" }).state === "granted"
+    ? ["--allow-ffi"]
+    : ["--allow-read", "--allow-ffi"];
   return `Axon's native library cannot be loaded without Deno's ${missing.join(" and ")} ` +
     `permission${missing.length > 1 ? "s" : ""}: run deno with ${missing.join(" ")} ` +
     `(all Axon needs: deno run --allow-ffi --allow-read --allow-env script.ts)`;

@@ -10,7 +10,9 @@ import { checkInt, checkNumber, checkOneOf } from "../utils/check.ts";
 /** max(x, 0). */
 export class ReLU extends Module {
   /** Applies the layer: y = max(x, 0). */
-  forward(input: Tensor): Tensor { return input.relu(); }
+  forward(input: Tensor): Tensor {
+    return input.relu();
+  }
 }
 
 /** GELU, exact (erf) by default or `approximate: "tanh"`, as PyTorch. */
@@ -23,19 +25,25 @@ export class GELU extends Module {
     this.approximate = checkOneOf("GELU", "approximate", approximate, ["none", "tanh"]);
   }
   /** Applies the layer: y = x·Φ(x), Φ the standard normal CDF (or its tanh approximation). */
-  forward(input: Tensor): Tensor { return unary(this.approximate === "tanh" ? "geluTanh" : "gelu", input); }
+  forward(input: Tensor): Tensor {
+    return unary(this.approximate === "tanh" ? "geluTanh" : "gelu", input);
+  }
 }
 
 /** 1 / (1 + e^-x). */
 export class Sigmoid extends Module {
   /** Applies the layer: y = 1 / (1 + e⁻ˣ). */
-  forward(input: Tensor): Tensor { return input.sigmoid(); }
+  forward(input: Tensor): Tensor {
+    return input.sigmoid();
+  }
 }
 
 /** tanh(x). */
 export class Tanh extends Module {
   /** Applies the layer: y = tanh(x). */
-  forward(input: Tensor): Tensor { return input.tanh(); }
+  forward(input: Tensor): Tensor {
+    return input.tanh();
+  }
 }
 
 /** x for x > 0, else slope·x (default slope 0.01). */
@@ -48,7 +56,9 @@ export class LeakyReLU extends Module {
     this.negativeSlope = checkNumber("LeakyReLU", "negativeSlope", negativeSlope);
   }
   /** Applies the layer: y = x for x > 0, else negativeSlope·x. */
-  forward(input: Tensor): Tensor { return unary("leakyRelu", input, this.negativeSlope); }
+  forward(input: Tensor): Tensor {
+    return unary("leakyRelu", input, this.negativeSlope);
+  }
 }
 
 /** Softmax over `dim`. */
@@ -61,7 +71,9 @@ export class Softmax extends Module {
     this.dim = checkInt("Softmax", "dim", dim);
   }
   /** Applies the layer: y = eˣ / Σ eˣ along `dim`. */
-  forward(input: Tensor): Tensor { return input.softmax(this.dim); }
+  forward(input: Tensor): Tensor {
+    return input.softmax(this.dim);
+  }
 }
 
 /** Log-softmax over `dim`. */
@@ -74,7 +86,9 @@ export class LogSoftmax extends Module {
     this.dim = checkInt("LogSoftmax", "dim", dim);
   }
   /** Applies the layer: y = x − log Σ eˣ along `dim`, computed stably. */
-  forward(input: Tensor): Tensor { return input.logSoftmax(this.dim); }
+  forward(input: Tensor): Tensor {
+    return input.logSoftmax(this.dim);
+  }
 }
 
 /** Flattens dims `startDim..endDim` (default: all but the batch dim). */
@@ -90,11 +104,15 @@ export class Flatten extends Module {
     this.endDim = checkInt("Flatten", "endDim", endDim);
   }
   /** Reshapes `input` so dims `startDim..endDim` become one. */
-  forward(input: Tensor): Tensor { return input.flatten(this.startDim, this.endDim); }
+  forward(input: Tensor): Tensor {
+    return input.flatten(this.startDim, this.endDim);
+  }
 }
 
 /** Passes its input through unchanged. */
 export class Identity extends Module {
   /** Returns `input` itself. */
-  forward(input: Tensor): Tensor { return input; }
+  forward(input: Tensor): Tensor {
+    return input;
+  }
 }

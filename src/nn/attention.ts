@@ -98,7 +98,13 @@ export class MultiheadAttention extends Module {
   /** Creates the layer; `embedDim` must divide by `numHeads`. */
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
     super();
-    const o = checkOptions<MultiheadAttentionOptions>("MultiheadAttention", options, ["dropout", "bias", "batchFirst", "kdim", "vdim"]);
+    const o = checkOptions<MultiheadAttentionOptions>("MultiheadAttention", options, [
+      "dropout",
+      "bias",
+      "batchFirst",
+      "kdim",
+      "vdim",
+    ]);
     checkInt("MultiheadAttention", "embedDim", embedDim, { min: 1 });
     checkInt("MultiheadAttention", "numHeads", numHeads, { min: 1 });
     if (embedDim % numHeads !== 0) {
@@ -110,7 +116,12 @@ export class MultiheadAttention extends Module {
     this.kdim = o.kdim === undefined ? embedDim : checkInt("MultiheadAttention", "kdim", o.kdim, { min: 1 });
     this.vdim = o.vdim === undefined ? embedDim : checkInt("MultiheadAttention", "vdim", o.vdim, { min: 1 });
     this.batchFirst = checkBool("MultiheadAttention", "batchFirst", o.batchFirst ?? false);
-    this.dropoutP = checkNumber("MultiheadAttention", "dropout", o.dropout ?? 0, { lo: 0, hi: 1, loInclusive: true, hiInclusive: true });
+    this.dropoutP = checkNumber("MultiheadAttention", "dropout", o.dropout ?? 0, {
+      lo: 0,
+      hi: 1,
+      loInclusive: true,
+      hiInclusive: true,
+    });
     const bias = checkBool("MultiheadAttention", "bias", o.bias ?? true);
     // PyTorch: xavier_uniform_ on each projection weight, zero biases.
     const xavier = (rows: number, cols: number) => {
@@ -145,12 +156,27 @@ export class MultiheadAttention extends Module {
    * over heads, `[N, heads, L, S]` with `averageAttnWeights: false` (unbatched: without N), taken
    * after dropout as PyTorch returns them; `null` with `needWeights: false`.
    */
-  forwardWithWeights(query: Tensor, key: Tensor, value: Tensor, options?: AttentionOptions & { needWeights?: true }): [Tensor, Tensor];
+  forwardWithWeights(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    options?: AttentionOptions & { needWeights?: true },
+  ): [Tensor, Tensor];
   /** With `needWeights: false` the weights are not returned (`null`). */
-  forwardWithWeights(query: Tensor, key: Tensor, value: Tensor, options: AttentionOptions & { needWeights: false }): [Tensor, null];
+  forwardWithWeights(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    options: AttentionOptions & { needWeights: false },
+  ): [Tensor, null];
   /** Output and attention weights (or `null` when `needWeights` is false). */
   forwardWithWeights(query: Tensor, key: Tensor, value: Tensor, options?: AttentionOptions): [Tensor, Tensor | null];
-  forwardWithWeights(query: Tensor, key: Tensor, value: Tensor, options: AttentionOptions = {}): [Tensor, Tensor | null] {
+  forwardWithWeights(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    options: AttentionOptions = {},
+  ): [Tensor, Tensor | null] {
     const o = checkOptions<AttentionOptions>("MultiheadAttention.forward", options, FORWARD_KEYS);
     return this.#attend(query, key, value, o);
   }
@@ -173,7 +199,9 @@ export class MultiheadAttention extends Module {
     for (const [name, t] of [["query", query], ["key", key], ["value", value]] as const) {
       if ((t.ndim !== 2 && t.ndim !== 3) || t.ndim !== query.ndim || t.shape[t.ndim - 1] !== widths[name]) {
         throw new RangeError(
-          `MultiheadAttention: ${name} must be ${layout.replace("E", String(widths[name]))} (batchFirst: ${this.batchFirst}, query ${query.ndim}-d), got ${formatShape(t.shape)}`,
+          `MultiheadAttention: ${name} must be ${
+            layout.replace("E", String(widths[name]))
+          } (batchFirst: ${this.batchFirst}, query ${query.ndim}-d), got ${formatShape(t.shape)}`,
         );
       }
     }
@@ -185,10 +213,16 @@ export class MultiheadAttention extends Module {
     const [n, l] = q0.shape;
     const s = k0.shape[1];
     if (k0.shape[0] !== n || v0.shape[0] !== n || v0.shape[1] !== s) {
-      throw new RangeError(`MultiheadAttention: batch/sequence sizes disagree (${layout}): query ${formatShape(query.shape)}, key ${formatShape(key.shape)}, value ${formatShape(value.shape)}`);
+      throw new RangeError(
+        `MultiheadAttention: batch/sequence sizes disagree (${layout}): query ${formatShape(query.shape)}, key ${
+          formatShape(key.shape)
+        }, value ${formatShape(value.shape)}`,
+      );
     }
     const project = (x: Tensor, i: number) => {
-      const w = this.in_proj_weight !== null ? this.in_proj_weight.narrow(0, i * e, e) : [this.q_proj_weight!, this.k_proj_weight!, this.v_proj_weight!][i];
+      const w = this.in_proj_weight !== null
+        ? this.in_proj_weight.narrow(0, i * e, e)
+        : [this.q_proj_weight!, this.k_proj_weight!, this.v_proj_weight!][i];
       const y = x.matmul(w.t());
       return this.in_proj_bias === null ? y : y.add(this.in_proj_bias.narrow(0, i * e, e));
     };
@@ -207,7 +241,11 @@ export class MultiheadAttention extends Module {
       const ok2 = mask.ndim === 2 && mask.shape[0] === l && mask.shape[1] === s;
       const ok3 = mask.ndim === 3 && mask.shape[0] === n * h && mask.shape[1] === l && mask.shape[2] === s;
       if (!ok2 && !ok3) {
-        throw new RangeError(`MultiheadAttention: attnMask must be [${l}, ${s}] or [${n * h}, ${l}, ${s}] (N·heads, L, S), got ${formatShape(mask.shape)}`);
+        throw new RangeError(
+          `MultiheadAttention: attnMask must be [${l}, ${s}] or [${n * h}, ${l}, ${s}] (N·heads, L, S), got ${
+            formatShape(mask.shape)
+          }`,
+        );
       }
       scores = applyMask(scores, ok3 ? mask.reshape([n, h, l, s]) : mask, "attnMask");
     }
@@ -215,7 +253,9 @@ export class MultiheadAttention extends Module {
       const mask = o.keyPaddingMask;
       const expected = batched ? [n, s] : [s];
       if (mask.ndim !== expected.length || mask.shape.some((d, i) => d !== expected[i])) {
-        throw new RangeError(`MultiheadAttention: keyPaddingMask must be ${formatShape(expected)}, got ${formatShape(mask.shape)}`);
+        throw new RangeError(
+          `MultiheadAttention: keyPaddingMask must be ${formatShape(expected)}, got ${formatShape(mask.shape)}`,
+        );
       }
       scores = applyMask(scores, mask.reshape([n, 1, 1, s]), "keyPaddingMask");
     }

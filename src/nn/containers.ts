@@ -45,9 +45,13 @@ export class ModuleList<M extends Module = Module> extends Module {
   }
 
   #index(where: string, index: unknown, size: number): number {
-    if (typeof index !== "number" || !Number.isInteger(index)) throw new TypeError(`ModuleList.${where}: index must be an integer, got ${describe(index)}`);
+    if (typeof index !== "number" || !Number.isInteger(index)) {
+      throw new TypeError(`ModuleList.${where}: index must be an integer, got ${describe(index)}`);
+    }
     const i = index < 0 ? index + size : index;
-    if (!(i >= 0 && i < size)) throw new RangeError(`ModuleList.${where}: index ${index} out of range for ${this.#items.length} modules`);
+    if (!(i >= 0 && i < size)) {
+      throw new RangeError(`ModuleList.${where}: index ${index} out of range for ${this.#items.length} modules`);
+    }
     return i;
   }
 
@@ -71,7 +75,10 @@ export class ModuleList<M extends Module = Module> extends Module {
 
   /** Appends every module of `modules`; returns `this`. */
   extend(modules: Iterable<M>): this {
-    if (modules === null || typeof (modules as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== "function" || typeof modules === "string") {
+    if (
+      modules === null || typeof (modules as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== "function" ||
+      typeof modules === "string"
+    ) {
       throw new TypeError(`ModuleList: expected an iterable of Modules, got ${describe(modules)}`);
     }
     const list = [...modules];
@@ -82,7 +89,9 @@ export class ModuleList<M extends Module = Module> extends Module {
 
   /** Inserts `module` before `index` (PyTorch's `insert`: an index past the end appends). */
   insert(index: number, module: M): this {
-    if (typeof index !== "number" || !Number.isInteger(index)) throw new TypeError(`ModuleList.insert: index must be an integer, got ${describe(index)}`);
+    if (typeof index !== "number" || !Number.isInteger(index)) {
+      throw new TypeError(`ModuleList.insert: index must be an integer, got ${describe(index)}`);
+    }
     checkModule("ModuleList.insert", module);
     const n = this.#items.length;
     const i = index < 0 ? Math.max(0, index + n) : Math.min(index, n);
@@ -139,7 +148,9 @@ export class ModuleDict<M extends Module = Module> extends Module {
 
   #key(where: string, key: unknown): string {
     if (typeof key !== "string") throw new TypeError(`ModuleDict.${where}: key must be a string, got ${describe(key)}`);
-    if (key === "" || key.includes(".")) throw new RangeError(`ModuleDict.${where}: key must be non-empty and contain no ".", got "${key}"`);
+    if (key === "" || key.includes(".")) {
+      throw new RangeError(`ModuleDict.${where}: key must be non-empty and contain no ".", got "${key}"`);
+    }
     return key;
   }
 
@@ -156,7 +167,11 @@ export class ModuleDict<M extends Module = Module> extends Module {
   /** The module called `key`; an unknown key is an error listing the keys. */
   get(key: string): M {
     const m = this.#items.get(this.#key("get", key));
-    if (m === undefined) throw new RangeError(`ModuleDict.get: no module "${key}"; keys: ${[...this.#items.keys()].join(", ") || "(none)"}`);
+    if (m === undefined) {
+      throw new RangeError(
+        `ModuleDict.get: no module "${key}"; keys: ${[...this.#items.keys()].join(", ") || "(none)"}`,
+      );
+    }
     return m;
   }
 
@@ -184,12 +199,16 @@ export class ModuleDict<M extends Module = Module> extends Module {
   /** Adds every entry of an object or of `[name, module]` pairs; returns `this`. */
   update(modules: Record<string, M> | Iterable<[string, M]>): this {
     if (modules === null || typeof modules !== "object" || modules instanceof Module) {
-      throw new TypeError(`ModuleDict: expected an object of Modules or [name, Module] pairs, got ${describe(modules)}`);
+      throw new TypeError(
+        `ModuleDict: expected an object of Modules or [name, Module] pairs, got ${describe(modules)}`,
+      );
     }
     const isIterable = typeof (modules as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
     const entries = isIterable ? [...(modules as Iterable<[string, M]>)] : Object.entries(modules);
     for (const entry of entries) {
-      if (!Array.isArray(entry) || entry.length !== 2) throw new TypeError(`ModuleDict: expected [name, Module] pairs, got ${describe(entry)}`);
+      if (!Array.isArray(entry) || entry.length !== 2) {
+        throw new TypeError(`ModuleDict: expected [name, Module] pairs, got ${describe(entry)}`);
+      }
       this.set(entry[0], entry[1]);
     }
     return this;

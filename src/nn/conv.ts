@@ -2,7 +2,16 @@
  * `Conv2d` and the pooling layers.
  * @module
  */
-import { adaptiveAvgPool2d, avgPool2d, checkPoolOptions, conv2d, maxPool2d, type Pair, pair, type PoolOptions } from "../ops/conv.ts";
+import {
+  adaptiveAvgPool2d,
+  avgPool2d,
+  checkPoolOptions,
+  conv2d,
+  maxPool2d,
+  type Pair,
+  pair,
+  type PoolOptions,
+} from "../ops/conv.ts";
 import { zeros } from "../ops/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { biasDefault_, fans, kaimingUniformDefault_ } from "./init.ts";
@@ -63,7 +72,9 @@ export class Conv2d extends Module {
     const groups = checkInt("Conv2d", "groups", options.groups ?? 1, { min: 1 });
     const withBias = checkBool("Conv2d", "bias", options.bias ?? true);
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw new RangeError(`Conv2d: inChannels ${inChannels} and outChannels ${outChannels} must be divisible by groups ${groups}`);
+      throw new RangeError(
+        `Conv2d: inChannels ${inChannels} and outChannels ${outChannels} must be divisible by groups ${groups}`,
+      );
     }
     this.inChannels = inChannels;
     this.outChannels = outChannels;
@@ -102,13 +113,17 @@ export abstract class Pool2d extends Module {
 /** Max pooling (stride defaults to the kernel size). */
 export class MaxPool2d extends Pool2d {
   /** Applies the layer: the maximum of each window. */
-  forward(input: Tensor): Tensor { return maxPool2d(input, this.kernelSize, this.options); }
+  forward(input: Tensor): Tensor {
+    return maxPool2d(input, this.kernelSize, this.options);
+  }
 }
 
 /** Average pooling (stride defaults to the kernel size). */
 export class AvgPool2d extends Pool2d {
   /** Applies the layer: the mean of each window. */
-  forward(input: Tensor): Tensor { return avgPool2d(input, this.kernelSize, this.options); }
+  forward(input: Tensor): Tensor {
+    return avgPool2d(input, this.kernelSize, this.options);
+  }
 }
 
 /** Average pooling to a fixed output size. */
@@ -122,5 +137,7 @@ export class AdaptiveAvgPool2d extends Module {
     this.outputSize = outputSize;
   }
   /** Applies the layer: the mean over windows sized so the output is `outputSize`. */
-  forward(input: Tensor): Tensor { return adaptiveAvgPool2d(input, this.outputSize); }
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
 }

@@ -12,7 +12,9 @@ import { checkTensor } from "../utils/check_tensor.ts";
 /** Throws unless the dropout probability `p` is a number in [0, 1]. */
 function checkProbability(where: string, p: unknown): void {
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
-    throw new RangeError(`${where}: probability p has to be between 0 and 1, but got ${typeof p === "number" ? p : describe(p)}`);
+    throw new RangeError(
+      `${where}: probability p has to be between 0 and 1, but got ${typeof p === "number" ? p : describe(p)}`,
+    );
   }
 }
 
@@ -38,5 +40,7 @@ export class Dropout extends Module {
     this.p = p;
   }
   /** Applies the layer: zeroes elements with probability p and scales the rest by 1/(1−p) in training. */
-  forward(input: Tensor): Tensor { return dropout(input, this.p, this.training); }
+  forward(input: Tensor): Tensor {
+    return dropout(input, this.p, this.training);
+  }
 }

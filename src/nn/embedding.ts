@@ -45,7 +45,11 @@ export class Embedding extends Module {
   /** Looks up rows: i32 or i64 `indices` of any shape give `[...indices.shape, embeddingDim]`. */
   forward(indices: Tensor): Tensor {
     checkTensor("Embedding", "indices", indices);
-    indices = indexAsI32("Embedding", "indices", indices, { lo: 0, hi: this.numEmbeddings - 1, what: `${this.numEmbeddings} embeddings` });
+    indices = indexAsI32("Embedding", "indices", indices, {
+      lo: 0,
+      hi: this.numEmbeddings - 1,
+      what: `${this.numEmbeddings} embeddings`,
+    });
     const rows = indexSelect(this.weight, 0, indices.reshape([-1]));
     const out = rows.reshape([...indices.shape, this.embeddingDim]);
     if (this.paddingIdx === null || !this.weight.requiresGrad) return out;

@@ -12,7 +12,9 @@ import { describe } from "../utils/options.ts";
 /** fan_in and fan_out of a weight: `[out, in, ...kernel]`. */
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
   if (!Array.isArray(shape)) throw new TypeError(`fans: shape must be an array of sizes, got ${describe(shape)}`);
-  if (shape.length < 2) throw new RangeError(`fans: fan in/out need a shape of at least 2 dims, got shape [${shape.join(", ")}]`);
+  if (shape.length < 2) {
+    throw new RangeError(`fans: fan in/out need a shape of at least 2 dims, got shape [${shape.join(", ")}]`);
+  }
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }

@@ -47,7 +47,9 @@ export class Linear extends Module {
   forward(input: Tensor): Tensor {
     if (input.ndim === 0 || input.shape[input.ndim - 1] !== this.inFeatures) {
       throw new RangeError(
-        `Linear(${this.inFeatures}, ${this.outFeatures}): input of shape ${formatShape(input.shape)} does not end in ${this.inFeatures} features`,
+        `Linear(${this.inFeatures}, ${this.outFeatures}): input of shape ${
+          formatShape(input.shape)
+        } does not end in ${this.inFeatures} features`,
       );
     }
     return linear(input, this.weight, this.bias);

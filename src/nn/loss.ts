@@ -46,7 +46,9 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
 function requireSameShape(name: string, input: Tensor, target: Tensor): void {
   lossInputs(name, input, target);
   if (input.ndim !== target.ndim || input.shape.some((d, i) => d !== target.shape[i])) {
-    throw new RangeError(`${name}: input shape ${formatShape(input.shape)} and target shape ${formatShape(target.shape)} differ`);
+    throw new RangeError(
+      `${name}: input shape ${formatShape(input.shape)} and target shape ${formatShape(target.shape)} differ`,
+    );
   }
   if (target.dtype !== input.dtype) {
     throw new TypeError(`${name}: target dtype ${target.dtype} differs from input dtype ${input.dtype}`);
@@ -96,7 +98,11 @@ export class CrossEntropyLoss extends Loss {
 
   /** Creates the loss; the defaults are PyTorch's (mean, ignoreIndex −100, no smoothing). */
   constructor(options: CrossEntropyOptions = {}) {
-    super(lossOptions<CrossEntropyOptions>("CrossEntropyLoss", options, ["weight", "ignoreIndex", "labelSmoothing"]).reduction ?? "mean", "CrossEntropyLoss");
+    super(
+      lossOptions<CrossEntropyOptions>("CrossEntropyLoss", options, ["weight", "ignoreIndex", "labelSmoothing"])
+        .reduction ?? "mean",
+      "CrossEntropyLoss",
+    );
     this.weight = checkOptionalTensor("CrossEntropyLoss", "weight", options.weight);
     this.ignoreIndex = checkIgnoreIndex(options.ignoreIndex ?? -100, "CrossEntropyLoss");
     this.labelSmoothing = checkNumber("CrossEntropyLoss", "labelSmoothing", options.labelSmoothing ?? 0, UNIT);
@@ -111,32 +117,53 @@ export class CrossEntropyLoss extends Loss {
     const logits = unbatched ? input.unsqueeze(0) : input;
     const c = logits.shape[1];
     if (this.weight !== null && (this.weight.ndim !== 1 || this.weight.shape[0] !== c)) {
-      throw new RangeError(`CrossEntropyLoss: weight of shape ${formatShape(this.weight.shape)} does not match ${c} classes`);
+      throw new RangeError(
+        `CrossEntropyLoss: weight of shape ${formatShape(this.weight.shape)} does not match ${c} classes`,
+      );
     }
     // Classes last, everything else flattened into rows.
     const rows = logits.ndim > 2 ? logits.movedim(1, -1).reshape([-1, c]) : logits;
     if (target.dtype === "i32" || target.dtype === "i64") {
-      target = indexAsI32("CrossEntropyLoss", "target", target, { lo: 0, hi: c - 1, what: `${c} classes`, also: this.ignoreIndex });
+      target = indexAsI32("CrossEntropyLoss", "target", target, {
+        lo: 0,
+        hi: c - 1,
+        what: `${c} classes`,
+        also: this.ignoreIndex,
+      });
       const expected = [logits.shape[0], ...logits.shape.slice(2)];
       const t = unbatched ? target.unsqueeze(0) : target;
       if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
         throw new RangeError(
-          `CrossEntropyLoss: class-index target of shape ${formatShape(target.shape)} does not match input ${formatShape(input.shape)} (expected ${formatShape(unbatched ? [] : expected)})`,
+          `CrossEntropyLoss: class-index target of shape ${formatShape(target.shape)} does not match input ${
+            formatShape(input.shape)
+          } (expected ${formatShape(unbatched ? [] : expected)})`,
         );
       }
-      const { loss, weightSum } = crossEntropyIndices(rows, t.reshape([-1]), this.weight, this.ignoreIndex, this.labelSmoothing);
+      const { loss, weightSum } = crossEntropyIndices(
+        rows,
+        t.reshape([-1]),
+        this.weight,
+        this.ignoreIndex,
+        this.labelSmoothing,
+      );
       if (this.reduction === "none") return loss.reshape(unbatched ? [] : expected);
       if (this.reduction === "sum") return loss.sum();
       return loss.sum().div(weightSum);
     }
-    if (target.dtype !== input.dtype || target.ndim !== input.ndim || target.shape.some((d, i) => d !== input.shape[i])) {
+    if (
+      target.dtype !== input.dtype || target.ndim !== input.ndim || target.shape.some((d, i) => d !== input.shape[i])
+    ) {
       throw new TypeError(
-        `CrossEntropyLoss: target must be class indices (i32 or i64) or probabilities (${input.dtype}, shape ${formatShape(input.shape)}); got ${target.dtype} ${formatShape(target.shape)}`,
+        `CrossEntropyLoss: target must be class indices (i32 or i64) or probabilities (${input.dtype}, shape ${
+          formatShape(input.shape)
+        }); got ${target.dtype} ${formatShape(target.shape)}`,
       );
     }
     const probs = unbatched ? target.unsqueeze(0) : target;
     const probRows = probs.ndim > 2 ? probs.movedim(1, -1).reshape([-1, c]) : probs;
-    const smoothed = this.labelSmoothing > 0 ? probRows.mul(1 - this.labelSmoothing).add(this.labelSmoothing / c) : probRows;
+    const smoothed = this.labelSmoothing > 0
+      ? probRows.mul(1 - this.labelSmoothing).add(this.labelSmoothing / c)
+      : probRows;
     let terms = rows.logSoftmax(1).mul(smoothed);
     if (this.weight !== null) terms = terms.mul(this.weight);
     const loss = terms.sum(1).neg();
@@ -171,16 +198,31 @@ export class NLLLoss extends Loss {
   forward(input: Tensor, target: Tensor): Tensor {
     lossInputs("NLLLoss", input, target);
     [input, target] = autocastInputs("nllLoss", input, target);
-    if (input.ndim !== 2) throw new RangeError(`NLLLoss: expected input of shape [N, C], got ${formatShape(input.shape)}`);
-    if (target.dtype !== "i32" && target.dtype !== "i64") throw new TypeError(`NLLLoss: target must be class indices of dtype i32 or i64, got ${target.dtype}`);
+    if (input.ndim !== 2) {
+      throw new RangeError(`NLLLoss: expected input of shape [N, C], got ${formatShape(input.shape)}`);
+    }
+    if (target.dtype !== "i32" && target.dtype !== "i64") {
+      throw new TypeError(`NLLLoss: target must be class indices of dtype i32 or i64, got ${target.dtype}`);
+    }
     if (target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
-      throw new RangeError(`NLLLoss: target shape ${formatShape(target.shape)} does not match input ${formatShape(input.shape)} (expected [${input.shape[0]}])`);
+      throw new RangeError(
+        `NLLLoss: target shape ${formatShape(target.shape)} does not match input ${
+          formatShape(input.shape)
+        } (expected [${input.shape[0]}])`,
+      );
     }
     const c = input.shape[1];
-    target = indexAsI32("NLLLoss", "target", target, { lo: 0, hi: c - 1, what: `${c} classes`, also: this.ignoreIndex });
+    target = indexAsI32("NLLLoss", "target", target, {
+      lo: 0,
+      hi: c - 1,
+      what: `${c} classes`,
+      also: this.ignoreIndex,
+    });
     const valid = notIgnored(target, this.ignoreIndex);
     const bad = valid.mul(target.lt(0).add(target.ge(c))).sum().item();
-    if (bad > 0) throw new RangeError(`NLLLoss: target values must be in [0, ${c}) or equal ignoreIndex ${this.ignoreIndex}`);
+    if (bad > 0) {
+      throw new RangeError(`NLLLoss: target values must be in [0, ${c}) or equal ignoreIndex ${this.ignoreIndex}`);
+    }
     const onehot = target.unsqueeze(1).eq(arange(0, c, 1, { dtype: "i32" }));
     const perClass = this.weight === null ? onehot.to(input.dtype) : where(onehot, this.weight, 0);
     const w = perClass.mul(valid.unsqueeze(1).to(input.dtype));
@@ -194,7 +236,9 @@ export class NLLLoss extends Loss {
 /** Mean squared error. */
 export class MSELoss extends Loss {
   /** Creates the loss with the given reduction. */
-  constructor(reduction: Reduction = "mean") { super(reduction, "MSELoss"); }
+  constructor(reduction: Reduction = "mean") {
+    super(reduction, "MSELoss");
+  }
   /** Computes (x − y)² elementwise, then reduces; shapes and dtypes must match. */
   forward(input: Tensor, target: Tensor): Tensor {
     lossInputs("MSELoss", input, target);
@@ -207,7 +251,9 @@ export class MSELoss extends Loss {
 /** Mean absolute error. */
 export class L1Loss extends Loss {
   /** Creates the loss with the given reduction. */
-  constructor(reduction: Reduction = "mean") { super(reduction, "L1Loss"); }
+  constructor(reduction: Reduction = "mean") {
+    super(reduction, "L1Loss");
+  }
   /** Computes |x − y| elementwise, then reduces; shapes and dtypes must match. */
   forward(input: Tensor, target: Tensor): Tensor {
     lossInputs("L1Loss", input, target);
@@ -223,7 +269,10 @@ export class SmoothL1Loss extends Loss {
   readonly beta: number;
   /** Creates the loss; β defaults to 1. */
   constructor(options: { reduction?: Reduction; beta?: number } = {}) {
-    super(lossOptions<{ reduction?: Reduction }>("SmoothL1Loss", options, ["beta"]).reduction ?? "mean", "SmoothL1Loss");
+    super(
+      lossOptions<{ reduction?: Reduction }>("SmoothL1Loss", options, ["beta"]).reduction ?? "mean",
+      "SmoothL1Loss",
+    );
     this.beta = checkNumber("SmoothL1Loss", "beta", options.beta ?? 1, { lo: 0, loInclusive: true });
   }
   /** Computes the smooth L1 loss elementwise, then reduces; shapes and dtypes must match. */
@@ -252,7 +301,10 @@ export class HuberLoss extends Loss {
     [input, target] = autocastInputs("huberLoss", input, target);
     requireSameShape("HuberLoss", input, target);
     const d = input.sub(target).abs();
-    return reduce(where(d.lt(this.delta), d.square().mul(0.5), d.sub(0.5 * this.delta).mul(this.delta)), this.reduction);
+    return reduce(
+      where(d.lt(this.delta), d.square().mul(0.5), d.sub(0.5 * this.delta).mul(this.delta)),
+      this.reduction,
+    );
   }
 }
 
@@ -288,7 +340,10 @@ export class BCEWithLogitsLoss extends Loss {
   readonly posWeight: Tensor | null;
   /** Creates the loss with optional rescaling and positive-class weights. */
   constructor(options: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
-    super(lossOptions<{ reduction?: Reduction }>("BCEWithLogitsLoss", options, ["weight", "posWeight"]).reduction ?? "mean", "BCEWithLogitsLoss");
+    super(
+      lossOptions<{ reduction?: Reduction }>("BCEWithLogitsLoss", options, ["weight", "posWeight"]).reduction ?? "mean",
+      "BCEWithLogitsLoss",
+    );
     this.weight = checkOptionalTensor("BCEWithLogitsLoss", "weight", options.weight);
     this.posWeight = checkOptionalTensor("BCEWithLogitsLoss", "posWeight", options.posWeight);
   }

@@ -12,7 +12,15 @@ export { Linear } from "./linear.ts";
 export { Flatten, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from "./activation.ts";
 export { Dropout, dropout } from "./dropout.ts";
 export {
-  BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, Loss, MSELoss, NLLLoss, SmoothL1Loss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  HuberLoss,
+  L1Loss,
+  Loss,
+  MSELoss,
+  NLLLoss,
+  SmoothL1Loss,
 } from "./loss.ts";
 export type { CrossEntropyOptions, NLLOptions, Reduction } from "./loss.ts";
 export { biasDefault_, fans, kaimingUniformDefault_, uniform_ } from "./init.ts";

@@ -18,7 +18,9 @@ import { defaultExtraRepr, moduleRepr } from "./repr.ts";
 function checkInt32Range(key: string, source: Tensor): void {
   for (const v of source.toArray() as BigInt64Array) {
     if (v < -2147483648n || v > 2147483647n) {
-      throw new RangeError(`loadStateDict: ${key} holds the int64 value ${v}, which does not fit the module's i32 buffer`);
+      throw new RangeError(
+        `loadStateDict: ${key} holds the int64 value ${v}, which does not fit the module's i32 buffer`,
+      );
     }
   }
 }
@@ -48,10 +50,16 @@ function checkRegistered(module: Module): void {
     if (found === undefined) continue;
     const what = found instanceof Module ? "Modules" : "Parameters";
     const fix = Array.isArray(value)
-      ? (found instanceof Module ? `use new ModuleList([...]) (layers.0.weight, …)` : `assign each Parameter to its own property`)
-      : (found instanceof Module ? `use new ModuleDict({...}) (blocks.name.weight, …)` : `assign each Parameter to its own property`);
+      ? (found instanceof Module
+        ? `use new ModuleList([...]) (layers.0.weight, …)`
+        : `assign each Parameter to its own property`)
+      : (found instanceof Module
+        ? `use new ModuleDict({...}) (blocks.name.weight, …)`
+        : `assign each Parameter to its own property`);
     throw new TypeError(
-      `${module.constructor.name}.${name} holds ${what} in a plain ${Array.isArray(value) ? "array" : "object"}, which a Module does not register ` +
+      `${module.constructor.name}.${name} holds ${what} in a plain ${
+        Array.isArray(value) ? "array" : "object"
+      }, which a Module does not register ` +
         `(parameters() and stateDict() would miss them): ${fix}`,
     );
   }
@@ -98,8 +106,12 @@ export abstract class Module {
 
   /** Registers `tensor` as a buffer called `name` (saved in the state dict, never trained). */
   registerBuffer(name: string, tensor: Tensor | null): void {
-    if (typeof name !== "string" || name === "") throw new TypeError(`Module.registerBuffer: name must be a non-empty string, got ${describe(name)}`);
-    if (tensor !== null && !(tensor instanceof Tensor)) throw new TypeError(`Module.registerBuffer: tensor must be a Tensor or null, got ${describe(tensor)}`);
+    if (typeof name !== "string" || name === "") {
+      throw new TypeError(`Module.registerBuffer: name must be a non-empty string, got ${describe(name)}`);
+    }
+    if (tensor !== null && !(tensor instanceof Tensor)) {
+      throw new TypeError(`Module.registerBuffer: tensor must be a Tensor or null, got ${describe(tensor)}`);
+    }
     this.#bufferNames.add(name);
     (this as unknown as Record<string, unknown>)[name] = tensor;
   }
@@ -117,7 +129,9 @@ export abstract class Module {
   /** This module and every descendant, pre-order, with dotted names ("" for this one). */
   namedModules(prefix = ""): [string, Module][] {
     const out: [string, Module][] = [[prefix, this]];
-    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
+    for (const [name, child] of this.namedChildren()) {
+      out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
+    }
     return out;
   }
 
@@ -209,7 +223,13 @@ export abstract class Module {
    * ```
    */
   to(dtype: DType): this {
-    if (!isDType(dtype) || !dtypeInfo(dtype).isFloat) throw new TypeError(`Module.to: expected a floating point dtype, got ${typeof dtype === "string" ? dtype : describe(dtype)} as dtype (f32, f64, f16 or bf16)`);
+    if (!isDType(dtype) || !dtypeInfo(dtype).isFloat) {
+      throw new TypeError(
+        `Module.to: expected a floating point dtype, got ${
+          typeof dtype === "string" ? dtype : describe(dtype)
+        } as dtype (f32, f64, f16 or bf16)`,
+      );
+    }
     noGrad(() => {
       for (const p of this.parameters()) {
         if (p.dtype === dtype) continue;
@@ -291,10 +311,14 @@ export abstract class Module {
     const { strict = true } = checkOptions<LoadStateDictOptions>("loadStateDict", options, ["strict"]);
     checkBool("loadStateDict", "strict", strict);
     if (state === null || typeof state !== "object" || Array.isArray(state) || state instanceof Tensor) {
-      throw new TypeError(`loadStateDict: state must be an object of named tensors (from stateDict()), got ${describe(state)}`);
+      throw new TypeError(
+        `loadStateDict: state must be an object of named tensors (from stateDict()), got ${describe(state)}`,
+      );
     }
     for (const [key, value] of Object.entries(state)) {
-      if (!(value instanceof Tensor)) throw new TypeError(`loadStateDict: state["${key}"] must be a Tensor, got ${describe(value)}`);
+      if (!(value instanceof Tensor)) {
+        throw new TypeError(`loadStateDict: state["${key}"] must be a Tensor, got ${describe(value)}`);
+      }
     }
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in state));
@@ -309,7 +333,11 @@ export abstract class Module {
       const source = state[key];
       if (source === undefined) continue;
       if (source.ndim !== target.ndim || source.shape.some((d, i) => d !== target.shape[i])) {
-        throw new RangeError(`loadStateDict: size mismatch for ${key}: the state has shape ${formatShape(source.shape)}, the module ${formatShape(target.shape)}`);
+        throw new RangeError(
+          `loadStateDict: size mismatch for ${key}: the state has shape ${formatShape(source.shape)}, the module ${
+            formatShape(target.shape)
+          }`,
+        );
       }
     }
     for (const [key, target] of Object.entries(own)) {

@@ -55,7 +55,11 @@ export abstract class BatchNorm extends Module {
     checkInt(where, "numFeatures", numFeatures, { min: 1 });
     this.numFeatures = numFeatures;
     this.eps = checkNumber(where, "eps", options.eps ?? 1e-5, { lo: 0 });
-    this.momentum = options.momentum === undefined ? 0.1 : options.momentum === null ? null : checkNumber(where, "momentum", options.momentum, { lo: 0, hi: 1, loInclusive: true, hiInclusive: true });
+    this.momentum = options.momentum === undefined
+      ? 0.1
+      : options.momentum === null
+      ? null
+      : checkNumber(where, "momentum", options.momentum, { lo: 0, hi: 1, loInclusive: true, hiInclusive: true });
     const affine = checkBool(where, "affine", options.affine ?? true);
     this.weight = affine ? new Parameter(ones([numFeatures])) : null;
     this.bias = affine ? new Parameter(zeros([numFeatures])) : null;
@@ -76,7 +80,11 @@ export abstract class BatchNorm extends Module {
     this.checkInput(input);
     [input] = autocastInputs("batchNorm", input);
     if (input.shape[1] !== this.numFeatures) {
-      throw new RangeError(`${this.constructor.name}(${this.numFeatures}): input of shape ${formatShape(input.shape)} has ${input.shape[1]} channels`);
+      throw new RangeError(
+        `${this.constructor.name}(${this.numFeatures}): input of shape ${formatShape(input.shape)} has ${
+          input.shape[1]
+        } channels`,
+      );
     }
     const dims = [0, ...Array.from({ length: input.ndim - 2 }, (_, i) => i + 2)];
     const statShape = input.shape.map((s, i) => (i === 1 ? s : 1));
@@ -85,7 +93,11 @@ export abstract class BatchNorm extends Module {
     if (useBatchStats) {
       const count = input.numel / this.numFeatures;
       if (this.training && count <= 1) {
-        throw new RangeError(`${this.constructor.name}: expected more than 1 value per channel when training, got input of shape ${formatShape(input.shape)}`);
+        throw new RangeError(
+          `${this.constructor.name}: expected more than 1 value per channel when training, got input of shape ${
+            formatShape(input.shape)
+          }`,
+        );
       }
       mean = input.mean(dims, true);
       variance = input.sub(mean).square().mean(dims, true);
@@ -112,7 +124,9 @@ export abstract class BatchNorm extends Module {
 export class BatchNorm1d extends BatchNorm {
   /** Accepts `[N, C]` or `[N, C, L]`. */
   protected checkInput(input: Tensor): void {
-    if (input.ndim !== 2 && input.ndim !== 3) throw new RangeError(`BatchNorm1d: expected 2-d or 3-d input, got shape ${formatShape(input.shape)}`);
+    if (input.ndim !== 2 && input.ndim !== 3) {
+      throw new RangeError(`BatchNorm1d: expected 2-d or 3-d input, got shape ${formatShape(input.shape)}`);
+    }
   }
 }
 
@@ -120,7 +134,9 @@ export class BatchNorm1d extends BatchNorm {
 export class BatchNorm2d extends BatchNorm {
   /** Accepts `[N, C, H, W]`. */
   protected checkInput(input: Tensor): void {
-    if (input.ndim !== 4) throw new RangeError(`BatchNorm2d: expected 4-d input [N, C, H, W], got shape ${formatShape(input.shape)}`);
+    if (input.ndim !== 4) {
+      throw new RangeError(`BatchNorm2d: expected 4-d input [N, C, H, W], got shape ${formatShape(input.shape)}`);
+    }
   }
 }
 
@@ -136,12 +152,17 @@ export class LayerNorm extends Module {
   bias: Parameter | null;
 
   /** Creates the layer over trailing dims `normalizedShape` (a number means one dim). */
-  constructor(normalizedShape: number | number[], options: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
+  constructor(
+    normalizedShape: number | number[],
+    options: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {},
+  ) {
     super();
     checkOptions("LayerNorm", options, ["eps", "elementwiseAffine", "bias"]);
     const dims = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
     if (!Array.isArray(dims) || dims.length === 0) {
-      throw new TypeError(`LayerNorm: normalizedShape must be a size or a non-empty array of sizes, got ${describe(normalizedShape)}`);
+      throw new TypeError(
+        `LayerNorm: normalizedShape must be a size or a non-empty array of sizes, got ${describe(normalizedShape)}`,
+      );
     }
     dims.forEach((d) => checkInt("LayerNorm", "normalizedShape", d, { min: 1 }));
     this.normalizedShape = [...dims];
@@ -157,7 +178,11 @@ export class LayerNorm extends Module {
     const k = this.normalizedShape.length;
     const tail = input.shape.slice(input.ndim - k);
     if (input.ndim < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
-      throw new RangeError(`LayerNorm: input of shape ${formatShape(input.shape)} does not end in normalized shape ${formatShape(this.normalizedShape)}`);
+      throw new RangeError(
+        `LayerNorm: input of shape ${formatShape(input.shape)} does not end in normalized shape ${
+          formatShape(this.normalizedShape)
+        }`,
+      );
     }
     [input] = autocastInputs("layerNorm", input);
     const dims = Array.from({ length: k }, (_, i) => input.ndim - k + i);

@@ -11,7 +11,9 @@ export class Parameter extends Tensor {
   /** Wraps `data` (sharing its memory) as a parameter. */
   constructor(data: Tensor, requiresGrad = true) {
     if (!(data instanceof Tensor)) throw new TypeError(`Parameter: data must be a Tensor, got ${describe(data)}`);
-    if (typeof requiresGrad !== "boolean") throw new TypeError(`Parameter: requiresGrad must be true or false, got ${describe(requiresGrad)}`);
+    if (typeof requiresGrad !== "boolean") {
+      throw new TypeError(`Parameter: requiresGrad must be true or false, got ${describe(requiresGrad)}`);
+    }
     super(data.storage, data.shape, data.strides, data.offset, data.dtype);
     if (requiresGrad) this.requiresGrad_(true);
     markParameterStorage(this);

@@ -28,7 +28,9 @@ export function pyValue(v: unknown, float = false): string {
   if (typeof v === "boolean") return v ? "True" : "False";
   if (typeof v === "number") return float || !Number.isInteger(v) ? pyFloat(v) : String(v);
   if (typeof v === "string") return `'${v}'`;
-  if (Array.isArray(v)) return v.length === 1 ? `(${pyValue(v[0], float)},)` : `(${v.map((x) => pyValue(x, float)).join(", ")})`;
+  if (Array.isArray(v)) {
+    return v.length === 1 ? `(${pyValue(v[0], float)},)` : `(${v.map((x) => pyValue(x, float)).join(", ")})`;
+  }
   return String(v);
 }
 
@@ -51,17 +53,28 @@ const EXTRA_REPR: Record<string, (m: Fields) => string> = {
     return s;
   },
   MaxPool2d: (m) =>
-    `kernel_size=${pair(m.kernelSize)}, stride=${pair(poolOption(m, "stride", m.kernelSize))}, padding=${pair(poolOption(m, "padding", 0))}, ` +
+    `kernel_size=${pair(m.kernelSize)}, stride=${pair(poolOption(m, "stride", m.kernelSize))}, padding=${
+      pair(poolOption(m, "padding", 0))
+    }, ` +
     `dilation=${pair(poolOption(m, "dilation", 1))}, ceil_mode=${pyValue(poolOption(m, "ceilMode", false))}`,
-  AvgPool2d: (m) => `kernel_size=${pair(m.kernelSize)}, stride=${pair(poolOption(m, "stride", m.kernelSize))}, padding=${pair(poolOption(m, "padding", 0))}`,
+  AvgPool2d: (m) =>
+    `kernel_size=${pair(m.kernelSize)}, stride=${pair(poolOption(m, "stride", m.kernelSize))}, padding=${
+      pair(poolOption(m, "padding", 0))
+    }`,
   AdaptiveAvgPool2d: (m) => `output_size=${pair(m.outputSize)}`,
   Flatten: (m) => `start_dim=${m.startDim}, end_dim=${m.endDim}`,
   Dropout: (m) => `p=${pyFloat(m.p)}, inplace=False`,
   BatchNorm: (m) =>
     `${m.numFeatures}, eps=${pyFloat(m.eps)}, momentum=${m.momentum === null ? "None" : pyFloat(m.momentum)}, ` +
-    `affine=${pyValue(m.weight !== null)}, bias=${pyValue(m.bias !== null)}, track_running_stats=${pyValue(m.running_mean != null)}`,
-  LayerNorm: (m) => `${pyValue(m.normalizedShape)}, eps=${pyFloat(m.eps)}, elementwise_affine=${pyValue(m.weight !== null)}, bias=${pyValue(m.bias !== null)}`,
-  Embedding: (m) => `${m.numEmbeddings}, ${m.embeddingDim}${m.paddingIdx !== null ? `, padding_idx=${m.paddingIdx}` : ""}`,
+    `affine=${pyValue(m.weight !== null)}, bias=${pyValue(m.bias !== null)}, track_running_stats=${
+      pyValue(m.running_mean != null)
+    }`,
+  LayerNorm: (m) =>
+    `${pyValue(m.normalizedShape)}, eps=${pyFloat(m.eps)}, elementwise_affine=${pyValue(m.weight !== null)}, bias=${
+      pyValue(m.bias !== null)
+    }`,
+  Embedding: (m) =>
+    `${m.numEmbeddings}, ${m.embeddingDim}${m.paddingIdx !== null ? `, padding_idx=${m.paddingIdx}` : ""}`,
   GELU: (m) => `approximate=${pyValue(m.approximate)}`,
   LeakyReLU: (m) => `negative_slope=${pyFloat(m.negativeSlope)}`,
   Softmax: (m) => `dim=${m.dim}`,
@@ -70,7 +83,11 @@ const EXTRA_REPR: Record<string, (m: Fields) => string> = {
 
 /** The built-in `extra_repr` for `module`'s class or its nearest built-in ancestor, or "". */
 export function defaultExtraRepr(module: Module): string {
-  for (let proto = Object.getPrototypeOf(module); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = Object.getPrototypeOf(module);
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     const describe = EXTRA_REPR[proto.constructor.name];
     if (describe) return describe(module as unknown as Fields);
   }

@@ -28,7 +28,8 @@ export class Sequential extends Module {
 
   /** Appends a module (or a module class, instantiated with no arguments); returns `this`. */
   add(module: Module | ModuleClass): this {
-    const isModuleClass = typeof module === "function" && (module as { prototype?: unknown }).prototype instanceof Module;
+    const isModuleClass = typeof module === "function" &&
+      (module as { prototype?: unknown }).prototype instanceof Module;
     if (!(module instanceof Module) && !isModuleClass) {
       throw new TypeError(`Sequential: modules must be Modules or Module classes, got ${describe(module)}`);
     }
@@ -46,7 +47,9 @@ export class Sequential extends Module {
   at(index: number): Module {
     const children = this.children();
     const i = index < 0 ? index + children.length : index;
-    if (!(i >= 0 && i < children.length)) throw new RangeError(`Sequential: index ${index} out of range for ${children.length} modules`);
+    if (!(i >= 0 && i < children.length)) {
+      throw new RangeError(`Sequential: index ${index} out of range for ${children.length} modules`);
+    }
     return children[i];
   }
 

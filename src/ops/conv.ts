@@ -26,7 +26,9 @@ export function pair(value: Pair, name: string, min: number): [number, number] {
     throw new TypeError(`${name} must be an integer or a pair of integers >= ${min}, got ${describe(value)}`);
   }
   const p: [number, number] = typeof value === "number" ? [value, value] : [value[0], value[1]];
-  if (!p.every((v) => Number.isSafeInteger(v) && v >= min)) throw new RangeError(`${name} must be integers >= ${min}, got ${String(value)}`);
+  if (!p.every((v) => Number.isSafeInteger(v) && v >= min)) {
+    throw new RangeError(`${name} must be integers >= ${min}, got ${String(value)}`);
+  }
   return p;
 }
 
@@ -53,7 +55,11 @@ function convOutputSize(x: Tensor, w: Window): [number, number] {
   const oh = outputSize(x.shape[2], w.kernel[0], w.stride[0], w.padding[0], w.dilation[0]);
   const ow = outputSize(x.shape[3], w.kernel[1], w.stride[1], w.padding[1], w.dilation[1]);
   if (oh < 1 || ow < 1) {
-    throw new RangeError(`conv2d: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(w.kernel)} (padding ${formatShape(w.padding)}, dilation ${formatShape(w.dilation)})`);
+    throw new RangeError(
+      `conv2d: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(w.kernel)} (padding ${
+        formatShape(w.padding)
+      }, dilation ${formatShape(w.dilation)})`,
+    );
   }
   return [oh, ow];
 }
@@ -65,20 +71,50 @@ export function im2col(x: Tensor, w: Window): Tensor {
   const [oh, ow] = convOutputSize(x, w);
   const cols = Tensor.empty([n, c * w.kernel[0] * w.kernel[1], oh * ow], x.dtype);
   const values = [...windowMeta(x, w), input.offset, 0];
-  check(native.axon_im2col(dtypeInfo(x.dtype).code, packMeta(values), values.length, input.storage.bytes, input.storage.byteLength, cols.storage.bytes, cols.storage.byteLength), "im2col");
+  check(
+    native.axon_im2col(
+      dtypeInfo(x.dtype).code,
+      packMeta(values),
+      values.length,
+      input.storage.bytes,
+      input.storage.byteLength,
+      cols.storage.bytes,
+      cols.storage.byteLength,
+    ),
+    "im2col",
+  );
   return record(cols, "im2col", [x], (grad) => {
     // col2im sums overlapping windows: in f32 for 16-bit gradients, rounded once afterwards.
     const g = isHalf(grad.dtype) ? grad.to("f32") : grad;
     const gx = Tensor.empty([n, c, h, wd], g.dtype);
     const gc = g.contiguous();
     const meta = [...windowMeta(x, w), 0, gc.offset];
-    check(native.axon_col2im(0, packMeta(meta), meta.length, gc.storage.bytes, gc.storage.byteLength, gx.storage.bytes, gx.storage.byteLength), "col2im");
+    check(
+      native.axon_col2im(
+        0,
+        packMeta(meta),
+        meta.length,
+        gc.storage.bytes,
+        gc.storage.byteLength,
+        gx.storage.bytes,
+        gx.storage.byteLength,
+      ),
+      "col2im",
+    );
     return [gx.to(grad.dtype)];
   });
 }
 
 /** 2-d convolution (PyTorch's `F.conv2d`): x `[N, C, H, W]`, weight `[OC, C/groups, KH, KW]`. */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1, groups = 1): Tensor {
+export function conv2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  stride: Pair = 1,
+  padding: Pair = 0,
+  dilation: Pair = 1,
+  groups = 1,
+): Tensor {
   checkTensor("conv2d", "input", x);
   checkTensor("conv2d", "weight", weight);
   bias = checkOptionalTensor("conv2d", "bias", bias);
@@ -86,19 +122,32 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, st
   if (x.ndim !== 4) throw new RangeError(`conv2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
   [x, weight, bias] = autocastInputs("conv2d", x, weight, bias);
   if (x.dtype !== weight.dtype || !(x.dtype === "f32" || isHalf(x.dtype))) {
-    throw new TypeError(`conv2d: expected input and weight of the same dtype (f32, f16 or bf16), got ${x.dtype} and ${weight.dtype}`);
+    throw new TypeError(
+      `conv2d: expected input and weight of the same dtype (f32, f16 or bf16), got ${x.dtype} and ${weight.dtype}`,
+    );
   }
   const [n, c] = x.shape;
   const [oc, cg, kh, kw] = weight.shape;
   if (weight.ndim !== 4 || c !== cg * groups || oc % groups !== 0) {
-    throw new RangeError(`conv2d: weight of shape ${formatShape(weight.shape)} with groups=${groups} does not fit input of shape ${formatShape(x.shape)} (${c} channels)`);
+    throw new RangeError(
+      `conv2d: weight of shape ${formatShape(weight.shape)} with groups=${groups} does not fit input of shape ${
+        formatShape(x.shape)
+      } (${c} channels)`,
+    );
   }
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== oc)) {
     throw new RangeError(`conv2d: bias of shape ${formatShape(bias.shape)} does not match ${oc} output channels`);
   }
-  const win: Window = { kernel: [kh, kw], stride: pair(stride, "conv2d stride", 1), padding: pair(padding, "conv2d padding", 0), dilation: pair(dilation, "conv2d dilation", 1) };
+  const win: Window = {
+    kernel: [kh, kw],
+    stride: pair(stride, "conv2d stride", 1),
+    padding: pair(padding, "conv2d padding", 0),
+    dilation: pair(dilation, "conv2d dilation", 1),
+  };
   const [oh, ow] = convOutputSize(x, win);
-  if (groups === 1 && x.dtype === "f32" && (bias === null || bias.dtype === "f32")) return fusedConv2d(x, weight, bias, win, oh, ow);
+  if (groups === 1 && x.dtype === "f32" && (bias === null || bias.dtype === "f32")) {
+    return fusedConv2d(x, weight, bias, win, oh, ow);
+  }
   const cols = im2col(x, win); // [N, C·KH·KW, L]
   const ocg = oc / groups;
   const kk = cg * kh * kw;
@@ -129,8 +178,18 @@ function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, win: Window
   const y = Tensor.empty([n, oc, oh, ow], "f32");
   const meta = [...geometry, b?.offset ?? 0];
   check(
-    native.axon_conv2d(packMeta(meta), meta.length, input.storage.bytes, input.storage.byteLength, w.storage.bytes, w.storage.byteLength,
-      b?.storage.bytes ?? null, b?.storage.byteLength ?? 0, y.storage.bytes, y.storage.byteLength),
+    native.axon_conv2d(
+      packMeta(meta),
+      meta.length,
+      input.storage.bytes,
+      input.storage.byteLength,
+      w.storage.bytes,
+      w.storage.byteLength,
+      b?.storage.bytes ?? null,
+      b?.storage.byteLength ?? 0,
+      y.storage.bytes,
+      y.storage.byteLength,
+    ),
     "conv2d",
   );
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
@@ -141,10 +200,22 @@ function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, win: Window
     const db = bias?.requiresGrad ? Tensor.empty([oc], "f32") : null;
     const backMeta = [...geometry, dy.offset];
     check(
-      native.axon_conv2d_backward(packMeta(backMeta), backMeta.length, input.storage.bytes, input.storage.byteLength,
-        w.storage.bytes, w.storage.byteLength, dy.storage.bytes, dy.storage.byteLength,
-        dx?.storage.bytes ?? null, dx?.storage.byteLength ?? 0, dw?.storage.bytes ?? null, dw?.storage.byteLength ?? 0,
-        db?.storage.bytes ?? null, db?.storage.byteLength ?? 0),
+      native.axon_conv2d_backward(
+        packMeta(backMeta),
+        backMeta.length,
+        input.storage.bytes,
+        input.storage.byteLength,
+        w.storage.bytes,
+        w.storage.byteLength,
+        dy.storage.bytes,
+        dy.storage.byteLength,
+        dx?.storage.bytes ?? null,
+        dx?.storage.byteLength ?? 0,
+        dw?.storage.bytes ?? null,
+        dw?.storage.byteLength ?? 0,
+        db?.storage.bytes ?? null,
+        db?.storage.byteLength ?? 0,
+      ),
       "conv2d backward",
     );
     return bias === null ? [dx, dw] : [dx, dw, db];
@@ -168,7 +239,14 @@ export interface PoolOptions {
 }
 
 /** The accepted keys of {@link PoolOptions}. */
-export const POOL_OPTIONS: readonly string[] = ["stride", "padding", "dilation", "ceilMode", "countIncludePad", "divisorOverride"];
+export const POOL_OPTIONS: readonly string[] = [
+  "stride",
+  "padding",
+  "dilation",
+  "ceilMode",
+  "countIncludePad",
+  "divisorOverride",
+];
 
 /** Validates pooling options (keys and values) for `where`. */
 export function checkPoolOptions(where: string, options: unknown): PoolOptions {
@@ -178,7 +256,9 @@ export function checkPoolOptions(where: string, options: unknown): PoolOptions {
   if (o.dilation !== undefined) pair(o.dilation, `${where} dilation`, 1);
   if (o.ceilMode !== undefined) checkBool(where, "ceilMode", o.ceilMode);
   if (o.countIncludePad !== undefined) checkBool(where, "countIncludePad", o.countIncludePad);
-  if (o.divisorOverride !== undefined && o.divisorOverride !== null) checkInt(where, "divisorOverride", o.divisorOverride, { min: 1 });
+  if (o.divisorOverride !== undefined && o.divisorOverride !== null) {
+    checkInt(where, "divisorOverride", o.divisorOverride, { min: 1 });
+  }
   return o;
 }
 
@@ -199,14 +279,25 @@ function pooled(kind: 0 | 1, x: Tensor, kernel: Pair, options: PoolOptions): Ten
   const [n, c, h, w] = x.shape;
   const oh = poolOutputSize(h, k[0], s[0], p[0], d[0], ceil === 1);
   const ow = poolOutputSize(w, k[1], s[1], p[1], d[1], ceil === 1);
-  if (oh < 1 || ow < 1) throw new RangeError(`${name}: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(k)}`);
+  if (oh < 1 || ow < 1) {
+    throw new RangeError(`${name}: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(k)}`);
+  }
   const input = x.contiguous();
   const meta = [n, c, h, w, ...k, ...s, ...p, ...d, ceil, includePad, divisor, input.offset];
   const out = Tensor.empty([n, c, oh, ow], x.dtype);
   const indices = kind === 0 ? Tensor.empty([n, c, oh, ow], "i32") : null;
   check(
-    native.axon_pool2d(kind, packMeta(meta), meta.length, input.storage.bytes, input.storage.byteLength,
-      out.storage.bytes, out.storage.byteLength, indices?.storage.bytes ?? null, indices?.storage.byteLength ?? 0),
+    native.axon_pool2d(
+      kind,
+      packMeta(meta),
+      meta.length,
+      input.storage.bytes,
+      input.storage.byteLength,
+      out.storage.bytes,
+      out.storage.byteLength,
+      indices?.storage.bytes ?? null,
+      indices?.storage.byteLength ?? 0,
+    ),
     name,
   );
   return record(out, name, [x], (g) => {
@@ -214,8 +305,17 @@ function pooled(kind: 0 | 1, x: Tensor, kernel: Pair, options: PoolOptions): Ten
     const gc = g.isContiguous() && g.offset === 0 ? g : g.clone(); // dy is read from element 0
     const backMeta = [...meta.slice(0, -1), 0];
     check(
-      native.axon_pool2d_backward(kind, packMeta(backMeta), backMeta.length, gc.storage.bytes, gc.storage.byteLength,
-        indices?.storage.bytes ?? null, indices?.storage.byteLength ?? 0, gx.storage.bytes, gx.storage.byteLength),
+      native.axon_pool2d_backward(
+        kind,
+        packMeta(backMeta),
+        backMeta.length,
+        gc.storage.bytes,
+        gc.storage.byteLength,
+        indices?.storage.bytes ?? null,
+        indices?.storage.byteLength ?? 0,
+        gx.storage.bytes,
+        gx.storage.byteLength,
+      ),
       `${name} backward`,
     );
     return [gx];
@@ -244,18 +344,42 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: PoolOptions = {}): T
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   checkTensor("adaptiveAvgPool2d", "input", x);
   pair(outputSize, "adaptiveAvgPool2d outputSize", 1);
-  if (x.ndim !== 4) throw new RangeError(`adaptiveAvgPool2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
+  if (x.ndim !== 4) {
+    throw new RangeError(`adaptiveAvgPool2d: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
+  }
   if (isHalf(x.dtype)) return adaptiveAvgPool2d(x.to("f32"), outputSize).to(x.dtype);
   const [oh, ow] = pair(outputSize, "adaptiveAvgPool2d outputSize", 1);
   const [n, c, h, w] = x.shape;
   const input = x.isContiguous() && x.offset === 0 ? x : x.detach().clone(); // the export takes no offset
   const meta = [n, c, h, w, oh, ow];
   const out = Tensor.empty([n, c, oh, ow], x.dtype);
-  check(native.axon_adaptive_avg_pool2d(0, packMeta(meta), meta.length, input.storage.bytes, input.storage.byteLength, out.storage.bytes, out.storage.byteLength), "adaptiveAvgPool2d");
+  check(
+    native.axon_adaptive_avg_pool2d(
+      0,
+      packMeta(meta),
+      meta.length,
+      input.storage.bytes,
+      input.storage.byteLength,
+      out.storage.bytes,
+      out.storage.byteLength,
+    ),
+    "adaptiveAvgPool2d",
+  );
   return record(out, "adaptiveAvgPool2d", [x], (g) => {
     const gx = Tensor.empty(x.shape, g.dtype);
     const gc = g.isContiguous() && g.offset === 0 ? g : g.clone(); // the export takes no offset
-    check(native.axon_adaptive_avg_pool2d(1, packMeta(meta), meta.length, gc.storage.bytes, gc.storage.byteLength, gx.storage.bytes, gx.storage.byteLength), "adaptiveAvgPool2d backward");
+    check(
+      native.axon_adaptive_avg_pool2d(
+        1,
+        packMeta(meta),
+        meta.length,
+        gc.storage.bytes,
+        gc.storage.byteLength,
+        gx.storage.bytes,
+        gx.storage.byteLength,
+      ),
+      "adaptiveAvgPool2d backward",
+    );
     return [gx];
   });
 }

@@ -11,15 +11,23 @@ import { packMeta, stridedMeta } from "./meta.ts";
 /** Copies `src` into `dst` element by element (same shape), converting dtype. */
 export function copyStrided(dst: Tensor, src: Tensor): void {
   if (dst.shape.length !== src.shape.length || dst.shape.some((d, i) => d !== src.shape[i])) {
-    throw new RangeError(`copy: destination shape ${formatShape(dst.shape)} differs from source shape ${formatShape(src.shape)}`);
+    throw new RangeError(
+      `copy: destination shape ${formatShape(dst.shape)} differs from source shape ${formatShape(src.shape)}`,
+    );
   }
   if (dst.numel === 0) return;
   const values = stridedMeta(dst.shape, [dst, src]);
   const meta = packMeta(values);
   check(
     native.axon_copy(
-      dtypeInfo(dst.dtype).code, dtypeInfo(src.dtype).code, meta, values.length,
-      dst.storage.bytes, dst.storage.byteLength, src.storage.bytes, src.storage.byteLength,
+      dtypeInfo(dst.dtype).code,
+      dtypeInfo(src.dtype).code,
+      meta,
+      values.length,
+      dst.storage.bytes,
+      dst.storage.byteLength,
+      src.storage.bytes,
+      src.storage.byteLength,
     ),
     `copy ${src.dtype} → ${dst.dtype}`,
   );

@@ -24,7 +24,9 @@ export function createDtype(where: string, options: unknown, fallback: DType, ex
 }
 
 function checkDtypeName(where: string, dtype: unknown): DType {
-  if (typeof dtype !== "string") throw new TypeError(`${where}: dtype must be a dtype name such as "f32", got ${describe(dtype)}`);
+  if (typeof dtype !== "string") {
+    throw new TypeError(`${where}: dtype must be a dtype name such as "f32", got ${describe(dtype)}`);
+  }
   try {
     dtypeInfo(dtype as DType);
   } catch (e) {
@@ -43,7 +45,12 @@ function checkDtypeName(where: string, dtype: unknown): DType {
  * full(2, 3, 7, { dtype: "i32" });
  * ```
  */
-export function full(...args: [shape: Shape, value: number, options?: CreateOptions] | [...sizesThenValue: number[]] | [...sizesThenValue: number[], options: CreateOptions]): Tensor {
+export function full(
+  ...args: [shape: Shape, value: number, options?: CreateOptions] | [...sizesThenValue: number[]] | [
+    ...sizesThenValue: number[],
+    options: CreateOptions,
+  ]
+): Tensor {
   const [shape, value, options] = parseFullArgs(args);
   return fillWith("full", shape, value as number, createDtype("full", options, "f32"));
 }
@@ -102,7 +109,12 @@ export function onesLike(like: Tensor, options: CreateOptions = {}): Tensor {
 
 /** `value` everywhere, with the shape and dtype of `like`. */
 export function fullLike(like: Tensor, value: number, options: CreateOptions = {}): Tensor {
-  return fillWith("fullLike", checkTensor("fullLike", "like", like).shape, value, createDtype("fullLike", options, like.dtype));
+  return fillWith(
+    "fullLike",
+    checkTensor("fullLike", "like", like).shape,
+    value,
+    createDtype("fullLike", options, like.dtype),
+  );
 }
 
 /**
@@ -121,7 +133,9 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   checkNumber("arange", "start", start);
   checkNumber("arange", "end", end);
   checkNumber("arange", "step", step);
-  if (step === 0) throw new RangeError(`arange: start ${start}, end ${end} and step ${step} must be finite, step non-zero`);
+  if (step === 0) {
+    throw new RangeError(`arange: start ${start}, end ${end} and step ${step} must be finite, step non-zero`);
+  }
   if ((end - start) * step < 0) {
     throw new RangeError(`arange: step ${step} points away from end (start ${start}, end ${end})`);
   }
@@ -178,7 +192,9 @@ function typedArrayDType(data: TypedArray): DType {
   if (data instanceof Int32Array) return "i32";
   if (data instanceof BigInt64Array) return "i64";
   if (data instanceof Uint8Array) return "u8";
-  throw new TypeError(`tensor: unsupported typed array ${Object.prototype.toString.call(data)}; pass dtype explicitly for 16-bit data`);
+  throw new TypeError(
+    `tensor: unsupported typed array ${Object.prototype.toString.call(data)}; pass dtype explicitly for 16-bit data`,
+  );
 }
 
 /**
@@ -198,40 +214,57 @@ export function tensor(data: NestedArray | TypedArray, options: CreateOptions & 
     const source = typedArrayDType(typed);
     const shape = checkShape(options.shape ?? [typed.length], "tensor");
     if (numelOf(shape) !== typed.length) {
-      throw new RangeError(`tensor: shape ${formatShape(shape)} needs ${numelOf(shape)} elements, the data has ${typed.length}`);
+      throw new RangeError(
+        `tensor: shape ${formatShape(shape)} needs ${numelOf(shape)} elements, the data has ${typed.length}`,
+      );
     }
     if (options.dtype && options.dtype !== source) checkAllFit(typed, options.dtype);
     const raw = Tensor.empty(shape, source);
     const info = dtypeInfo(source);
-    (info.view(raw.storage.bytes.buffer, raw.storage.bytes.byteOffset, typed.length) as TypedArray & { set(a: ArrayLike<unknown>): void })
+    (info.view(raw.storage.bytes.buffer, raw.storage.bytes.byteOffset, typed.length) as TypedArray & {
+      set(a: ArrayLike<unknown>): void;
+    })
       .set(typed as ArrayLike<unknown>);
     return options.dtype && options.dtype !== source ? raw.to(options.dtype) : raw;
   }
   const shape = inferNestedShape(data as NestedArray);
   const flat = (Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data]) as (number | boolean)[];
   if (flat.length !== numelOf(shape)) {
-    throw new RangeError(`tensor: nested arrays are ragged; expected ${numelOf(shape)} elements for shape ${formatShape(shape)}, found ${flat.length}`);
+    throw new RangeError(
+      `tensor: nested arrays are ragged; expected ${numelOf(shape)} elements for shape ${
+        formatShape(shape)
+      }, found ${flat.length}`,
+    );
   }
   for (const v of flat) {
-    if (typeof v !== "number" && typeof v !== "boolean") throw new TypeError(`tensor: elements must be numbers or booleans, got ${typeof v}`);
+    if (typeof v !== "number" && typeof v !== "boolean") {
+      throw new TypeError(`tensor: elements must be numbers or booleans, got ${typeof v}`);
+    }
   }
   const inferred: DType = flat.length > 0 && flat.every((v) => typeof v === "boolean")
     ? "u8"
-    : flat.every((v) => Number.isInteger(v as number) || typeof v === "boolean") && flat.length > 0 ? "i32" : "f32";
+    : flat.every((v) => Number.isInteger(v as number) || typeof v === "boolean") && flat.length > 0
+    ? "i32"
+    : "f32";
   const dtype = options.dtype ?? inferred;
   let shapeOut = shape;
   if (options.shape !== undefined) {
     shapeOut = checkShape(options.shape, "tensor");
     if (numelOf(shapeOut) !== flat.length) {
       throw new RangeError(
-        `tensor: shape ${formatShape(shapeOut)} needs ${numelOf(shapeOut)} elements, the data (shape ${formatShape(shape)}) has ${flat.length}`,
+        `tensor: shape ${formatShape(shapeOut)} needs ${numelOf(shapeOut)} elements, the data (shape ${
+          formatShape(shape)
+        }) has ${flat.length}`,
       );
     }
   }
-  if (!dtypeInfo(dtype).isFloat) for (const v of flat) if (typeof v === "number") checkFits(v, dtype, "tensor");
+  if (!dtypeInfo(dtype).isFloat) { for (const v of flat) if (typeof v === "number") checkFits(v, dtype, "tensor"); }
   // Stage in the target's own typed array where one exists (exact), else in f64 and convert.
   const stagingTypes: Partial<Record<DType, { from(a: ArrayLike<number>): TypedArray }>> = {
-    f32: Float32Array, f64: Float64Array, i32: Int32Array, u8: Uint8Array,
+    f32: Float32Array,
+    f64: Float64Array,
+    i32: Int32Array,
+    u8: Uint8Array,
   };
   const staging = (stagingTypes[dtype] ?? Float64Array).from(flat.map(Number));
   return tensor(staging, { shape: shapeOut, dtype });

@@ -27,7 +27,11 @@ function packedAtZero(t: Tensor): Tensor {
  */
 export function checkIgnoreIndex(value: unknown, where: string): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    throw new TypeError(`${where}: ignoreIndex must be an integer (default -100), got ${typeof value === "number" ? value : typeof value}`);
+    throw new TypeError(
+      `${where}: ignoreIndex must be an integer (default -100), got ${
+        typeof value === "number" ? value : typeof value
+      }`,
+    );
   }
   return value;
 }
@@ -56,14 +60,29 @@ export function crossEntropyIndices(
   const z = packedAtZero(logits);
   const t = packedAtZero(target);
   const w = weight === null ? null : packedAtZero(weight.to("f32"));
-  if (w !== null && w.numel !== c) throw new RangeError(`CrossEntropyLoss: weight of shape ${formatShape(w.shape)} does not match ${c} classes`);
+  if (w !== null && w.numel !== c) {
+    throw new RangeError(`CrossEntropyLoss: weight of shape ${formatShape(w.shape)} does not match ${c} classes`);
+  }
   const loss = Tensor.empty([n], "f32");
   const lse = Tensor.empty([n], "f32");
   check(
     native.axon_cross_entropy(
-      n, c, z.storage.bytes, z.storage.byteLength, z.offset, t.storage.bytes, t.storage.byteLength, t.offset,
-      w?.storage.bytes ?? null, w?.storage.byteLength ?? 0, ignoreIndex, smoothing,
-      loss.storage.bytes, loss.storage.byteLength, lse.storage.bytes, lse.storage.byteLength,
+      n,
+      c,
+      z.storage.bytes,
+      z.storage.byteLength,
+      z.offset,
+      t.storage.bytes,
+      t.storage.byteLength,
+      t.offset,
+      w?.storage.bytes ?? null,
+      w?.storage.byteLength ?? 0,
+      ignoreIndex,
+      smoothing,
+      loss.storage.bytes,
+      loss.storage.byteLength,
+      lse.storage.bytes,
+      lse.storage.byteLength,
     ),
     "CrossEntropyLoss",
   );
@@ -75,10 +94,24 @@ export function crossEntropyIndices(
     const dz = Tensor.empty([n, c], "f32");
     check(
       native.axon_cross_entropy_backward(
-        n, c, z.storage.bytes, z.storage.byteLength, z.offset, t.storage.bytes, t.storage.byteLength, t.offset,
-        w?.storage.bytes ?? null, w?.storage.byteLength ?? 0, ignoreIndex, smoothing,
-        lse.storage.bytes, lse.storage.byteLength, gl.storage.bytes, gl.storage.byteLength,
-        dz.storage.bytes, dz.storage.byteLength,
+        n,
+        c,
+        z.storage.bytes,
+        z.storage.byteLength,
+        z.offset,
+        t.storage.bytes,
+        t.storage.byteLength,
+        t.offset,
+        w?.storage.bytes ?? null,
+        w?.storage.byteLength ?? 0,
+        ignoreIndex,
+        smoothing,
+        lse.storage.bytes,
+        lse.storage.byteLength,
+        gl.storage.bytes,
+        gl.storage.byteLength,
+        dz.storage.bytes,
+        dz.storage.byteLength,
       ),
       "CrossEntropyLoss backward",
     );

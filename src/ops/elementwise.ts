@@ -67,9 +67,17 @@ export function unary(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
   if (n === 0) return out;
   check(
     native.axon_unary(
-      UnaryOp[op], dtypeInfo(input.dtype).code, n,
-      input.storage.bytes, input.storage.byteLength, input.offset,
-      out.storage.bytes, out.storage.byteLength, 0, p0, p1,
+      UnaryOp[op],
+      dtypeInfo(input.dtype).code,
+      n,
+      input.storage.bytes,
+      input.storage.byteLength,
+      input.offset,
+      out.storage.bytes,
+      out.storage.byteLength,
+      0,
+      p0,
+      p1,
     ),
     op,
   );
@@ -132,9 +140,16 @@ export function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): T
   ]);
   check(
     native.axon_binary(
-      BinaryOp[op], dtypeInfo(dtype).code, packMeta(values), values.length,
-      out.storage.bytes, out.storage.byteLength,
-      a.storage.bytes, a.storage.byteLength, b.storage.bytes, b.storage.byteLength,
+      BinaryOp[op],
+      dtypeInfo(dtype).code,
+      packMeta(values),
+      values.length,
+      out.storage.bytes,
+      out.storage.byteLength,
+      a.storage.bytes,
+      a.storage.byteLength,
+      b.storage.bytes,
+      b.storage.byteLength,
     ),
     op,
   );
@@ -145,9 +160,18 @@ export function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): T
 function recordBinary(op: BinaryOpName, a: Tensor, b: Tensor, out: Tensor): Tensor {
   const fit = (g: Tensor | null, like: Tensor) => (g === null || !like.requiresGrad ? null : sumToShape(g, like.shape));
   switch (op) {
-    case "add": return record(out, op, [a, b], (g) => [fit(g, a), fit(g, b)]);
-    case "sub": return record(out, op, [a, b], (g) => [fit(g, a), b.requiresGrad ? fit(g.neg(), b) : null]);
-    case "mul": return record(out, op, [a, b], (g) => [a.requiresGrad ? fit(g.mul(b), a) : null, b.requiresGrad ? fit(g.mul(a), b) : null], [a, b]);
+    case "add":
+      return record(out, op, [a, b], (g) => [fit(g, a), fit(g, b)]);
+    case "sub":
+      return record(out, op, [a, b], (g) => [fit(g, a), b.requiresGrad ? fit(g.neg(), b) : null]);
+    case "mul":
+      return record(
+        out,
+        op,
+        [a, b],
+        (g) => [a.requiresGrad ? fit(g.mul(b), a) : null, b.requiresGrad ? fit(g.mul(a), b) : null],
+        [a, b],
+      );
     case "div":
       return record(out, op, [a, b], (g) => [
         a.requiresGrad ? fit(g.div(b), a) : null,
@@ -162,7 +186,8 @@ function recordBinary(op: BinaryOpName, a: Tensor, b: Tensor, out: Tensor): Tens
     case "maximum":
     case "minimum": {
       // Ties split the gradient evenly, as PyTorch does.
-      const wins = (x: Tensor, y: Tensor) => (op === "maximum" ? x.gt(y) : x.lt(y)).to(out.dtype).add(x.eq(y).to(out.dtype).mul(0.5));
+      const wins = (x: Tensor, y: Tensor) =>
+        (op === "maximum" ? x.gt(y) : x.lt(y)).to(out.dtype).add(x.eq(y).to(out.dtype).mul(0.5));
       return record(out, op, [a, b], (g) => [
         a.requiresGrad ? fit(g.mul(wins(a, b)), a) : null,
         b.requiresGrad ? fit(g.mul(wins(b, a)), b) : null,
@@ -202,12 +227,18 @@ export function pow(base: Tensor, exponent: TensorLike): Tensor {
     return binary("pow", base, exponent);
   }
   switch (exponent) {
-    case 1: return unary("mulScalar", base, 1);
-    case 2: return unary("square", base);
-    case 0.5: return unary("sqrt", base);
-    case -0.5: return unary("rsqrt", base);
-    case -1: return unary("reciprocal", base);
-    default: return unary("powScalar", base, exponent);
+    case 1:
+      return unary("mulScalar", base, 1);
+    case 2:
+      return unary("square", base);
+    case 0.5:
+      return unary("sqrt", base);
+    case -0.5:
+      return unary("rsqrt", base);
+    case -1:
+      return unary("reciprocal", base);
+    default:
+      return unary("powScalar", base, exponent);
   }
 }
 
@@ -261,9 +292,17 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   ]);
   check(
     native.axon_where(
-      dtypeInfo(dtype).code, packMeta(values), values.length,
-      out.storage.bytes, out.storage.byteLength, cond.storage.bytes, cond.storage.byteLength,
-      x.storage.bytes, x.storage.byteLength, y.storage.bytes, y.storage.byteLength,
+      dtypeInfo(dtype).code,
+      packMeta(values),
+      values.length,
+      out.storage.bytes,
+      out.storage.byteLength,
+      cond.storage.bytes,
+      cond.storage.byteLength,
+      x.storage.bytes,
+      x.storage.byteLength,
+      y.storage.bytes,
+      y.storage.byteLength,
     ),
     "where",
   );

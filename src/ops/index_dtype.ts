@@ -5,7 +5,7 @@
  * index.
  * @module
  */
-import { Tensor } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor.ts";
 import { where } from "./elementwise.ts";
 
 /** The inclusive range an index may take, and what it indexes (for the message). */
@@ -36,7 +36,9 @@ function firstBad(t: Tensor, lo: bigint, hi: bigint, also: bigint | undefined): 
  */
 export function indexAsI32(op: string, name: string, index: Tensor, range?: IndexRange): Tensor {
   if (index.dtype === "i32") return index;
-  if (index.dtype !== "i64") throw new TypeError(`${op}: ${name} must be an integer tensor (i32 or i64), got ${index.dtype}`);
+  if (index.dtype !== "i64") {
+    throw new TypeError(`${op}: ${name} must be an integer tensor (i32 or i64), got ${index.dtype}`);
+  }
   if (index.numel === 0) return index.to("i32");
   const lo = range?.lo ?? I32_MIN;
   const hi = range?.hi ?? I32_MAX;
@@ -52,7 +54,8 @@ export function indexAsI32(op: string, name: string, index: Tensor, range?: Inde
   const min = checked.min().item();
   const max = checked.max().item();
   if (min < lo || max > hi) {
-    const bad = firstBad(index, BigInt(lo), BigInt(hi), also === undefined ? undefined : BigInt(also)) ?? BigInt(min < lo ? min : max);
+    const bad = firstBad(index, BigInt(lo), BigInt(hi), also === undefined ? undefined : BigInt(also)) ??
+      BigInt(min < lo ? min : max);
     const where_ = range ? ` for ${range.what}` : "";
     const allowed = `${lo}..${hi}${also !== undefined ? ` or ${also}` : ""}`;
     throw new RangeError(`${op}: ${name} value ${bad} is out of range${where_} (valid: ${allowed})`);

@@ -30,10 +30,18 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const out = Tensor.empty(shape, x.dtype);
   check(
     native.axon_index_select(
-      dtypeInfo(x.dtype).code, outer, size, inner,
-      input.storage.bytes, input.storage.byteLength, input.offset,
-      idx.storage.bytes, idx.storage.byteLength, idx.numel,
-      out.storage.bytes, out.storage.byteLength,
+      dtypeInfo(x.dtype).code,
+      outer,
+      size,
+      inner,
+      input.storage.bytes,
+      input.storage.byteLength,
+      input.offset,
+      idx.storage.bytes,
+      idx.storage.byteLength,
+      idx.numel,
+      out.storage.bytes,
+      out.storage.byteLength,
     ),
     "indexSelect",
   );
@@ -42,8 +50,17 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     const src = g.contiguous();
     check(
       native.axon_index_add(
-        dtypeInfo(g.dtype).code, outer, size, inner, grad.storage.bytes, grad.storage.byteLength,
-        idx.storage.bytes, idx.storage.byteLength, idx.numel, src.storage.bytes, src.storage.byteLength,
+        dtypeInfo(g.dtype).code,
+        outer,
+        size,
+        inner,
+        grad.storage.bytes,
+        grad.storage.byteLength,
+        idx.storage.bytes,
+        idx.storage.byteLength,
+        idx.numel,
+        src.storage.bytes,
+        src.storage.byteLength,
       ),
       "indexSelect backward",
     );
@@ -56,7 +73,11 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, "gather");
   const idx = requireIndex(index, "gather", d, x.ndim === 0 ? 1 : x.shape[d]);
   if (idx.ndim !== x.ndim || idx.shape.some((s, i) => i !== d && s !== x.shape[i])) {
-    throw new RangeError(`gather: index of shape ${formatShape(index.shape)} must match input ${formatShape(x.shape)} except in dimension ${d}`);
+    throw new RangeError(
+      `gather: index of shape ${formatShape(index.shape)} must match input ${
+        formatShape(x.shape)
+      } except in dimension ${d}`,
+    );
   }
   const input = x.contiguous();
   const outer = numelOf(x.shape.slice(0, d));
@@ -65,9 +86,18 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const out = Tensor.empty(idx.shape, x.dtype);
   check(
     native.axon_gather(
-      dtypeInfo(x.dtype).code, outer, x.shape[d], inner,
-      input.storage.bytes, input.storage.byteLength, input.offset,
-      idx.storage.bytes, idx.storage.byteLength, k, out.storage.bytes, out.storage.byteLength,
+      dtypeInfo(x.dtype).code,
+      outer,
+      x.shape[d],
+      inner,
+      input.storage.bytes,
+      input.storage.byteLength,
+      input.offset,
+      idx.storage.bytes,
+      idx.storage.byteLength,
+      k,
+      out.storage.bytes,
+      out.storage.byteLength,
     ),
     "gather",
   );
@@ -76,8 +106,17 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     const src = g.contiguous();
     check(
       native.axon_scatter_add(
-        dtypeInfo(g.dtype).code, outer, x.shape[d], inner, grad.storage.bytes, grad.storage.byteLength,
-        idx.storage.bytes, idx.storage.byteLength, k, src.storage.bytes, src.storage.byteLength,
+        dtypeInfo(g.dtype).code,
+        outer,
+        x.shape[d],
+        inner,
+        grad.storage.bytes,
+        grad.storage.byteLength,
+        idx.storage.bytes,
+        idx.storage.byteLength,
+        k,
+        src.storage.bytes,
+        src.storage.byteLength,
       ),
       "gather backward",
     );
@@ -103,9 +142,18 @@ function waitSlot(slot: number): void {
 /** Queues one gather of rows `index` of `x` into `out`; returns its slot, or -1 when all are busy. */
 function submitGather(x: Tensor, index: Tensor, out: Tensor): number {
   const slot = native.axon_index_select_async(
-    dtypeInfo(x.dtype).code, 1, x.shape[0], numelOf(x.shape.slice(1)),
-    x.storage.bytes, x.storage.byteLength, x.offset, index.storage.bytes, index.storage.byteLength, index.numel,
-    out.storage.bytes, out.storage.byteLength,
+    dtypeInfo(x.dtype).code,
+    1,
+    x.shape[0],
+    numelOf(x.shape.slice(1)),
+    x.storage.bytes,
+    x.storage.byteLength,
+    x.offset,
+    index.storage.bytes,
+    index.storage.byteLength,
+    index.numel,
+    out.storage.bytes,
+    out.storage.byteLength,
   );
   if (slot === BUSY) return -1;
   check(slot, "prefetched gather");
@@ -121,9 +169,14 @@ function submitGather(x: Tensor, index: Tensor, out: Tensor): number {
  */
 export function startGatherRows(tensors: readonly Tensor[], indices: Tensor): () => Tensor[] {
   // Rows of every tensor: an i64 index is checked against the first one's (the kernels check each).
-  const index = indexAsI32("gather rows", "index", indices, tensors.length > 0 && tensors[0].ndim > 0
-    ? { lo: 0, hi: tensors[0].shape[0] - 1, what: `dimension 0 of size ${tensors[0].shape[0]}` }
-    : { lo: 0, hi: 2147483647, what: "rows" }).contiguous();
+  const index = indexAsI32(
+    "gather rows",
+    "index",
+    indices,
+    tensors.length > 0 && tensors[0].ndim > 0
+      ? { lo: 0, hi: tensors[0].shape[0] - 1, what: `dimension 0 of size ${tensors[0].shape[0]}` }
+      : { lo: 0, hi: 2147483647, what: "rows" },
+  ).contiguous();
   const sources = tensors.map((t) => t.detach().contiguous());
   const outs = sources.map((t) => Tensor.empty([index.numel, ...t.shape.slice(1)], t.dtype));
   const used: number[] = [];

@@ -13,7 +13,9 @@ import { describe } from "../utils/options.ts";
 
 /** Throws unless `tensors` is a non-empty array of tensors. */
 function checkTensorList(where: string, tensors: unknown): void {
-  if (!Array.isArray(tensors)) throw new TypeError(`${where}: tensors must be an array of tensors, got ${describe(tensors)}`);
+  if (!Array.isArray(tensors)) {
+    throw new TypeError(`${where}: tensors must be an array of tensors, got ${describe(tensors)}`);
+  }
   if (tensors.length === 0) throw new RangeError(`${where}: expected a non-empty list of tensors`);
   tensors.forEach((t, i) => checkTensor(where, `tensors[${i}]`, t));
 }
@@ -26,7 +28,11 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = normalizeDim(dim, first.ndim, "cat");
   for (const t of tensors) {
     if (t.ndim !== first.ndim || t.shape.some((s, i) => i !== d && s !== first.shape[i])) {
-      throw new RangeError(`cat: sizes must match except in dimension ${d}; got shapes ${tensors.map((x) => formatShape(x.shape)).join(", ")}`);
+      throw new RangeError(
+        `cat: sizes must match except in dimension ${d}; got shapes ${
+          tensors.map((x) => formatShape(x.shape)).join(", ")
+        }`,
+      );
     }
   }
   const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
@@ -42,7 +48,12 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       offset += t.shape[d];
     }
   });
-  return record(out, "cat", tensors, (g) => tensors.map((t, i) => (t.requiresGrad ? g.narrow(d, offsets[i], t.shape[d]).contiguous() : null)));
+  return record(
+    out,
+    "cat",
+    tensors,
+    (g) => tensors.map((t, i) => (t.requiresGrad ? g.narrow(d, offsets[i], t.shape[d]).contiguous() : null)),
+  );
 }
 
 /** Stacks equally shaped tensors along a new dim. */
@@ -52,7 +63,9 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const shape = tensors[0].shape;
   for (const t of tensors) {
     if (t.ndim !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-      throw new RangeError(`stack: expects each tensor to be equal size, got ${tensors.map((x) => formatShape(x.shape)).join(", ")}`);
+      throw new RangeError(
+        `stack: expects each tensor to be equal size, got ${tensors.map((x) => formatShape(x.shape)).join(", ")}`,
+      );
     }
   }
   const d = normalizeDim(dim, shape.length + 1, "stack");

@@ -21,7 +21,8 @@ function recordMatmul(out: Tensor, a: Tensor, b: Tensor): Tensor {
   if (!(a.requiresGrad || b.requiresGrad)) return out;
   // b = Wᵀ (a Linear layer): compute (gᵀ·a)ᵀ so that W's gradient comes out contiguous after the
   // transpose's own backward, instead of as a transposed copy.
-  const bIsTransposed = b.ndim === 2 && a.ndim === 2 && b.strides[0] === 1 && b.strides[1] === b.shape[0] && b.shape[0] > 1;
+  const bIsTransposed = b.ndim === 2 && a.ndim === 2 && b.strides[0] === 1 && b.strides[1] === b.shape[0] &&
+    b.shape[0] > 1;
   return record(out, "matmul", [a, b], (g) => [
     a.requiresGrad ? sumToShape(matmul(g, b.transpose(-1, -2)), a.shape) : null,
     !b.requiresGrad ? null : bIsTransposed ? matmul(g.t(), a).t() : sumToShape(matmul(a.transpose(-1, -2), g), b.shape),
@@ -83,17 +84,45 @@ function prepare(t: Tensor, batch: readonly number[], rows: number, cols: number
 /** out[i] = A[i]·B[i] for each of `batch` problems, out contiguous. */
 function gemm(
   dtypeCode: number,
-  A: Tensor, la: MatrixLayout, aBatchStride: number,
-  B: Tensor, lb: MatrixLayout, bBatchStride: number,
-  out: Tensor, batch: number, m: number, n: number, k: number, beta = 0,
+  A: Tensor,
+  la: MatrixLayout,
+  aBatchStride: number,
+  B: Tensor,
+  lb: MatrixLayout,
+  bBatchStride: number,
+  out: Tensor,
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  beta = 0,
 ): void {
   check(
     native.axon_gemm(
-      dtypeCode, la.trans ? 1 : 0, lb.trans ? 1 : 0, batch, m, n, k, 1,
-      A.storage.bytes, A.storage.byteLength, A.offset, la.ld, aBatchStride,
-      B.storage.bytes, B.storage.byteLength, B.offset, lb.ld, bBatchStride,
+      dtypeCode,
+      la.trans ? 1 : 0,
+      lb.trans ? 1 : 0,
+      batch,
+      m,
+      n,
+      k,
+      1,
+      A.storage.bytes,
+      A.storage.byteLength,
+      A.offset,
+      la.ld,
+      aBatchStride,
+      B.storage.bytes,
+      B.storage.byteLength,
+      B.offset,
+      lb.ld,
+      bBatchStride,
       beta,
-      out.storage.bytes, out.storage.byteLength, out.offset, Math.max(n, 1), m * n,
+      out.storage.bytes,
+      out.storage.byteLength,
+      out.offset,
+      Math.max(n, 1),
+      m * n,
     ),
     "matmul",
   );
@@ -108,11 +137,17 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor("matmul", "a", a);
   checkTensor("matmul", "b", b);
   if (a.ndim === 0 || b.ndim === 0) {
-    throw new RangeError(`matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new RangeError(
+      `matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${
+        formatShape(b.shape)
+      }`,
+    );
   }
   [a, b] = autocastInputs("matmul", a, b);
   if (a.dtype !== b.dtype || !(a.dtype === "f32" || isHalf(a.dtype))) {
-    throw new TypeError(`matmul: expected two f32, f16 or bf16 tensors of the same dtype, got ${a.dtype} and ${b.dtype}`);
+    throw new TypeError(
+      `matmul: expected two f32, f16 or bf16 tensors of the same dtype, got ${a.dtype} and ${b.dtype}`,
+    );
   }
   const code = dtypeInfo(a.dtype).code;
   if (a.ndim === 2 && b.ndim === 2) {
@@ -134,7 +169,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const n = right.shape[right.ndim - 1];
   if (right.shape[right.ndim - 2] !== k) {
     throw new RangeError(
-      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} != ${right.shape[right.ndim - 2]})`,
+      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} != ${
+        right.shape[right.ndim - 2]
+      })`,
     );
   }
   const batch = broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2), "matmul");
@@ -142,7 +179,20 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (out.numel > 0) {
     const lhs = prepare(left, batch, m, k);
     const rhs = prepare(right, batch, k, n);
-    gemm(code, lhs.tensor, lhs.layout, lhs.batchStride, rhs.tensor, rhs.layout, rhs.batchStride, out, numelOf(batch), m, n, k);
+    gemm(
+      code,
+      lhs.tensor,
+      lhs.layout,
+      lhs.batchStride,
+      rhs.tensor,
+      rhs.layout,
+      rhs.batchStride,
+      out,
+      numelOf(batch),
+      m,
+      n,
+      k,
+    );
   }
   let result = recordMatmul(out, left, right);
   if (a.ndim === 1) result = result.squeeze(-2);
@@ -163,7 +213,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   [x, weight, bias] = autocastInputs("linear", x, weight, bias);
   const b = bias;
   const fusable = b !== null && weight.ndim === 2 && b.ndim === 1 && b.shape[0] === weight.shape[0] && x.ndim >= 1 &&
-    x.shape[x.ndim - 1] === weight.shape[1] && x.dtype === weight.dtype && b.dtype === x.dtype && (x.dtype === "f32" || isHalf(x.dtype));
+    x.shape[x.ndim - 1] === weight.shape[1] && x.dtype === weight.dtype && b.dtype === x.dtype &&
+    (x.dtype === "f32" || isHalf(x.dtype));
   const rows = fusable ? (x.ndim === 2 ? x : x.reshape([-1, weight.shape[1]])) : x;
   const [outFeatures, inFeatures] = weight.shape;
   const m = rows.shape[0];

@@ -19,7 +19,10 @@ export function packMeta(values: readonly number[]): BigInt64Array {
  * Meta for a strided op over `shape`: `[ndim, shape…, off₀, strides₀…, off₁, strides₁…]`, after
  * merging dims that are contiguous in every operand (fewer dims → faster kernels).
  */
-export function stridedMeta(shape: readonly number[], operands: readonly { offset: number; strides: readonly number[] }[]): number[] {
+export function stridedMeta(
+  shape: readonly number[],
+  operands: readonly { offset: number; strides: readonly number[] }[],
+): number[] {
   // Coalesce: dim i-1 and i merge when, for every operand, stride[i-1] == stride[i] * shape[i].
   const dims: number[] = [];
   const strides: number[][] = operands.map(() => []);

@@ -22,8 +22,12 @@ let counter = 0n;
 
 /** Seeds the global generator (any integer; used modulo 2^64). */
 export function manualSeed(value: number | bigint): void {
-  if (typeof value === "number" && !Number.isSafeInteger(value)) throw new RangeError(`manualSeed: seed must be an integer, got ${value}`);
-  if (typeof value !== "number" && typeof value !== "bigint") throw new TypeError(`manualSeed: seed must be an integer or a bigint, got ${describe(value)}`);
+  if (typeof value === "number" && !Number.isSafeInteger(value)) {
+    throw new RangeError(`manualSeed: seed must be an integer, got ${value}`);
+  }
+  if (typeof value !== "number" && typeof value !== "bigint") {
+    throw new TypeError(`manualSeed: seed must be an integer or a bigint, got ${describe(value)}`);
+  }
   seed = BigInt(value) & MASK_64;
   counter = 0n;
 }
@@ -43,7 +47,9 @@ export interface RngState {
 export function getRngState(): RngState {
   const state = { seed, counter };
   // JSON has no 64-bit integers: without this, JSON.stringify throws on the BigInts.
-  Object.defineProperty(state, "toJSON", { value: () => ({ seed: state.seed.toString(), counter: state.counter.toString() }) });
+  Object.defineProperty(state, "toJSON", {
+    value: () => ({ seed: state.seed.toString(), counter: state.counter.toString() }),
+  });
   return state;
 }
 
@@ -56,7 +62,9 @@ export function setRngState(state: RngState | { readonly seed: string; readonly 
     const v = state[key];
     if (typeof v !== "bigint" && !(typeof v === "string" && /^\d+$/.test(v))) {
       throw new TypeError(
-        `setRngState: state.${key} must be a bigint or a decimal string, got ${typeof v === "string" ? JSON.stringify(v) : typeof v}`,
+        `setRngState: state.${key} must be a bigint or a decimal string, got ${
+          typeof v === "string" ? JSON.stringify(v) : typeof v
+        }`,
       );
     }
   }
@@ -76,8 +84,16 @@ export function fillRandom(out: Tensor, distribution: keyof typeof Distribution,
   }
   check(
     native.axon_rng(
-      Distribution[distribution], dtypeInfo(out.dtype).code, n,
-      out.storage.bytes, out.storage.byteLength, out.offset, seed, counter, p0, p1,
+      Distribution[distribution],
+      dtypeInfo(out.dtype).code,
+      n,
+      out.storage.bytes,
+      out.storage.byteLength,
+      out.offset,
+      seed,
+      counter,
+      p0,
+      p1,
     ),
     distribution,
   );
@@ -88,7 +104,11 @@ export function fillRandom(out: Tensor, distribution: keyof typeof Distribution,
 /** The dtype of a continuous distribution's options: a float dtype (default f32). */
 function floatDtype(where: string, options: unknown): DType {
   const dtype = createDtype(where, options, "f32");
-  if (dtype !== "f32" && !isHalf(dtype)) throw new TypeError(`${where}: dtype must be a float dtype the generator supports (f32, f16, bf16), got ${describe(dtype)}`);
+  if (dtype !== "f32" && !isHalf(dtype)) {
+    throw new TypeError(
+      `${where}: dtype must be a float dtype the generator supports (f32, f16, bf16), got ${describe(dtype)}`,
+    );
+  }
   return dtype;
 }
 
@@ -134,7 +154,9 @@ export function bernoulli(shape: Shape, p: number, options: { dtype?: DType } = 
   checkNumber("bernoulli", "p", p, { lo: 0, hi: 1, loInclusive: true, hiInclusive: true });
   const dtype = createDtype("bernoulli", options, "f32");
   if (dtype !== "f32" && dtype !== "u8" && !isHalf(dtype)) {
-    throw new TypeError(`bernoulli: dtype must be one the generator supports (f32, f16, bf16, u8), got ${describe(dtype)}`);
+    throw new TypeError(
+      `bernoulli: dtype must be one the generator supports (f32, f16, bf16, u8), got ${describe(dtype)}`,
+    );
   }
   return fillRandom(Tensor.empty(dims, dtype), "bernoulli", p, 0);
 }

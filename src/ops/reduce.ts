@@ -18,11 +18,15 @@ import { describe } from "../utils/options.ts";
 
 function reducedDims(x: Tensor, dim: number | readonly number[] | undefined, op: string): number[] {
   if (dim === undefined) return [...x.shape.keys()];
-  if (typeof dim !== "number" && !Array.isArray(dim)) throw new TypeError(`${op}: dim must be an integer or a list of integers, got ${describe(dim)}`);
+  if (typeof dim !== "number" && !Array.isArray(dim)) {
+    throw new TypeError(`${op}: dim must be an integer or a list of integers, got ${describe(dim)}`);
+  }
   const list = typeof dim === "number" ? [dim] : dim;
   if (list.length === 0) return [...x.shape.keys()];
   const dims = list.map((d) => normalizeDim(d, x.ndim, op));
-  if (new Set(dims).size !== dims.length) throw new RangeError(`${op}: dim ${JSON.stringify(list)} repeats a dimension`);
+  if (new Set(dims).size !== dims.length) {
+    throw new RangeError(`${op}: dim ${JSON.stringify(list)} repeats a dimension`);
+  }
   return dims.sort((a, b) => a - b);
 }
 
@@ -51,9 +55,17 @@ function run(op: ReduceOpName, x: Tensor, dims: number[], keepdim: boolean): Ten
   }
   check(
     native.axon_reduce(
-      ReduceOp[op], dtypeInfo(input.dtype).code, outer, r, inner,
-      input.storage.bytes, input.storage.byteLength, input.offset,
-      out.storage.bytes, out.storage.byteLength, 0,
+      ReduceOp[op],
+      dtypeInfo(input.dtype).code,
+      outer,
+      r,
+      inner,
+      input.storage.bytes,
+      input.storage.byteLength,
+      input.offset,
+      out.storage.bytes,
+      out.storage.byteLength,
+      0,
     ),
     op,
   );
@@ -62,7 +74,9 @@ function run(op: ReduceOpName, x: Tensor, dims: number[], keepdim: boolean): Ten
 
 /** The shape left after reducing `dim` without keepdim. */
 export function reducedShape(shape: readonly number[], dim: number | readonly number[]): number[] {
-  if (typeof dim !== "number" && !Array.isArray(dim)) throw new TypeError(`reduce: dim must be an integer or a list of integers, got ${describe(dim)}`);
+  if (typeof dim !== "number" && !Array.isArray(dim)) {
+    throw new TypeError(`reduce: dim must be an integer or a list of integers, got ${describe(dim)}`);
+  }
   const list = typeof dim === "number" ? [dim] : dim;
   if (list.length === 0) return [];
   const dims = new Set(list.map((d) => normalizeDim(d, shape.length, "reduce")));
@@ -76,7 +90,9 @@ export function reduce(
   dim?: number | readonly number[],
   keepdim = false,
 ): Tensor {
-  if (typeof keepdim !== "boolean") throw new TypeError(`${op}: keepdim must be true or false, got ${describe(keepdim)}`);
+  if (typeof keepdim !== "boolean") {
+    throw new TypeError(`${op}: keepdim must be true or false, got ${describe(keepdim)}`);
+  }
   [x] = autocastInputs(op, x);
   // 16-bit floats accumulate in f32 and round the result once, as PyTorch does.
   if (isHalf(x.dtype)) return reduce(op, x.to("f32"), dim, keepdim).to(x.dtype);
@@ -90,7 +106,8 @@ export function reduce(
   const out = run(op, x, dims, keepdim);
   if (!x.requiresGrad) return out;
   // Gradients arrive in the output's shape; with keepdim off, put the reduced dims back as 1s.
-  const expandBack = (g: Tensor) => (keepdim ? g : g.reshape(x.shape.map((s, d) => (dims.includes(d) ? 1 : s)))).expand(x.shape);
+  const expandBack = (g: Tensor) =>
+    (keepdim ? g : g.reshape(x.shape.map((s, d) => (dims.includes(d) ? 1 : s)))).expand(x.shape);
   const count = numelOf(dims.map((d) => x.shape[d]));
   switch (op) {
     case "sum":
@@ -137,7 +154,9 @@ function narrowToI32(wide: Tensor, op: string): Tensor {
 
 /** argmax / argmin over one dim, or over the flattened tensor when `dim` is omitted. */
 export function argReduce(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim = false): Tensor {
-  if (typeof keepdim !== "boolean") throw new TypeError(`${op}: keepdim must be true or false, got ${describe(keepdim)}`);
+  if (typeof keepdim !== "boolean") {
+    throw new TypeError(`${op}: keepdim must be true or false, got ${describe(keepdim)}`);
+  }
   if (isHalf(x.dtype)) return argReduce(op, x.detach().to("f32"), dim, keepdim); // exact: f32 holds every half
   if (dim === undefined) {
     const flat = x.reshape([-1]);

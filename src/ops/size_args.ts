@@ -22,14 +22,20 @@ export function parseSizeArgs(where: string, args: readonly unknown[]): [number[
   const usage = `${where}(3, 4) or ${where}([3, 4]), with an options object last`;
   if (args.length === 0) throw new TypeError(`${where}: missing the size; call ${usage}`);
   if (Array.isArray(args[0])) {
-    if (args.length > 2) throw new TypeError(`${where}: after the size array only an options object may follow, got ${args.length} arguments; call ${usage}`);
+    if (args.length > 2) {
+      throw new TypeError(
+        `${where}: after the size array only an options object may follow, got ${args.length} arguments; call ${usage}`,
+      );
+    }
     return [checkShape(args[0] as Shape, where), args[1]];
   }
   const last = args[args.length - 1];
   const hasOptions = args.length > 1 && isOptionsSlot(last);
   const sizes = hasOptions ? args.slice(0, -1) : [...args];
   for (const [i, s] of sizes.entries()) {
-    if (typeof s !== "number") throw new TypeError(`${where}: size ${i} must be an integer, got ${describe(s)}; call ${usage}`);
+    if (typeof s !== "number") {
+      throw new TypeError(`${where}: size ${i} must be an integer, got ${describe(s)}; call ${usage}`);
+    }
   }
   return [checkShape(sizes as number[], where), hasOptions ? last : undefined];
 }
@@ -43,15 +49,27 @@ export function parseFullArgs(args: readonly unknown[]): [number[], unknown, unk
   if (args.length === 0) throw new TypeError(`full: missing the size and value; call ${usage}`);
   if (Array.isArray(args[0])) {
     if (args.length < 2) throw new TypeError(`full: missing the fill value; call ${usage}`);
-    if (args.length > 3) throw new TypeError(`full: after the size array and value only an options object may follow, got ${args.length} arguments; call ${usage}`);
+    if (args.length > 3) {
+      throw new TypeError(
+        `full: after the size array and value only an options object may follow, got ${args.length} arguments; call ${usage}`,
+      );
+    }
     return [checkShape(args[0] as Shape, "full"), args[1], args[2]];
   }
   const hasOptions = args.length > 1 && isOptionsSlot(args[args.length - 1]);
   const numbers = hasOptions ? args.slice(0, -1) : [...args];
-  if (numbers.length < 2) throw new TypeError(`full: expected the sizes then the fill value, got ${numbers.length} number(s); call ${usage}`);
+  if (numbers.length < 2) {
+    throw new TypeError(`full: expected the sizes then the fill value, got ${numbers.length} number(s); call ${usage}`);
+  }
   const sizes = numbers.slice(0, -1);
   for (const [i, s] of sizes.entries()) {
-    if (typeof s !== "number") throw new TypeError(`full: size ${i} must be an integer, got ${describe(s)}; call ${usage}`);
+    if (typeof s !== "number") {
+      throw new TypeError(`full: size ${i} must be an integer, got ${describe(s)}; call ${usage}`);
+    }
   }
-  return [checkShape(sizes as number[], "full"), numbers[numbers.length - 1], hasOptions ? args[args.length - 1] : undefined];
+  return [
+    checkShape(sizes as number[], "full"),
+    numbers[numbers.length - 1],
+    hasOptions ? args[args.length - 1] : undefined,
+  ];
 }

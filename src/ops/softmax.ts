@@ -27,9 +27,17 @@ function run(log: boolean, x: Tensor, dim: number): Tensor {
   const inner = numelOf(input.shape.slice(d + 1));
   check(
     native.axon_softmax(
-      log ? 1 : 0, dtypeInfo(input.dtype).code, outer, r, inner,
-      input.storage.bytes, input.storage.byteLength, input.offset,
-      out.storage.bytes, out.storage.byteLength, 0,
+      log ? 1 : 0,
+      dtypeInfo(input.dtype).code,
+      outer,
+      r,
+      inner,
+      input.storage.bytes,
+      input.storage.byteLength,
+      input.offset,
+      out.storage.bytes,
+      out.storage.byteLength,
+      0,
     ),
     name,
   );

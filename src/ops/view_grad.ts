@@ -24,7 +24,12 @@ export function fillOnes(t: Tensor): void {
 }
 
 /** Gradient of a strided sub-view: zeros of the input's shape with `grad` written into the view. */
-export function scatterIntoZeros(inputShape: readonly number[], dtype: Tensor["dtype"], grad: Tensor, view: (t: Tensor) => Tensor): Tensor {
+export function scatterIntoZeros(
+  inputShape: readonly number[],
+  dtype: Tensor["dtype"],
+  grad: Tensor,
+  view: (t: Tensor) => Tensor,
+): Tensor {
   const out = Tensor.empty(inputShape, dtype);
   view(out).copy_(grad);
   return out;

@@ -16,16 +16,24 @@ export abstract class AdamFamily extends FusedOptimizer {
     return this.setOption("betas", [beta1, beta2]);
   }
   /** Term added to the denominator for stability (≥ 0). */
-  eps(eps: number): this { return this.setOption("eps", checkHyper(this.name, "eps", eps, 0)); }
+  eps(eps: number): this {
+    return this.setOption("eps", checkHyper(this.name, "eps", eps, 0));
+  }
   /** Weight decay λ ≥ 0. */
-  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper(this.name, "weightDecay", weightDecay, 0)); }
+  weightDecay(weightDecay: number): this {
+    return this.setOption("weightDecay", checkHyper(this.name, "weightDecay", weightDecay, 0));
+  }
   /** Maximise the objective instead. */
-  maximize(enabled = true): this { return this.setOption("maximize", checkFlag(this.name, "maximize", enabled)); }
+  maximize(enabled = true): this {
+    return this.setOption("maximize", checkFlag(this.name, "maximize", enabled));
+  }
 
   /** Validates the betas, eps and weight decay of a group before each step. */
   protected override checkGroup(group: ParamGroup): void {
     const betas = group.betas as [number, number];
-    if (!Array.isArray(betas) || betas.length !== 2) throw new RangeError(`${this.name}: betas must be a pair [beta1, beta2]`);
+    if (!Array.isArray(betas) || betas.length !== 2) {
+      throw new RangeError(`${this.name}: betas must be a pair [beta1, beta2]`);
+    }
     checkHyper(this.name, "beta1", betas[0], 0, 1);
     checkHyper(this.name, "beta2", betas[1], 0, 1);
     checkHyper(this.name, "eps", group.eps, 0);
@@ -43,11 +51,25 @@ function adamStep(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamSt
   if (group.amsgrad && state.max_exp_avg_sq === undefined) state.max_exp_avg_sq = stateBuffer(param);
   state.step = (state.step as number) + 1;
   const [beta1, beta2] = group.betas as [number, number];
-  const hyper = new Float64Array([group.lr, beta1, beta2, group.eps as number, group.weightDecay as number, state.step]);
+  const hyper = new Float64Array([
+    group.lr,
+    beta1,
+    beta2,
+    group.eps as number,
+    group.weightDecay as number,
+    state.step,
+  ]);
   const flags = (group.amsgrad ? 1 : 0) | (decoupled ? 2 : 0) | (group.maximize ? 4 : 0);
   return native.axon_adam_step(
-    param.numel, ...operand(param), ...operand(grad), ...operand(state.exp_avg as Tensor), ...operand(state.exp_avg_sq as Tensor),
-    ...operand(group.amsgrad ? state.max_exp_avg_sq as Tensor : null), hyper, hyper.length, flags,
+    param.numel,
+    ...operand(param),
+    ...operand(grad),
+    ...operand(state.exp_avg as Tensor),
+    ...operand(state.exp_avg_sq as Tensor),
+    ...operand(group.amsgrad ? state.max_exp_avg_sq as Tensor : null),
+    hyper,
+    hyper.length,
+    flags,
   );
 }
 
@@ -69,7 +91,9 @@ export class Adam extends AdamFamily {
     for (const g of this.paramGroups) this.checkGroup(g);
   }
   /** Use the AMSGrad variant. */
-  amsgrad(enabled = true): this { return this.setOption("amsgrad", checkFlag(this.name, "amsgrad", enabled)); }
+  amsgrad(enabled = true): this {
+    return this.setOption("amsgrad", checkFlag(this.name, "amsgrad", enabled));
+  }
   /** Runs one Adam step on `param` in a single kernel (weight decay added to the gradient). */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
     return adamStep(param, grad, group, state, false);
@@ -94,7 +118,9 @@ export class AdamW extends AdamFamily {
     for (const g of this.paramGroups) this.checkGroup(g);
   }
   /** Use the AMSGrad variant. */
-  amsgrad(enabled = true): this { return this.setOption("amsgrad", checkFlag(this.name, "amsgrad", enabled)); }
+  amsgrad(enabled = true): this {
+    return this.setOption("amsgrad", checkFlag(this.name, "amsgrad", enabled));
+  }
   /** Runs one AdamW step on `param` in a single kernel (weight decay applied to the weights). */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
     return adamStep(param, grad, group, state, true);

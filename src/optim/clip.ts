@@ -19,8 +19,14 @@ export interface ClipGradNormOptions {
 
 function gradsOf(where: string, params: Iterable<Tensor>): Tensor[] {
   if (params instanceof Tensor) return params.grad === null ? [] : [params.grad]; // PyTorch accepts a single tensor
-  if (params === null || typeof params !== "object" || typeof (params as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function") {
-    const hint = params !== null && typeof params === "object" && typeof (params as { parameters?: unknown }).parameters === "function" ? "; pass model.parameters()" : "";
+  if (
+    params === null || typeof params !== "object" ||
+    typeof (params as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function"
+  ) {
+    const hint = params !== null && typeof params === "object" &&
+        typeof (params as { parameters?: unknown }).parameters === "function"
+      ? "; pass model.parameters()"
+      : "";
     throw new TypeError(`${where}: params must be an iterable of tensors, got ${describe(params)}${hint}`);
   }
   return [...params].map((p, i) => checkTensor(where, `params[${i}]`, p).grad).filter((g): g is Tensor => g !== null);
@@ -46,11 +52,20 @@ function norm(g: Tensor, normType: number): Tensor {
  * optimizer.step();
  * ```
  */
-export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): number {
+export function clipGradNorm(
+  params: Iterable<Tensor>,
+  maxNorm: number,
+  normType = 2,
+  options: ClipGradNormOptions = {},
+): number {
   const { errorIfNonfinite = false } = checkOptions<ClipGradNormOptions>("clipGradNorm", options, ["errorIfNonfinite"]);
   checkBool("clipGradNorm", "errorIfNonfinite", errorIfNonfinite);
-  if (typeof maxNorm !== "number" || !(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be >= 0, got ${describe(maxNorm)}`);
-  if (typeof normType !== "number" || !(normType > 0)) throw new RangeError(`clipGradNorm: normType must be > 0 or Infinity, got ${describe(normType)}`);
+  if (typeof maxNorm !== "number" || !(maxNorm >= 0)) {
+    throw new RangeError(`clipGradNorm: maxNorm must be >= 0, got ${describe(maxNorm)}`);
+  }
+  if (typeof normType !== "number" || !(normType > 0)) {
+    throw new RangeError(`clipGradNorm: normType must be > 0 or Infinity, got ${describe(normType)}`);
+  }
   const grads = gradsOf("clipGradNorm", params);
   if (grads.length === 0) return 0;
   return noGrad(() => {
@@ -63,14 +78,16 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, normType
       );
     }
     const coefficient = Math.fround(maxNorm / (total + 1e-6));
-    if (coefficient < 1 || Number.isNaN(coefficient)) for (const g of grads) g.mul_(coefficient);
+    if (coefficient < 1 || Number.isNaN(coefficient)) { for (const g of grads) g.mul_(coefficient); }
     return total;
   });
 }
 
 /** Clamps every gradient of `params` into `[-clipValue, clipValue]` in place. */
 export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void {
-  if (typeof clipValue !== "number" || !(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be >= 0, got ${describe(clipValue)}`);
+  if (typeof clipValue !== "number" || !(clipValue >= 0)) {
+    throw new RangeError(`clipGradValue: clipValue must be >= 0, got ${describe(clipValue)}`);
+  }
   const grads = gradsOf("clipGradValue", params);
   noGrad(() => {
     for (const g of grads) g.copy_(g.clamp(-clipValue, clipValue));

@@ -43,7 +43,7 @@ export abstract class FusedOptimizer extends Optimizer {
           if (p.grad === null) continue;
           if (p.dtype !== "f32") throw new TypeError(`${this.name}: parameters must be f32, got ${p.dtype}`);
           let state = this.state.get(p);
-          if (state === undefined) this.state.set(p, (state = {}));
+          if (state === undefined) this.state.set(p, state = {});
           const buffer = packed(p);
           const grad = packed(p.grad);
           check(this.update(buffer, grad, group, state), this.name);

@@ -18,7 +18,9 @@ import { checkOptions, describe } from "../utils/options.ts";
 
 /** Throws unless `optimizer` is an Optimizer (a Module or anything else gets a clear message). */
 function checkOptimizer(where: string, optimizer: unknown): void {
-  if (!(optimizer instanceof Optimizer)) throw new TypeError(`${where}: optimizer must be an Optimizer, got ${describe(optimizer)}`);
+  if (!(optimizer instanceof Optimizer)) {
+    throw new TypeError(`${where}: optimizer must be an Optimizer, got ${describe(optimizer)}`);
+  }
 }
 
 /** Options of {@link GradScaler} (PyTorch's defaults). */
@@ -62,7 +64,14 @@ const f32 = Math.fround;
  * Unscales `data` (contiguous, float) in place by `invScale` and returns whether any element was
  * inf/NaN, in one native pass.
  */
-function unscaleBuffer(dtypeCode: number, n: number, bytes: Uint8Array | Float32Array, byteLength: number, offset: number, invScale: number): boolean {
+function unscaleBuffer(
+  dtypeCode: number,
+  n: number,
+  bytes: Uint8Array | Float32Array,
+  byteLength: number,
+  offset: number,
+  invScale: number,
+): boolean {
   const found = new Uint8Array(1);
   check(native.axon_amp_unscale(dtypeCode, n, bytes, byteLength, offset, invScale, found, 1), "GradScaler unscale");
   return found[0] !== 0;
@@ -117,9 +126,15 @@ export class GradScaler {
     this.#backoffFactor = options.backoffFactor ?? 0.5;
     this.#growthInterval = options.growthInterval ?? 2000;
     this.#enabled = options.enabled ?? true;
-    if (!(this.#scale > 0) || !Number.isFinite(this.#scale)) throw new RangeError(`GradScaler: initScale must be a finite number > 0, got ${options.initScale}`);
-    if (!(this.#growthFactor > 1) || !Number.isFinite(this.#growthFactor)) throw new RangeError(`GradScaler: growthFactor must be > 1, got ${this.#growthFactor}`);
-    if (!(this.#backoffFactor > 0 && this.#backoffFactor < 1)) throw new RangeError(`GradScaler: backoffFactor must be in (0, 1), got ${this.#backoffFactor}`);
+    if (!(this.#scale > 0) || !Number.isFinite(this.#scale)) {
+      throw new RangeError(`GradScaler: initScale must be a finite number > 0, got ${options.initScale}`);
+    }
+    if (!(this.#growthFactor > 1) || !Number.isFinite(this.#growthFactor)) {
+      throw new RangeError(`GradScaler: growthFactor must be > 1, got ${this.#growthFactor}`);
+    }
+    if (!(this.#backoffFactor > 0 && this.#backoffFactor < 1)) {
+      throw new RangeError(`GradScaler: backoffFactor must be in (0, 1), got ${this.#backoffFactor}`);
+    }
     if (!Number.isInteger(this.#growthInterval) || this.#growthInterval < 1) {
       throw new RangeError(`GradScaler: growthInterval must be a positive integer, got ${this.#growthInterval}`);
     }
@@ -159,7 +174,9 @@ export class GradScaler {
 
   /** `value × scale` (the seed's `scale_loss(loss.data().item())`). */
   scaleLoss(value: number): number {
-    if (typeof value !== "number") throw new TypeError(`GradScaler.scaleLoss: value must be a number, got ${describe(value)}`);
+    if (typeof value !== "number") {
+      throw new TypeError(`GradScaler.scaleLoss: value must be a number, got ${describe(value)}`);
+    }
     return this.#enabled ? value * this.#scale : value;
   }
 
@@ -175,7 +192,9 @@ export class GradScaler {
    */
   unscaleGrads(grads: Float32Array | number[]): boolean {
     if (!(grads instanceof Float32Array) && !Array.isArray(grads)) {
-      throw new TypeError(`GradScaler.unscaleGrads: grads: expected a Float32Array or number[], got ${describe(grads)}`);
+      throw new TypeError(
+        `GradScaler.unscaleGrads: grads: expected a Float32Array or number[], got ${describe(grads)}`,
+      );
     }
     if (!this.#enabled) return true;
     // A number[] takes the same f32 arithmetic through a copy (the seed's gradients are f32 values).
@@ -204,7 +223,11 @@ export class GradScaler {
     checkOptimizer("GradScaler.unscale", optimizer);
     if (!this.#enabled) return;
     const stage = this.#stage(optimizer);
-    if (stage.unscaled) throw new Error("GradScaler.unscale: unscale() has already been called on this optimizer since the last update()");
+    if (stage.unscaled) {
+      throw new Error(
+        "GradScaler.unscale: unscale() has already been called on this optimizer since the last update()",
+      );
+    }
     if (stage.stepped) throw new Error("GradScaler.unscale: unscale() is being called after step()");
     const inv = this.#invScale();
     let found = false;
@@ -213,12 +236,15 @@ export class GradScaler {
         const g = p.grad;
         if (g === null) continue;
         if (isHalf(g.dtype)) {
-          throw new TypeError(`GradScaler.unscale: attempting to unscale ${g.dtype} gradients; keep parameters in f32 and run the forward under autocast`);
+          throw new TypeError(
+            `GradScaler.unscale: attempting to unscale ${g.dtype} gradients; keep parameters in f32 and run the forward under autocast`,
+          );
         }
         if (!g.isContiguous()) throw new Error("GradScaler.unscale: gradients must be contiguous");
         if (g.numel === 0) continue;
         g.storage.version++;
-        found = unscaleBuffer(dtypeInfo(g.dtype).code, g.numel, g.storage.bytes, g.storage.byteLength, g.offset, inv) || found;
+        found = unscaleBuffer(dtypeInfo(g.dtype).code, g.numel, g.storage.bytes, g.storage.byteLength, g.offset, inv) ||
+          found;
       }
     }
     stage.unscaled = true;
@@ -253,13 +279,22 @@ export class GradScaler {
     if (!this.#enabled) return;
     if (newScale !== undefined) {
       if (typeof newScale !== "number" || !(newScale > 0) || !Number.isFinite(newScale)) {
-        throw new RangeError(`GradScaler.update: newScale must be a finite number > 0, got ${typeof newScale === "number" ? newScale : describe(newScale)}`);
+        throw new RangeError(
+          `GradScaler.update: newScale must be a finite number > 0, got ${
+            typeof newScale === "number" ? newScale : describe(newScale)
+          }`,
+        );
       }
       this.#scale = f32(newScale);
     } else {
-      const checks = [...[...this.#stages.values()].filter((s) => s.unscaled).map((s) => s.foundInf), ...this.#flatChecks];
+      const checks = [
+        ...[...this.#stages.values()].filter((s) => s.unscaled).map((s) => s.foundInf),
+        ...this.#flatChecks,
+      ];
       if (checks.length === 0) {
-        throw new Error("GradScaler.update: no inf checks were recorded prior to update(); call step(optimizer) or unscaleGrads(grads) first");
+        throw new Error(
+          "GradScaler.update: no inf checks were recorded prior to update(); call step(optimizer) or unscaleGrads(grads) first",
+        );
       }
       if (checks.some((found) => found)) {
         this.#scale = f32(this.#scale * this.#backoffFactor);
@@ -291,7 +326,9 @@ export class GradScaler {
   /** Restores everything {@link GradScaler.stateDict} saved. */
   loadStateDict(state: GradScalerStateDict): void {
     if (state === null || typeof state !== "object" || Array.isArray(state)) {
-      throw new TypeError(`GradScaler.loadStateDict: state must be a GradScaler state dict (from stateDict()), got ${describe(state)}`);
+      throw new TypeError(
+        `GradScaler.loadStateDict: state must be a GradScaler state dict (from stateDict()), got ${describe(state)}`,
+      );
     }
     if (!this.#enabled) return;
     const restored = new GradScaler({
@@ -301,7 +338,9 @@ export class GradScaler {
       growthInterval: state.growth_interval,
     }); // validates every field with the constructor's messages
     if (!Number.isInteger(state._growth_tracker) || state._growth_tracker < 0) {
-      throw new RangeError(`GradScaler.loadStateDict: _growth_tracker must be an integer >= 0, got ${state._growth_tracker}`);
+      throw new RangeError(
+        `GradScaler.loadStateDict: _growth_tracker must be an integer >= 0, got ${state._growth_tracker}`,
+      );
     }
     this.#scale = restored.#scale;
     this.#growthFactor = restored.#growthFactor;

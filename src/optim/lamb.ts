@@ -33,7 +33,9 @@ export class LAMB extends AdamFamily {
   }
 
   /** Whether m and v are bias-corrected (default true). */
-  biasCorrection(enabled = true): this { return this.setOption("biasCorrection", checkFlag(this.name, "biasCorrection", enabled)); }
+  biasCorrection(enabled = true): this {
+    return this.setOption("biasCorrection", checkFlag(this.name, "biasCorrection", enabled));
+  }
 
   /** Runs one LAMB step: the Adam-style update, its norm and the parameter's, then the trust-ratio step. */
   protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
@@ -53,8 +55,15 @@ export class LAMB extends AdamFamily {
     const flags = (group.biasCorrection ? 1 : 0) | (group.maximize ? 2 : 0);
     check(
       native.axon_lamb_update(
-        param.numel, ...operand(param), ...operand(grad), ...operand(state.exp_avg as Tensor), ...operand(state.exp_avg_sq as Tensor),
-        ...operand(update), hyper, hyper.length, flags,
+        param.numel,
+        ...operand(param),
+        ...operand(grad),
+        ...operand(state.exp_avg as Tensor),
+        ...operand(state.exp_avg_sq as Tensor),
+        ...operand(update),
+        hyper,
+        hyper.length,
+        flags,
       ),
       "LAMB",
     );

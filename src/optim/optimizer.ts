@@ -35,7 +35,14 @@ export interface OptimizerStateDict {
 }
 
 /** Throws a clear error unless `value` is a finite number >= `min` (and < `max` when given). */
-export function checkHyper(optimizer: string, name: string, value: unknown, min: number, max?: number, maxInclusive = false): number {
+export function checkHyper(
+  optimizer: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max?: number,
+  maxInclusive = false,
+): number {
   const ok = typeof value === "number" && Number.isFinite(value) && value >= min &&
     (max === undefined || (maxInclusive ? value <= max : value < max));
   if (!ok) {
@@ -53,20 +60,36 @@ const LR = "lr (learning rate)";
  * belong says to pass `model.parameters()`.
  */
 function iterableParams(where: string, name: string, value: unknown): Iterable<unknown> {
-  if (value !== null && typeof value === "object" && typeof (value as { parameters?: unknown }).parameters === "function" &&
-    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function") {
-    throw new TypeError(`${where}: ${name} must be the parameters to optimize, got a ${describe(value).replace(/^an? /, "")}; pass model.parameters()`);
+  if (
+    value !== null && typeof value === "object" &&
+    typeof (value as { parameters?: unknown }).parameters === "function" &&
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function"
+  ) {
+    throw new TypeError(
+      `${where}: ${name} must be the parameters to optimize, got a ${
+        describe(value).replace(/^an? /, "")
+      }; pass model.parameters()`,
+    );
   }
-  if (value === null || value === undefined || typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function" ||
-    typeof value === "string") {
-    throw new TypeError(`${where}: ${name} must be an iterable of tensors (e.g. model.parameters()) or of parameter groups, got ${describe(value)}`);
+  if (
+    value === null || value === undefined ||
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function" ||
+    typeof value === "string"
+  ) {
+    throw new TypeError(
+      `${where}: ${name} must be an iterable of tensors (e.g. model.parameters()) or of parameter groups, got ${
+        describe(value)
+      }`,
+    );
   }
   return value as Iterable<unknown>;
 }
 
 /** Throws unless `value` is a boolean; returns it (for the builder methods' flags). */
 export function checkFlag(optimizer: string, name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") throw new TypeError(`${optimizer}: ${name} must be true or false, got ${describe(value)}`);
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${optimizer}: ${name} must be true or false, got ${describe(value)}`);
+  }
   return value;
 }
 
@@ -90,13 +113,17 @@ export abstract class Optimizer {
     const accepted = ["params", ...Object.keys(defaults)];
     const seen = new Set<Tensor>();
     this.paramGroups = groups.map((group, i) => {
-      if (group instanceof Tensor) throw new TypeError(`${where}: params mixes tensors and parameter groups; pass one or the other`);
+      if (group instanceof Tensor) {
+        throw new TypeError(`${where}: params mixes tensors and parameter groups; pass one or the other`);
+      }
       checkOptions(`${where}: parameter group ${i}`, group, accepted);
       if (!("params" in group)) throw new TypeError(`${where}: parameter group ${i} has no params`);
       const tensors = [...iterableParams(where, `parameter group ${i} params`, group.params)];
       if (tensors.length === 0) throw new RangeError(`${new.target.name}: parameter group ${i} is empty`);
       for (const p of tensors) {
-        if (!(p instanceof Tensor)) throw new TypeError(`${new.target.name}: parameter group ${i} holds something that is not a Tensor`);
+        if (!(p instanceof Tensor)) {
+          throw new TypeError(`${new.target.name}: parameter group ${i} holds something that is not a Tensor`);
+        }
         if (seen.has(p)) throw new RangeError(`${new.target.name}: a parameter appears in more than one group`);
         seen.add(p);
       }
@@ -142,11 +169,16 @@ export abstract class Optimizer {
     let next = 0;
     const paramGroups = this.paramGroups.map((group) => {
       const { params, ...options } = group;
-      return { ...structuredClone(options), params: params.map((p) => (index.has(p) ? index.get(p)! : (index.set(p, next), next++))) };
+      return {
+        ...structuredClone(options),
+        params: params.map((p) => (index.has(p) ? index.get(p)! : (index.set(p, next), next++))),
+      };
     });
     const state: Record<number, ParamState> = {};
     for (const [p, s] of this.state) {
-      state[index.get(p)!] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v instanceof Tensor ? v.detach().clone() : v]));
+      state[index.get(p)!] = Object.fromEntries(
+        Object.entries(s).map(([k, v]) => [k, v instanceof Tensor ? v.detach().clone() : v]),
+      );
     }
     const dict = { state, paramGroups };
     // The state holds tensors, which JSON would turn into their storage's raw bytes that nothing
@@ -163,17 +195,28 @@ export abstract class Optimizer {
 
   /** Restores state and options saved by {@link stateDict} from an optimizer over the same parameters. */
   loadStateDict(dict: OptimizerStateDict): void {
-    if (dict === null || typeof dict !== "object" || !Array.isArray(dict.paramGroups) || dict.state === null || typeof dict.state !== "object") {
-      throw new TypeError(`${this.name}.loadStateDict: state must be { state, paramGroups } as stateDict() returns, got ${describe(dict)}`);
+    if (
+      dict === null || typeof dict !== "object" || !Array.isArray(dict.paramGroups) || dict.state === null ||
+      typeof dict.state !== "object"
+    ) {
+      throw new TypeError(
+        `${this.name}.loadStateDict: state must be { state, paramGroups } as stateDict() returns, got ${
+          describe(dict)
+        }`,
+      );
     }
     if (dict.paramGroups.length !== this.paramGroups.length) {
-      throw new RangeError(`${this.name}.loadStateDict: the state has ${dict.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
+      throw new RangeError(
+        `${this.name}.loadStateDict: the state has ${dict.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`,
+      );
     }
     const byIndex: Tensor[] = [];
     dict.paramGroups.forEach((saved, i) => {
       const group = this.paramGroups[i];
       if (saved.params.length !== group.params.length) {
-        throw new RangeError(`${this.name}.loadStateDict: group ${i} has ${saved.params.length} parameters in the state, ${group.params.length} in the optimizer`);
+        throw new RangeError(
+          `${this.name}.loadStateDict: group ${i} has ${saved.params.length} parameters in the state, ${group.params.length} in the optimizer`,
+        );
       }
       saved.params.forEach((k, j) => (byIndex[k] = group.params[j]));
       const { params: _params, ...options } = saved;
@@ -186,7 +229,9 @@ export abstract class Optimizer {
       const restored: ParamState = {};
       for (const [name, v] of Object.entries(s)) {
         if (v instanceof Tensor && (v.ndim !== p.ndim || v.shape.some((d, i) => d !== p.shape[i])) && v.numel !== 1) {
-          throw new RangeError(`${this.name}.loadStateDict: state ${name} of parameter ${k} has shape [${v.shape}], the parameter [${p.shape}]`);
+          throw new RangeError(
+            `${this.name}.loadStateDict: state ${name} of parameter ${k} has shape [${v.shape}], the parameter [${p.shape}]`,
+          );
         }
         restored[name] = v instanceof Tensor ? v.detach().clone() : v;
       }

@@ -25,17 +25,29 @@ export class RMSprop extends FusedOptimizer {
     for (const g of this.paramGroups) this.checkGroup(g);
   }
   /** Smoothing constant α ≥ 0. */
-  alpha(alpha: number): this { return this.setOption("alpha", checkHyper("RMSprop", "alpha", alpha, 0)); }
+  alpha(alpha: number): this {
+    return this.setOption("alpha", checkHyper("RMSprop", "alpha", alpha, 0));
+  }
   /** Term added to the denominator (≥ 0). */
-  eps(eps: number): this { return this.setOption("eps", checkHyper("RMSprop", "eps", eps, 0)); }
+  eps(eps: number): this {
+    return this.setOption("eps", checkHyper("RMSprop", "eps", eps, 0));
+  }
   /** Momentum factor μ ≥ 0. */
-  momentum(momentum: number): this { return this.setOption("momentum", checkHyper("RMSprop", "momentum", momentum, 0)); }
+  momentum(momentum: number): this {
+    return this.setOption("momentum", checkHyper("RMSprop", "momentum", momentum, 0));
+  }
   /** Normalise by the estimated variance of the gradient. */
-  centered(enabled = true): this { return this.setOption("centered", checkFlag(this.name, "centered", enabled)); }
+  centered(enabled = true): this {
+    return this.setOption("centered", checkFlag(this.name, "centered", enabled));
+  }
   /** L2 penalty λ ≥ 0. */
-  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("RMSprop", "weightDecay", weightDecay, 0)); }
+  weightDecay(weightDecay: number): this {
+    return this.setOption("weightDecay", checkHyper("RMSprop", "weightDecay", weightDecay, 0));
+  }
   /** Maximise the objective instead. */
-  maximize(enabled = true): this { return this.setOption("maximize", checkFlag(this.name, "maximize", enabled)); }
+  maximize(enabled = true): this {
+    return this.setOption("maximize", checkFlag(this.name, "maximize", enabled));
+  }
 
   /** Validates alpha, eps, momentum and weight decay of a group before each step. */
   protected override checkGroup(group: ParamGroup): void {
@@ -48,15 +60,29 @@ export class RMSprop extends FusedOptimizer {
       state.step = 0;
       state.square_avg = stateBuffer(param);
     }
-    if ((group.momentum as number) > 0 && state.momentum_buffer === undefined) state.momentum_buffer = stateBuffer(param);
+    if ((group.momentum as number) > 0 && state.momentum_buffer === undefined) {
+      state.momentum_buffer = stateBuffer(param);
+    }
     if (group.centered && state.grad_avg === undefined) state.grad_avg = stateBuffer(param);
     state.step = (state.step as number) + 1;
-    const hyper = new Float64Array([group.lr, group.alpha as number, group.eps as number, group.weightDecay as number, group.momentum as number]);
+    const hyper = new Float64Array([
+      group.lr,
+      group.alpha as number,
+      group.eps as number,
+      group.weightDecay as number,
+      group.momentum as number,
+    ]);
     const flags = (group.centered ? 1 : 0) | (group.maximize ? 2 : 0);
     return native.axon_rmsprop_step(
-      param.numel, ...operand(param), ...operand(grad), ...operand(state.square_avg as Tensor),
+      param.numel,
+      ...operand(param),
+      ...operand(grad),
+      ...operand(state.square_avg as Tensor),
       ...operand((group.momentum as number) > 0 ? state.momentum_buffer as Tensor : null),
-      ...operand(group.centered ? state.grad_avg as Tensor : null), hyper, hyper.length, flags,
+      ...operand(group.centered ? state.grad_avg as Tensor : null),
+      hyper,
+      hyper.length,
+      flags,
     );
   }
 }
@@ -74,21 +100,31 @@ export class Adagrad extends FusedOptimizer {
     for (const g of this.paramGroups) this.checkGroup(g);
   }
   /** Learning-rate decay ≥ 0. */
-  lrDecay(lrDecay: number): this { return this.setOption("lrDecay", checkHyper("Adagrad", "lrDecay", lrDecay, 0)); }
+  lrDecay(lrDecay: number): this {
+    return this.setOption("lrDecay", checkHyper("Adagrad", "lrDecay", lrDecay, 0));
+  }
   /** L2 penalty λ ≥ 0. */
-  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("Adagrad", "weightDecay", weightDecay, 0)); }
+  weightDecay(weightDecay: number): this {
+    return this.setOption("weightDecay", checkHyper("Adagrad", "weightDecay", weightDecay, 0));
+  }
   /** Starting value of the squared-gradient sum (≥ 0). */
   initialAccumulatorValue(value: number): this {
     return this.setOption("initialAccumulatorValue", checkHyper("Adagrad", "initialAccumulatorValue", value, 0));
   }
   /** Term added to the denominator (≥ 0). */
-  eps(eps: number): this { return this.setOption("eps", checkHyper("Adagrad", "eps", eps, 0)); }
+  eps(eps: number): this {
+    return this.setOption("eps", checkHyper("Adagrad", "eps", eps, 0));
+  }
   /** Maximise the objective instead. */
-  maximize(enabled = true): this { return this.setOption("maximize", checkFlag(this.name, "maximize", enabled)); }
+  maximize(enabled = true): this {
+    return this.setOption("maximize", checkFlag(this.name, "maximize", enabled));
+  }
 
   /** Validates the lr decay, weight decay, initial accumulator and eps of a group before each step. */
   protected override checkGroup(group: ParamGroup): void {
-    for (const option of ["lrDecay", "weightDecay", "initialAccumulatorValue", "eps"]) checkHyper("Adagrad", option, group[option], 0);
+    for (const option of ["lrDecay", "weightDecay", "initialAccumulatorValue", "eps"]) {
+      checkHyper("Adagrad", option, group[option], 0);
+    }
   }
 
   /** Runs one Adagrad step on `param` in a single kernel. */
@@ -98,7 +134,21 @@ export class Adagrad extends FusedOptimizer {
       state.sum = stateBuffer(param, group.initialAccumulatorValue as number);
     }
     state.step = (state.step as number) + 1;
-    const hyper = new Float64Array([group.lr, group.lrDecay as number, group.weightDecay as number, group.eps as number, state.step]);
-    return native.axon_adagrad_step(param.numel, ...operand(param), ...operand(grad), ...operand(state.sum as Tensor), hyper, hyper.length, group.maximize ? 1 : 0);
+    const hyper = new Float64Array([
+      group.lr,
+      group.lrDecay as number,
+      group.weightDecay as number,
+      group.eps as number,
+      state.step,
+    ]);
+    return native.axon_adagrad_step(
+      param.numel,
+      ...operand(param),
+      ...operand(grad),
+      ...operand(state.sum as Tensor),
+      hyper,
+      hyper.length,
+      group.maximize ? 1 : 0,
+    );
   }
 }

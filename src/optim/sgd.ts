@@ -27,15 +27,25 @@ export class SGD extends FusedOptimizer {
   }
 
   /** Momentum factor μ ≥ 0. */
-  momentum(momentum: number): this { return this.setOption("momentum", checkHyper("SGD", "momentum", momentum, 0)); }
+  momentum(momentum: number): this {
+    return this.setOption("momentum", checkHyper("SGD", "momentum", momentum, 0));
+  }
   /** Dampening τ of the momentum. */
-  dampening(dampening: number): this { return this.setOption("dampening", checkHyper("SGD", "dampening", dampening, -Infinity)); }
+  dampening(dampening: number): this {
+    return this.setOption("dampening", checkHyper("SGD", "dampening", dampening, -Infinity));
+  }
   /** Nesterov momentum (needs momentum > 0 and zero dampening). */
-  nesterov(enabled = true): this { return this.setOption("nesterov", checkFlag(this.name, "nesterov", enabled)); }
+  nesterov(enabled = true): this {
+    return this.setOption("nesterov", checkFlag(this.name, "nesterov", enabled));
+  }
   /** L2 penalty λ ≥ 0 added to the gradient. */
-  weightDecay(weightDecay: number): this { return this.setOption("weightDecay", checkHyper("SGD", "weightDecay", weightDecay, 0)); }
+  weightDecay(weightDecay: number): this {
+    return this.setOption("weightDecay", checkHyper("SGD", "weightDecay", weightDecay, 0));
+  }
   /** Maximise the objective instead. */
-  maximize(enabled = true): this { return this.setOption("maximize", checkFlag(this.name, "maximize", enabled)); }
+  maximize(enabled = true): this {
+    return this.setOption("maximize", checkFlag(this.name, "maximize", enabled));
+  }
 
   /** Validates momentum and weight decay, and that Nesterov has momentum and no dampening. */
   protected override checkGroup(group: ParamGroup): void {
@@ -56,6 +66,14 @@ export class SGD extends FusedOptimizer {
       flags |= 4;
     }
     const hyper = new Float64Array([group.lr, momentum, group.dampening as number, group.weightDecay as number]);
-    return native.axon_sgd_step(param.numel, ...operand(param), ...operand(grad), ...operand(state.momentum_buffer as Tensor | undefined), hyper, hyper.length, flags);
+    return native.axon_sgd_step(
+      param.numel,
+      ...operand(param),
+      ...operand(grad),
+      ...operand(state.momentum_buffer as Tensor | undefined),
+      hyper,
+      hyper.length,
+      flags,
+    );
   }
 }

@@ -51,7 +51,9 @@ const INFO: Record<DType, DTypeInfo> = {
 /** Facts about `dtype`; throws a clear error for an unknown name. */
 export function dtypeInfo(dtype: DType): DTypeInfo {
   const info = Object.hasOwn(INFO, dtype) ? INFO[dtype] : undefined;
-  if (!info) throw new TypeError(`unknown dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(INFO).join(", ")}`);
+  if (!info) {
+    throw new TypeError(`unknown dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(INFO).join(", ")}`);
+  }
   return info;
 }
 
@@ -71,7 +73,13 @@ export function isDType(value: unknown): value is DType {
  */
 export function promoteTypes(a: DType, b: DType): DType {
   for (const [name, v] of [["a", a], ["b", b]] as const) {
-    if (!isDType(v)) throw new TypeError(`promoteTypes: ${name} must be a dtype (f32, f64, f16, bf16, i32, i64, u8), got ${typeof v === "string" ? JSON.stringify(v) : String(v)}`);
+    if (!isDType(v)) {
+      throw new TypeError(
+        `promoteTypes: ${name} must be a dtype (f32, f64, f16, bf16, i32, i64, u8), got ${
+          typeof v === "string" ? JSON.stringify(v) : String(v)
+        }`,
+      );
+    }
   }
   if (a === b) return a;
   const rank: Record<DType, number> = { u8: 0, i32: 1, i64: 2, bf16: 3, f16: 3, f32: 4, f64: 5 };

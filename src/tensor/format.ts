@@ -71,7 +71,11 @@ class Formatter {
     this.intMode = shown.every((v) => v === Math.ceil(v));
     this.sciMode = max / min > 1000 || max > 1e8 || (!this.intMode && min < 1e-4);
     for (const v of shown) {
-      const width = this.sciMode ? pyExponential(v, PRECISION).length : this.intMode ? pyFixed(v, 0).length + 1 : pyFixed(v, PRECISION).length;
+      const width = this.sciMode
+        ? pyExponential(v, PRECISION).length
+        : this.intMode
+        ? pyFixed(v, 0).length + 1
+        : pyFixed(v, PRECISION).length;
       this.maxWidth = Math.max(this.maxWidth, width);
     }
   }
@@ -98,7 +102,11 @@ interface Block {
 }
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-const sub = (b: Block, i: number): Block => ({ values: b.values, shape: b.shape.slice(1), start: b.start + i * sizeOf(b.shape.slice(1)) });
+const sub = (b: Block, i: number): Block => ({
+  values: b.values,
+  shape: b.shape.slice(1),
+  start: b.start + i * sizeOf(b.shape.slice(1)),
+});
 
 /** Indices shown along the first dim: all, or the edge items when summarising. */
 const shownIndices = (size: number, summarise: boolean): number[] =>
@@ -135,7 +143,9 @@ function blockText(b: Block, indent: number, summarise: boolean, f: Formatter): 
   if (dims === 1) return vectorText(b, indent, summarise, f);
   const size = b.shape[0];
   const slices = summarise && size > 2 * EDGE
-    ? [0, 1, 2, -1, size - 3, size - 2, size - 1].map((i) => (i < 0 ? "..." : blockText(sub(b, i), indent + 1, summarise, f)))
+    ? [0, 1, 2, -1, size - 3, size - 2, size - 1].map((
+      i,
+    ) => (i < 0 ? "..." : blockText(sub(b, i), indent + 1, summarise, f)))
     : Array.from({ length: size }, (_, i) => blockText(sub(b, i), indent + 1, summarise, f));
   return "[" + slices.join("," + "\n".repeat(dims - 1) + " ".repeat(indent + 1)) + "]";
 }

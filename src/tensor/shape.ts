@@ -90,7 +90,9 @@ export function inferShape(requested: Shape, numel: number, op: string, from: Sh
   for (let i = 0; i < requested.length; i++) {
     const d = requested[i];
     if (d === -1) {
-      if (inferAt >= 0) throw new RangeError(`${op}: only one dimension can be -1, got shape ${formatShape(requested)}`);
+      if (inferAt >= 0) {
+        throw new RangeError(`${op}: only one dimension can be -1, got shape ${formatShape(requested)}`);
+      }
       inferAt = i;
     } else if (!Number.isSafeInteger(d) || d < 0) {
       throw new RangeError(`${op}: invalid size ${d} in shape ${formatShape(requested)}`);
@@ -99,11 +101,19 @@ export function inferShape(requested: Shape, numel: number, op: string, from: Sh
   const out = [...requested];
   if (inferAt >= 0) {
     if (known === 0 || numel % known !== 0) {
-      throw new RangeError(`${op}: shape ${formatShape(requested)} is invalid for a tensor of shape ${formatShape(from)} (${numel} elements)`);
+      throw new RangeError(
+        `${op}: shape ${formatShape(requested)} is invalid for a tensor of shape ${
+          formatShape(from)
+        } (${numel} elements)`,
+      );
     }
     out[inferAt] = numel / known;
   } else if (known !== numel) {
-    throw new RangeError(`${op}: shape ${formatShape(requested)} is invalid for a tensor of shape ${formatShape(from)} (${numel} elements)`);
+    throw new RangeError(
+      `${op}: shape ${formatShape(requested)} is invalid for a tensor of shape ${
+        formatShape(from)
+      } (${numel} elements)`,
+    );
   }
   return out;
 }

@@ -25,7 +25,14 @@ import { copyStrided } from "../ops/copy.ts";
 import { matmul } from "../ops/matmul.ts";
 import { logSoftmax, softmax } from "../ops/softmax.ts";
 import { formatTensor, gradFnName, toNested } from "./format.ts";
-import { type BackwardOptions, type Node, type PostAccumulateGradHook, record, registerPostAccumulateGradHook, runBackward } from "../autograd/graph.ts";
+import {
+  type BackwardOptions,
+  type Node,
+  type PostAccumulateGradHook,
+  record,
+  registerPostAccumulateGradHook,
+  runBackward,
+} from "../autograd/graph.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import * as views from "../ops/view_grad.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
@@ -46,13 +53,21 @@ let trustedConstruction = false;
 /** The public constructor's checks: a view that stays inside its storage. */
 function checkGeometry(storage: unknown, shape: unknown, strides: unknown, offset: unknown, dtype: unknown): void {
   const where = "new Tensor(storage, shape, strides, offset, dtype)";
-  if (!(storage instanceof Storage)) throw new TypeError(`${where}: storage must be a Storage, got ${describe(storage)}`);
+  if (!(storage instanceof Storage)) {
+    throw new TypeError(`${where}: storage must be a Storage, got ${describe(storage)}`);
+  }
   if (!isDType(dtype)) throw new TypeError(`${where}: unknown dtype ${JSON.stringify(dtype)}`);
   const isIndexList = (v: unknown) => Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && x >= 0);
-  if (!isIndexList(shape)) throw new TypeError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  if (!isIndexList(shape)) {
+    throw new TypeError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
   const dims = shape as number[];
   if (!isIndexList(strides) || (strides as number[]).length !== dims.length) {
-    throw new TypeError(`${where}: strides must be ${dims.length} non-negative integers (one per dimension of shape ${formatShape(dims)}), got ${JSON.stringify(strides)}`);
+    throw new TypeError(
+      `${where}: strides must be ${dims.length} non-negative integers (one per dimension of shape ${
+        formatShape(dims)
+      }), got ${JSON.stringify(strides)}`,
+    );
   }
   if (!Number.isSafeInteger(offset) || (offset as number) < 0) {
     throw new TypeError(`${where}: offset must be a non-negative integer, got ${String(offset)}`);
@@ -159,7 +174,9 @@ export class Tensor {
 
   /** Sets `requiresGrad` in place (float tensors only) and returns this tensor. */
   requiresGrad_(requiresGrad = true): this {
-    if (typeof requiresGrad !== "boolean") throw new TypeError(`requiresGrad_: requiresGrad must be true or false, got ${describe(requiresGrad)}`);
+    if (typeof requiresGrad !== "boolean") {
+      throw new TypeError(`requiresGrad_: requiresGrad must be true or false, got ${describe(requiresGrad)}`);
+    }
     if (requiresGrad && !dtypeInfo(this.dtype).isFloat) {
       throw new TypeError(`requiresGrad_: only floating point tensors can require gradients, got dtype ${this.dtype}`);
     }
@@ -182,11 +199,19 @@ export class Tensor {
    * recorded.
    */
   setData(data: Tensor): void {
-    if (this.gradFn !== null) throw new Error("setData: only leaf tensors can take new data; this tensor was produced by an op");
+    if (this.gradFn !== null) {
+      throw new Error("setData: only leaf tensors can take new data; this tensor was produced by an op");
+    }
     if (this.requiresGrad && !dtypeInfo(data.dtype).isFloat) {
       throw new TypeError(`setData: this tensor requires grad, so its data must be floating point, got ${data.dtype}`);
     }
-    const self = this as unknown as { storage: Storage; shape: readonly number[]; strides: readonly number[]; offset: number; dtype: DType };
+    const self = this as unknown as {
+      storage: Storage;
+      shape: readonly number[];
+      strides: readonly number[];
+      offset: number;
+      dtype: DType;
+    };
     self.storage = data.storage;
     self.shape = data.shape;
     self.strides = data.strides;
@@ -206,24 +231,36 @@ export class Tensor {
    */
   backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
     const { retainGraph = false } = checkOptions<BackwardOptions>("backward", options, ["retainGraph"]);
-    if (typeof retainGraph !== "boolean") throw new TypeError(`backward: retainGraph must be true or false, got ${describe(retainGraph)}`);
+    if (typeof retainGraph !== "boolean") {
+      throw new TypeError(`backward: retainGraph must be true or false, got ${describe(retainGraph)}`);
+    }
     if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
       throw new TypeError(`backward: gradient must be a Tensor (or null), got ${describe(gradient)}`);
     }
     if (!this.requiresGrad) {
-      throw new Error("backward: this tensor does not require grad and has no grad_fn (did the forward run inside noGrad, or on tensors without requiresGrad?)");
+      throw new Error(
+        "backward: this tensor does not require grad and has no grad_fn (did the forward run inside noGrad, or on tensors without requiresGrad?)",
+      );
     }
     let grad: Tensor;
     if (gradient === undefined || gradient === null) {
       if (this.numel !== 1) {
-        throw new RangeError(`backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${formatShape(this.shape)}, pass a gradient of that shape`);
+        throw new RangeError(
+          `backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${
+            formatShape(this.shape)
+          }, pass a gradient of that shape`,
+        );
       }
       grad = Tensor.empty(this.shape, this.dtype);
       grad.storage.bytes.fill(0);
       views.fillOnes(grad);
     } else {
       if (gradient.shape.length !== this.ndim || gradient.shape.some((d, i) => d !== this.shape[i])) {
-        throw new RangeError(`backward: gradient shape ${formatShape(gradient.shape)} does not match tensor shape ${formatShape(this.shape)}`);
+        throw new RangeError(
+          `backward: gradient shape ${formatShape(gradient.shape)} does not match tensor shape ${
+            formatShape(this.shape)
+          }`,
+        );
       }
       grad = gradient.detach();
     }
@@ -253,7 +290,9 @@ export class Tensor {
       );
     }
     if (this.requiresGrad && this.gradFn === null && isGradEnabled()) {
-      throw new Error(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in noGrad(() => …)`);
+      throw new Error(
+        `${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in noGrad(() => …)`,
+      );
     }
     this.storage.version++;
   }
@@ -266,7 +305,9 @@ export class Tensor {
     const strides = viewStrides(this.shape, this.strides, target);
     if (strides === null) {
       throw new RangeError(
-        `view: cannot view a tensor of shape ${formatShape(this.shape)} with strides ${formatShape(this.strides)} as ${formatShape(target)}; use reshape()`,
+        `view: cannot view a tensor of shape ${formatShape(this.shape)} with strides ${formatShape(this.strides)} as ${
+          formatShape(target)
+        }; use reshape()`,
       );
     }
     return this.viewOf(target, strides, this.offset, "view");
@@ -293,7 +334,9 @@ export class Tensor {
   permute(...dims: number[] | [readonly number[]]): Tensor {
     const order = flattenArgs(dims).map((d) => normalizeDim(d, this.ndim, "permute"));
     if (order.length !== this.ndim || new Set(order).size !== this.ndim) {
-      throw new RangeError(`permute: ${formatShape(order)} is not a permutation of the ${this.ndim} dims of ${formatShape(this.shape)}`);
+      throw new RangeError(
+        `permute: ${formatShape(order)} is not a permutation of the ${this.ndim} dims of ${formatShape(this.shape)}`,
+      );
     }
     const out = this.withView(order.map((d) => this.shape[d]), order.map((d) => this.strides[d]));
     const inverse = order.map((_, i) => order.indexOf(i));
@@ -328,9 +371,13 @@ export class Tensor {
   slice(dim: number, start = 0, end: number = Number.MAX_SAFE_INTEGER, step = 1): Tensor {
     const d = normalizeDim(dim, this.ndim, "slice");
     for (const [name, v] of [["start", start], ["end", end]] as const) {
-      if (typeof v !== "number" || !Number.isInteger(v)) throw new RangeError(`slice: ${name} must be an integer, got ${describe(v)}`);
+      if (typeof v !== "number" || !Number.isInteger(v)) {
+        throw new RangeError(`slice: ${name} must be an integer, got ${describe(v)}`);
+      }
     }
-    if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+    if (!Number.isInteger(step) || step <= 0) {
+      throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+    }
     const size = this.shape[d];
     const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
     const s = clampIndex(start);
@@ -340,7 +387,12 @@ export class Tensor {
     shape[d] = Math.ceil((e - s) / step);
     strides[d] = this.strides[d] * step;
     const out = this.withView(shape, strides, this.offset + s * this.strides[d]);
-    return record(out, "slice", [this], (g) => [views.scatterIntoZeros(this.shape, this.dtype, g, (z) => z.slice(d, s, e, step))]);
+    return record(
+      out,
+      "slice",
+      [this],
+      (g) => [views.scatterIntoZeros(this.shape, this.dtype, g, (z) => z.slice(d, s, e, step))],
+    );
   }
 
   /** `length` elements of dim starting at `start` (no clamping: out of range is an error). */
@@ -349,7 +401,11 @@ export class Tensor {
     const size = this.shape[d];
     const s = start < 0 ? start + size : start;
     if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size) {
-      throw new RangeError(`narrow: start ${start} and length ${length} exceed dimension ${dim} of size ${size} (shape ${formatShape(this.shape)})`);
+      throw new RangeError(
+        `narrow: start ${start} and length ${length} exceed dimension ${dim} of size ${size} (shape ${
+          formatShape(this.shape)
+        })`,
+      );
     }
     return this.slice(d, s, s + length);
   }
@@ -360,12 +416,19 @@ export class Tensor {
     const size = this.shape[d];
     const i = index < 0 ? index + size : index;
     if (!Number.isInteger(i) || i < 0 || i >= size) {
-      throw new RangeError(`select: index ${index} out of range for dimension ${dim} of size ${size} (shape ${formatShape(this.shape)})`);
+      throw new RangeError(
+        `select: index ${index} out of range for dimension ${dim} of size ${size} (shape ${formatShape(this.shape)})`,
+      );
     }
     const shape = this.shape.filter((_, k) => k !== d);
     const strides = this.strides.filter((_, k) => k !== d);
     const out = this.withView(shape, strides, this.offset + i * this.strides[d]);
-    return record(out, "select", [this], (g) => [views.scatterIntoZeros(this.shape, this.dtype, g, (z) => z.select(d, i))]);
+    return record(
+      out,
+      "select",
+      [this],
+      (g) => [views.scatterIntoZeros(this.shape, this.dtype, g, (z) => z.select(d, i))],
+    );
   }
 
   /** Inserts a size-1 dim at `dim`. */
@@ -387,14 +450,21 @@ export class Tensor {
     }
     const d = normalizeDim(dim, this.ndim, "squeeze");
     if (this.shape[d] !== 1) return this;
-    return this.viewOf(this.shape.filter((_, k) => k !== d), this.strides.filter((_, k) => k !== d), this.offset, "squeeze");
+    return this.viewOf(
+      this.shape.filter((_, k) => k !== d),
+      this.strides.filter((_, k) => k !== d),
+      this.offset,
+      "squeeze",
+    );
   }
 
   /** Broadcasts to `shape` without copying (-1 keeps a size). */
   expand(...shape: number[] | [readonly number[]]): Tensor {
     const target = flattenArgs(shape);
     if (target.length < this.ndim) {
-      throw new RangeError(`expand: cannot expand shape ${formatShape(this.shape)} to fewer dims ${formatShape(target)}`);
+      throw new RangeError(
+        `expand: cannot expand shape ${formatShape(this.shape)} to fewer dims ${formatShape(target)}`,
+      );
     }
     const lead = target.length - this.ndim;
     const resolved = target.map((d, i) => {
@@ -402,7 +472,9 @@ export class Tensor {
         if (i < lead) throw new RangeError(`expand: -1 not allowed for new leading dim in ${formatShape(target)}`);
         return this.shape[i - lead];
       }
-      if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`expand: invalid size ${d} in shape ${formatShape(target)}`);
+      if (!Number.isSafeInteger(d) || d < 0) {
+        throw new RangeError(`expand: invalid size ${d} in shape ${formatShape(target)}`);
+      }
       if (i >= lead && this.shape[i - lead] !== 1 && this.shape[i - lead] !== d) {
         throw new RangeError(`expand: shape ${formatShape(this.shape)} cannot be expanded to ${formatShape(target)}`);
       }
@@ -433,7 +505,9 @@ export class Tensor {
   /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
   to(dtype: DType): Tensor {
     if (dtype === this.dtype) return this;
-    if (!isDType(dtype)) throw new TypeError(`to: unknown dtype ${describe(dtype)}; expected one of f32, f64, f16, bf16, i32, i64, u8`);
+    if (!isDType(dtype)) {
+      throw new TypeError(`to: unknown dtype ${describe(dtype)}; expected one of f32, f64, f16, bf16, i32, i64, u8`);
+    }
     const out = Tensor.empty(this.shape, dtype);
     copyStrided(out, this);
     if (!dtypeInfo(dtype).isFloat || !dtypeInfo(this.dtype).isFloat) return out;
@@ -456,123 +530,221 @@ export class Tensor {
   }
 
   /** In place: `this += other` (no graph is recorded; saved copies of this tensor are invalidated). */
-  add_(other: TensorLike): this { return this.assign("add_", this.detach().add(other)); }
+  add_(other: TensorLike): this {
+    return this.assign("add_", this.detach().add(other));
+  }
   /** In place: `this -= other`. */
-  sub_(other: TensorLike): this { return this.assign("sub_", this.detach().sub(other)); }
+  sub_(other: TensorLike): this {
+    return this.assign("sub_", this.detach().sub(other));
+  }
   /** In place: `this *= other`. */
-  mul_(other: TensorLike): this { return this.assign("mul_", this.detach().mul(other)); }
+  mul_(other: TensorLike): this {
+    return this.assign("mul_", this.detach().mul(other));
+  }
   /** In place: `this /= other`. */
-  div_(other: TensorLike): this { return this.assign("div_", this.detach().div(other)); }
+  div_(other: TensorLike): this {
+    return this.assign("div_", this.detach().div(other));
+  }
   /** In place: fill with `value`. */
   fill_(value: number): this {
-    if (typeof value !== "number" && typeof value !== "boolean") throw new TypeError(`fill_: value must be a number, got ${describe(value)}`);
+    if (typeof value !== "number" && typeof value !== "boolean") {
+      throw new TypeError(`fill_: value must be a number, got ${describe(value)}`);
+    }
     checkFits(value, this.dtype, "fill_");
     this.markModified("fill_");
     copyStrided(this, elementwise.scalarTensor(value, this.dtype).expand(this.shape));
     return this;
   }
   /** In place: fill with zeros. */
-  zero_(): this { return this.fill_(0); }
+  zero_(): this {
+    return this.fill_(0);
+  }
 
   // ---- element-wise math ---------------------------------------------------------------------
 
   /** `this + other` (broadcasting). */
-  add(other: TensorLike): Tensor { return elementwise.binary("add", this, other); }
+  add(other: TensorLike): Tensor {
+    return elementwise.binary("add", this, other);
+  }
   /** `this - other` (broadcasting). */
-  sub(other: TensorLike): Tensor { return elementwise.binary("sub", this, other); }
+  sub(other: TensorLike): Tensor {
+    return elementwise.binary("sub", this, other);
+  }
   /** `this * other` (broadcasting). */
-  mul(other: TensorLike): Tensor { return elementwise.binary("mul", this, other); }
+  mul(other: TensorLike): Tensor {
+    return elementwise.binary("mul", this, other);
+  }
   /** `this / other` (broadcasting; true division, ints promote to f32 as PyTorch). */
-  div(other: TensorLike): Tensor { return elementwise.div(this, other); }
+  div(other: TensorLike): Tensor {
+    return elementwise.div(this, other);
+  }
   /** `this ** exponent`. */
-  pow(exponent: TensorLike): Tensor { return elementwise.pow(this, exponent); }
+  pow(exponent: TensorLike): Tensor {
+    return elementwise.pow(this, exponent);
+  }
   /** Element-wise maximum (NaN propagates). */
-  maximum(other: TensorLike): Tensor { return elementwise.binary("maximum", this, other); }
+  maximum(other: TensorLike): Tensor {
+    return elementwise.binary("maximum", this, other);
+  }
   /** Element-wise minimum (NaN propagates). */
-  minimum(other: TensorLike): Tensor { return elementwise.binary("minimum", this, other); }
+  minimum(other: TensorLike): Tensor {
+    return elementwise.binary("minimum", this, other);
+  }
   /** `this == other` as u8. */
-  eq(other: TensorLike): Tensor { return elementwise.binary("eq", this, other); }
+  eq(other: TensorLike): Tensor {
+    return elementwise.binary("eq", this, other);
+  }
   /** `this != other` as u8. */
-  ne(other: TensorLike): Tensor { return elementwise.binary("ne", this, other); }
+  ne(other: TensorLike): Tensor {
+    return elementwise.binary("ne", this, other);
+  }
   /** `this < other` as u8. */
-  lt(other: TensorLike): Tensor { return elementwise.binary("lt", this, other); }
+  lt(other: TensorLike): Tensor {
+    return elementwise.binary("lt", this, other);
+  }
   /** `this <= other` as u8. */
-  le(other: TensorLike): Tensor { return elementwise.binary("le", this, other); }
+  le(other: TensorLike): Tensor {
+    return elementwise.binary("le", this, other);
+  }
   /** `this > other` as u8. */
-  gt(other: TensorLike): Tensor { return elementwise.binary("gt", this, other); }
+  gt(other: TensorLike): Tensor {
+    return elementwise.binary("gt", this, other);
+  }
   /** `this >= other` as u8. */
-  ge(other: TensorLike): Tensor { return elementwise.binary("ge", this, other); }
+  ge(other: TensorLike): Tensor {
+    return elementwise.binary("ge", this, other);
+  }
   /** `-this`. */
-  neg(): Tensor { return elementwise.unary("neg", this); }
+  neg(): Tensor {
+    return elementwise.unary("neg", this);
+  }
   /** e^x. */
-  exp(): Tensor { return elementwise.unary("exp", this); }
+  exp(): Tensor {
+    return elementwise.unary("exp", this);
+  }
   /** Natural logarithm. */
-  log(): Tensor { return elementwise.unary("log", this); }
+  log(): Tensor {
+    return elementwise.unary("log", this);
+  }
   /** Square root. */
-  sqrt(): Tensor { return elementwise.unary("sqrt", this); }
+  sqrt(): Tensor {
+    return elementwise.unary("sqrt", this);
+  }
   /** 1/√x. */
-  rsqrt(): Tensor { return elementwise.unary("rsqrt", this); }
+  rsqrt(): Tensor {
+    return elementwise.unary("rsqrt", this);
+  }
   /** |x|. */
-  abs(): Tensor { return elementwise.unary("abs", this); }
+  abs(): Tensor {
+    return elementwise.unary("abs", this);
+  }
   /** Hyperbolic tangent. */
-  tanh(): Tensor { return elementwise.unary("tanh", this); }
+  tanh(): Tensor {
+    return elementwise.unary("tanh", this);
+  }
   /** 1 / (1 + e^-x). */
-  sigmoid(): Tensor { return elementwise.unary("sigmoid", this); }
+  sigmoid(): Tensor {
+    return elementwise.unary("sigmoid", this);
+  }
   /** Sine (radians); gradient cos x. Integer tensors give f32, as PyTorch. */
-  sin(): Tensor { return elementwise.unary("sin", this); }
+  sin(): Tensor {
+    return elementwise.unary("sin", this);
+  }
   /** Cosine (radians); gradient -sin x. */
-  cos(): Tensor { return elementwise.unary("cos", this); }
+  cos(): Tensor {
+    return elementwise.unary("cos", this);
+  }
   /** ln(1 + x), accurate for small x; gradient 1 / (1 + x). */
-  log1p(): Tensor { return elementwise.unary("log1p", this); }
+  log1p(): Tensor {
+    return elementwise.unary("log1p", this);
+  }
   /** e^x - 1, accurate for small x; gradient e^x. */
-  expm1(): Tensor { return elementwise.unary("expm1", this); }
+  expm1(): Tensor {
+    return elementwise.unary("expm1", this);
+  }
   /** Largest integer ≤ x (zero gradient; integer tensors are copied unchanged, as PyTorch). */
-  floor(): Tensor { return this.#rounding("floor"); }
+  floor(): Tensor {
+    return this.#rounding("floor");
+  }
   /** Smallest integer ≥ x (zero gradient; integer tensors are copied unchanged). */
-  ceil(): Tensor { return this.#rounding("ceil"); }
+  ceil(): Tensor {
+    return this.#rounding("ceil");
+  }
   /**
    * Nearest integer, halves to even as PyTorch (`round(2.5) = 2`, `round(-0.5) = -0`); zero
    * gradient; integer tensors are copied unchanged.
    */
-  round(): Tensor { return this.#rounding("round"); }
+  round(): Tensor {
+    return this.#rounding("round");
+  }
   #rounding(op: "floor" | "ceil" | "round"): Tensor {
     return dtypeInfo(this.dtype).isFloat ? elementwise.unary(op, this) : this.clone();
   }
   /** max(x, 0). */
-  relu(): Tensor { return elementwise.unary("relu", this); }
+  relu(): Tensor {
+    return elementwise.unary("relu", this);
+  }
   /** x². */
-  square(): Tensor { return elementwise.unary("square", this); }
+  square(): Tensor {
+    return elementwise.unary("square", this);
+  }
   /** Sign (-1, 0, 1). */
-  sign(): Tensor { return elementwise.unary("sign", this); }
+  sign(): Tensor {
+    return elementwise.unary("sign", this);
+  }
   /** 1/x. */
-  reciprocal(): Tensor { return elementwise.unary("reciprocal", this); }
+  reciprocal(): Tensor {
+    return elementwise.unary("reciprocal", this);
+  }
   /** Clamps into `[min, max]` (either bound may be omitted). */
-  clamp(min?: number | null, max?: number | null): Tensor { return elementwise.clamp(this, min ?? undefined, max ?? undefined); }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return elementwise.clamp(this, min ?? undefined, max ?? undefined);
+  }
   /** `cond ? this : other` where `cond` is this tensor's `where` partner (PyTorch's `x.where(cond, y)`). */
-  where(condition: Tensor, other: TensorLike): Tensor { return elementwise.where(condition, this, other); }
+  where(condition: Tensor, other: TensorLike): Tensor {
+    return elementwise.where(condition, this, other);
+  }
 
   // ---- reductions ----------------------------------------------------------------------------
 
   /** Sum over `dim` (a dim, a list, or all). */
-  sum(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("sum", this, dim, keepdim); }
+  sum(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduce.reduce("sum", this, dim, keepdim);
+  }
   /** Mean over `dim` (float tensors only). */
-  mean(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("mean", this, dim, keepdim); }
+  mean(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduce.reduce("mean", this, dim, keepdim);
+  }
   /** Product over `dim`. */
-  prod(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("prod", this, dim, keepdim); }
+  prod(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduce.reduce("prod", this, dim, keepdim);
+  }
   /** Σ x² over `dim` (one native pass; used for norms). */
-  sumOfSquares(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("sumOfSquares", this, dim, keepdim); }
+  sumOfSquares(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduce.reduce("sumOfSquares", this, dim, keepdim);
+  }
   /** Maximum values over `dim` (PyTorch's `amax`; NaN propagates). Indices: `argmax`. */
-  max(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("max", this, dim, keepdim); }
+  max(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduce.reduce("max", this, dim, keepdim);
+  }
   /** Minimum values over `dim` (PyTorch's `amin`). */
-  min(dim?: number | readonly number[], keepdim = false): Tensor { return reduce.reduce("min", this, dim, keepdim); }
+  min(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduce.reduce("min", this, dim, keepdim);
+  }
   /** Index (i32) of the maximum over `dim`, or of the flattened tensor; first index on ties. */
-  argmax(dim?: number, keepdim = false): Tensor { return reduce.argReduce("argmax", this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return reduce.argReduce("argmax", this, dim, keepdim);
+  }
   /** Index (i32) of the minimum over `dim`, or of the flattened tensor. */
-  argmin(dim?: number, keepdim = false): Tensor { return reduce.argReduce("argmin", this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return reduce.argReduce("argmin", this, dim, keepdim);
+  }
 
   /** log(Σ exp(x)) over `dim`, computed stably (the max is subtracted first). */
   logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
-    if (typeof dim !== "number" && !Array.isArray(dim)) throw new TypeError(`logsumexp: dim must be an integer or a list of integers, got ${describe(dim)}`);
+    if (typeof dim !== "number" && !Array.isArray(dim)) {
+      throw new TypeError(`logsumexp: dim must be an integer or a list of integers, got ${describe(dim)}`);
+    }
     const [x] = autocastInputs("logsumexp", this as Tensor);
     const m = x.detach().max(dim, true);
     const shift = elementwise.where(m.eq(Infinity).add(m.eq(-Infinity)), 0, m); // keep ±inf rows finite
@@ -588,18 +760,26 @@ export class Tensor {
   }
 
   /** Softmax over `dim`. */
-  softmax(dim: number): Tensor { return softmax(this, dim); }
+  softmax(dim: number): Tensor {
+    return softmax(this, dim);
+  }
   /** Log-softmax over `dim`. */
-  logSoftmax(dim: number): Tensor { return logSoftmax(this, dim); }
+  logSoftmax(dim: number): Tensor {
+    return logSoftmax(this, dim);
+  }
   /** Matrix product with PyTorch's `matmul` rules (1-d, 2-d, batched with broadcasting). */
-  matmul(other: Tensor): Tensor { return matmul(this, other); }
+  matmul(other: Tensor): Tensor {
+    return matmul(this, other);
+  }
 
   // ---- reading values ------------------------------------------------------------------------
 
   /** The single element of a one-element tensor as a number. */
   item(): number {
     if (this.numel !== 1) {
-      throw new RangeError(`item: only one-element tensors can be converted to a number, got shape ${formatShape(this.shape)}`);
+      throw new RangeError(
+        `item: only one-element tensors can be converted to a number, got shape ${formatShape(this.shape)}`,
+      );
     }
     const value = this.contiguous().toArray()[0];
     return Number(value);

@@ -72,7 +72,9 @@ export function checkNumber(where: string, name: string, value: unknown, range: 
   const parts: string[] = [];
   if (lo !== -Infinity) parts.push(`${loInclusive ? ">=" : ">"} ${lo}`);
   if (hi !== Infinity) parts.push(`${hiInclusive ? "<=" : "<"} ${hi}`);
-  const wanted = `${allowInfinity ? "a number" : "a finite number"}${parts.length > 0 ? " " + parts.join(" and ") : ""}`;
+  const wanted = `${allowInfinity ? "a number" : "a finite number"}${
+    parts.length > 0 ? " " + parts.join(" and ") : ""
+  }`;
   if (typeof value !== "number") throw new TypeError(`${where}: ${name} must be ${wanted}, got ${describe(value)}`);
   const ok = !Number.isNaN(value) && (allowInfinity || Number.isFinite(value)) &&
     (loInclusive ? value >= lo : value > lo) && (hiInclusive ? value <= hi : value < hi);
@@ -82,14 +84,20 @@ export function checkNumber(where: string, name: string, value: unknown, range: 
 
 /** Returns `value` if it is a boolean, else throws a `TypeError` naming `where` and `name`. */
 export function checkBool(where: string, name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") throw new TypeError(`${where}: ${name} must be true or false, got ${describe(value)}`);
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${where}: ${name} must be true or false, got ${describe(value)}`);
+  }
   return value;
 }
 
 /** Returns `value` if it is one of `allowed`, else throws a `RangeError` naming `where`, `name` and the choices. */
 export function checkOneOf<T extends string>(where: string, name: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) {
-    throw new RangeError(`${where}: invalid ${name} ${describe(value)}; it must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+    throw new RangeError(
+      `${where}: invalid ${name} ${describe(value)}; it must be one of ${
+        allowed.map((a) => JSON.stringify(a)).join(", ")
+      }`,
+    );
   }
   return value as T;
 }

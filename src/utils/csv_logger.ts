@@ -48,10 +48,14 @@ export class CSVLogger {
   /** Creates (or, with `append`, continues) the file at `path`; its directory is created if needed. */
   constructor(path: string, options?: CSVLoggerOptions) {
     const o = checkOptions<CSVLoggerOptions>("CSVLogger", options, ["append", "separator"]);
-    if (typeof path !== "string" || path === "") throw new TypeError(`CSVLogger: path must be a non-empty string, got ${describe(path)}`);
+    if (typeof path !== "string" || path === "") {
+      throw new TypeError(`CSVLogger: path must be a non-empty string, got ${describe(path)}`);
+    }
     this.#separator = o.separator ?? ",";
     if (typeof this.#separator !== "string" || this.#separator.length !== 1 || /["\r\n]/.test(this.#separator)) {
-      throw new TypeError(`CSVLogger: separator must be one character other than a quote or line break, got ${describe(o.separator)}`);
+      throw new TypeError(
+        `CSVLogger: separator must be one character other than a quote or line break, got ${describe(o.separator)}`,
+      );
     }
     this.path = path;
     mkdirSync(dirname(path), { recursive: true });
@@ -70,7 +74,9 @@ export class CSVLogger {
 
   /** Appends one row; the first row also writes the header. */
   log(row: Record<string, CSVValue>): void {
-    if (row === null || typeof row !== "object" || Array.isArray(row)) throw new TypeError(`CSVLogger.log: row must be an object of named values, got ${describe(row)}`);
+    if (row === null || typeof row !== "object" || Array.isArray(row)) {
+      throw new TypeError(`CSVLogger.log: row must be an object of named values, got ${describe(row)}`);
+    }
     let text = "";
     if (this.#columns === null) {
       this.#columns = Object.keys(row);
@@ -79,11 +85,20 @@ export class CSVLogger {
     }
     const extra = Object.keys(row).filter((k) => !this.#columns!.includes(k));
     if (extra.length > 0) {
-      throw new RangeError(`CSVLogger.log: ${extra.join(", ")} ${extra.length === 1 ? "is not a column" : "are not columns"}; the columns (from the first row) are ${this.#columns.join(", ")}`);
+      throw new RangeError(
+        `CSVLogger.log: ${extra.join(", ")} ${
+          extra.length === 1 ? "is not a column" : "are not columns"
+        }; the columns (from the first row) are ${this.#columns.join(", ")}`,
+      );
     }
     for (const [k, v] of Object.entries(row)) {
-      const ok = v === null || v === undefined || typeof v === "number" || typeof v === "string" || typeof v === "boolean" || (v instanceof Tensor && v.numel === 1);
-      if (!ok) throw new TypeError(`CSVLogger.log: ${k} must be a number, string, boolean or one-element tensor, got ${describe(v)}`);
+      const ok = v === null || v === undefined || typeof v === "number" || typeof v === "string" ||
+        typeof v === "boolean" || (v instanceof Tensor && v.numel === 1);
+      if (!ok) {
+        throw new TypeError(
+          `CSVLogger.log: ${k} must be a number, string, boolean or one-element tensor, got ${describe(v)}`,
+        );
+      }
     }
     text += this.#columns.map((c) => field(row[c], this.#separator)).join(this.#separator) + "\n";
     appendFileSync(this.path, text);

@@ -56,7 +56,9 @@ export function describe(value: unknown): string {
     const name = (value as object).constructor?.name;
     return name && name !== "Object" ? `a ${name}` : "an object";
   }
-  if (typeof value === "string") return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  if (typeof value === "string") {
+    return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  }
   if (typeof value === "function") return "a function";
   return `${typeof value} ${String(value)}`;
 }

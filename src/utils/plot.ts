@@ -91,34 +91,60 @@ export function panelGeometry(panel: CurvePanel, index: number, options: CurvesS
   const bottom = height - MARGIN.bottom;
   const [lo, hi] = [yTicks[0], yTicks[yTicks.length - 1]];
   return {
-    left, right, top, bottom, yTicks, xMax,
+    left,
+    right,
+    top,
+    bottom,
+    yTicks,
+    xMax,
     x: (e) => left + ((e - 1) / (xMax - 1)) * (right - left),
     y: (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top),
   };
 }
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+const escape = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 const fmt = (v: number) => Number(v.toFixed(2)).toString();
-const label = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(Number(v.toPrecision(6))));
+const label = (
+  v: number,
+) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(Number(v.toPrecision(6))));
 
 function drawPanel(panel: CurvePanel, index: number, options: CurvesSvgOptions): string {
   const g = panelGeometry(panel, index, options);
   const out: string[] = [];
   const mid = (g.left + g.right) / 2;
-  out.push(`<text x="${fmt(mid)}" y="20" text-anchor="middle" font-size="16" font-weight="bold">${escape(panel.title)}</text>`);
+  out.push(
+    `<text x="${fmt(mid)}" y="20" text-anchor="middle" font-size="16" font-weight="bold">${escape(panel.title)}</text>`,
+  );
   for (const t of g.yTicks) {
     const y = fmt(g.y(t));
     out.push(`<line x1="${fmt(g.left)}" y1="${y}" x2="${fmt(g.right)}" y2="${y}" stroke="#e6e6e6" stroke-width="1"/>`);
-    out.push(`<text x="${fmt(g.left - 6)}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${label(t)}</text>`);
+    out.push(
+      `<text x="${fmt(g.left - 6)}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${
+        label(t)
+      }</text>`,
+    );
   }
   const xStep = Math.max(1, Math.ceil((g.xMax - 1) / 10));
   for (let e = 1; e <= g.xMax; e += xStep) {
     out.push(`<text x="${fmt(g.x(e))}" y="${fmt(g.bottom + 16)}" text-anchor="middle" font-size="11">${e}</text>`);
   }
-  out.push(`<path d="M${fmt(g.left)},${fmt(g.top)}V${fmt(g.bottom)}H${fmt(g.right)}" fill="none" stroke="#000000" stroke-width="1.5"/>`);
-  out.push(`<text x="${fmt(mid)}" y="${fmt(g.bottom + 38)}" text-anchor="middle" font-size="13">${escape(options.xLabel ?? "epoch")}</text>`);
+  out.push(
+    `<path d="M${fmt(g.left)},${fmt(g.top)}V${fmt(g.bottom)}H${
+      fmt(g.right)
+    }" fill="none" stroke="#000000" stroke-width="1.5"/>`,
+  );
+  out.push(
+    `<text x="${fmt(mid)}" y="${fmt(g.bottom + 38)}" text-anchor="middle" font-size="13">${
+      escape(options.xLabel ?? "epoch")
+    }</text>`,
+  );
   const yMid = fmt((g.top + g.bottom) / 2);
-  out.push(`<text x="${fmt(g.left - 48)}" y="${yMid}" text-anchor="middle" font-size="13" transform="rotate(-90 ${fmt(g.left - 48)} ${yMid})">${escape(panel.yLabel)}</text>`);
+  out.push(
+    `<text x="${fmt(g.left - 48)}" y="${yMid}" text-anchor="middle" font-size="13" transform="rotate(-90 ${
+      fmt(g.left - 48)
+    } ${yMid})">${escape(panel.yLabel)}</text>`,
+  );
   panel.series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length];
     let d = "";
@@ -134,8 +160,14 @@ function drawPanel(panel: CurvePanel, index: number, options: CurvesSvgOptions):
     });
     if (d) out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round"/>`);
     const ly = 40 - 14 * (panel.series.length - 1 - k); // above the plotting area, never over a curve
-    out.push(`<line x1="${fmt(g.right - 110)}" y1="${ly}" x2="${fmt(g.right - 90)}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
-    out.push(`<text x="${fmt(g.right - 84)}" y="${ly}" dominant-baseline="middle" font-size="11">${escape(s.name)}</text>`);
+    out.push(
+      `<line x1="${fmt(g.right - 110)}" y1="${ly}" x2="${
+        fmt(g.right - 90)
+      }" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
+    );
+    out.push(
+      `<text x="${fmt(g.right - 84)}" y="${ly}" dominant-baseline="middle" font-size="11">${escape(s.name)}</text>`,
+    );
   });
   return out.join("\n");
 }
@@ -150,9 +182,16 @@ function drawPanel(panel: CurvePanel, index: number, options: CurvesSvgOptions):
  */
 export function curvesSvg(panels: readonly CurvePanel[], options?: CurvesSvgOptions): string {
   const o = checkOptions<CurvesSvgOptions>("curvesSvg", options, ["panelWidth", "height", "xLabel"]);
-  if (!Array.isArray(panels) || panels.length === 0) throw new TypeError(`curvesSvg: panels must be a non-empty array, got ${describe(panels)}`);
+  if (!Array.isArray(panels) || panels.length === 0) {
+    throw new TypeError(`curvesSvg: panels must be a non-empty array, got ${describe(panels)}`);
+  }
   for (const p of panels) {
-    if (!Array.isArray(p?.series) || p.series.some((s: CurveSeries) => !Array.isArray(s?.values) || s.values.some((v: unknown) => typeof v !== "number"))) {
+    if (
+      !Array.isArray(p?.series) ||
+      p.series.some((s: CurveSeries) =>
+        !Array.isArray(s?.values) || s.values.some((v: unknown) => typeof v !== "number")
+      )
+    ) {
       throw new TypeError("curvesSvg: each panel needs series: [{ name, values: number[] }]");
     }
   }
@@ -188,7 +227,15 @@ export function trainingCurvesSvg(history: TrainingHistory, options?: CurvesSvgO
     throw new TypeError(`trainingCurvesSvg: expected { loss: number[], accuracy: number[] }, got ${describe(history)}`);
   }
   return curvesSvg([
-    { title: "Training loss", yLabel: "loss", series: [{ name: "train loss", values: history.loss, color: PALETTE[0] }] },
-    { title: "Test accuracy", yLabel: "accuracy (%)", series: [{ name: "test accuracy", values: history.accuracy, color: PALETTE[1] }] },
+    {
+      title: "Training loss",
+      yLabel: "loss",
+      series: [{ name: "train loss", values: history.loss, color: PALETTE[0] }],
+    },
+    {
+      title: "Test accuracy",
+      yLabel: "accuracy (%)",
+      series: [{ name: "test accuracy", values: history.accuracy, color: PALETTE[1] }],
+    },
   ], options);
 }

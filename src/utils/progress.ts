@@ -69,7 +69,9 @@ export class ProgressBar {
     const bar = "=".repeat(Math.max(0, filled - 1)) + (filled > 0 ? ">" : "") + " ".repeat(width - filled);
     const eta = (this.total - this.#done) * (this.elapsed / Math.max(this.#done, 1));
     const lossText = loss === undefined ? "" : ` loss ${loss.toFixed(4)}`;
-    return `${this.label} [${bar}] ${this.#done}/${this.total}${lossText} · ${Math.round(this.rate).toLocaleString("en-US")} samples/s · ETA ${formatDuration(eta)}`;
+    return `${this.label} [${bar}] ${this.#done}/${this.total}${lossText} · ${
+      Math.round(this.rate).toLocaleString("en-US")
+    } samples/s · ETA ${formatDuration(eta)}`;
   }
 
   /** Counts one step and redraws (at most every 100 ms). */

@@ -54,7 +54,8 @@ interface Row extends LayerSummary {
 }
 
 function leftover(row: Row, key: "params" | "trainableParams"): number {
-  return row[key] - row.descendants.filter((c) => !c.recursive).reduce((n, c) => n + (c.leaf ? c[key] : leftover(c, key)), 0);
+  return row[key] -
+    row.descendants.filter((c) => !c.recursive).reduce((n, c) => n + (c.leaf ? c[key] : leftover(c, key)), 0);
 }
 
 const thousands = (n: number) => n.toLocaleString("en-US");
@@ -85,8 +86,18 @@ export class ModelSummary {
   constructor(rows: Row[], inputBytes: number, depth: number) {
     this.#rows = rows;
     this.#depth = depth;
-    this.layers = rows.map(({ type, name, depth, outputShape, params, trainableParams, leaf, recursive, multAdds }) => ({
-      type, name, depth, outputShape, params, trainableParams, leaf, recursive, multAdds,
+    this.layers = rows.map((
+      { type, name, depth, outputShape, params, trainableParams, leaf, recursive, multAdds },
+    ) => ({
+      type,
+      name,
+      depth,
+      outputShape,
+      params,
+      trainableParams,
+      leaf,
+      recursive,
+      multAdds,
     }));
     let total = 0, trainable = 0, paramBytes = 0, outputBytes = 0, macs = 0;
     for (const r of rows) {
@@ -132,13 +143,25 @@ export class ModelSummary {
         const rest = leftover(r, "params");
         params = rest > 0 ? thousands(rest) : "--";
       }
-      const trainable = r.params === 0 ? "--" : r.trainableParams === 0 ? "False" : r.trainableParams === r.params ? "True" : "Partial";
+      const trainable = r.params === 0
+        ? "--"
+        : r.trainableParams === 0
+        ? "False"
+        : r.trainableParams === r.params
+        ? "True"
+        : "Partial";
       const shape = r.outputShape.length > 0 ? `[${r.outputShape.join(", ")}]` : "--";
       lines.push(row(prefix(r.depth) + title(r), [shape, params, trainable]));
     }
     const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
-    const [unit, scaled] = this.multAdds >= 1e12 ? ["T", this.multAdds / 1e12] : this.multAdds >= 1e9 ? ["G", this.multAdds / 1e9] : ["M", this.multAdds / 1e6];
-    const macs = Number.isInteger(scaled) ? thousands(scaled) : scaled.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const [unit, scaled] = this.multAdds >= 1e12
+      ? ["T", this.multAdds / 1e12]
+      : this.multAdds >= 1e9
+      ? ["G", this.multAdds / 1e9]
+      : ["M", this.multAdds / 1e6];
+    const macs = Number.isInteger(scaled)
+      ? thousands(scaled)
+      : scaled.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     lines.push(
       divider,
       `Total params: ${thousands(this.totalParams)}`,
@@ -183,10 +206,14 @@ export class ModelSummary {
  */
 export function summary(model: Module, inputShape: readonly number[], options?: SummaryOptions): ModelSummary {
   const o = checkOptions<SummaryOptions>("summary", options, ["dtype", "depth"]);
-  if (!model || typeof (model as Module).namedModules !== "function") throw new TypeError("summary: model must be a Module");
+  if (!model || typeof (model as Module).namedModules !== "function") {
+    throw new TypeError("summary: model must be a Module");
+  }
   const shape = checkShape(inputShape as number[], "summary");
   const depth = o.depth ?? 3;
-  if (!Number.isInteger(depth) || depth < 0) throw new RangeError(`summary: depth must be a non-negative integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth < 0) {
+    throw new RangeError(`summary: depth must be a non-negative integer, got ${depth}`);
+  }
   const dtype = o.dtype ?? "f32";
 
   const modules = model.namedModules();
@@ -203,10 +230,20 @@ export function summary(model: Module, inputShape: readonly number[], options?: 
     (m as { forward: Module["forward"] }).forward = function (this: Module, ...args: Parameters<Module["forward"]>) {
       const params = parameters.reduce((n, p) => n + p.numel, 0);
       const row: Row = {
-        module: m, type: m.constructor.name, name: nameOf.get(m)!, depth: depthOf.get(m)!, outputShape: [], params,
-        trainableParams: parameters.filter((p) => p.requiresGrad).reduce((n, p) => n + p.numel, 0), leaf,
-        recursive: called.has(m), multAdds: 0, index: 0,
-        paramBytes: parameters.reduce((n, p) => n + p.numel * dtypeInfo(p.dtype).size, 0), outputBytes: 0, descendants: [],
+        module: m,
+        type: m.constructor.name,
+        name: nameOf.get(m)!,
+        depth: depthOf.get(m)!,
+        outputShape: [],
+        params,
+        trainableParams: parameters.filter((p) => p.requiresGrad).reduce((n, p) => n + p.numel, 0),
+        leaf,
+        recursive: called.has(m),
+        multAdds: 0,
+        index: 0,
+        paramBytes: parameters.reduce((n, p) => n + p.numel * dtypeInfo(p.dtype).size, 0),
+        outputBytes: 0,
+        descendants: [],
       };
       called.add(m);
       rows.push(row);

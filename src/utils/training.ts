@@ -4,7 +4,7 @@
  * @module
  */
 import { existsSync, unlinkSync } from "node:fs";
-import { type SaveCheckpointOptions, saveCheckpoint } from "../io/checkpoint.ts";
+import { saveCheckpoint, type SaveCheckpointOptions } from "../io/checkpoint.ts";
 import { checkOptions, describe } from "./options.ts";
 
 /** Options of {@link EarlyStopping}. */
@@ -61,17 +61,27 @@ export class EarlyStopping {
     this.patience = o.patience ?? 5;
     this.minDelta = o.minDelta ?? 0;
     this.mode = o.mode ?? "min";
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new RangeError(`EarlyStopping: patience must be an integer >= 0, got ${describe(o.patience)}`);
-    if (!(typeof this.minDelta === "number" && this.minDelta >= 0)) throw new RangeError(`EarlyStopping: minDelta must be a number >= 0, got ${describe(o.minDelta)}`);
-    if (this.mode !== "min" && this.mode !== "max") throw new RangeError(`EarlyStopping: mode must be "min" or "max", got ${describe(o.mode)}`);
+    if (!Number.isInteger(this.patience) || this.patience < 0) {
+      throw new RangeError(`EarlyStopping: patience must be an integer >= 0, got ${describe(o.patience)}`);
+    }
+    if (!(typeof this.minDelta === "number" && this.minDelta >= 0)) {
+      throw new RangeError(`EarlyStopping: minDelta must be a number >= 0, got ${describe(o.minDelta)}`);
+    }
+    if (this.mode !== "min" && this.mode !== "max") {
+      throw new RangeError(`EarlyStopping: mode must be "min" or "max", got ${describe(o.mode)}`);
+    }
   }
 
   /** Records one evaluation; returns true when training should stop. NaN never improves. */
   step(value: number): boolean {
-    if (typeof value !== "number") throw new TypeError(`EarlyStopping.step: value must be a number, got ${describe(value)}`);
+    if (typeof value !== "number") {
+      throw new TypeError(`EarlyStopping.step: value must be a number, got ${describe(value)}`);
+    }
     const better = this.#best === null
       ? !Number.isNaN(value)
-      : this.mode === "min" ? value < this.#best - this.minDelta : value > this.#best + this.minDelta;
+      : this.mode === "min"
+      ? value < this.#best - this.minDelta
+      : value > this.#best + this.minDelta;
     if (better) {
       this.#best = value;
       this.#bestIndex = this.#count;
@@ -112,7 +122,9 @@ export class EarlyStopping {
   loadStateDict(state: EarlyStoppingState): void {
     const ints = [state?.bestIndex, state?.count, state?.badCount];
     if (!ints.every((n) => Number.isInteger(n)) || !(state.best === null || typeof state.best === "number")) {
-      throw new TypeError("EarlyStopping.loadStateDict: expected { best, bestIndex, count, badCount } from stateDict()");
+      throw new TypeError(
+        "EarlyStopping.loadStateDict: expected { best, bestIndex, count, badCount } from stateDict()",
+      );
     }
     this.#best = state.best;
     this.#bestIndex = state.bestIndex;
@@ -154,11 +166,19 @@ export class CheckpointEvery {
   /** Creates the helper: a save at every step that is a positive multiple of `every`. */
   constructor(path: string, every: number, options?: CheckpointEveryOptions) {
     const o = checkOptions<CheckpointEveryOptions>("CheckpointEvery", options, ["keepLast"]);
-    if (typeof path !== "string" || path === "") throw new TypeError(`CheckpointEvery: path must be a non-empty string, got ${describe(path)}`);
-    if (!Number.isInteger(every) || every < 1) throw new RangeError(`CheckpointEvery: every must be an integer >= 1, got ${describe(every)}`);
+    if (typeof path !== "string" || path === "") {
+      throw new TypeError(`CheckpointEvery: path must be a non-empty string, got ${describe(path)}`);
+    }
+    if (!Number.isInteger(every) || every < 1) {
+      throw new RangeError(`CheckpointEvery: every must be an integer >= 1, got ${describe(every)}`);
+    }
     const keepLast = o.keepLast ?? Infinity;
-    if (keepLast !== Infinity && (!Number.isInteger(keepLast) || keepLast < 1)) throw new RangeError(`CheckpointEvery: keepLast must be an integer >= 1, got ${describe(o.keepLast)}`);
-    if (o.keepLast !== undefined && !path.includes("{step}")) throw new RangeError("CheckpointEvery: keepLast needs {step} in the path (one file per save)");
+    if (keepLast !== Infinity && (!Number.isInteger(keepLast) || keepLast < 1)) {
+      throw new RangeError(`CheckpointEvery: keepLast must be an integer >= 1, got ${describe(o.keepLast)}`);
+    }
+    if (o.keepLast !== undefined && !path.includes("{step}")) {
+      throw new RangeError("CheckpointEvery: keepLast needs {step} in the path (one file per save)");
+    }
     this.path = path;
     this.every = every;
     this.keepLast = keepLast;
@@ -179,7 +199,9 @@ export class CheckpointEvery {
    * written, or null.
    */
   maybeSave(step: number, contents: Omit<SaveCheckpointOptions, "step">): string | null {
-    if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`CheckpointEvery.maybeSave: step must be an integer >= 0, got ${describe(step)}`);
+    if (!Number.isSafeInteger(step) || step < 0) {
+      throw new RangeError(`CheckpointEvery.maybeSave: step must be an integer >= 0, got ${describe(step)}`);
+    }
     if (step === 0 || step % this.every !== 0) return null;
     const file = this.pathAt(step);
     saveCheckpoint(file, { ...contents, step });

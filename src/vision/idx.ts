@@ -65,29 +65,53 @@ function readBytes(path: string): Uint8Array {
  */
 export function readIdx(path: string, expectedMagic: number): IdxArray {
   if (typeof path !== "string") throw new TypeError(`readIdx: path must be a string, got ${describe(path)}`);
-  if (typeof expectedMagic !== "number" || !Number.isInteger(expectedMagic) || expectedMagic < 0 || expectedMagic > 0xffffffff) {
-    throw new TypeError(`readIdx: expectedMagic must be a 32-bit magic number such as IDX_IMAGES_MAGIC, got ${describe(expectedMagic)}`);
+  if (
+    typeof expectedMagic !== "number" || !Number.isInteger(expectedMagic) || expectedMagic < 0 ||
+    expectedMagic > 0xffffffff
+  ) {
+    throw new TypeError(
+      `readIdx: expectedMagic must be a 32-bit magic number such as IDX_IMAGES_MAGIC, got ${describe(expectedMagic)}`,
+    );
   }
   const bytes = readBytes(path);
   const hex = (m: number) => `0x${m.toString(16).padStart(8, "0")}`;
-  if (bytes.length < 4) throw new DatasetFileError(path, `truncated: ${bytes.length} bytes, too short for an IDX header`);
+  if (bytes.length < 4) {
+    throw new DatasetFileError(path, `truncated: ${bytes.length} bytes, too short for an IDX header`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
   if (magic !== expectedMagic) {
-    const kind = expectedMagic === IDX_IMAGES_MAGIC ? "u8 images, 3 dims" : expectedMagic === IDX_LABELS_MAGIC ? "u8 labels, 1 dim" : "";
-    throw new DatasetFileError(path, `wrong magic number ${hex(magic)}, expected ${hex(expectedMagic)}${kind ? ` (${kind})` : ""}; not an IDX file of this kind`);
+    const kind = expectedMagic === IDX_IMAGES_MAGIC
+      ? "u8 images, 3 dims"
+      : expectedMagic === IDX_LABELS_MAGIC
+      ? "u8 labels, 1 dim"
+      : "";
+    throw new DatasetFileError(
+      path,
+      `wrong magic number ${hex(magic)}, expected ${hex(expectedMagic)}${
+        kind ? ` (${kind})` : ""
+      }; not an IDX file of this kind`,
+    );
   }
   const ndim = magic & 0xff;
   const header = 4 + 4 * ndim;
-  if (bytes.length < header) throw new DatasetFileError(path, `truncated: ${bytes.length} bytes, the header needs ${header}`);
+  if (bytes.length < header) {
+    throw new DatasetFileError(path, `truncated: ${bytes.length} bytes, the header needs ${header}`);
+  }
   const dims = Array.from({ length: ndim }, (_, k) => view.getUint32(4 + 4 * k, false));
   const expected = dims.reduce((a, b) => a * b, 1);
   const actual = bytes.length - header;
   if (actual < expected) {
-    throw new DatasetFileError(path, `truncated: the header promises ${dims.join(" × ")} = ${expected} bytes of data, the file has ${actual}`);
+    throw new DatasetFileError(
+      path,
+      `truncated: the header promises ${dims.join(" × ")} = ${expected} bytes of data, the file has ${actual}`,
+    );
   }
   if (actual > expected) {
-    throw new DatasetFileError(path, `corrupt: ${actual - expected} unexpected bytes after the ${dims.join(" × ")} = ${expected} bytes of data`);
+    throw new DatasetFileError(
+      path,
+      `corrupt: ${actual - expected} unexpected bytes after the ${dims.join(" × ")} = ${expected} bytes of data`,
+    );
   }
   return { path, dims, data: bytes.subarray(header) };
 }

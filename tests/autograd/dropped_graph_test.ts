@@ -60,7 +60,10 @@ test("a graph still reachable keeps its count; backward releases it; dropping it
   dropGraphs(m, x, 2_000);
   assert.equal(keptBytes, ONE_GRAPH_BYTES);
   const counted = settledSavedBytes(baseline + keptBytes) - baseline;
-  assert.ok(counted >= keptBytes && counted <= 2 * keptBytes, `only the kept graph (and at most the last dropped one, on Bun) is counted: ${counted} bytes`);
+  assert.ok(
+    counted >= keptBytes && counted <= 2 * keptBytes,
+    `only the kept graph (and at most the last dropped one, on Bun) is counted: ${counted} bytes`,
+  );
   kept.backward();
   assert.equal(memory.stats().savedBytes, baseline);
   assert.equal(settledSavedBytes(baseline), baseline);

@@ -43,7 +43,10 @@ test("the seed's Variable, data() and noGrad spellings", () => {
   const guard = new NoGradGuard();
   guard.release();
   assert.equal(x.matmul(w).requiresGrad, true);
-  assert.throws(() => noGrad(() => { throw new Error("inner"); }), /inner/);
+  assert.throws(() =>
+    noGrad(() => {
+      throw new Error("inner");
+    }), /inner/);
   assert.equal(x.matmul(w).requiresGrad, true, "restored after a throw");
 });
 
@@ -84,13 +87,29 @@ test("finite differences: element-wise ops", () => {
   manualSeed(4);
   const x = () => randn([3, 4]);
   const pos = () => randn([3, 4]).abs().add(0.5);
-  const unaryCases: [string, (t: ReturnType<typeof randn>) => ReturnType<typeof randn>, () => ReturnType<typeof randn>][] = [
-    ["neg", (t) => t.neg(), x], ["exp", (t) => t.exp(), x], ["log", (t) => t.log(), pos],
-    ["sqrt", (t) => t.sqrt(), pos], ["rsqrt", (t) => t.rsqrt(), pos], ["abs", (t) => t.abs(), pos],
-    ["tanh", (t) => t.tanh(), x], ["sigmoid", (t) => t.sigmoid(), x], ["relu", (t) => t.relu(), pos],
-    ["clamp", (t) => t.clamp(-0.3, 0.4), x], ["pow 3", (t) => t.pow(3), x], ["pow 1.5", (t) => t.pow(1.5), pos],
-    ["reciprocal", (t) => t.reciprocal(), pos], ["square", (t) => t.square(), x], ["add scalar", (t) => t.add(2.5), x],
-    ["sub scalar", (t) => t.sub(2.5), x], ["mul scalar", (t) => t.mul(-1.5), x], ["div scalar", (t) => t.div(4), x],
+  const unaryCases: [
+    string,
+    (t: ReturnType<typeof randn>) => ReturnType<typeof randn>,
+    () => ReturnType<typeof randn>,
+  ][] = [
+    ["neg", (t) => t.neg(), x],
+    ["exp", (t) => t.exp(), x],
+    ["log", (t) => t.log(), pos],
+    ["sqrt", (t) => t.sqrt(), pos],
+    ["rsqrt", (t) => t.rsqrt(), pos],
+    ["abs", (t) => t.abs(), pos],
+    ["tanh", (t) => t.tanh(), x],
+    ["sigmoid", (t) => t.sigmoid(), x],
+    ["relu", (t) => t.relu(), pos],
+    ["clamp", (t) => t.clamp(-0.3, 0.4), x],
+    ["pow 3", (t) => t.pow(3), x],
+    ["pow 1.5", (t) => t.pow(1.5), pos],
+    ["reciprocal", (t) => t.reciprocal(), pos],
+    ["square", (t) => t.square(), x],
+    ["add scalar", (t) => t.add(2.5), x],
+    ["sub scalar", (t) => t.sub(2.5), x],
+    ["mul scalar", (t) => t.mul(-1.5), x],
+    ["div scalar", (t) => t.div(4), x],
   ];
   for (const [name, f, make] of unaryCases) gradcheck(f, [make()], { name });
   gradcheck((a, b) => a.sub(b), [x(), x()], { name: "sub" });
@@ -106,7 +125,8 @@ test("finite differences: reductions, softmax, matmul, views", () => {
   gradcheck((a) => a.sum([0, 2]), [randn([2, 3, 4])], { name: "sum dims" });
   gradcheck((a) => a.mean(1, true), [randn([2, 3, 4])], { name: "mean keepdim" });
   // Distinct values 0.1 apart: a central difference must not cross a tie (the kink of max/min).
-  const spread = () => tensor(Float32Array.from({ length: 15 }, (_, i) => ((i * 7) % 15) * 0.1 - 0.7), { shape: [3, 5] });
+  const spread = () =>
+    tensor(Float32Array.from({ length: 15 }, (_, i) => ((i * 7) % 15) * 0.1 - 0.7), { shape: [3, 5] });
   gradcheck((a) => a.max(1), [spread()], { name: "max" });
   gradcheck((a) => a.min(0), [spread()], { name: "min" });
   gradcheck((a) => a.prod(1), [randn([3, 4])], { name: "prod" });
@@ -117,7 +137,9 @@ test("finite differences: reductions, softmax, matmul, views", () => {
   gradcheck((a, b) => a.matmul(b), [randn([4]), randn([2, 4, 3])], { name: "1-d matmul" });
   gradcheck((a) => a.t().matmul(a), [randn([3, 2])], { name: "aᵀa" });
   gradcheck((a) => a.permute(2, 0, 1).reshape(4, 6).slice(1, 1, 5, 2), [randn([2, 3, 4])], { name: "views" });
-  gradcheck((a) => a.select(1, 2).unsqueeze(0).expand(3, 2, 4).mul(a.narrow(1, 0, 1).squeeze(1)), [randn([2, 3, 4])], { name: "select/expand" });
+  gradcheck((a) => a.select(1, 2).unsqueeze(0).expand(3, 2, 4).mul(a.narrow(1, 0, 1).squeeze(1)), [randn([2, 3, 4])], {
+    name: "select/expand",
+  });
   gradcheck((a) => a.t().contiguous().view(-1).clone(), [randn([3, 4])], { name: "contiguous/view/clone" });
 });
 

@@ -51,7 +51,11 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
       const numeric = (plus - minus) / (2 * eps);
       const error = Math.abs(numeric - analytic[i]);
       if (error > atol + rtol * Math.abs(numeric)) {
-        assert.fail(`${name}: input ${k} element ${i}: analytic ${analytic[i]}, numeric ${numeric} (|Δ| ${error.toExponential(2)})`);
+        assert.fail(
+          `${name}: input ${k} element ${i}: analytic ${analytic[i]}, numeric ${numeric} (|Δ| ${
+            error.toExponential(2)
+          })`,
+        );
       }
     }
   });

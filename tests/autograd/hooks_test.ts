@@ -5,7 +5,9 @@ import { assert, test } from "../harness.ts";
 test("registerPostAccumulateGradHook runs after each accumulation into .grad, with the gradient in place", () => {
   const w = axon.tensor([1, 2, 3], { dtype: "f32" }).requiresGrad_();
   const seen: number[][] = [];
-  const handle = w.registerPostAccumulateGradHook((leaf) => seen.push(Array.from(leaf.grad!.toArray() as Float32Array)));
+  const handle = w.registerPostAccumulateGradHook((leaf) =>
+    seen.push(Array.from(leaf.grad!.toArray() as Float32Array))
+  );
   w.mul(2).sum().backward();
   assert.deepEqual(seen, [[2, 2, 2]]);
   w.mul(3).sum().backward(); // accumulates onto the existing .grad

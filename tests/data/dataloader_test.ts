@@ -25,8 +25,10 @@ function philox(ctr: number[], key: number[]): number[] {
     const p0 = 0xd2511f53n * BigInt(c0);
     const p1 = 0xcd9e8d57n * BigInt(c2);
     [c0, c1, c2, c3] = [
-      (Number(p1 >> 32n) ^ c1 ^ k0) >>> 0, Number(p1 & 0xffffffffn),
-      (Number(p0 >> 32n) ^ c3 ^ k1) >>> 0, Number(p0 & 0xffffffffn),
+      (Number(p1 >> 32n) ^ c1 ^ k0) >>> 0,
+      Number(p1 & 0xffffffffn),
+      (Number(p0 >> 32n) ^ c3 ^ k1) >>> 0,
+      Number(p0 & 0xffffffffn),
     ];
   }
   return [c0, c1, c2, c3];
@@ -75,7 +77,9 @@ test("DataLoader dropLast and length for several sizes", () => {
   const dropped = new DataLoader(numbered(10), 4, false, { dropLast: true });
   assert.equal(dropped.length, 2);
   assert.deepEqual([...dropped].map(([, y]) => ints(y)), [[0, 1, 2, 3], [4, 5, 6, 7]]);
-  for (const [n, b, keep, drop] of [[0, 3, 0, 0], [1, 3, 1, 0], [9, 3, 3, 3], [10, 3, 4, 3], [64, 64, 1, 1], [5, 64, 1, 0]]) {
+  for (
+    const [n, b, keep, drop] of [[0, 3, 0, 0], [1, 3, 1, 0], [9, 3, 3, 3], [10, 3, 4, 3], [64, 64, 1, 1], [5, 64, 1, 0]]
+  ) {
     const ds = n === 0 ? new TensorDataset(randn([0, 2]), arange(0)) : numbered(n);
     const a = new DataLoader(ds, b, false);
     const d = new DataLoader(ds, b, true, { dropLast: true, seed: 3 });
@@ -172,7 +176,9 @@ test("for…of and iter().enumerate() (the seed's loop)", () => {
 test("generic datasets collate from get(i); getBatch is preferred; collate overrides", () => {
   class Squares extends Dataset<[Tensor, number]> {
     calls = 0;
-    get length() { return 7; }
+    get length() {
+      return 7;
+    }
     get(i: number): [Tensor, number] {
       this.calls++;
       return [tensor([i, i * i], { dtype: "f32" }), i * i];
@@ -239,13 +245,23 @@ test("two prefetching loaders in one thread, with every slot taken: each gets it
   // Fill the library's 64 prefetch slots with gathers nobody waits for yet, so both loaders run
   // short of slots and finish abandoned gathers; neither may wait on a slot twice.
   const data = numbered(200);
-  const expected = [...new DataLoader(data, 16, false, { prefetch: false })].map(([x]) => Array.from((x as Tensor).toArray() as Float32Array));
+  const expected = [...new DataLoader(data, 16, false, { prefetch: false })].map(([x]) =>
+    Array.from((x as Tensor).toArray() as Float32Array)
+  );
   const a = new DataLoader(data, 16, false, { prefetch: true }).iter();
   const b = new DataLoader(data, 16, false, { prefetch: true }).iter();
   const parked = Array.from({ length: 40 }, () => startGatherRows(data.tensors, tensor([0, 1, 2])));
   for (let i = 0; i < expected.length; i++) {
-    assert.deepEqual(Array.from((a.next().value![0] as Tensor).toArray() as Float32Array), expected[i], `loader a, batch ${i}`);
-    assert.deepEqual(Array.from((b.next().value![0] as Tensor).toArray() as Float32Array), expected[i], `loader b, batch ${i}`);
+    assert.deepEqual(
+      Array.from((a.next().value![0] as Tensor).toArray() as Float32Array),
+      expected[i],
+      `loader a, batch ${i}`,
+    );
+    assert.deepEqual(
+      Array.from((b.next().value![0] as Tensor).toArray() as Float32Array),
+      expected[i],
+      `loader b, batch ${i}`,
+    );
   }
   for (const wait of parked) wait();
 });

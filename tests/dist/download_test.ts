@@ -13,7 +13,19 @@ import { join } from "node:path";
 import * as axon from "../../mod.ts";
 import { sha256Hex } from "../../src/native/locate.ts";
 import { assert, assertClose, runtime, test } from "../harness.ts";
-import { BUN_BIN, type ChildResult, cleanEnv, DENO_BIN, DIST, lastJson, requireRelease, ROOT, runChild, SEED_MLP, tempDir } from "./helpers.ts";
+import {
+  BUN_BIN,
+  type ChildResult,
+  cleanEnv,
+  DENO_BIN,
+  DIST,
+  lastJson,
+  requireRelease,
+  ROOT,
+  runChild,
+  SEED_MLP,
+  tempDir,
+} from "./helpers.ts";
 import { trainSeedMlp } from "./fixtures/seed_mlp.ts";
 
 const BASELINE = "libaxon-linux-x64-gnu.so";
@@ -37,7 +49,10 @@ async function startServer(dir: string): Promise<Fixture> {
     const name = rest.join("/");
     const base = route === "jsr" ? join(DIST, "jsr") : join(DIST, "release");
     const file = join(base, name);
-    if (!["jsr", "release", "bad", "stall"].includes(route) || name.includes("..") || !existsSync(file) || !statSync(file).isFile()) {
+    if (
+      !["jsr", "release", "bad", "stall"].includes(route) || name.includes("..") || !existsSync(file) ||
+      !statSync(file).isFile()
+    ) {
       res.writeHead(404).end();
       return;
     }
@@ -61,7 +76,10 @@ async function startServer(dir: string): Promise<Fixture> {
     cpSync(join(DIST, "jsr"), join(dir, "jsr"), { recursive: true });
     from = "./jsr/mod.ts";
   }
-  writeFileSync(join(dir, "train.ts"), `import * as axon from "${from}";\nimport { main } from "./seed_mlp.ts";\nmain(axon);\n`);
+  writeFileSync(
+    join(dir, "train.ts"),
+    `import * as axon from "${from}";\nimport { main } from "./seed_mlp.ts";\nmain(axon);\n`,
+  );
   return fixture;
 }
 
@@ -78,10 +96,15 @@ function train(
   route: string,
   { flags, onStart }: { flags?: string[]; onStart?: (kill: () => void) => void } = {},
 ): Promise<ChildResult> {
-  const env = cleanEnv({ XDG_CACHE_HOME: cache, AXON_BINARY_URL: `http://127.0.0.1:${f.port}/${route}`, DENO_DIR: join(f.dir, "deno-dir") });
+  const env = cleanEnv({
+    XDG_CACHE_HOME: cache,
+    AXON_BINARY_URL: `http://127.0.0.1:${f.port}/${route}`,
+    DENO_DIR: join(f.dir, "deno-dir"),
+  });
   if (runtime === "bun") return runChild(BUN_BIN, ["train.ts"], { cwd: f.dir, env, onStart });
   const host = `127.0.0.1:${f.port}`;
-  const permissions = flags ?? ["--allow-ffi", "--allow-read", "--allow-write", "--allow-env", `--allow-net=${host}`, `--allow-import=${host}`];
+  const permissions = flags ??
+    ["--allow-ffi", "--allow-read", "--allow-write", "--allow-env", `--allow-net=${host}`, `--allow-import=${host}`];
   return runChild(DENO_BIN, ["run", ...permissions, "train.ts"], { cwd: f.dir, env, onStart });
 }
 
@@ -113,7 +136,10 @@ test(`${runtime}: an empty cache downloads, verifies and trains; the second run 
     assert.equal(report.cpu.source, "download");
     const levelFile = `libaxon-linux-x64-gnu-${report.cpu.level}.so`;
     assert.ok(f.requests.includes(`/release/${BASELINE}`), `requests: ${f.requests.join(" ")}`);
-    assert.ok(report.cpu.level === "x86-64-v2" || f.requests.includes(`/release/${levelFile}`), `requests: ${f.requests.join(" ")}`);
+    assert.ok(
+      report.cpu.level === "x86-64-v2" || f.requests.includes(`/release/${levelFile}`),
+      `requests: ${f.requests.join(" ")}`,
+    );
     if (runtime === "deno") assert.ok(f.requests.includes("/jsr/mod.ts"));
     assertClose(report.losses, trainSeedMlp(axon), { rtol: 1e-4, atol: 1e-5, message: "losses vs this checkout" });
     // Each file sits at <cache>/axon/<version>/<sha256>/<name>, and is the published file.
@@ -125,7 +151,10 @@ test(`${runtime}: an empty cache downloads, verifies and trains; the second run 
       assert.equal(sum, sums[name], `${name} is cached under its SHA-256`);
       assert.equal(await sha256Hex(readFileSync(join(cache, "axon", version, sum, name))), sum);
     }
-    assert.deepEqual(names.map((n) => n[2]).sort(), [BASELINE, levelFile].filter((_, i) => i === 0 || report.cpu.level !== "x86-64-v2").sort());
+    assert.deepEqual(
+      names.map((n) => n[2]).sort(),
+      [BASELINE, levelFile].filter((_, i) => i === 0 || report.cpu.level !== "x86-64-v2").sort(),
+    );
 
     f.requests.length = 0;
     const second = await train(f, cache, "release");
@@ -144,7 +173,14 @@ test(`${runtime}: a corrupted release file is refused with the checksum error an
     const cache = join(f.dir, "cache");
     const result = await train(f, cache, "bad");
     assert.notEqual(result.code, 0);
-    assert.match(result.stderr, new RegExp(`checksum mismatch for http://127\\.0\\.0\\.1:${f.port}/bad/${BASELINE.replaceAll(".", "\\.")}: SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}; the file was neither saved nor loaded`));
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `checksum mismatch for http://127\\.0\\.0\\.1:${f.port}/bad/${
+          BASELINE.replaceAll(".", "\\.")
+        }: SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}; the file was neither saved nor loaded`,
+      ),
+    );
     assert.deepEqual(filesUnder(join(cache, "axon")), [], "nothing written to the cache");
     assert.doesNotMatch(result.stdout, /losses/);
   } finally {
@@ -162,7 +198,11 @@ test(`${runtime}: a download killed half-way leaves no cache entry, and a half-w
     const killed = await train(f, cache, "stall", { onStart: (k) => (kill = k) });
     assert.equal(killed.code, null, `killed by a signal (stderr: ${killed.stderr})`);
     assert.ok(f.requests.includes(`/stall/${BASELINE}`));
-    assert.deepEqual(filesUnder(join(cache, "axon")).filter((p) => !p.endsWith(".partial")), [], "no entry under the file's name");
+    assert.deepEqual(
+      filesUnder(join(cache, "axon")).filter((p) => !p.endsWith(".partial")),
+      [],
+      "no entry under the file's name",
+    );
 
     // A truncated file under the final name (as a writer without an atomic rename would leave).
     const sum = releaseChecksums()[BASELINE];
@@ -190,10 +230,14 @@ if (runtime === "deno") {
       const cache = join(f.dir, "cache");
       const host = `127.0.0.1:${f.port}`;
       const base = ["--allow-import=" + host];
-      const noNet = await train(f, cache, "release", { flags: [...base, "--allow-ffi", "--allow-read", "--allow-write", "--allow-env"] });
+      const noNet = await train(f, cache, "release", {
+        flags: [...base, "--allow-ffi", "--allow-read", "--allow-write", "--allow-env"],
+      });
       assert.notEqual(noNet.code, 0);
       assert.match(noNet.stderr, new RegExp(`run deno with --allow-net=127\\.0\\.0\\.1:${f.port}`));
-      const noWrite = await train(f, cache, "release", { flags: [...base, "--allow-ffi", "--allow-read", "--allow-env", `--allow-net=${host}`] });
+      const noWrite = await train(f, cache, "release", {
+        flags: [...base, "--allow-ffi", "--allow-read", "--allow-env", `--allow-net=${host}`],
+      });
       assert.notEqual(noWrite.code, 0);
       assert.match(noWrite.stderr, /keeps its downloaded native library in .*: run deno with --allow-write/);
       const ok = await train(f, cache, "release");

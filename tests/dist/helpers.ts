@@ -25,7 +25,9 @@ export const SEED_MLP: string = join(ROOT, "tests/dist/fixtures/seed_mlp.ts");
 /** Throws, naming the command, unless the release files and packages exist. */
 export function requireRelease(): void {
   for (const path of ["release/SHA256SUMS", "jsr/mod.ts", "npm/ml/mod.js", "packages"]) {
-    if (!existsSync(join(DIST, path))) throw new Error(`dist/${path} is missing: run tools/dev.sh release first (tools/dev.sh test does)`);
+    if (!existsSync(join(DIST, path))) {
+      throw new Error(`dist/${path} is missing: run tools/dev.sh release first (tools/dev.sh test does)`);
+    }
   }
 }
 

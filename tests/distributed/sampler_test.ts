@@ -6,7 +6,16 @@ import { assert, test } from "../harness.ts";
 const { DistributedSampler } = axon;
 
 interface Fixture {
-  samplers: { size: number; world: number; seed: number; epoch: number; shuffle: boolean; drop_last: boolean; num_samples: number; ranks: number[][] }[];
+  samplers: {
+    size: number;
+    world: number;
+    seed: number;
+    epoch: number;
+    shuffle: boolean;
+    drop_last: boolean;
+    num_samples: number;
+    ranks: number[][];
+  }[];
   randperm: { n: number; seed: string; perm: number[] }[];
 }
 const fixture = loadFixture<Fixture>("distributed_sampler.json");
@@ -22,9 +31,16 @@ test("torchRandperm equals torch.randperm with a seeded generator (mt19937)", ()
 test("DistributedSampler gives every rank PyTorch's indices (shuffle, seed, epoch, dropLast, padding)", () => {
   for (const c of fixture.samplers) {
     c.ranks.forEach((expected, rank) => {
-      const s = new DistributedSampler({ length: c.size }, { numReplicas: c.world, rank, shuffle: c.shuffle, seed: c.seed, dropLast: c.drop_last });
+      const s = new DistributedSampler({ length: c.size }, {
+        numReplicas: c.world,
+        rank,
+        shuffle: c.shuffle,
+        seed: c.seed,
+        dropLast: c.drop_last,
+      });
       s.setEpoch(c.epoch);
-      const what = `size ${c.size} world ${c.world} rank ${rank} seed ${c.seed} epoch ${c.epoch} shuffle ${c.shuffle} dropLast ${c.drop_last}`;
+      const what =
+        `size ${c.size} world ${c.world} rank ${rank} seed ${c.seed} epoch ${c.epoch} shuffle ${c.shuffle} dropLast ${c.drop_last}`;
       assert.equal(s.length, c.num_samples, what);
       assert.deepEqual(Array.from(s.indices()), expected, what);
       assert.deepEqual([...s], expected, what);
@@ -47,17 +63,29 @@ test("DistributedSampler drives a DataLoader: each rank loads its share", () => 
     seen.push(...got);
   }
   assert.deepEqual(seen.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  assert.throws(() => new axon.DataLoader(ds, 2, true, { sampler: new DistributedSampler(ds, { numReplicas: 2, rank: 0 }) }), /mutually exclusive/);
+  assert.throws(
+    () => new axon.DataLoader(ds, 2, true, { sampler: new DistributedSampler(ds, { numReplicas: 2, rank: 0 }) }),
+    /mutually exclusive/,
+  );
 });
 
 test("DistributedSampler refuses bad arguments, naming them", () => {
   const ds = { length: 10 };
   assert.throws(() => new DistributedSampler(ds), /pass numReplicas and rank, or call initProcessGroup/);
   assert.throws(() => new DistributedSampler(ds, { numReplicas: 2, rank: 2 }), /invalid rank 2/);
-  assert.throws(() => new DistributedSampler(ds, { numReplicas: 0, rank: 0 }), /numReplicas must be a positive integer/);
-  assert.throws(() => new DistributedSampler(ds, { numReplicas: 2, rank: 0, drop_last: true } as never), /unknown option "drop_last".*did you mean "dropLast"/);
+  assert.throws(
+    () => new DistributedSampler(ds, { numReplicas: 0, rank: 0 }),
+    /numReplicas must be a positive integer/,
+  );
+  assert.throws(
+    () => new DistributedSampler(ds, { numReplicas: 2, rank: 0, drop_last: true } as never),
+    /unknown option "drop_last".*did you mean "dropLast"/,
+  );
   assert.throws(() => new DistributedSampler(ds, { numReplicas: 2, rank: 0, seed: 1.5 }), /seed must be an integer/);
-  assert.throws(() => new DistributedSampler({ length: -1 }, { numReplicas: 2, rank: 0 }), /length must be a non-negative integer/);
+  assert.throws(
+    () => new DistributedSampler({ length: -1 }, { numReplicas: 2, rank: 0 }),
+    /length must be a non-negative integer/,
+  );
   const s = new DistributedSampler(ds, { numReplicas: 2, rank: 0 });
   assert.throws(() => s.setEpoch(-1), /epoch must be a non-negative integer/);
 });

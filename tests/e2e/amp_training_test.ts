@@ -7,8 +7,20 @@
  */
 import { assert, runtime, test } from "../harness.ts";
 import {
-  Adam, autocast, CrossEntropyLoss, DataLoader, DType, GradScaler, Linear, manualSeed, MNIST, noGrad, ReLU, Sequential,
-  type Tensor, Variable,
+  Adam,
+  autocast,
+  CrossEntropyLoss,
+  DataLoader,
+  DType,
+  GradScaler,
+  Linear,
+  manualSeed,
+  MNIST,
+  noGrad,
+  ReLU,
+  Sequential,
+  type Tensor,
+  Variable,
 } from "../../mod.ts";
 
 const EPOCHS = 3;
@@ -54,12 +66,19 @@ function train(mode: Mode): { accuracy: number; seconds: number; skipped: number
 
 test(`e2e: MLP under autocast(BF16) and autocast(F16) + GradScaler reaches f32's MNIST accuracy within 1 point (${runtime})`, () => {
   const results = (["f32", "bf16", "f16+GradScaler"] as const).map((mode) => ({ mode, ...train(mode) }));
-  console.log(results.map((r) => `${r.mode}: ${r.accuracy.toFixed(2)}% in ${r.seconds.toFixed(2)} s` +
-    (r.mode === "f16+GradScaler" ? ` (${r.skipped} steps skipped, final scale ${r.scale})` : "")).join("; "));
+  console.log(
+    results.map((r) =>
+      `${r.mode}: ${r.accuracy.toFixed(2)}% in ${r.seconds.toFixed(2)} s` +
+      (r.mode === "f16+GradScaler" ? ` (${r.skipped} steps skipped, final scale ${r.scale})` : "")
+    ).join("; "),
+  );
   const [f32, ...mixed] = results;
   assert.ok(f32.accuracy > 90, `f32 accuracy ${f32.accuracy}`);
   for (const r of mixed) {
-    assert.ok(Math.abs(r.accuracy - f32.accuracy) <= 1, `${r.mode}: ${r.accuracy.toFixed(2)}% vs f32 ${f32.accuracy.toFixed(2)}%`);
+    assert.ok(
+      Math.abs(r.accuracy - f32.accuracy) <= 1,
+      `${r.mode}: ${r.accuracy.toFixed(2)}% vs f32 ${f32.accuracy.toFixed(2)}%`,
+    );
   }
   // The scaler starts at 65536: f16 overflows in the first steps are expected and skipped.
   assert.ok(mixed[1].skipped < 20, `${mixed[1].skipped} skipped steps`);

@@ -7,7 +7,17 @@
  */
 import { assert, runtime, test } from "../harness.ts";
 import {
-  Adam, CrossEntropyLoss, DataLoader, getNumThreads, Linear, manualSeed, MNIST, noGrad, ReLU, Sequential, Variable,
+  Adam,
+  CrossEntropyLoss,
+  DataLoader,
+  getNumThreads,
+  Linear,
+  manualSeed,
+  MNIST,
+  noGrad,
+  ReLU,
+  Sequential,
+  Variable,
 } from "../../mod.ts";
 
 const EPOCHS = 2;
@@ -57,7 +67,9 @@ test(`e2e: the seed's MLP trained ${EPOCHS} epochs on 8,000 npm digits exceeds 9
   });
   const accuracy = (100 * correct) / total;
   console.log(
-    `[e2e ${runtime}, ${getNumThreads()} threads] mean loss per epoch ${epochLoss.map((l) => l.toFixed(4)).join(" → ")}, ` +
+    `[e2e ${runtime}, ${getNumThreads()} threads] mean loss per epoch ${
+      epochLoss.map((l) => l.toFixed(4)).join(" → ")
+    }, ` +
       `test accuracy ${accuracy.toFixed(2)}% (${correct}/${total}), training ${trainSeconds.toFixed(2)} s`,
   );
 

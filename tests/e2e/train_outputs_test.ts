@@ -28,7 +28,12 @@ test(`the training script logs loss, accuracy and lr to runs/<date-time>/ and dr
     const flags = task.split(/\s+/).filter((w) => w.startsWith("--allow-"));
     assert.ok(flags.length > 0 && !flags.includes("--allow-all"), task);
     const args = runtime === "deno" ? ["run", ...flags, script, "--epochs", "2"] : [script, "--epochs", "2"];
-    const r = spawnSync(process.execPath, args, { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, AXON_EXAMPLE_SMOKE: "1" } });
+    const r = spawnSync(process.execPath, args, {
+      cwd,
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, AXON_EXAMPLE_SMOKE: "1" },
+    });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     const runDir = /logs: (\S+)/.exec(r.stdout)?.[1];
     const curves = /curves: (\S+)/.exec(r.stdout)?.[1];
@@ -37,7 +42,10 @@ test(`the training script logs loss, accuracy and lr to runs/<date-time>/ and dr
     assert.equal(curves, join(cwd, "training_curves.svg"), "next to the model");
     assert.ok(existsSync(join(cwd, "mnist_model.safetensors")));
 
-    const printed = [...r.stdout.matchAll(/Epoch (\d+): Loss=([\d.]+), Acc=([\d.]+)%/g)].map((m) => ({ loss: Number(m[2]), acc: Number(m[3]) }));
+    const printed = [...r.stdout.matchAll(/Epoch (\d+): Loss=([\d.]+), Acc=([\d.]+)%/g)].map((m) => ({
+      loss: Number(m[2]),
+      acc: Number(m[3]),
+    }));
     assert.equal(printed.length, 2);
     const rows = readFileSync(join(runDir!, "metrics.csv"), "utf8").trim().split("\n");
     assert.equal(rows[0], "epoch,loss,accuracy,lr");
@@ -47,9 +55,16 @@ test(`the training script logs loss, accuracy and lr to runs/<date-time>/ and dr
       assert.equal(loss.toFixed(4), printed[i].loss.toFixed(4));
       assert.equal(acc.toFixed(2), printed[i].acc.toFixed(2));
     });
-    assert.deepEqual(csv.map((c) => c[3]), [0.001, 0.0005005000000000001], "cosine schedule over 2 epochs: the rate each epoch trained with");
+    assert.deepEqual(
+      csv.map((c) => c[3]),
+      [0.001, 0.0005005000000000001],
+      "cosine schedule over 2 epochs: the rate each epoch trained with",
+    );
 
-    assert.ok(existsSync(python), `TensorBoard's Python environment is missing (${python}); tools/dev.sh test installs it`);
+    assert.ok(
+      existsSync(python),
+      `TensorBoard's Python environment is missing (${python}); tools/dev.sh test installs it`,
+    );
     const tb = spawnSync(python, [reader, runDir!], { encoding: "utf8", timeout: 60_000 });
     assert.equal(tb.status, 0, tb.stderr);
     const runs = JSON.parse(tb.stdout);

@@ -11,13 +11,35 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
-  Adam, CheckpointError, DataLoader, GradScaler, getRngState, Linear, loadCheckpoint, loadSafetensors, manualSeed, OneCycleLR, rand, ReLU,
-  SafetensorsError, saveCheckpoint, saveModel, Sequential, setRngState, SGD, StepLR, type Tensor, tensor, TensorDataset,
+  Adam,
+  CheckpointError,
+  DataLoader,
+  getRngState,
+  GradScaler,
+  Linear,
+  loadCheckpoint,
+  loadSafetensors,
+  manualSeed,
+  OneCycleLR,
+  rand,
+  ReLU,
+  SafetensorsError,
+  saveCheckpoint,
+  saveModel,
+  Sequential,
+  setRngState,
+  SGD,
+  StepLR,
+  type Tensor,
+  tensor,
+  TensorDataset,
 } from "../../mod.ts";
 import { assert, runtime, test } from "../harness.ts";
 
 const script = fileURLToPath(new URL("./resume_train.ts", import.meta.url));
-const runArgs = (args: string[]) => (runtime === "deno" ? ["run", "--allow-all", "--no-check", script, ...args] : [script, ...args]);
+const runArgs = (
+  args: string[],
+) => (runtime === "deno" ? ["run", "--allow-all", "--no-check", script, ...args] : [script, ...args]);
 
 function runToEnd(args: string[]): string {
   const r = spawnSync(process.execPath, runArgs(args), { encoding: "utf8", timeout: 60_000 });
@@ -28,7 +50,9 @@ function runToEnd(args: string[]): string {
 /** Starts a run that hangs after `step`'s checkpoint and one more step, and SIGKILLs it there. */
 function runAndKill(dir: string, step: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, runArgs([dir, "--hang-after", String(step)]), { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, runArgs([dir, "--hang-after", String(step)]), {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
     child.stdout.on("data", (chunk) => {
@@ -66,7 +90,11 @@ test("a run killed mid-epoch and resumed from its checkpoint ends bit-identical 
     const b = loadSafetensors(join(broken, "final.safetensors")).tensors;
     assert.deepEqual(Object.keys(b), Object.keys(a));
     for (const name of Object.keys(a)) {
-      assert.deepEqual(new Uint8Array(b[name].toArray().buffer), new Uint8Array(a[name].toArray().buffer), `${name} differs after resuming`);
+      assert.deepEqual(
+        new Uint8Array(b[name].toArray().buffer),
+        new Uint8Array(a[name].toArray().buffer),
+        `${name} differs after resuming`,
+      );
     }
     // The last line (step count, loss scale, learning rate) is the same too.
     assert.equal(resumedLog.trim().split("\n").at(-1), wholeLog.trim().split("\n").at(-1));
@@ -101,7 +129,15 @@ test("loadCheckpoint restores model, optimizer, scheduler, scaler, RNG and extra
     const scaler = new GradScaler({ initScale: 512, growthInterval: 7 });
     trainSteps(a.model, a.optimizer, a.scheduler, 3);
     const path = join(dir, "c.safetensors");
-    saveCheckpoint(path, { model: a.model, optimizer: a.optimizer, scheduler: a.scheduler, scaler, epoch: 1, step: 3, extra: { best: 0.25, note: "x", list: [1, 2] } });
+    saveCheckpoint(path, {
+      model: a.model,
+      optimizer: a.optimizer,
+      scheduler: a.scheduler,
+      scaler,
+      epoch: 1,
+      step: 3,
+      extra: { best: 0.25, note: "x", list: [1, 2] },
+    });
     const rngAtSave = getRngState();
     const schedulerAtSave = a.scheduler.stateDict();
     trainSteps(a.model, a.optimizer, a.scheduler, 2);
@@ -110,7 +146,12 @@ test("loadCheckpoint restores model, optimizer, scheduler, scaler, RNG and extra
     manualSeed(99);
     const b = setup();
     const scaler2 = new GradScaler();
-    const result = loadCheckpoint(path, { model: b.model, optimizer: b.optimizer, scheduler: b.scheduler, scaler: scaler2 });
+    const result = loadCheckpoint(path, {
+      model: b.model,
+      optimizer: b.optimizer,
+      scheduler: b.scheduler,
+      scaler: scaler2,
+    });
     assert.equal(result.epoch, 1);
     assert.equal(result.step, 3);
     assert.deepEqual(result.extra, { best: 0.25, note: "x", list: [1, 2] });
@@ -131,54 +172,99 @@ test("a mismatched or corrupt checkpoint is a clear error and leaves everything 
     const path = join(dir, "c.safetensors");
     saveCheckpoint(path, { model: a.model, optimizer: a.optimizer, scheduler: a.scheduler });
 
-    const check = (build: () => { model: Sequential; optimizer?: any; scheduler?: any; lrs?: Adam }, file: string, pattern: RegExp, errorClass: new (...a: any[]) => Error) => {
+    const check = (
+      build: () => { model: Sequential; optimizer?: any; scheduler?: any; lrs?: Adam },
+      file: string,
+      pattern: RegExp,
+      errorClass: new (...a: any[]) => Error,
+    ) => {
       manualSeed(11);
       const b = build();
       if (b.optimizer && b.scheduler) trainSteps(b.model, b.optimizer, b.scheduler, 1);
       const before = snapshot(b.model);
-      const optBefore = b.optimizer ? JSON.stringify(b.optimizer.paramGroups.map(({ params: _p, ...o }: any) => o)) : "";
+      const optBefore = b.optimizer
+        ? JSON.stringify(b.optimizer.paramGroups.map(({ params: _p, ...o }: any) => o))
+        : "";
       const schedBefore = b.scheduler ? JSON.stringify(b.scheduler.stateDict()) : "";
       const lrsBefore = b.lrs?.paramGroups.map((g) => g.lr);
       const rngBefore = getRngState();
-      assert.throws(() => loadCheckpoint(file, { model: b.model, optimizer: b.optimizer, scheduler: b.scheduler }), (e: Error) => {
-        assert.ok(e instanceof errorClass, `expected ${errorClass.name}, got ${e.name}: ${e.message}`);
-        assert.match(e.message, pattern);
-        return true;
-      });
+      assert.throws(
+        () => loadCheckpoint(file, { model: b.model, optimizer: b.optimizer, scheduler: b.scheduler }),
+        (e: Error) => {
+          assert.ok(e instanceof errorClass, `expected ${errorClass.name}, got ${e.name}: ${e.message}`);
+          assert.match(e.message, pattern);
+          return true;
+        },
+      );
       assert.deepEqual(snapshot(b.model), before, "the model changed although the load failed");
-      if (b.optimizer) assert.equal(JSON.stringify(b.optimizer.paramGroups.map(({ params: _p, ...o }: any) => o)), optBefore);
+      if (b.optimizer) {
+        assert.equal(JSON.stringify(b.optimizer.paramGroups.map(({ params: _p, ...o }: any) => o)), optBefore);
+      }
       if (b.scheduler) assert.equal(JSON.stringify(b.scheduler.stateDict()), schedBefore);
       if (b.lrs) assert.deepEqual(b.lrs.paramGroups.map((g) => g.lr), lrsBefore);
       assert.equal(getRngState().counter, rngBefore.counter);
     };
     // Another architecture.
-    check(() => setup(16), path, /model\.0\.weight has shape \[8, 4\] in the checkpoint, \[16, 4\] in the model/, CheckpointError);
+    check(
+      () => setup(16),
+      path,
+      /model\.0\.weight has shape \[8, 4\] in the checkpoint, \[16, 4\] in the model/,
+      CheckpointError,
+    );
     // Another optimizer class.
-    check(() => {
-      const s = setup();
-      return { model: s.model, optimizer: new SGD(s.model.parameters(), 0.1) };
-    }, path, /holds Adam state, but the optimizer is SGD/, CheckpointError);
+    check(
+      () => {
+        const s = setup();
+        return { model: s.model, optimizer: new SGD(s.model.parameters(), 0.1) };
+      },
+      path,
+      /holds Adam state, but the optimizer is SGD/,
+      CheckpointError,
+    );
     // Another parameter count in the group.
-    check(() => {
-      const s = setup();
-      return { model: s.model, optimizer: new Adam(s.model.parameters().slice(0, 2), 0.01) };
-    }, path, /group 0 has 4 parameters in the checkpoint, 2 in the optimizer/, CheckpointError);
+    check(
+      () => {
+        const s = setup();
+        return { model: s.model, optimizer: new Adam(s.model.parameters().slice(0, 2), 0.01) };
+      },
+      path,
+      /group 0 has 4 parameters in the checkpoint, 2 in the optimizer/,
+      CheckpointError,
+    );
     // Another scheduler class.
-    check(() => {
-      const s = setup();
-      return { model: s.model, optimizer: s.optimizer, scheduler: new StepLR(s.optimizer, 2) };
-    }, path, /holds OneCycleLR scheduler state, but the scheduler is StepLR/, CheckpointError);
+    check(
+      () => {
+        const s = setup();
+        return { model: s.model, optimizer: s.optimizer, scheduler: new StepLR(s.optimizer, 2) };
+      },
+      path,
+      /holds OneCycleLR scheduler state, but the scheduler is StepLR/,
+      CheckpointError,
+    );
     // Same scheduler class over an optimizer with two groups: the scheduler refuses, and its
     // state and the groups' learning rates are put back.
-    check(() => {
-      const s = setup();
-      const two = new Adam([{ params: s.model.parameters().slice(0, 2) }, { params: s.model.parameters().slice(2), lr: 0.5 }], 0.01);
-      const sched = new OneCycleLR(two, [0.1, 0.2], { totalSteps: 10 });
-      sched.step();
-      return { model: s.model, scheduler: sched, lrs: two };
-    }, path, /OneCycleLR\.loadStateDict: .*2/, CheckpointError);
+    check(
+      () => {
+        const s = setup();
+        const two = new Adam([{ params: s.model.parameters().slice(0, 2) }, {
+          params: s.model.parameters().slice(2),
+          lr: 0.5,
+        }], 0.01);
+        const sched = new OneCycleLR(two, [0.1, 0.2], { totalSteps: 10 });
+        sched.step();
+        return { model: s.model, scheduler: sched, lrs: two };
+      },
+      path,
+      /OneCycleLR\.loadStateDict: .*2/,
+      CheckpointError,
+    );
     // Another model with other names.
-    check(() => ({ model: new Sequential(new Linear(4, 8), new Linear(8, 3)) }), path, /checkpoint has 2\.weight, 2\.bias, which the model lacks/, CheckpointError);
+    check(
+      () => ({ model: new Sequential(new Linear(4, 8), new Linear(8, 3)) }),
+      path,
+      /checkpoint has 2\.weight, 2\.bias, which the model lacks/,
+      CheckpointError,
+    );
     // A corrupt (truncated) file.
     const bytes = readFileSync(path);
     const truncated = join(dir, "truncated.safetensors");
@@ -212,7 +298,10 @@ test("loadCheckpoint restores a DataLoader's seed and epoch, so its shuffling co
     assert.equal(b.epoch, 2);
     assert.deepEqual(b.order(), a.order());
     assert.deepEqual([...b.iter()].map(([, y]) => [...y.toArray()]), [...a.iter()].map(([, y]) => [...y.toArray()]));
-    assert.throws(() => loadCheckpoint(path, { model, optimizer: new SGD(model.parameters(), 0.1) }), /holds no optimizer state/);
+    assert.throws(
+      () => loadCheckpoint(path, { model, optimizer: new SGD(model.parameters(), 0.1) }),
+      /holds no optimizer state/,
+    );
     saveCheckpoint(path, { model });
     assert.throws(() => loadCheckpoint(path, { model, dataLoader: b }), /holds no DataLoader state/);
   });
@@ -222,12 +311,21 @@ test("saveCheckpoint and loadCheckpoint refuse unknown options and non-JSON extr
   await withDir((dir) => {
     const { model, optimizer } = setup();
     const path = join(dir, "c.safetensors");
-    assert.throws(() => saveCheckpoint(path, { model, optimiser: optimizer } as never), /unknown option "optimiser" \(did you mean "optimizer"\?\)/);
+    assert.throws(
+      () => saveCheckpoint(path, { model, optimiser: optimizer } as never),
+      /unknown option "optimiser" \(did you mean "optimizer"\?\)/,
+    );
     assert.throws(() => saveCheckpoint(path, { model, extra: { lr: NaN } }), /extra: value\.lr is NaN/);
-    assert.throws(() => saveCheckpoint(path, { model, extra: { t: model.parameters()[0] as Tensor } as never }), /value\.t is a Parameter|value\.t is a Tensor/);
+    assert.throws(
+      () => saveCheckpoint(path, { model, extra: { t: model.parameters()[0] as Tensor } as never }),
+      /value\.t is a Parameter|value\.t is a Tensor/,
+    );
     assert.throws(() => saveCheckpoint(path, { model, step: -1 }), /step must be a non-negative integer/);
     saveCheckpoint(path, { model });
-    assert.throws(() => loadCheckpoint(path, { model, scheduler: undefined, epoch: 1 } as never), /unknown option "epoch"/);
+    assert.throws(
+      () => loadCheckpoint(path, { model, scheduler: undefined, epoch: 1 } as never),
+      /unknown option "epoch"/,
+    );
     assert.throws(() => loadCheckpoint(path, { model, optimizer }), /holds no optimizer state/);
   });
 });

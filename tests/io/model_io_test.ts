@@ -27,7 +27,10 @@ test("a PyTorch safetensors file loads into the equivalent Axon model exactly (I
   assert.equal(state["1.num_batches_tracked"].item(), 3);
   model.eval();
   const out = noGrad(() => model.forward(toTensor(fx.x)));
-  assertClose(out.toArray() as Float32Array, new Float32Array(rawBytes(fx.eval_out).buffer), { rtol: 1e-5, atol: 1e-6 });
+  assertClose(out.toArray() as Float32Array, new Float32Array(rawBytes(fx.eval_out).buffer), {
+    rtol: 1e-5,
+    atol: 1e-6,
+  });
 });
 
 test("saveModel writes PyTorch's names in state-dict order with format=pt; loadModel restores every value", () => {
@@ -74,7 +77,9 @@ test("loadModel: strict key checks, shape mismatch and int64 overflow name the f
     const model = makeModel();
     const before = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, bytesOf(t)]));
     const unchanged = () => {
-      for (const [k, t] of Object.entries(model.stateDict())) assert.deepEqual(bytesOf(t), before[k], `${k} was modified`);
+      for (const [k, t] of Object.entries(model.stateDict())) {
+        assert.deepEqual(bytesOf(t), before[k], `${k} was modified`);
+      }
     };
     const state = loadSafetensors(fixturePath(fx.file)).tensors;
 
@@ -83,7 +88,10 @@ test("loadModel: strict key checks, shape mismatch and int64 overflow name the f
     delete partial["3.bias"];
     saveSafetensors(missing, { ...partial, extra: tensor(new Float32Array([1])) });
     assert.throws(() => loadModel(model, missing), (e: unknown) => {
-      assert.match((e as Error).message, new RegExp(`^${missing}: loadStateDict: missing keys: 3\\.bias; unexpected keys: extra$`));
+      assert.match(
+        (e as Error).message,
+        new RegExp(`^${missing}: loadStateDict: missing keys: 3\\.bias; unexpected keys: extra$`),
+      );
       return true;
     });
     unchanged();
@@ -100,7 +108,10 @@ test("loadModel: strict key checks, shape mismatch and int64 overflow name the f
     assert.deepEqual(bytesOf(model2.stateDict()["0.weight"]), before2);
 
     const overflow = join(dir, "overflow.safetensors");
-    saveSafetensors(overflow, { ...state, "1.num_batches_tracked": tensor(new BigInt64Array([2n ** 40n]), { shape: [] }) });
+    saveSafetensors(overflow, {
+      ...state,
+      "1.num_batches_tracked": tensor(new BigInt64Array([2n ** 40n]), { shape: [] }),
+    });
     assert.throws(() => loadModel(model2, overflow), RangeError);
     assert.deepEqual(bytesOf(model2.stateDict()["0.weight"]), before2);
 

@@ -11,13 +11,31 @@
  */
 import process from "node:process";
 import {
-  Adam, autocast, CrossEntropyLoss, DataLoader, Dropout, GradScaler, Linear, loadCheckpoint, manualSeed, OneCycleLR, randn,
-  ReLU, saveCheckpoint, saveModel, Sequential, tensor, TensorDataset, Variable,
+  Adam,
+  autocast,
+  CrossEntropyLoss,
+  DataLoader,
+  Dropout,
+  GradScaler,
+  Linear,
+  loadCheckpoint,
+  manualSeed,
+  OneCycleLR,
+  randn,
+  ReLU,
+  saveCheckpoint,
+  saveModel,
+  Sequential,
+  tensor,
+  TensorDataset,
+  Variable,
 } from "../../mod.ts";
 
 const dir = process.argv[2];
 const resume = process.argv.includes("--resume");
-const hangAt = process.argv.includes("--hang-after") ? Number(process.argv[process.argv.indexOf("--hang-after") + 1]) : -1;
+const hangAt = process.argv.includes("--hang-after")
+  ? Number(process.argv[process.argv.indexOf("--hang-after") + 1])
+  : -1;
 const EPOCHS = 3;
 const EVERY = 5;
 

@@ -4,7 +4,12 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { arange, randn, type Tensor, tensor } from "../../mod.ts";
 import {
-  loadSafetensors, MAX_HEADER_BYTES, parseSafetensors, SafetensorsError, saveSafetensors, serializeSafetensors,
+  loadSafetensors,
+  MAX_HEADER_BYTES,
+  parseSafetensors,
+  SafetensorsError,
+  saveSafetensors,
+  serializeSafetensors,
 } from "../../src/io/mod.ts";
 
 const fx = expected();
@@ -14,11 +19,17 @@ function headerOf(bytes: Uint8Array): { length: number; text: string } {
   return { length, text: new TextDecoder().decode(bytes.subarray(8, 8 + length)) };
 }
 
-
 /** Tensors of every dtype, including bit patterns a float conversion would not preserve. */
 function everyDtype(): Record<string, Tensor> {
   const half = toTensor({ dtype: "f16", shape: [2, 3], data: "" });
-  new Uint16Array(half.storage.bytes.buffer, half.storage.bytes.byteOffset, 6).set([0x3c00, 0x8000, 0x7c00, 0x7e01, 0xfbff, 0x0001]);
+  new Uint16Array(half.storage.bytes.buffer, half.storage.bytes.byteOffset, 6).set([
+    0x3c00,
+    0x8000,
+    0x7c00,
+    0x7e01,
+    0xfbff,
+    0x0001,
+  ]);
   const brain = toTensor({ dtype: "bf16", shape: [4], data: "" });
   new Uint16Array(brain.storage.bytes.buffer, brain.storage.bytes.byteOffset, 4).set([0x3f80, 0xffc1, 0x0001, 0x7f7f]);
   return {
@@ -64,14 +75,22 @@ test("round trip through a file; non-contiguous views are packed", () => {
     saveSafetensors(path, tensors);
     const { tensors: back, metadata } = loadSafetensors(path);
     assert.deepEqual(metadata, {});
-    assertSameTensors(back, { ...tensors, transposed: base.t().contiguous(), sliced: base.slice(1, 1, 4, 2).contiguous() });
+    assertSameTensors(back, {
+      ...tensors,
+      transposed: base.t().contiguous(),
+      sliced: base.slice(1, 1, 4, 2).contiguous(),
+    });
     assert.deepEqual(Array.from(back.transposed.toArray() as Float32Array), [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
     assert.deepEqual(readdirSync(dir), ["t.safetensors"]);
   });
 });
 
 test("layout: little-endian length, compact JSON in the given order, space padding to 8, data contiguous", () => {
-  const tensors = { b: tensor(new Uint8Array([1, 2, 3])), a: tensor(new Float32Array([1.5])), __proto__x: tensor(new Int32Array([9])) };
+  const tensors = {
+    b: tensor(new Uint8Array([1, 2, 3])),
+    a: tensor(new Float32Array([1.5])),
+    __proto__x: tensor(new Int32Array([9])),
+  };
   const bytes = serializeSafetensors(tensors, { format: "pt" });
   const { length, text } = headerOf(bytes);
   assert.equal(length % 8, 0);
@@ -133,7 +152,11 @@ const F32_2x2 = { dtype: "F32", shape: [2, 2], data_offsets: [0, 16] };
 const MALFORMED: [string, Uint8Array, RegExp][] = [
   ["empty file", new Uint8Array(0), /the file is 0 bytes, too short for the 8-byte header length/],
   ["7-byte file", new Uint8Array(7), /too short/],
-  ["header length beyond the file", craft({ a: F32_2x2 }, 16, 500n), /header length 500 runs past the end of the file \(\d+ bytes\)/],
+  [
+    "header length beyond the file",
+    craft({ a: F32_2x2 }, 16, 500n),
+    /header length 500 runs past the end of the file \(\d+ bytes\)/,
+  ],
   ["absurd header length", craft("{}", 0, 2n ** 63n), /header length 9223372036854775808 exceeds the 100 MB limit/],
   ["header just over 100 MB", craft("{}", 0, BigInt(MAX_HEADER_BYTES + 1)), /exceeds the 100 MB limit/],
   ["header not JSON", craft('{"a": {"dtype": "F32",', 16), /the header is not valid JSON/],
@@ -144,39 +167,140 @@ const MALFORMED: [string, Uint8Array, RegExp][] = [
   ["header a number", craft("42"), /got number/],
   ["entry not an object", craft({ a: 3 }), /tensor a: the entry must be an object/],
   ["dtype missing", craft({ a: { shape: [1], data_offsets: [0, 4] } }, 4), /tensor a: dtype must be a string/],
-  ["unknown dtype", craft({ a: { dtype: "F31", shape: [1], data_offsets: [0, 4] } }, 4), /tensor a: unknown dtype "F31"/],
-  ["unsupported dtype BOOL", craft({ a: { dtype: "BOOL", shape: [1], data_offsets: [0, 1] } }, 1), /tensor a: unsupported dtype BOOL \(Axon reads F64, F32, F16, BF16, I64, I32, U8\)/],
+  [
+    "unknown dtype",
+    craft({ a: { dtype: "F31", shape: [1], data_offsets: [0, 4] } }, 4),
+    /tensor a: unknown dtype "F31"/,
+  ],
+  [
+    "unsupported dtype BOOL",
+    craft({ a: { dtype: "BOOL", shape: [1], data_offsets: [0, 1] } }, 1),
+    /tensor a: unsupported dtype BOOL \(Axon reads F64, F32, F16, BF16, I64, I32, U8\)/,
+  ],
   ["unsupported dtype I8", craft({ a: { dtype: "I8", shape: [1], data_offsets: [0, 1] } }, 1), /unsupported dtype I8/],
-  ["dtype via prototype", craft({ a: { dtype: "toString", shape: [1], data_offsets: [0, 1] } }, 1), /unknown dtype "toString"/],
-  ["negative shape", craft({ a: { dtype: "F32", shape: [-1, 2], data_offsets: [0, 4] } }, 4), /tensor a: shape must be an array of non-negative integers, got \[-1,2\]/],
-  ["fractional shape", craft({ a: { dtype: "F32", shape: [1.5], data_offsets: [0, 4] } }, 4), /shape must be an array of non-negative integers/],
+  [
+    "dtype via prototype",
+    craft({ a: { dtype: "toString", shape: [1], data_offsets: [0, 1] } }, 1),
+    /unknown dtype "toString"/,
+  ],
+  [
+    "negative shape",
+    craft({ a: { dtype: "F32", shape: [-1, 2], data_offsets: [0, 4] } }, 4),
+    /tensor a: shape must be an array of non-negative integers, got \[-1,2\]/,
+  ],
+  [
+    "fractional shape",
+    craft({ a: { dtype: "F32", shape: [1.5], data_offsets: [0, 4] } }, 4),
+    /shape must be an array of non-negative integers/,
+  ],
   ["string shape", craft({ a: { dtype: "F32", shape: ["2"], data_offsets: [0, 8] } }, 8), /shape must be/],
   ["shape missing", craft({ a: { dtype: "F32", data_offsets: [0, 4] } }, 4), /shape must be/],
-  ["offsets missing", craft({ a: { dtype: "F32", shape: [1] } }, 4), /tensor a: data_offsets must be two non-negative integers/],
+  [
+    "offsets missing",
+    craft({ a: { dtype: "F32", shape: [1] } }, 4),
+    /tensor a: data_offsets must be two non-negative integers/,
+  ],
   ["three offsets", craft({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4, 8] } }, 8), /data_offsets must be two/],
-  ["negative offset", craft({ a: { dtype: "F32", shape: [1], data_offsets: [-4, 0] } }, 4), /data_offsets must be two non-negative/],
-  ["huge offset", craft({ a: { dtype: "F32", shape: [1], data_offsets: [2 ** 60, 2 ** 60 + 4] } }, 4), /data_offsets must be two non-negative integers/],
-  ["offsets reversed", craft({ a: { dtype: "F32", shape: [0], data_offsets: [4, 0] } }, 4), /tensor a: data_offsets \[4, 0\] end before they begin/],
-  ["offsets out of range", craft({ a: { dtype: "F32", shape: [2, 2], data_offsets: [0, 16] } }, 8), /tensor a: data_offsets \[0, 16\] run past the end of the data region \(8 bytes\)/],
-  ["offsets far out of range", craft({ a: { dtype: "U8", shape: [4], data_offsets: [1000, 1004] } }, 4), /run past the end/],
-  ["size mismatch", craft({ "0.weight": { dtype: "F32", shape: [10, 20], data_offsets: [0, 400] } }, 400),
-    /: tensor 0.weight: data_offsets \[0, 400\] hold 400 bytes but F32 \[10, 20\] needs 800/],
-  ["size mismatch (dtype)", craft({ a: { dtype: "F64", shape: [2], data_offsets: [0, 8] } }, 8), /hold 8 bytes but F64 \[2\] needs 16/],
-  ["numel overflow", craft({ a: { dtype: "F32", shape: [2 ** 40, 2 ** 40], data_offsets: [0, 4] } }, 4), /hold 4 bytes but F32/],
-  ["overlapping offsets", craft({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } }, 12),
-    /tensor b: data_offsets \[4, 12\] overlap tensor a \[0, 8\]/],
-  ["aliased tensors", craft({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "I32", shape: [2], data_offsets: [0, 8] } }, 8), /overlap/],
-  ["gap between tensors", craft({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "F32", shape: [1], data_offsets: [8, 12] } }, 12),
-    /tensor b: data_offsets \[8, 12\] leave a gap of 4 unclaimed bytes/],
-  ["trailing bytes", craft({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, 9), /the data region holds 9 bytes but the tensors claim 4/],
-  ["truncated data", craft({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, 6), /tensor b: .* run past the end of the data region \(6 bytes\)/],
-  ["duplicate tensor names", craft('{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', 2),
-    /duplicate tensor name "a" in the header/],
-  ["duplicate names via escapes", craft('{"ab":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}, "a\\u0062" :{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', 2),
-    /duplicate tensor name "ab"/],
+  [
+    "negative offset",
+    craft({ a: { dtype: "F32", shape: [1], data_offsets: [-4, 0] } }, 4),
+    /data_offsets must be two non-negative/,
+  ],
+  [
+    "huge offset",
+    craft({ a: { dtype: "F32", shape: [1], data_offsets: [2 ** 60, 2 ** 60 + 4] } }, 4),
+    /data_offsets must be two non-negative integers/,
+  ],
+  [
+    "offsets reversed",
+    craft({ a: { dtype: "F32", shape: [0], data_offsets: [4, 0] } }, 4),
+    /tensor a: data_offsets \[4, 0\] end before they begin/,
+  ],
+  [
+    "offsets out of range",
+    craft({ a: { dtype: "F32", shape: [2, 2], data_offsets: [0, 16] } }, 8),
+    /tensor a: data_offsets \[0, 16\] run past the end of the data region \(8 bytes\)/,
+  ],
+  [
+    "offsets far out of range",
+    craft({ a: { dtype: "U8", shape: [4], data_offsets: [1000, 1004] } }, 4),
+    /run past the end/,
+  ],
+  [
+    "size mismatch",
+    craft({ "0.weight": { dtype: "F32", shape: [10, 20], data_offsets: [0, 400] } }, 400),
+    /: tensor 0.weight: data_offsets \[0, 400\] hold 400 bytes but F32 \[10, 20\] needs 800/,
+  ],
+  [
+    "size mismatch (dtype)",
+    craft({ a: { dtype: "F64", shape: [2], data_offsets: [0, 8] } }, 8),
+    /hold 8 bytes but F64 \[2\] needs 16/,
+  ],
+  [
+    "numel overflow",
+    craft({ a: { dtype: "F32", shape: [2 ** 40, 2 ** 40], data_offsets: [0, 4] } }, 4),
+    /hold 4 bytes but F32/,
+  ],
+  [
+    "overlapping offsets",
+    craft({
+      a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+      b: { dtype: "F32", shape: [2], data_offsets: [4, 12] },
+    }, 12),
+    /tensor b: data_offsets \[4, 12\] overlap tensor a \[0, 8\]/,
+  ],
+  [
+    "aliased tensors",
+    craft({
+      a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+      b: { dtype: "I32", shape: [2], data_offsets: [0, 8] },
+    }, 8),
+    /overlap/,
+  ],
+  [
+    "gap between tensors",
+    craft({
+      a: { dtype: "F32", shape: [1], data_offsets: [0, 4] },
+      b: { dtype: "F32", shape: [1], data_offsets: [8, 12] },
+    }, 12),
+    /tensor b: data_offsets \[8, 12\] leave a gap of 4 unclaimed bytes/,
+  ],
+  [
+    "trailing bytes",
+    craft({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, 9),
+    /the data region holds 9 bytes but the tensors claim 4/,
+  ],
+  [
+    "truncated data",
+    craft({
+      a: { dtype: "F32", shape: [1], data_offsets: [0, 4] },
+      b: { dtype: "F32", shape: [1], data_offsets: [4, 8] },
+    }, 6),
+    /tensor b: .* run past the end of the data region \(6 bytes\)/,
+  ],
+  [
+    "duplicate tensor names",
+    craft(
+      '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}',
+      2,
+    ),
+    /duplicate tensor name "a" in the header/,
+  ],
+  [
+    "duplicate names via escapes",
+    craft(
+      '{"ab":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}, "a\\u0062" :{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}',
+      2,
+    ),
+    /duplicate tensor name "ab"/,
+  ],
   ["duplicate metadata keys", craft('{"__metadata__":{"k":"1","k":"2"}}'), /duplicate key "k" in the header/],
   ["metadata not an object", craft({ __metadata__: "pt" }), /__metadata__ must be an object of strings/],
-  ["metadata value not a string", craft({ __metadata__: { epochs: 3 } }), /__metadata__ value of "epochs" must be a string, got 3/],
+  [
+    "metadata value not a string",
+    craft({ __metadata__: { epochs: 3 } }),
+    /__metadata__ value of "epochs" must be a string, got 3/,
+  ],
 ];
 
 test("the size-mismatch message, exactly", () => {
@@ -214,7 +338,8 @@ test("every malformed file is a clear SafetensorsError naming the file (load fro
 });
 
 test("names that are object-prototype keys load as ordinary tensors", () => {
-  const header = '{"__proto__":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"constructor":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}';
+  const header =
+    '{"__proto__":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"constructor":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}';
   const { tensors } = parseSafetensors(craft(header, new Uint8Array([4, 5])));
   assert.deepEqual(Object.keys(tensors), ["__proto__", "constructor"]);
   assert.equal(Object.getPrototypeOf(tensors), Object.prototype);
@@ -233,8 +358,10 @@ test("a file inside a larger buffer: offsets past the view's end are refused, ne
 
 test("missing file, directory, truncated file on disk", () => {
   withTempDir((dir) => {
-    assert.throws(() => loadSafetensors(join(dir, "nope.safetensors")), (e: unknown) =>
-      e instanceof SafetensorsError && e.message === `${join(dir, "nope.safetensors")}: no such file`);
+    assert.throws(
+      () => loadSafetensors(join(dir, "nope.safetensors")),
+      (e: unknown) => e instanceof SafetensorsError && e.message === `${join(dir, "nope.safetensors")}: no such file`,
+    );
     assert.throws(() => loadSafetensors(dir), SafetensorsError);
     const path = join(dir, "cut.safetensors");
     const full = serializeSafetensors(everyDtype());
@@ -252,7 +379,10 @@ test("writer refuses bad input before touching the disk", () => {
     const path = join(dir, "w.safetensors");
     const t = tensor(new Float32Array([1]));
     assert.throws(() => saveSafetensors(path, { __metadata__: t }), /"__metadata__" is reserved/);
-    assert.throws(() => saveSafetensors(path, { a: t }, { epochs: 3 as unknown as string }), /metadata value of "epochs" must be a string/);
+    assert.throws(
+      () => saveSafetensors(path, { a: t }, { epochs: 3 as unknown as string }),
+      /metadata value of "epochs" must be a string/,
+    );
     assert.throws(() => saveSafetensors(path, { a: [1, 2] as unknown as Tensor }), /"a" is not a Tensor/);
     assert.throws(() => saveSafetensors(join(dir, "no", "such", "dir.safetensors"), { a: t }), SafetensorsError);
     assert.deepEqual(readdirSync(dir), []);
@@ -268,7 +398,11 @@ test("atomic write: a failure mid-save leaves the previous file intact and no te
 
     // The second tensor fails while being written, after the header and the first tensor went out.
     const poisoned = randn([64, 64]);
-    Object.defineProperty(poisoned, "contiguous", { value: () => { throw new Error("simulated crash mid-write"); } });
+    Object.defineProperty(poisoned, "contiguous", {
+      value: () => {
+        throw new Error("simulated crash mid-write");
+      },
+    });
     assert.throws(() => saveSafetensors(path, { first: randn([1000]), second: poisoned }), /simulated crash mid-write/);
     assert.deepEqual(new Uint8Array(readFileSync(path)), before);
     assert.deepEqual(readdirSync(dir), ["model.safetensors"]);

@@ -41,7 +41,9 @@ export function zigExports(dir: string): ZigExport[] {
     const source = readFileSync(path, "utf8");
     const pattern = /export\s+fn\s+(axon_[a-z0-9_]+)\s*\(([^)]*)\)\s*([^{]+?)\s*\{/g;
     for (const m of source.matchAll(pattern)) {
-      const parameters = m[2].split(",").map((p) => p.trim()).filter((p) => p !== "").map((p) => p.slice(p.indexOf(":") + 1).trim());
+      const parameters = m[2].split(",").map((p) => p.trim()).filter((p) => p !== "").map((p) =>
+        p.slice(p.indexOf(":") + 1).trim()
+      );
       out.push({ name: m[1], parameters, result: m[3].trim(), file: path });
     }
   }
@@ -83,12 +85,16 @@ export function abiMismatches(
     }
     if (zig.parameters.length !== signature.parameters.length) {
       problems.push(
-        `${name}: ${signature.parameters.length} parameters in symbols.ts, ${zig.parameters.length} in ${zig.file} (${zig.parameters.join(", ")})`,
+        `${name}: ${signature.parameters.length} parameters in symbols.ts, ${zig.parameters.length} in ${zig.file} (${
+          zig.parameters.join(", ")
+        })`,
       );
     } else {
       zig.parameters.forEach((zt, i) => {
         if (!acceptedTypes(zt).includes(signature.parameters[i])) {
-          problems.push(`${name}: parameter ${i} is "${signature.parameters[i]}" in symbols.ts but ${zt} in ${zig.file}`);
+          problems.push(
+            `${name}: parameter ${i} is "${signature.parameters[i]}" in symbols.ts but ${zt} in ${zig.file}`,
+          );
         }
       });
     }

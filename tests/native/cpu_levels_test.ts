@@ -20,9 +20,13 @@ function supportedLevels(): string[] {
 }
 
 async function childCpuInfo(level?: string): Promise<Record<string, unknown>> {
-  const script = `import { cpuInfo } from ${JSON.stringify(join(ROOT, "mod.ts"))}; console.log(JSON.stringify(cpuInfo()));`;
+  const script = `import { cpuInfo } from ${
+    JSON.stringify(join(ROOT, "mod.ts"))
+  }; console.log(JSON.stringify(cpuInfo()));`;
   const env = cleanEnv({ AXON_LIB: LIBRARY, ...(level ? { AXON_CPU: level } : {}) });
-  const result = runtime === "deno" ? await runChild(DENO_BIN, ["eval", script], { env }) : await runChild(BUN_BIN, ["-e", script], { env });
+  const result = runtime === "deno"
+    ? await runChild(DENO_BIN, ["eval", script], { env })
+    : await runChild(BUN_BIN, ["-e", script], { env });
   assert.equal(result.code, 0, result.stderr);
   return JSON.parse(result.stdout.trim().split("\n").at(-1)!);
 }
@@ -32,7 +36,10 @@ test("wantedLevel: AXON_CPU lowers the level, never raises it, and names the lev
   assert.equal(wantedLevel(4, "x86-64-v3"), 1);
   assert.equal(wantedLevel(2, "x86-64-v4"), 2);
   assert.throws(() => wantedLevel(1, "x86-64-v4"), /AXON_CPU=x86-64-v4 is above what this CPU runs \(x86-64-v3\)/);
-  assert.throws(() => wantedLevel(4, "avx2"), /AXON_CPU=avx2 is not a CPU level; the levels are x86-64-v2, x86-64-v3, x86-64-v4, avx512-bf16, amx/);
+  assert.throws(
+    () => wantedLevel(4, "avx2"),
+    /AXON_CPU=avx2 is not a CPU level; the levels are x86-64-v2, x86-64-v3, x86-64-v4, avx512-bf16, amx/,
+  );
 });
 
 test(`${runtime}: without AXON_CPU the release library runs the best level this CPU supports`, async () => {
@@ -43,7 +50,10 @@ test(`${runtime}: without AXON_CPU the release library runs the best level this 
   assert.equal(info.best, best);
   assert.equal(info.forced, false);
   assert.equal(info.source, "AXON_LIB");
-  assert.equal(info.library, best === "x86-64-v2" ? LIBRARY : join(DIST, `npm/ml-linux-x64-gnu/lib/libaxon-${best}.so`));
+  assert.equal(
+    info.library,
+    best === "x86-64-v2" ? LIBRARY : join(DIST, `npm/ml-linux-x64-gnu/lib/libaxon-${best}.so`),
+  );
 });
 
 for (const level of CPU_LEVELS) {
@@ -53,7 +63,9 @@ for (const level of CPU_LEVELS) {
       // Not a skip that passes silently: a level above this CPU must be refused by name.
       const env = cleanEnv({ AXON_LIB: LIBRARY, AXON_CPU: level });
       const script = `import ${JSON.stringify(join(ROOT, "mod.ts"))};`;
-      const refused = runtime === "deno" ? await runChild(DENO_BIN, ["eval", script], { env }) : await runChild(BUN_BIN, ["-e", script], { env });
+      const refused = runtime === "deno"
+        ? await runChild(DENO_BIN, ["eval", script], { env })
+        : await runChild(BUN_BIN, ["-e", script], { env });
       assert.match(refused.stderr, new RegExp(`AXON_CPU=${level} is above what this CPU runs`));
       return;
     }
@@ -62,10 +74,20 @@ for (const level of CPU_LEVELS) {
     assert.equal(info.forced, true);
     const env = cleanEnv({ AXON_LIB: LIBRARY, AXON_CPU: level });
     const result = runtime === "deno"
-      ? await runChild(DENO_BIN, ["test", "--allow-all", "--no-check", ...KERNEL_SUITE], { cwd: ROOT, env, timeoutMs: 300_000 })
-      : await runChild(BUN_BIN, ["test", "--timeout", "60000", ...KERNEL_SUITE], { cwd: ROOT, env, timeoutMs: 300_000 });
+      ? await runChild(DENO_BIN, ["test", "--allow-all", "--no-check", ...KERNEL_SUITE], {
+        cwd: ROOT,
+        env,
+        timeoutMs: 300_000,
+      })
+      : await runChild(BUN_BIN, ["test", "--timeout", "60000", ...KERNEL_SUITE], {
+        cwd: ROOT,
+        env,
+        timeoutMs: 300_000,
+      });
     const output = result.stdout + result.stderr;
-    const passed = Number((runtime === "deno" ? /(\d+) passed/.exec(output) : /^\s*(\d+) pass$/m.exec(output))?.[1] ?? 0);
+    const passed = Number(
+      (runtime === "deno" ? /(\d+) passed/.exec(output) : /^\s*(\d+) pass$/m.exec(output))?.[1] ?? 0,
+    );
     assert.equal(result.code, 0, `kernel suite failed at ${level}:\n${output.slice(-4000)}`);
     assert.ok(passed > 100, `only ${passed} tests ran at ${level}`);
   });

@@ -40,6 +40,31 @@ test("gemm refuses operands that do not fit their buffers", () => {
   const status = native.axon_gemm(0, 0, 0, 1, 2, 2, 3, 1, a, 24, 0, 3, 0, b, 20, 0, 2, 0, 0, c, 16, 0, 2, 0);
   assert.ok(status < 0);
   assert.throws(() => check(status, "gemm"), /b|B/);
-  const overflow = native.axon_gemm(0, 0, 0, 1, 2 ** 40, 2 ** 40, 3, 1, a, 24, 0, 3, 0, b, 20, 0, 2, 0, 0, c, 16, 0, 2, 0);
+  const overflow = native.axon_gemm(
+    0,
+    0,
+    0,
+    1,
+    2 ** 40,
+    2 ** 40,
+    3,
+    1,
+    a,
+    24,
+    0,
+    3,
+    0,
+    b,
+    20,
+    0,
+    2,
+    0,
+    0,
+    c,
+    16,
+    0,
+    2,
+    0,
+  );
   assert.ok(overflow < 0);
 });

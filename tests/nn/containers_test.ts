@@ -2,11 +2,24 @@ import { fileURLToPath } from "node:url";
 import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
 import {
-  BatchNorm1d, Linear, loadModel, Module, ModuleDict, ModuleList, noGrad, Parameter, ReLU, randn, Sequential, type Tensor,
+  BatchNorm1d,
+  Linear,
+  loadModel,
+  Module,
+  ModuleDict,
+  ModuleList,
+  noGrad,
+  Parameter,
+  randn,
+  ReLU,
+  Sequential,
+  type Tensor,
   zeros,
 } from "../../mod.ts";
 
-const expected = loadFixture<{ parameter_names: string[]; state_dict_keys: string[]; x: EncodedArray; out: EncodedArray }>(
+const expected = loadFixture<
+  { parameter_names: string[]; state_dict_keys: string[]; x: EncodedArray; out: EncodedArray }
+>(
   "containers/expected.json",
 );
 const modelFile = fileURLToPath(new URL("../fixtures/safetensors/containers_model.safetensors", import.meta.url));
@@ -82,24 +95,38 @@ test("ModuleDict: get, set, has, delete, keys, values, entries, iteration, inser
 test("a Module holding Modules or Parameters in a plain array or object is an error naming the property", () => {
   class ArrayNet extends Module {
     layers = [new Linear(2, 2), new Linear(2, 2)];
-    forward(x: Tensor) { return x; }
+    forward(x: Tensor) {
+      return x;
+    }
   }
   class ObjectNet extends Module {
     heads: Record<string, Module> = { a: new Linear(2, 2) };
-    forward(x: Tensor) { return x; }
+    forward(x: Tensor) {
+      return x;
+    }
   }
   class ParamNet extends Module {
     weights = [new Parameter(zeros([2])), randn([2]).requiresGrad_()];
-    forward(x: Tensor) { return x; }
+    forward(x: Tensor) {
+      return x;
+    }
   }
   class LeafNet extends Module {
     scales = { s: randn([2]).requiresGrad_() };
-    forward(x: Tensor) { return x; }
+    forward(x: Tensor) {
+      return x;
+    }
   }
-  assert.throws(() => new ArrayNet().parameters(), /ArrayNet\.layers holds Modules in a plain array.*use new ModuleList/);
+  assert.throws(
+    () => new ArrayNet().parameters(),
+    /ArrayNet\.layers holds Modules in a plain array.*use new ModuleList/,
+  );
   assert.throws(() => new ArrayNet().stateDict(), /ArrayNet\.layers holds Modules in a plain array/);
   assert.throws(() => new ArrayNet().namedParameters(), /ArrayNet\.layers/);
-  assert.throws(() => new ObjectNet().parameters(), /ObjectNet\.heads holds Modules in a plain object.*use new ModuleDict/);
+  assert.throws(
+    () => new ObjectNet().parameters(),
+    /ObjectNet\.heads holds Modules in a plain object.*use new ModuleDict/,
+  );
   assert.throws(() => new ParamNet().parameters(), /ParamNet\.weights holds Parameters in a plain array/);
   assert.throws(() => new LeafNet().stateDict(), /LeafNet\.scales holds Parameters in a plain object/);
   // Nested inside a registered child, the error still names the property.
@@ -109,7 +136,9 @@ test("a Module holding Modules or Parameters in a plain array or object is an er
     sizes = [1, 2, 3];
     cache = { t: zeros([2]), y: randn([2]).requiresGrad_().mul(2) };
     fc = new Linear(2, 2);
-    forward(x: Tensor) { return x; }
+    forward(x: Tensor) {
+      return x;
+    }
   }
   assert.equal(new DataNet().parameters().length, 2);
 });

@@ -2,8 +2,24 @@ import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
 import { gradcheck } from "../autograd/gradcheck.ts";
 import {
-  Dropout, Flatten, GELU, LeakyReLU, Linear, LogSoftmax, manualSeed, Module, noGrad, Parameter, randn, ReLU,
-  Sequential, Sigmoid, Softmax, Tanh, type Tensor, zeros,
+  Dropout,
+  Flatten,
+  GELU,
+  LeakyReLU,
+  Linear,
+  LogSoftmax,
+  manualSeed,
+  Module,
+  noGrad,
+  Parameter,
+  randn,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  Softmax,
+  Tanh,
+  type Tensor,
+  zeros,
 } from "../../mod.ts";
 
 type Case = Record<string, EncodedArray> & { name: string };
@@ -11,22 +27,39 @@ const fixture = loadFixture<{ layers: Case[] }>("nn.json");
 const f32 = (t: Tensor | null) => t!.toArray() as Float32Array;
 
 const MODULES: Record<string, () => Module> = {
-  relu: () => new ReLU(), gelu: () => new GELU(), gelu_tanh: () => new GELU("tanh"), sigmoid: () => new Sigmoid(),
-  tanh: () => new Tanh(), leaky_relu: () => new LeakyReLU(0.2), softmax: () => new Softmax(1),
-  log_softmax: () => new LogSoftmax(1), flatten: () => new Flatten(),
+  relu: () => new ReLU(),
+  gelu: () => new GELU(),
+  gelu_tanh: () => new GELU("tanh"),
+  sigmoid: () => new Sigmoid(),
+  tanh: () => new Tanh(),
+  leaky_relu: () => new LeakyReLU(0.2),
+  softmax: () => new Softmax(1),
+  log_softmax: () => new LogSoftmax(1),
+  flatten: () => new Flatten(),
 };
 
 test("Linear forward and gradients equal PyTorch", () => {
   const c = fixture.layers.find((l) => l.name === "linear")!;
   const layer = new Linear(7, 5);
-  noGrad(() => { layer.weight.copy_(decodeTensor(c.weight)); layer.bias!.copy_(decodeTensor(c.bias)); });
+  noGrad(() => {
+    layer.weight.copy_(decodeTensor(c.weight));
+    layer.bias!.copy_(decodeTensor(c.bias));
+  });
   const x = decodeTensor(c.x).requiresGrad_();
   const out = layer.forward(x);
   assertClose(f32(out), decodeArray(c.out) as Float32Array, { rtol: 1e-4, atol: 1e-5 });
   out.backward(decodeTensor(c.w));
   assertClose(f32(x.grad), decodeArray(c.grad_x) as Float32Array, { rtol: 1e-4, atol: 1e-5, message: "grad x" });
-  assertClose(f32(layer.weight.grad), decodeArray(c.grad_weight) as Float32Array, { rtol: 1e-4, atol: 1e-5, message: "grad W" });
-  assertClose(f32(layer.bias!.grad), decodeArray(c.grad_bias) as Float32Array, { rtol: 1e-4, atol: 1e-5, message: "grad b" });
+  assertClose(f32(layer.weight.grad), decodeArray(c.grad_weight) as Float32Array, {
+    rtol: 1e-4,
+    atol: 1e-5,
+    message: "grad W",
+  });
+  assertClose(f32(layer.bias!.grad), decodeArray(c.grad_bias) as Float32Array, {
+    rtol: 1e-4,
+    atol: 1e-5,
+    message: "grad b",
+  });
 });
 
 test("activation layers: outputs and gradients equal PyTorch", () => {
@@ -59,12 +92,18 @@ test("Sequential: the seed's chaining, PyTorch names, state dict round trip", ()
   assert.deepEqual(Object.keys(state), ["0.weight", "0.bias", "2.weight", "2.bias"]);
   const other = new Sequential(new Linear(784, 256), ReLU, new Linear(256, 10));
   other.loadStateDict(state);
-  assert.deepEqual(other.forward(zeros([1, 784]).add(0.5)).toArray(), model.forward(zeros([1, 784]).add(0.5)).toArray());
+  assert.deepEqual(
+    other.forward(zeros([1, 784]).add(0.5)).toArray(),
+    model.forward(zeros([1, 784]).add(0.5)).toArray(),
+  );
   assert.throws(() => other.loadStateDict({ ...state, extra: zeros([1]) }), /unexpected keys: extra/);
   const { "2.bias": _dropped, ...partial } = state;
   assert.throws(() => other.loadStateDict(partial), /missing keys: 2\.bias/);
   assert.deepEqual(other.loadStateDict(partial, { strict: false }).missingKeys, ["2.bias"]);
-  assert.throws(() => other.loadStateDict({ ...state, "0.bias": zeros([3]) }), /size mismatch for 0\.bias: the state has shape \[3\], the module \[256\]/);
+  assert.throws(
+    () => other.loadStateDict({ ...state, "0.bias": zeros([3]) }),
+    /size mismatch for 0\.bias: the state has shape \[3\], the module \[256\]/,
+  );
 });
 
 test("nested modules: dotted names, train/eval, apply, buffers", () => {
@@ -75,17 +114,34 @@ test("nested modules: dotted names, train/eval, apply, buffers", () => {
       super();
       this.registerBuffer("steps", zeros([1], { dtype: "i32" }));
     }
-    forward(x: Tensor) { return this.drop.forward(this.layer1.forward(x)); }
+    forward(x: Tensor) {
+      return this.drop.forward(this.layer1.forward(x));
+    }
   }
   class Net extends Module {
     encoder = new Block();
     head = new Linear(4, 2);
     scale = new Parameter(zeros([1]));
-    forward(x: Tensor) { return this.head.forward(this.encoder.forward(x)).mul(this.scale); }
+    forward(x: Tensor) {
+      return this.head.forward(this.encoder.forward(x)).mul(this.scale);
+    }
   }
   const net = new Net();
-  assert.deepEqual(net.namedParameters().map(([n]) => n), ["scale", "encoder.layer1.weight", "encoder.layer1.bias", "head.weight", "head.bias"]);
-  assert.deepEqual(Object.keys(net.stateDict()), ["scale", "encoder.steps", "encoder.layer1.weight", "encoder.layer1.bias", "head.weight", "head.bias"]);
+  assert.deepEqual(net.namedParameters().map(([n]) => n), [
+    "scale",
+    "encoder.layer1.weight",
+    "encoder.layer1.bias",
+    "head.weight",
+    "head.bias",
+  ]);
+  assert.deepEqual(Object.keys(net.stateDict()), [
+    "scale",
+    "encoder.steps",
+    "encoder.layer1.weight",
+    "encoder.layer1.bias",
+    "head.weight",
+    "head.bias",
+  ]);
   net.eval();
   assert.ok(net.modules().every((m) => !m.training));
   net.train();
@@ -114,17 +170,28 @@ test("Dropout: mask rate and scaling in training, identity in eval", () => {
 });
 
 test("forward with a mismatched shape names both", () => {
-  assert.throws(() => new Linear(784, 10).forward(zeros([64, 100])), /Linear\(784, 10\): input of shape \[64, 100\] does not end in 784 features/);
+  assert.throws(
+    () => new Linear(784, 10).forward(zeros([64, 100])),
+    /Linear\(784, 10\): input of shape \[64, 100\] does not end in 784 features/,
+  );
 });
 
 test("Linear and Conv2d initialise as PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in))", async () => {
   const { Conv2d } = await import("../../mod.ts");
   manualSeed(3);
-  for (const [w, fanIn] of [[new Linear(400, 300).weight, 400], [new Linear(400, 300).bias!, 400], [new Conv2d(16, 32, 3).weight, 144]] as const) {
+  for (
+    const [w, fanIn] of [[new Linear(400, 300).weight, 400], [new Linear(400, 300).bias!, 400], [
+      new Conv2d(16, 32, 3).weight,
+      144,
+    ]] as const
+  ) {
     const bound = 1 / Math.sqrt(fanIn);
     const v = w.toArray() as Float32Array;
     let max = 0, sq = 0;
-    for (const x of v) { max = Math.max(max, Math.abs(x)); sq += x * x; }
+    for (const x of v) {
+      max = Math.max(max, Math.abs(x));
+      sq += x * x;
+    }
     assert.ok(max <= bound, `max ${max} exceeds bound ${bound}`);
     assert.ok(max > 0.95 * bound || v.length < 1000, `max ${max} far below bound ${bound}`);
     const std = Math.sqrt(sq / v.length);
@@ -138,7 +205,10 @@ test("int64 counters load into i32 buffers with a range check", async () => {
   const state = bn.stateDict();
   bn.loadStateDict({ ...state, num_batches_tracked: tensor(new BigInt64Array([7n]), { shape: [] }) });
   assert.equal(bn.stateDict().num_batches_tracked.item(), 7);
-  assert.throws(() => bn.loadStateDict({ ...state, num_batches_tracked: tensor(new BigInt64Array([1n << 40n]), { shape: [] }) }), /int64 value 1099511627776, which does not fit/);
+  assert.throws(
+    () => bn.loadStateDict({ ...state, num_batches_tracked: tensor(new BigInt64Array([1n << 40n]), { shape: [] }) }),
+    /int64 value 1099511627776, which does not fit/,
+  );
 });
 
 test("in-place ops bump the version and refuse leaves that require grad", () => {

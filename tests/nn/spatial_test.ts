@@ -2,20 +2,69 @@ import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
 import { gradcheck } from "../autograd/gradcheck.ts";
 import {
-  AdaptiveAvgPool2d, AvgPool2d, Conv2d, CrossEntropyLoss, Embedding, Flatten, gather, indexSelect, Linear, manualSeed,
-  MaxPool2d, type Module, MultiheadAttention, noGrad, randn, ReLU, Sequential, tensor, type Tensor, Variable, zeros,
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  Conv2d,
+  CrossEntropyLoss,
+  Embedding,
+  Flatten,
+  gather,
+  indexSelect,
+  Linear,
+  manualSeed,
+  MaxPool2d,
+  type Module,
+  MultiheadAttention,
+  noGrad,
+  randn,
+  ReLU,
+  Sequential,
+  type Tensor,
+  tensor,
+  Variable,
+  zeros,
 } from "../../mod.ts";
 
-type Case = Record<string, EncodedArray> & { name: string; config: Record<string, unknown>; params: Record<string, EncodedArray> };
-const fixture = loadFixture<{ spatial: Case[]; cnn: { init: Record<string, EncodedArray>; batches: { x: EncodedArray; y: EncodedArray }[]; lr: number; losses: number[] } }>("nn.json");
+type Case = Record<string, EncodedArray> & {
+  name: string;
+  config: Record<string, unknown>;
+  params: Record<string, EncodedArray>;
+};
+const fixture = loadFixture<
+  {
+    spatial: Case[];
+    cnn: {
+      init: Record<string, EncodedArray>;
+      batches: { x: EncodedArray; y: EncodedArray }[];
+      lr: number;
+      losses: number[];
+    };
+  }
+>("nn.json");
 const f32 = (t: Tensor | null) => t!.toArray() as Float32Array;
 const GEMM_TOL = { rtol: 1e-4, atol: 1e-5 };
 
 test("Conv2d (stride, padding, dilation, groups): output and gradients equal PyTorch", () => {
   for (const c of fixture.spatial.filter((s) => s.name === "conv2d")) {
-    const cfg = c.config as { cin: number; cout: number; k: number | [number, number]; stride: number; padding: number; dilation: number; groups: number };
-    const conv = new Conv2d(cfg.cin, cfg.cout, cfg.k, { stride: cfg.stride, padding: cfg.padding, dilation: cfg.dilation, groups: cfg.groups });
-    noGrad(() => { conv.weight.copy_(decodeTensor(c.weight)); conv.bias!.copy_(decodeTensor(c.bias)); });
+    const cfg = c.config as {
+      cin: number;
+      cout: number;
+      k: number | [number, number];
+      stride: number;
+      padding: number;
+      dilation: number;
+      groups: number;
+    };
+    const conv = new Conv2d(cfg.cin, cfg.cout, cfg.k, {
+      stride: cfg.stride,
+      padding: cfg.padding,
+      dilation: cfg.dilation,
+      groups: cfg.groups,
+    });
+    noGrad(() => {
+      conv.weight.copy_(decodeTensor(c.weight));
+      conv.bias!.copy_(decodeTensor(c.bias));
+    });
     const x = decodeTensor(c.x).requiresGrad_();
     const out = conv.forward(x);
     const name = JSON.stringify(cfg);
@@ -23,16 +72,25 @@ test("Conv2d (stride, padding, dilation, groups): output and gradients equal PyT
     assertClose(f32(out), decodeArray(c.out) as Float32Array, { ...GEMM_TOL, message: name });
     out.backward(decodeTensor(c.w));
     assertClose(f32(x.grad), decodeArray(c.grad_x) as Float32Array, { ...GEMM_TOL, message: `${name} grad x` });
-    assertClose(f32(conv.weight.grad), decodeArray(c.grad_weight) as Float32Array, { ...GEMM_TOL, message: `${name} grad W` });
-    assertClose(f32(conv.bias!.grad), decodeArray(c.grad_bias) as Float32Array, { ...GEMM_TOL, message: `${name} grad b` });
+    assertClose(f32(conv.weight.grad), decodeArray(c.grad_weight) as Float32Array, {
+      ...GEMM_TOL,
+      message: `${name} grad W`,
+    });
+    assertClose(f32(conv.bias!.grad), decodeArray(c.grad_bias) as Float32Array, {
+      ...GEMM_TOL,
+      message: `${name} grad b`,
+    });
   }
 });
 
 function poolModule(c: Case): Module {
   const k = c.config as Record<string, number | number[] | boolean | undefined>;
   const opts = {
-    stride: k.stride as number | undefined, padding: k.padding as number | undefined, dilation: k.dilation as number | undefined,
-    ceilMode: k.ceil_mode as boolean | undefined, countIncludePad: k.count_include_pad as boolean | undefined,
+    stride: k.stride as number | undefined,
+    padding: k.padding as number | undefined,
+    dilation: k.dilation as number | undefined,
+    ceilMode: k.ceil_mode as boolean | undefined,
+    countIncludePad: k.count_include_pad as boolean | undefined,
     divisorOverride: k.divisor_override as number | undefined,
   };
   if (c.name === "max_pool") return new MaxPool2d(k.kernel_size as number, opts);
@@ -78,7 +136,12 @@ test("Embedding equals PyTorch, padding row gets no gradient; bad indices are er
 test("MultiheadAttention (causal self-attention, cross-attention, gradients) equals PyTorch", () => {
   const c = fixture.spatial.find((s) => s.name === "mha")!;
   const mha = new MultiheadAttention(8, 2, { batchFirst: true });
-  assert.deepEqual(Object.keys(mha.stateDict()), ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]);
+  assert.deepEqual(Object.keys(mha.stateDict()), [
+    "in_proj_weight",
+    "in_proj_bias",
+    "out_proj.weight",
+    "out_proj.bias",
+  ]);
   mha.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, decodeTensor(v)])));
   const q = decodeTensor(c.q);
   const kv = decodeTensor(c.kv);
@@ -96,7 +159,15 @@ test("MultiheadAttention (causal self-attention, cross-attention, gradients) equ
 
 test("a small CNN follows PyTorch's loss curve for 100 SGD steps (within 1e-3)", () => {
   const { init, batches, lr, losses } = fixture.cnn;
-  const model = new Sequential(new Conv2d(1, 4, 3, { padding: 1 }), ReLU, new MaxPool2d(2), new Conv2d(4, 6, 3), ReLU, new Flatten(), new Linear(6 * 4 * 4, 5));
+  const model = new Sequential(
+    new Conv2d(1, 4, 3, { padding: 1 }),
+    ReLU,
+    new MaxPool2d(2),
+    new Conv2d(4, 6, 3),
+    ReLU,
+    new Flatten(),
+    new Linear(6 * 4 * 4, 5),
+  );
   model.loadStateDict(Object.fromEntries(Object.entries(init).map(([k, v]) => [k, decodeTensor(v)])));
   const data = batches.map((b) => [decodeTensor(b.x), decodeTensor(b.y)]);
   const lossFn = new CrossEntropyLoss();
@@ -106,14 +177,19 @@ test("a small CNN follows PyTorch's loss curve for 100 SGD steps (within 1e-3)",
     const loss = lossFn.compute(model.forward(new Variable(x, false)), y);
     model.zeroGrad();
     loss.backward();
-    noGrad(() => { for (const p of model.parameters()) p.copy_(p.sub(p.grad!.mul(lr))); });
+    noGrad(() => {
+      for (const p of model.parameters()) p.copy_(p.sub(p.grad!.mul(lr)));
+    });
     worst = Math.max(worst, Math.abs(loss.data().item() - losses[step]));
   }
   assert.ok(worst < 1e-3, `largest loss difference ${worst}`);
 });
 
 test("conv and pool errors name the shapes", () => {
-  assert.throws(() => new Conv2d(3, 4, 3).forward(zeros([1, 2, 5, 5])), /weight of shape \[4, 3, 3, 3\] with groups=1 does not fit input of shape \[1, 2, 5, 5\]/);
+  assert.throws(
+    () => new Conv2d(3, 4, 3).forward(zeros([1, 2, 5, 5])),
+    /weight of shape \[4, 3, 3, 3\] with groups=1 does not fit input of shape \[1, 2, 5, 5\]/,
+  );
   assert.throws(() => new Conv2d(1, 1, 5).forward(zeros([1, 1, 3, 3])), /too small for kernel/);
   assert.throws(() => new MaxPool2d(2).forward(zeros([4, 4])), /expected 4-d input/);
   assert.throws(() => new Conv2d(3, 4, 3, { groups: 2 }), /divisible by groups 2/);
@@ -121,11 +197,15 @@ test("conv and pool errors name the shapes", () => {
 
 test("finite differences: max pooling, multi-head attention, losses", async () => {
   const { BCEWithLogitsLoss, HuberLoss, SmoothL1Loss } = await import("../../mod.ts");
-  const distinct = () => tensor(Float32Array.from({ length: 32 }, (_, i) => ((i * 13) % 32) * 0.1), { shape: [1, 2, 4, 4] });
+  const distinct = () =>
+    tensor(Float32Array.from({ length: 32 }, (_, i) => ((i * 13) % 32) * 0.1), { shape: [1, 2, 4, 4] });
   gradcheck((x) => new MaxPool2d(2).forward(x), [distinct()], { name: "maxPool2d" });
   manualSeed(31);
   const mha = new MultiheadAttention(4, 2, { batchFirst: true });
-  gradcheck((q) => mha.forward(q, undefined, undefined, { isCausal: true }), [randn([1, 3, 4])], { name: "MultiheadAttention", rtol: 3e-2 });
+  gradcheck((q) => mha.forward(q, undefined, undefined, { isCausal: true }), [randn([1, 3, 4])], {
+    name: "MultiheadAttention",
+    rtol: 3e-2,
+  });
   const ce = new CrossEntropyLoss({ labelSmoothing: 0.1 });
   const target = tensor([1, 0, 2]);
   gradcheck((z) => ce.compute(z, target), [randn([3, 3])], { name: "CrossEntropyLoss" });

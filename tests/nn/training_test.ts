@@ -2,7 +2,12 @@ import { assert, test } from "../harness.ts";
 import { decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
 import { CrossEntropyLoss, Linear, noGrad, ReLU, Sequential, Variable } from "../../mod.ts";
 
-interface Curve { init: Record<string, EncodedArray>; batches: { x: EncodedArray; y: EncodedArray }[]; lr: number; losses: number[] }
+interface Curve {
+  init: Record<string, EncodedArray>;
+  batches: { x: EncodedArray; y: EncodedArray }[];
+  lr: number;
+  losses: number[];
+}
 const fixture = loadFixture<{ mlp: Curve }>("nn.json");
 
 test("a small MLP follows PyTorch's loss curve for 300 SGD steps (within 1e-3)", () => {

@@ -12,7 +12,12 @@ const f32 = (t: Tensor | null) => t!.toArray() as Float32Array;
 function composed(x: Tensor, w: Tensor, b: Tensor | null, stride: number, padding: number, dilation: number): Tensor {
   const [n, , h, wd] = x.shape;
   const [oc, c, kh, kw] = w.shape;
-  const win = { kernel: [kh, kw] as [number, number], stride: [stride, stride] as [number, number], padding: [padding, padding] as [number, number], dilation: [dilation, dilation] as [number, number] };
+  const win = {
+    kernel: [kh, kw] as [number, number],
+    stride: [stride, stride] as [number, number],
+    padding: [padding, padding] as [number, number],
+    dilation: [dilation, dilation] as [number, number],
+  };
   const oh = outputSize(h, kh, stride, padding, dilation);
   const ow = outputSize(wd, kw, stride, padding, dilation);
   const y = w.reshape([oc, c * kh * kw]).matmul(im2col(x, win)).reshape([n, oc, oh, ow]);
@@ -85,10 +90,16 @@ test("fused conv2d: views as inputs (an offset into a bigger tensor, a permuted 
   const w = randn([4, 3, 3, 3]);
   const b = randn([4]);
   const offset = big.narrow(0, 2, 3); // contiguous, starts 2 images in
-  assertClose(f32(conv2d(offset, w, b, 1, 1)), f32(composed(offset.contiguous(), w, b, 1, 1, 1)), { rtol: 1e-5, atol: 1e-5 });
+  assertClose(f32(conv2d(offset, w, b, 1, 1)), f32(composed(offset.contiguous(), w, b, 1, 1, 1)), {
+    rtol: 1e-5,
+    atol: 1e-5,
+  });
   const permuted = randn([3, 9, 9, 3]).permute([0, 3, 1, 2]); // NHWC data seen as NCHW
   assert.equal(permuted.isContiguous(), false);
-  assertClose(f32(conv2d(permuted, w, b, 2, 0)), f32(composed(permuted.contiguous(), w, b, 2, 0, 1)), { rtol: 1e-5, atol: 1e-5 });
+  assertClose(f32(conv2d(permuted, w, b, 2, 0)), f32(composed(permuted.contiguous(), w, b, 2, 0, 1)), {
+    rtol: 1e-5,
+    atol: 1e-5,
+  });
 });
 
 test("fused conv2d: an empty batch gives an empty output and zero weight gradients, as PyTorch", () => {
@@ -108,6 +119,9 @@ test("fused conv2d: bad bias and too-small inputs are errors naming the shapes",
   const w = randn([4, 3, 3, 3]);
   assert.throws(() => conv2d(x, w, randn([5])), /bias of shape \[5\] does not match 4 output channels/);
   // the same check on the composed path (groups 2), where the broadcast add would have taken a [1] bias
-  assert.throws(() => conv2d(randn([2, 4, 8, 8]), randn([4, 2, 3, 3]), randn([1]), 1, 0, 1, 2), /bias of shape \[1\] does not match 4 output channels/);
+  assert.throws(
+    () => conv2d(randn([2, 4, 8, 8]), randn([4, 2, 3, 3]), randn([1]), 1, 0, 1, 2),
+    /bias of shape \[1\] does not match 4 output channels/,
+  );
   assert.throws(() => conv2d(randn([1, 3, 2, 2]), w), /input of shape \[1, 3, 2, 2\] is too small for kernel \[3, 3\]/);
 });

@@ -1,9 +1,20 @@
 import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
-import { arange, clamp, Tensor, tensor, where, zeros } from "../../mod.ts";
+import { arange, clamp, type Tensor, tensor, where, zeros } from "../../mod.ts";
 
-interface BinaryCase { op: string; a: EncodedArray; b: EncodedArray; out: EncodedArray }
-interface UnaryCase { op: string; x: EncodedArray; out: EncodedArray; min?: number; max?: number }
+interface BinaryCase {
+  op: string;
+  a: EncodedArray;
+  b: EncodedArray;
+  out: EncodedArray;
+}
+interface UnaryCase {
+  op: string;
+  x: EncodedArray;
+  out: EncodedArray;
+  min?: number;
+  max?: number;
+}
 const fixture = loadFixture<{ binary: BinaryCase[]; unary: UnaryCase[] }>("tensor_ops.json");
 
 test("binary ops with broadcasting equal PyTorch", () => {
@@ -14,7 +25,9 @@ test("binary ops with broadcasting equal PyTorch", () => {
     const name = `${c.op} ${a.dtype}${JSON.stringify(a.shape)} ${JSON.stringify(b.shape)}`;
     assert.deepEqual(out.shape, c.out.shape, name);
     assert.equal(out.dtype, c.out.dtype, name);
-    assertClose(Array.from(out.toArray() as ArrayLike<number>), Array.from(decodeArray(c.out) as ArrayLike<number>), { message: name });
+    assertClose(Array.from(out.toArray() as ArrayLike<number>), Array.from(decodeArray(c.out) as ArrayLike<number>), {
+      message: name,
+    });
   }
 });
 

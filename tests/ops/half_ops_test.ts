@@ -30,8 +30,12 @@ for (const dtype of ["f16", "bf16"] as const) {
   test(`${dtype} matmul = f32 matmul of the widened inputs, rounded once (bf16 on AMX: within 1 ulp; shapes, transposes, batches)`, () => {
     manualSeed(21);
     const cases: [number[], number[], boolean, boolean][] = [
-      [[1, 1], [1, 1], false, false], [[7, 13], [13, 17], false, false], [[65, 64], [64, 63], false, true],
-      [[64, 784], [784, 256], false, false], [[33, 48], [48, 20], true, false], [[3, 5, 16], [16, 9], false, false],
+      [[1, 1], [1, 1], false, false],
+      [[7, 13], [13, 17], false, false],
+      [[65, 64], [64, 63], false, true],
+      [[64, 784], [784, 256], false, false],
+      [[33, 48], [48, 20], true, false],
+      [[3, 5, 16], [16, 9], false, false],
       [[2, 4, 12], [2, 12, 6], true, true],
     ];
     for (const [sa, sb, ta, tb] of cases) {
@@ -41,7 +45,12 @@ for (const dtype of ["f16", "bf16"] as const) {
       if (tb) b = b.transpose(-1, -2);
       // bf16 runs on AMX tiles here: f32 accumulation too, but in the tiles' order, so the f32 sum
       // may differ in its last bits and round to the neighbouring bf16 value.
-      assertSameBits(matmul(a, b), matmul(widened(a), widened(b)).to(dtype), `${dtype} ${sa}·${sb} (transposed ${ta}/${tb})`, dtype === "bf16" ? 1 : 0);
+      assertSameBits(
+        matmul(a, b),
+        matmul(widened(a), widened(b)).to(dtype),
+        `${dtype} ${sa}·${sb} (transposed ${ta}/${tb})`,
+        dtype === "bf16" ? 1 : 0,
+      );
     }
   });
 
@@ -50,7 +59,12 @@ for (const dtype of ["f16", "bf16"] as const) {
     const x = randn([2, 3, 9, 9]).to(dtype).requiresGrad_();
     const w = randn([4, 3, 3, 3]).to(dtype).requiresGrad_();
     const y = conv2d(x, w, null, 2, 1);
-    assertSameBits(y, conv2d(widened(x), widened(w), null, 2, 1).to(dtype), `${dtype} conv2d`, dtype === "bf16" ? 1 : 0);
+    assertSameBits(
+      y,
+      conv2d(widened(x), widened(w), null, 2, 1).to(dtype),
+      `${dtype} conv2d`,
+      dtype === "bf16" ? 1 : 0,
+    );
     assertSameBits(maxPool2d(y, 2), maxPool2d(widened(y), 2).to(dtype), `${dtype} maxPool2d`);
     y.to("f32").sum().backward();
     assert.equal(x.grad!.dtype, dtype);

@@ -1,9 +1,18 @@
 import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
-import { matmul, randn, Tensor, tensor, zeros } from "../../mod.ts";
+import { matmul, randn, type Tensor, tensor, zeros } from "../../mod.ts";
 
-interface GemmCase { m: number; k: number; n: number; a: EncodedArray; b: EncodedArray; c: EncodedArray }
-const fixture = loadFixture<{ gemm: GemmCase[]; batched_matmul: { a: EncodedArray; b: EncodedArray; c: EncodedArray }[] }>(
+interface GemmCase {
+  m: number;
+  k: number;
+  n: number;
+  a: EncodedArray;
+  b: EncodedArray;
+  c: EncodedArray;
+}
+const fixture = loadFixture<
+  { gemm: GemmCase[]; batched_matmul: { a: EncodedArray; b: EncodedArray; c: EncodedArray }[] }
+>(
   "tensor_ops.json",
 );
 
@@ -31,7 +40,11 @@ test("GEMM equals PyTorch on 30 shapes, every transpose/stride combination", () 
       for (const [bn, bv] of Object.entries(layouts(b))) {
         const c = matmul(av, bv);
         assert.deepEqual(c.shape, [g.m, g.n]);
-        assertClose(c.toArray() as Float32Array, expected, { rtol: 1e-4, atol: 1e-5, message: `${g.m}x${g.k}x${g.n} A:${an} B:${bn}` });
+        assertClose(c.toArray() as Float32Array, expected, {
+          rtol: 1e-4,
+          atol: 1e-5,
+          message: `${g.m}x${g.k}x${g.n} A:${an} B:${bn}`,
+        });
       }
     }
   }
@@ -41,7 +54,11 @@ test("batched and 1-d matmul broadcast like torch.matmul", () => {
   for (const g of fixture.batched_matmul) {
     const c = matmul(decodeTensor(g.a), decodeTensor(g.b));
     assert.deepEqual(c.shape, g.c.shape);
-    assertClose(c.toArray() as Float32Array, decodeArray(g.c) as Float32Array, { rtol: 1e-4, atol: 1e-5, message: `${g.a.shape}@${g.b.shape}` });
+    assertClose(c.toArray() as Float32Array, decodeArray(g.c) as Float32Array, {
+      rtol: 1e-4,
+      atol: 1e-5,
+      message: `${g.a.shape}@${g.b.shape}`,
+    });
   }
 });
 
@@ -57,7 +74,11 @@ function referenceMatmul(a: Float32Array, b: Float32Array, m: number, k: number,
 }
 
 test("GEMM on large and skinny shapes equals an f64 reference", () => {
-  const shapes = [[255, 256, 257], [257, 255, 256], [256, 257, 255], [1024, 16, 8], [8, 1024, 16], [3, 2000, 5], [300, 1, 300], [129, 300, 65]];
+  const shapes = [[255, 256, 257], [257, 255, 256], [256, 257, 255], [1024, 16, 8], [8, 1024, 16], [3, 2000, 5], [
+    300,
+    1,
+    300,
+  ], [129, 300, 65]];
   for (const [m, k, n] of shapes) {
     const a = randn([m, k]);
     const b = randn([k, n]);
@@ -65,7 +86,11 @@ test("GEMM on large and skinny shapes equals an f64 reference", () => {
     // f32 accumulation over k terms of unit variance: error grows like sqrt(k)·eps.
     const atol = 1e-5 * Math.sqrt(k) * 4;
     assertClose(matmul(a, b).toArray() as Float32Array, expected, { rtol: 1e-4, atol, message: `${m}x${k}x${n}` });
-    assertClose(matmul(a.t().contiguous().t(), b.t().contiguous().t()).toArray() as Float32Array, expected, { rtol: 1e-4, atol, message: `${m}x${k}x${n} TT` });
+    assertClose(matmul(a.t().contiguous().t(), b.t().contiguous().t()).toArray() as Float32Array, expected, {
+      rtol: 1e-4,
+      atol,
+      message: `${m}x${k}x${n} TT`,
+    });
   }
 });
 
@@ -77,10 +102,16 @@ test("GEMM is bit-identical run after run", () => {
 });
 
 test("matmul errors name both shapes", () => {
-  assert.throws(() => matmul(zeros([2, 3]), zeros([4, 5])), /matmul: shapes \[2, 3\] and \[4, 5\] cannot be multiplied \(3 != 4\)/);
+  assert.throws(
+    () => matmul(zeros([2, 3]), zeros([4, 5])),
+    /matmul: shapes \[2, 3\] and \[4, 5\] cannot be multiplied \(3 != 4\)/,
+  );
   assert.throws(() => matmul(zeros([2, 2, 3]), zeros([3, 3, 4])), /cannot be broadcast/);
   assert.throws(() => matmul(tensor(1.5), zeros([2])), /at least 1 dimension/);
-  assert.throws(() => matmul(zeros([2, 2], { dtype: "i32" }), zeros([2, 2])), /expected two f32, f16 or bf16 tensors of the same dtype, got i32 and f32/);
+  assert.throws(
+    () => matmul(zeros([2, 2], { dtype: "i32" }), zeros([2, 2])),
+    /expected two f32, f16 or bf16 tensors of the same dtype, got i32 and f32/,
+  );
   assert.throws(() => matmul(zeros([2, 2], { dtype: "f16" }), zeros([2, 2])), /same dtype, got f16 and f32/);
   assert.deepEqual(matmul(zeros([3, 0]), zeros([0, 2])).toList(), [[0, 0], [0, 0], [0, 0]]);
 });

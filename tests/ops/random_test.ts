@@ -45,7 +45,10 @@ test("distributions have the right moments", () => {
   const n = 1_000_000;
   const moments = (x: Float32Array) => {
     let s = 0, s2 = 0;
-    for (const v of x) { s += v; s2 += v * v; }
+    for (const v of x) {
+      s += v;
+      s2 += v * v;
+    }
     const mean = s / x.length;
     return [mean, s2 / x.length - mean * mean];
   };

@@ -1,22 +1,37 @@
 import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
-import { arange, ones, randn, Tensor, tensor, zeros } from "../../mod.ts";
+import { arange, ones, randn, type Tensor, tensor, zeros } from "../../mod.ts";
 
-interface ReduceCase { op: string; dims: number[] | null; keepdim: boolean; out: EncodedArray }
+interface ReduceCase {
+  op: string;
+  dims: number[] | null;
+  keepdim: boolean;
+  out: EncodedArray;
+}
 const fixture = loadFixture<{ reduce: { x: EncodedArray; cases: ReduceCase[] } }>("tensor_ops.json");
-const METHOD: Record<string, string> = { sum: "sum", mean: "mean", amax: "max", amin: "min", argmax: "argmax", argmin: "argmin" };
+const METHOD: Record<string, string> = {
+  sum: "sum",
+  mean: "mean",
+  amax: "max",
+  amin: "min",
+  argmax: "argmax",
+  argmin: "argmin",
+};
 
 test("reductions over every axis combination of a 4-d tensor equal PyTorch", () => {
   const x = decodeTensor(fixture.reduce.x);
   for (const views of [x, x.permute(3, 1, 0, 2).contiguous().permute(2, 1, 3, 0)]) {
     for (const c of fixture.reduce.cases) {
-      const method = (views as unknown as Record<string, (d?: number | number[], k?: boolean) => Tensor>)[METHOD[c.op]].bind(views);
+      const method = (views as unknown as Record<string, (d?: number | number[], k?: boolean) => Tensor>)[METHOD[c.op]]
+        .bind(views);
       const dims = c.dims === null ? undefined : c.op.startsWith("arg") ? c.dims[0] : c.dims;
       const out = method(dims as number | number[] | undefined, c.keepdim);
       const name = `${c.op} dims=${JSON.stringify(c.dims)} keepdim=${c.keepdim} strides=${views.strides}`;
       assert.deepEqual(out.shape, c.out.shape, name);
       assert.equal(out.dtype, c.out.dtype, name);
-      assertClose(Array.from(out.toArray() as ArrayLike<number>), Array.from(decodeArray(c.out) as ArrayLike<number>), { message: name });
+      assertClose(Array.from(out.toArray() as ArrayLike<number>), Array.from(decodeArray(c.out) as ArrayLike<number>), {
+        message: name,
+      });
     }
   }
 });

@@ -1,10 +1,16 @@
 import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
 import { gradcheck } from "../autograd/gradcheck.ts";
-import { rand, tensor, type Tensor } from "../../mod.ts";
+import { rand, type Tensor, tensor } from "../../mod.ts";
 
 type Op = "sin" | "cos" | "log1p" | "expm1" | "floor" | "ceil" | "round" | "sigmoid" | "tanh";
-interface Case { op: Op; x: EncodedArray; out: EncodedArray; w: EncodedArray; grad: EncodedArray }
+interface Case {
+  op: Op;
+  x: EncodedArray;
+  out: EncodedArray;
+  w: EncodedArray;
+  grad: EncodedArray;
+}
 const { cases } = loadFixture<{ cases: Case[] }>("unary.json");
 const apply = (op: Op, x: Tensor): Tensor => x[op]();
 
@@ -18,7 +24,12 @@ for (const c of cases) {
     const exact = ["floor", "ceil", "round"].includes(c.op);
     assertClose(actual, expected, exact ? { rtol: 0, atol: 0 } : { rtol: 2e-6, atol: 1e-7 });
     if (exact) {
-      for (let i = 0; i < expected.length; i++) assert.ok(Object.is(actual[i], expected[i]) || Number.isNaN(expected[i]), `${c.op}(${(decodeArray(c.x) as Float32Array)[i]}): sign of zero`);
+      for (let i = 0; i < expected.length; i++) {
+        assert.ok(
+          Object.is(actual[i], expected[i]) || Number.isNaN(expected[i]),
+          `${c.op}(${(decodeArray(c.x) as Float32Array)[i]}): sign of zero`,
+        );
+      }
     }
     out.backward(decodeTensor(c.w)); // d⟨out, w⟩/dx without a reduction (f64 has none)
     assertClose(x.grad!.toArray() as Float32Array, decodeArray(c.grad) as Float32Array, { rtol: 1e-5, atol: 1e-6 });

@@ -2,7 +2,14 @@ import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
 import { clipGradNorm, clipGradValue, Parameter, tensor, zeros } from "../../mod.ts";
 
-interface ClipCase { kind: "norm" | "value"; max_norm: number; norm_type: number | "inf"; total: number; clip: number; clipped: EncodedArray[] }
+interface ClipCase {
+  kind: "norm" | "value";
+  max_norm: number;
+  norm_type: number | "inf";
+  total: number;
+  clip: number;
+  clipped: EncodedArray[];
+}
 const fixture = loadFixture<{ grads: EncodedArray[]; cases: ClipCase[] }>("clip.json");
 
 function paramsWithGrads(): Parameter[] {
@@ -19,7 +26,11 @@ test("clipGradNorm equals torch.nn.utils.clip_grad_norm_ (2, inf, 1, 3 norms) an
     const normType = c.norm_type === "inf" ? Infinity : c.norm_type;
     const total = clipGradNorm(params, c.max_norm, normType);
     assertClose([total], [c.total], { rtol: 1e-5, message: `norm ${c.norm_type}` });
-    params.forEach((p, i) => assertClose(p.grad!.toArray() as Float32Array, decodeArray(c.clipped[i]) as Float32Array, { message: `norm ${c.norm_type} grad ${i}` }));
+    params.forEach((p, i) =>
+      assertClose(p.grad!.toArray() as Float32Array, decodeArray(c.clipped[i]) as Float32Array, {
+        message: `norm ${c.norm_type} grad ${i}`,
+      })
+    );
   }
 });
 

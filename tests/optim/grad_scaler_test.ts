@@ -1,6 +1,15 @@
 import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, type EncodedArray, loadFixture } from "../fixtures/load.ts";
-import { clipGradNorm, GradScaler, type GradScalerOptions, type GradScalerStateDict, Parameter, SGD, tensor, zeros } from "../../mod.ts";
+import {
+  clipGradNorm,
+  GradScaler,
+  type GradScalerOptions,
+  type GradScalerStateDict,
+  Parameter,
+  SGD,
+  tensor,
+  zeros,
+} from "../../mod.ts";
 
 interface ScalerCase {
   name: string;
@@ -46,7 +55,11 @@ test("GradScaler: the scale sequence, skipped steps and state equal torch.amp.Gr
       scaler.update();
       assert.equal(scaler.getScale(), c.scales[i], `${c.name}: scale after step ${i}`);
       assert.equal(ran, c.stepped[i], `${c.name}: step ${i} ran`);
-      assert.equal(!before.every((v, k) => v === p.toArray()[k]), c.stepped[i], `${c.name}: parameter moved at step ${i}`);
+      assert.equal(
+        !before.every((v, k) => v === p.toArray()[k]),
+        c.stepped[i],
+        `${c.name}: parameter moved at step ${i}`,
+      );
     });
     assert.deepEqual(scaler.stateDict(), c.state_dict, c.name);
   }
@@ -54,7 +67,12 @@ test("GradScaler: the scale sequence, skipped steps and state equal torch.amp.Gr
 
 test("GradScaler: defaults are PyTorch's (65536, 2, 0.5, 2000)", () => {
   const s = new GradScaler();
-  assert.deepEqual([s.getScale(), s.getGrowthFactor(), s.getBackoffFactor(), s.getGrowthInterval()], [65536, 2, 0.5, 2000]);
+  assert.deepEqual([s.getScale(), s.getGrowthFactor(), s.getBackoffFactor(), s.getGrowthInterval()], [
+    65536,
+    2,
+    0.5,
+    2000,
+  ]);
   assert.equal(s.scaleLoss(0.5), 32768);
   assert.equal(s.scale(tensor(0.25)).item(), 16384);
 });
@@ -97,7 +115,10 @@ test("GradScaler: misuse and bad options are clear errors; disabled is a pass-th
   const s = new GradScaler();
   p.grad = tensor([1, 2], { dtype: "f32" });
   s.unscale(opt);
-  assert.throws(() => s.unscale(opt), /unscale\(\) has already been called on this optimizer since the last update\(\)/);
+  assert.throws(
+    () => s.unscale(opt),
+    /unscale\(\) has already been called on this optimizer since the last update\(\)/,
+  );
   s.step(opt);
   assert.throws(() => s.step(opt), /step\(\) has already been called since the last update\(\)/);
   s.update();
@@ -131,10 +152,19 @@ test("GradScaler: stateDict round trip restores scale and growth tracker", () =>
   }
   const b = new GradScaler();
   b.loadStateDict(a.stateDict() as GradScalerStateDict);
-  assert.deepEqual(b.stateDict(), { scale: 64, growth_factor: 2, backoff_factor: 0.5, growth_interval: 3, _growth_tracker: 2 });
+  assert.deepEqual(b.stateDict(), {
+    scale: 64,
+    growth_factor: 2,
+    backoff_factor: 0.5,
+    growth_interval: 3,
+    _growth_tracker: 2,
+  });
   p.grad = tensor([1], { dtype: "f32" });
   b.step(opt);
   b.update();
   assert.equal(b.getScale(), 128);
-  assert.throws(() => b.loadStateDict({ ...(a.stateDict() as GradScalerStateDict), _growth_tracker: -1 }), /_growth_tracker must be an integer >= 0/);
+  assert.throws(
+    () => b.loadStateDict({ ...(a.stateDict() as GradScalerStateDict), _growth_tracker: -1 }),
+    /_growth_tracker must be an integer >= 0/,
+  );
 });

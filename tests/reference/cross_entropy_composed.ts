@@ -21,13 +21,15 @@ export function crossEntropyIndices(
   const valid = target.ne(ignoreIndex);
   const outOfRange = valid.mul(target.lt(0).add(target.ge(c)));
   if (outOfRange.sum().item() > 0) {
-    const bad = target.toArray()[(outOfRange.argmax().item())];
-    throw new RangeError(`CrossEntropyLoss: target ${bad} is out of bounds for ${c} classes (and is not ignoreIndex ${ignoreIndex})`);
+    const bad = target.toArray()[outOfRange.argmax().item()];
+    throw new RangeError(
+      `CrossEntropyLoss: target ${bad} is out of bounds for ${c} classes (and is not ignoreIndex ${ignoreIndex})`,
+    );
   }
   const onehot = where(valid, target, 0).unsqueeze(1).eq(arange(0, c, 1, { dtype: "i32" }));
   const logp = logits.logSoftmax(1);
   const validF = valid.to(logits.dtype);
-  const targetWeight = (weight === null ? validF : where(onehot, weight, 0).sum(1).mul(validF));
+  const targetWeight = weight === null ? validF : where(onehot, weight, 0).sum(1).mul(validF);
   let loss = where(onehot, logp, 0).sum(1).neg().mul(targetWeight);
   if (smoothing > 0) {
     const all = (weight === null ? logp : logp.mul(weight)).sum(1).neg().mul(validF);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
-import { type DType, ones, tensor, Tensor } from "../../mod.ts";
+import { type DType, ones, type Tensor, tensor } from "../../mod.ts";
 import { assert, test } from "../harness.ts";
 
 interface Case {
@@ -18,7 +18,9 @@ interface Case {
   expected: string;
 }
 
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/tensor_format.json", import.meta.url), "utf8")) as { cases: Case[] };
+const fixture = JSON.parse(readFileSync(new URL("../fixtures/tensor_format.json", import.meta.url), "utf8")) as {
+  cases: Case[];
+};
 
 function build(c: Case): Tensor {
   const special: Record<string, number> = { nan: NaN, inf: Infinity, "-inf": -Infinity };

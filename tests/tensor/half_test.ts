@@ -1,5 +1,5 @@
 import { assert, test } from "../harness.ts";
-import { Linear, loadModel, saveModel, Sequential, ReLU, Tensor, tensor } from "../../mod.ts";
+import { Linear, loadModel, ReLU, saveModel, Sequential, Tensor, tensor } from "../../mod.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,8 +57,12 @@ for (const dtype of ["f16", "bf16"] as const) {
     const exact = Float32Array.from(ALL, (b) => decode(dtype, b));
     const back = bitsOf(tensor(exact).to(dtype));
     for (let b = 0; b < 65536; b++) {
-      if (Number.isNaN(exact[b])) assert.ok(Number.isNaN(decode(dtype, back[b])), `NaN 0x${b.toString(16)} came back as 0x${back[b].toString(16)}`);
-      else assert.equal(back[b], b, `0x${b.toString(16)} came back as 0x${back[b].toString(16)}`);
+      if (Number.isNaN(exact[b])) {
+        assert.ok(
+          Number.isNaN(decode(dtype, back[b])),
+          `NaN 0x${b.toString(16)} came back as 0x${back[b].toString(16)}`,
+        );
+      } else assert.equal(back[b], b, `0x${b.toString(16)} came back as 0x${back[b].toString(16)}`);
     }
     // Adjacent finite patterns p, p + 1 of each sign; the largest finite value is paired with the
     // next power of two (the first value that rounds to infinity).
@@ -68,7 +72,9 @@ for (const dtype of ["f16", "bf16"] as const) {
     const mids = new Float32Array(lows.length * 3);
     lows.forEach((p, i) => {
       const a = decode(dtype, p);
-      const b = (p & 0x7fff) === inf - 1 ? Math.sign(a) * 2 * 2 ** Math.floor(Math.log2(Math.abs(a))) : decode(dtype, p + 1);
+      const b = (p & 0x7fff) === inf - 1
+        ? Math.sign(a) * 2 * 2 ** Math.floor(Math.log2(Math.abs(a)))
+        : decode(dtype, p + 1);
       const mid = (a + b) / 2; // exact in f32: one bit more than the 16-bit format holds
       assert.equal(Math.fround(mid), mid);
       mids[3 * i] = mid;
@@ -85,16 +91,18 @@ for (const dtype of ["f16", "bf16"] as const) {
   });
 
   test(`${dtype} conversions: strided views give the same bits as contiguous ones`, () => {
-    const x = tensor(Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i) * 2 ** ((i % 40) - 20)), { shape: [64, 64] });
+    const x = tensor(Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i) * 2 ** ((i % 40) - 20)), {
+      shape: [64, 64],
+    });
     const viaView = bitsOf(x.t().to(dtype).contiguous());
     const viaCopy = bitsOf(x.t().contiguous().to(dtype));
     assert.deepEqual(viaView, viaCopy);
-    const up = (x.to(dtype).t().to("f32").contiguous().toArray() as Float32Array);
+    const up = x.to(dtype).t().to("f32").contiguous().toArray() as Float32Array;
     assert.deepEqual(up, x.to(dtype).to("f32").t().contiguous().toArray());
   });
 }
 
-test("model.to(\"bf16\") converts parameters in place (same objects), and bf16 models save and load losslessly", () => {
+test('model.to("bf16") converts parameters in place (same objects), and bf16 models save and load losslessly', () => {
   const model = new Sequential().add(new Linear(6, 4)).add(ReLU).add(new Linear(4, 2));
   const before = model.parameters();
   const wanted = before.map((p) => bitsOf(p.to("bf16")));

@@ -1,5 +1,5 @@
 import { assert, test } from "../harness.ts";
-import { arange, eye, full, ones, Tensor, tensor, zeros } from "../../mod.ts";
+import { arange, eye, full, ones, type Tensor, tensor, zeros } from "../../mod.ts";
 
 test("creation: shape, dtype, values", () => {
   assert.deepEqual(zeros([2, 3]).toList(), [[0, 0, 0], [0, 0, 0]]);
@@ -73,7 +73,10 @@ test("views share storage and follow PyTorch's rules", () => {
 test("the seed's inputs.view([-1, 784]) on a [B, 1, 28, 28] batch", () => {
   const batch = zeros([64, 1, 28, 28]);
   assert.deepEqual(batch.view([-1, 784]).shape, [64, 784]);
-  assert.throws(() => zeros([3, 5]).view([-1, 4]), /shape \[-1, 4\] is invalid for a tensor of shape \[3, 5\] \(15 elements\)/);
+  assert.throws(
+    () => zeros([3, 5]).view([-1, 4]),
+    /shape \[-1, 4\] is invalid for a tensor of shape \[3, 5\] \(15 elements\)/,
+  );
 });
 
 test("writes through copy_ reach every view of the storage", () => {
@@ -94,7 +97,10 @@ test("reading values: item, toArray, toList, iteration, toString", () => {
   assert.deepEqual(rows[1].toList(), [3, 4]);
   assert.equal(x.toString(), "tensor([[1., 2.],\n        [3., 4.]], dtype=f32)"); // PyTorch's integer notation
   assert.equal(tensor([1, 2, 3]).toString(), "tensor([1, 2, 3], dtype=i32)");
-  assert.equal(arange(1001, 3001, 1, { dtype: "f32" }).toString(), "tensor([1001., 1002., 1003.,  ..., 2998., 2999., 3000.], dtype=f32)");
+  assert.equal(
+    arange(1001, 3001, 1, { dtype: "f32" }).toString(),
+    "tensor([1001., 1002., 1003.,  ..., 2998., 2999., 3000.], dtype=f32)",
+  );
   assert.equal(tensor(2.5).toString(), "tensor(2.5000, dtype=f32)");
 });
 

@@ -20,18 +20,25 @@ test("tensor(nested, { shape }) takes the shape when the element count matches a
   assert.deepEqual(t.shape, [2, 2]);
   assert.deepEqual(Array.from(t.toArray() as Int32Array), [1, 2, 3, 4]);
   assert.deepEqual(tensor([[1, 2], [3, 4]], { shape: [4] }).shape, [4]);
-  assert.throws(() => tensor([1, 2, 3, 4], { shape: [3] }), /shape \[3\] needs 3 elements, the data \(shape \[4\]\) has 4/);
+  assert.throws(
+    () => tensor([1, 2, 3, 4], { shape: [3] }),
+    /shape \[3\] needs 3 elements, the data \(shape \[4\]\) has 4/,
+  );
   assert.throws(() => tensor([[1, 2], [3, 4]], { shape: [2, 3] }), /shape \[2, 3\] needs 6 elements/);
 });
 
 test("numbers that do not fit a dtype are refused where PyTorch refuses them (full), never wrapped", () => {
   for (const { value, dtype, refused } of fixture.fullStores) {
     const v = value === "NaN" ? NaN : value;
-    if (refused) assert.throws(() => full([2], v, { dtype }), new RegExp(`full: .*(cannot be stored as|overflows) ${dtype}`));
-    else {
+    if (refused) {
+      assert.throws(() => full([2], v, { dtype }), new RegExp(`full: .*(cannot be stored as|overflows) ${dtype}`));
+    } else {
       const stored = full([2], v, { dtype }).to("f64").toArray()[0] as number;
       if (dtype === "i32" || dtype === "u8") assert.equal(stored, Math.trunc(v));
-      else assert.ok(Number.isFinite(stored) && Math.abs(stored - v) <= Math.abs(v) * 2 ** -10, `${v} as ${dtype} gave ${stored}`);
+      else {assert.ok(
+          Number.isFinite(stored) && Math.abs(stored - v) <= Math.abs(v) * 2 ** -10,
+          `${v} as ${dtype} gave ${stored}`,
+        );}
     }
   }
   assert.throws(() => tensor([3e9], { dtype: "i32" }), /tensor: 3000000000 cannot be stored as i32/);
@@ -44,7 +51,11 @@ test("numbers that do not fit a dtype are refused where PyTorch refuses them (fu
   assert.throws(() => tensor([1, 2], { dtype: "i32" }).fill_(2 ** 31), /fill_: 2147483648 cannot be stored as i32/);
   assert.throws(() => zeros([2]).fill_(1e39), /fill_: 1e\+39 overflows f32/);
   // In range, fractional values truncate toward zero as PyTorch's conversion does.
-  assert.deepEqual(Array.from(tensor([2.7, -2.7, 2 ** 31 - 1], { dtype: "i32" }).toArray() as Int32Array), [2, -2, 2 ** 31 - 1]);
+  assert.deepEqual(Array.from(tensor([2.7, -2.7, 2 ** 31 - 1], { dtype: "i32" }).toArray() as Int32Array), [
+    2,
+    -2,
+    2 ** 31 - 1,
+  ]);
   // Mixing a fractional number with an int tensor still promotes to f32, no check needed.
   assert.deepEqual(Array.from(tensor([1], { dtype: "i32" }).add(2.5).toArray() as Float32Array), [3.5]);
 });
@@ -60,9 +71,15 @@ test("integer sums accumulate in 64 bits: PyTorch's totals, and an error when th
     }
   }
   assert.throws(() => full([3], 2 ** 30, { dtype: "i32" }).sum().item(), /3221225472 does not fit i32/);
-  assert.throws(() => full([2], 2 ** 16, { dtype: "i32" }).prod(), /prod: the integer result 4294967296 does not fit i32/);
+  assert.throws(
+    () => full([2], 2 ** 16, { dtype: "i32" }).prod(),
+    /prod: the integer result 4294967296 does not fit i32/,
+  );
   // Per-dimension sums too, and bytes (u8 sums once wrapped at 255 in a u8 result).
-  assert.deepEqual(Array.from(full([2, 3], 2 ** 30, { dtype: "i32" }).sub(2 ** 30 - 1).sum(1).toArray() as Int32Array), [3, 3]);
+  assert.deepEqual(
+    Array.from(full([2, 3], 2 ** 30, { dtype: "i32" }).sub(2 ** 30 - 1).sum(1).toArray() as Int32Array),
+    [3, 3],
+  );
   assert.equal(full([1000], 255, { dtype: "u8" }).sum().item(), 255_000);
 });
 
@@ -79,7 +96,14 @@ test("in-place ops refuse to write into memory several elements share (expand), 
   for (const [name, op] of ops) {
     const base = zeros([1]);
     const expanded = base.expand([4]);
-    assert.throws(() => op(expanded), new RegExp(`${name === "zero_" ? "fill_" : name}: more than one element of the written-to tensor refers to a single memory location`));
+    assert.throws(
+      () => op(expanded),
+      new RegExp(
+        `${
+          name === "zero_" ? "fill_" : name
+        }: more than one element of the written-to tensor refers to a single memory location`,
+      ),
+    );
     assert.equal(base.toArray()[0], 0, `${name} wrote before refusing`);
   }
   // A broadcast dim of size 1 shares nothing: allowed.
@@ -92,11 +116,20 @@ test("ignoreIndex: any integer (PyTorch's int64) gives PyTorch's loss; a non-int
   const x = tensor(fixture.logits);
   const y = tensor(fixture.targets, { dtype: "i32" });
   for (const { ignoreIndex, loss, nll } of fixture.crossEntropy) {
-    assertClose([new CrossEntropyLoss({ ignoreIndex }).compute(x, y).item()], [loss], { rtol: 1e-6, message: `ignoreIndex ${ignoreIndex}` });
-    assertClose([new NLLLoss({ ignoreIndex }).compute(x.logSoftmax(1), y).item()], [nll], { rtol: 1e-6, message: `NLL ignoreIndex ${ignoreIndex}` });
+    assertClose([new CrossEntropyLoss({ ignoreIndex }).compute(x, y).item()], [loss], {
+      rtol: 1e-6,
+      message: `ignoreIndex ${ignoreIndex}`,
+    });
+    assertClose([new NLLLoss({ ignoreIndex }).compute(x.logSoftmax(1), y).item()], [nll], {
+      rtol: 1e-6,
+      message: `NLL ignoreIndex ${ignoreIndex}`,
+    });
   }
   for (const bad of [2.5, NaN, Infinity, 2 ** 60, "1"]) {
-    assert.throws(() => new CrossEntropyLoss({ ignoreIndex: bad as number }), /CrossEntropyLoss: ignoreIndex must be an integer/);
+    assert.throws(
+      () => new CrossEntropyLoss({ ignoreIndex: bad as number }),
+      /CrossEntropyLoss: ignoreIndex must be an integer/,
+    );
     assert.throws(() => new NLLLoss({ ignoreIndex: bad as number }), /NLLLoss: ignoreIndex must be an integer/);
   }
 });

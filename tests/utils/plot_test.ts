@@ -34,12 +34,17 @@ test("training_curves.svg renders (librsvg) with both curves through their data 
   assert.ok(!colourNear(img, acc.x(1), acc.y(88.5), hex(PALETTE[0]), 2));
   // Background inside the plot, away from the curve (below the loss curve at epoch 1.5, above the
   // bottom axis) is white; the axes are black.
-  assert.ok(near(pixel(img, loss.x(1.5), loss.bottom - 6), [255, 255, 255], 10), `background: ${pixel(img, loss.x(1.5), loss.bottom - 6)}`);
+  assert.ok(
+    near(pixel(img, loss.x(1.5), loss.bottom - 6), [255, 255, 255], 10),
+    `background: ${pixel(img, loss.x(1.5), loss.bottom - 6)}`,
+  );
   assert.ok(near(pixel(img, loss.left, (loss.top + loss.bottom) / 2), [0, 0, 0], 60), "y axis");
   assert.ok(near(pixel(img, (loss.left + loss.right) / 2, loss.bottom), [0, 0, 0], 60), "x axis");
   // Some dark text left of the y axis (tick labels) and below the x axis (epoch numbers).
   const dark = (x0: number, x1: number, y0: number, y1: number) => {
-    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (pixel(img, x, y).slice(0, 3).every((v) => v < 100)) return true;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) if (pixel(img, x, y).slice(0, 3).every((v) => v < 100)) return true;
+    }
     return false;
   };
   assert.ok(dark(loss.left - 40, loss.left - 8, loss.top - 5, loss.bottom + 5), "y tick labels");
@@ -50,5 +55,8 @@ test("niceTicks cover the data with 1-2-5 steps", () => {
   assert.deepEqual(niceTicks(0.26, 0.92), [0.2, 0.4, 0.6, 0.8, 1]);
   assert.deepEqual(niceTicks(88.5, 95.5), [88, 90, 92, 94, 96]);
   assert.deepEqual(niceTicks(3, 3), [2.6, 2.8, 3, 3.2, 3.4]);
-  assert.throws(() => trainingCurvesSvg({ loss: [1] } as never), /expected \{ loss: number\[\], accuracy: number\[\] \}/);
+  assert.throws(
+    () => trainingCurvesSvg({ loss: [1] } as never),
+    /expected \{ loss: number\[\], accuracy: number\[\] \}/,
+  );
 });

@@ -6,13 +6,37 @@
  */
 import { readFileSync } from "node:fs";
 import {
-  AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, GELU, getRngState, Identity, LayerNorm,
-  LeakyReLU, Linear, LogSoftmax, manualSeed, MaxPool2d, Module, ReLU, Sequential, Sigmoid, Softmax, summary, Tanh, type Tensor,
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
+  Dropout,
+  Embedding,
+  Flatten,
+  GELU,
+  getRngState,
+  Identity,
+  LayerNorm,
+  LeakyReLU,
+  Linear,
+  LogSoftmax,
+  manualSeed,
+  MaxPool2d,
+  Module,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  Softmax,
+  summary,
+  Tanh,
+  type Tensor,
 } from "../../mod.ts";
 import { pyFloat } from "../../src/nn/repr.ts";
 import { assert, test } from "../harness.ts";
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/summary/${name}`, import.meta.url), "utf8").trimEnd();
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/summary/${name}`, import.meta.url), "utf8").trimEnd();
 
 function mlp(): Sequential {
   return new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10));
@@ -20,9 +44,18 @@ function mlp(): Sequential {
 
 function cnn(): Sequential {
   return new Sequential(
-    new Conv2d(1, 32, 3, { padding: 1 }), ReLU, new MaxPool2d(2),
-    new Conv2d(32, 64, 3, { padding: 1 }), ReLU, new MaxPool2d(2),
-    new Flatten(), new Dropout(0.25), new Linear(64 * 7 * 7, 128), ReLU, new Dropout(0.5), new Linear(128, 10),
+    new Conv2d(1, 32, 3, { padding: 1 }),
+    ReLU,
+    new MaxPool2d(2),
+    new Conv2d(32, 64, 3, { padding: 1 }),
+    ReLU,
+    new MaxPool2d(2),
+    new Flatten(),
+    new Dropout(0.25),
+    new Linear(64 * 7 * 7, 128),
+    ReLU,
+    new Dropout(0.5),
+    new Linear(128, 10),
   );
 }
 
@@ -86,7 +119,10 @@ test("summary matches torchinfo's table for the seed MLP, the CNN, a nested part
   assert.equal(String(s), torchinfoTable("nested_summary.txt"));
   assert.equal(s.totalParams, 480);
   assert.equal(s.trainableParams, 336);
-  assert.deepEqual(s.layers.map((l) => l.outputShape), [[5, 4], [5, 16], [5, 16], [5, 16], [5, 16], [5, 16], [5, 16], [5, 4]]);
+  assert.deepEqual(s.layers.map((l) => l.outputShape), [[5, 4], [5, 16], [5, 16], [5, 16], [5, 16], [5, 16], [5, 16], [
+    5,
+    4,
+  ]]);
   const shared = summary(new Shared(), [3, 6]);
   assert.equal(String(shared), torchinfoTable("shared_summary.txt"));
   assert.equal(shared.totalParams, 56, "a layer called twice counts once");
@@ -102,12 +138,25 @@ test("summary leaves the model's mode, the random generator and the forward meth
   assert.ok(model.modules().every((m) => m.training));
   assert.equal(getRngState().counter, rng.counter);
   assert.ok(model.modules().every((m) => !Object.hasOwn(m, "forward")));
-  assert.throws(() => summary(model, [2, 1, 28, 28], { depht: 2 } as never), /unknown option "depht" \(did you mean "depth"\?\)/);
+  assert.throws(
+    () => summary(model, [2, 1, 28, 28], { depht: 2 } as never),
+    /unknown option "depht" \(did you mean "depth"\?\)/,
+  );
   assert.throws(() => summary(model, [2, 1, 27]), /Conv2d|conv2d|input/);
   assert.ok(model.modules().every((m) => !Object.hasOwn(m, "forward")), "hooks removed after a failing forward");
 });
 
 test("pyFloat writes floats as Python's repr does", () => {
-  const cases: [number, string][] = [[1e-5, "1e-05"], [0.001, "0.001"], [1e-4, "0.0001"], [0.1, "0.1"], [1, "1.0"], [1e16, "1e+16"], [123456789012345.6, "123456789012345.6"], [2.5e-7, "2.5e-07"], [-0.5, "-0.5"]];
+  const cases: [number, string][] = [
+    [1e-5, "1e-05"],
+    [0.001, "0.001"],
+    [1e-4, "0.0001"],
+    [0.1, "0.1"],
+    [1, "1.0"],
+    [1e16, "1e+16"],
+    [123456789012345.6, "123456789012345.6"],
+    [2.5e-7, "2.5e-07"],
+    [-0.5, "-0.5"],
+  ];
   for (const [x, want] of cases) assert.equal(pyFloat(x), want, String(x));
 });

@@ -28,7 +28,10 @@ type Run = {
 };
 
 function readWithTensorBoard(logDir: string): Record<string, Run> {
-  assert.ok(existsSync(python), `TensorBoard's Python environment is missing (${python}); tools/dev.sh test installs it into .tools/tbenv`);
+  assert.ok(
+    existsSync(python),
+    `TensorBoard's Python environment is missing (${python}); tools/dev.sh test installs it into .tools/tbenv`,
+  );
   const r = spawnSync(python, [reader, logDir], { encoding: "utf8", timeout: 60_000 });
   assert.equal(r.status, 0, `read_tensorboard.py failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
@@ -47,7 +50,10 @@ test("crc32c matches the CRC-32C check value and TensorFlow's masking", () => {
   assert.equal(crc32c(new TextEncoder().encode("123456789")), 0xe3069283);
   assert.equal(crc32c(new Uint8Array(32)), 0x8a9136aa); // RFC 3720 B.4: 32 bytes of zeros
   const crc = 0xe3069283;
-  assert.equal(maskedCrc32c(new TextEncoder().encode("123456789")), ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0);
+  assert.equal(
+    maskedCrc32c(new TextEncoder().encode("123456789")),
+    ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0,
+  );
 });
 
 test("TensorBoard's reader reads back scalars (exact f32 values and steps), scalar groups, histograms, text and hparams", () => {
@@ -61,7 +67,9 @@ test("TensorBoard's reader reads back scalars (exact f32 values and steps), scal
     const values = Float64Array.from({ length: 101 }, (_, i) => (i - 30) / 7);
     writer.addHistogram("fc1/weight", tensor(values, { dtype: "f64" }), 5, { bins: 10 });
     writer.addText("notes", "Sequential(\n  (0): Linear(…) — ünïcode\n)", 2);
-    writer.addHparams({ lr: 0.001, batchSize: 64, optimizer: "Adam", amsgrad: false }, { "hparam/accuracy": 97.25 }, { runName: "hp" });
+    writer.addHparams({ lr: 0.001, batchSize: 64, optimizer: "Adam", amsgrad: false }, { "hparam/accuracy": 97.25 }, {
+      runName: "hp",
+    });
     writer.close();
     assert.throws(() => writer.addScalar("x", 1), /the writer is closed/);
 
@@ -69,7 +77,11 @@ test("TensorBoard's reader reads back scalars (exact f32 values and steps), scal
     assert.deepEqual(Object.keys(runs).sort(), [".", "hp", "loss_test", "loss_train"]);
     const main = runs["."];
     assert.deepEqual(main.scalars["loss/train"].map(([step]) => step), steps);
-    assert.deepEqual(main.scalars["loss/train"].map(([, v]) => v), losses.map(Math.fround), "values are stored as f32 (simple_value)");
+    assert.deepEqual(
+      main.scalars["loss/train"].map(([, v]) => v),
+      losses.map(Math.fround),
+      "values are stored as f32 (simple_value)",
+    );
     assert.deepEqual(main.scalars["loss/train"].map(([, , t]) => t), losses.map((_, i) => 1000 + i));
     assert.deepEqual(main.scalars.accuracy.map(([s, v]) => [s, v]), [[7, 97.5]]);
     assert.deepEqual(runs.loss_train.scalars.loss.map(([s, v]) => [s, v]), [[3, 0.5]]);
@@ -84,8 +96,15 @@ test("TensorBoard's reader reads back scalars (exact f32 values and steps), scal
     assert.equal(h.sum_squares, values.reduce((a, b) => a + b * b, 0));
     // 10 equal buckets over [min, max]: a leading empty bucket whose right edge is min, then the counts.
     const width = (h.max - h.min) / 10;
-    const expectedCounts = Array.from({ length: 10 }, (_, k) =>
-      [...values].filter((v) => (k === 9 ? v >= h.min + k * width - 1e-12 : v >= h.min + k * width - 1e-12 && v < h.min + (k + 1) * width - 1e-12)).length
+    const expectedCounts = Array.from(
+      { length: 10 },
+      (_, k) =>
+        [...values].filter((
+          v,
+        ) => (k === 9
+          ? v >= h.min + k * width - 1e-12
+          : v >= h.min + k * width - 1e-12 && v < h.min + (k + 1) * width - 1e-12)
+        ).length,
     );
     assert.deepEqual(h.bucket, [0, ...expectedCounts]);
     assert.equal(h.bucket_limit.length, 11);
@@ -104,7 +123,12 @@ test("TensorBoard's reader reads back scalars (exact f32 values and steps), scal
       ],
       metric_infos: [{ name: { tag: "hparam/accuracy" } }],
     });
-    assert.deepEqual(hp.hparams["_hparams_/session_start_info"].session_start_info.hparams, { lr: 0.001, batchSize: 64, optimizer: "Adam", amsgrad: false });
+    assert.deepEqual(hp.hparams["_hparams_/session_start_info"].session_start_info.hparams, {
+      lr: 0.001,
+      batchSize: 64,
+      optimizer: "Adam",
+      amsgrad: false,
+    });
     assert.deepEqual(hp.hparams["_hparams_/session_end_info"].session_end_info, { status: "STATUS_SUCCESS" });
     assert.deepEqual(hp.scalars["hparam/accuracy"].map(([s, v]) => [s, v]), [[0, 97.25]]);
   });
@@ -124,15 +148,24 @@ test("events are buffered until maxQueue or flush, and readable while the writer
 
 test("SummaryWriter refuses bad input with clear errors", () => {
   withDir((dir) => {
-    assert.throws(() => new SummaryWriter(dir, { flush_secs: 1 } as never), /unknown option "flush_secs" \(did you mean "flushSecs"\?\)/);
+    assert.throws(
+      () => new SummaryWriter(dir, { flush_secs: 1 } as never),
+      /unknown option "flush_secs" \(did you mean "flushSecs"\?\)/,
+    );
     const w = new SummaryWriter(dir);
     assert.throws(() => w.addScalar("", 1), /tag must be a non-empty string/);
-    assert.throws(() => w.addScalar("loss", "0.5" as never), /loss must be a number or a one-element tensor, got string/);
+    assert.throws(
+      () => w.addScalar("loss", "0.5" as never),
+      /loss must be a number or a one-element tensor, got string/,
+    );
     assert.throws(() => w.addScalar("loss", tensor([1, 2])), /one-element tensor, got shape \[2\]/);
     assert.throws(() => w.addScalar("loss", 1, 1.5), /step must be an integer/);
     assert.throws(() => w.addHistogram("h", [1, NaN]), /h holds NaN; a histogram needs finite values/);
     assert.throws(() => w.addHistogram("h", []), /h has no elements/);
-    assert.throws(() => w.addHparams({ lr: [1] as never }, {}), /hyper-parameter lr must be a finite number, a string or a boolean/);
+    assert.throws(
+      () => w.addHparams({ lr: [1] as never }, {}),
+      /hyper-parameter lr must be a finite number, a string or a boolean/,
+    );
     w.close();
   });
 });
@@ -152,7 +185,10 @@ test("CSVLogger writes a header from the first row, exact numbers, quoted string
     const csv = new CSVLogger(path);
     csv.log({ epoch: 0, loss: 0.1 + 0.2, note: 'a "quoted", text' });
     csv.log({ epoch: 1, loss: tensor([0.25], { dtype: "f32" }) });
-    assert.throws(() => csv.log({ epoch: 2, acc: 1 }), /acc is not a column; the columns \(from the first row\) are epoch, loss, note/);
+    assert.throws(
+      () => csv.log({ epoch: 2, acc: 1 }),
+      /acc is not a column; the columns \(from the first row\) are epoch, loss, note/,
+    );
     assert.equal(readFileSync(path, "utf8"), 'epoch,loss,note\n0,0.30000000000000004,"a ""quoted"", text"\n1,0.25,\n');
     const resumed = new CSVLogger(path, { append: true });
     assert.deepEqual(resumed.columns, ["epoch", "loss", "note"]);

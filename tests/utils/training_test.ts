@@ -59,7 +59,10 @@ test("CheckpointEvery saves at positive multiples of `every`, one file per save 
     single.maybeSave(10, { model });
     assert.ok(existsSync(join(dir, "last.safetensors")));
     assert.equal(loadCheckpoint(join(dir, "last.safetensors"), { model: other }).step, 10);
-    assert.throws(() => new CheckpointEvery(join(dir, "x.safetensors"), 5, { keepLast: 2 }), /keepLast needs \{step\} in the path/);
+    assert.throws(
+      () => new CheckpointEvery(join(dir, "x.safetensors"), 5, { keepLast: 2 }),
+      /keepLast needs \{step\} in the path/,
+    );
     assert.throws(() => new CheckpointEvery("x", 0), /every must be an integer >= 1/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,14 @@ import { assert, assertClose, test } from "../harness.ts";
 import { manualSeed, type Tensor } from "../../mod.ts";
 import { DataLoader } from "../../src/data/mod.ts";
 import {
-  DatasetFileError, DatasetNotFoundError, FASHION_MNIST_DEBIAN_ROOT, FashionMNIST, IDX_IMAGES_MAGIC, loadTrainingData, MNIST, readIdx,
+  DatasetFileError,
+  DatasetNotFoundError,
+  FASHION_MNIST_DEBIAN_ROOT,
+  FashionMNIST,
+  IDX_IMAGES_MAGIC,
+  loadTrainingData,
+  MNIST,
+  readIdx,
 } from "../../src/vision/mod.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/idx/", import.meta.url));
@@ -19,8 +26,12 @@ const f32 = (t: Tensor) => t.toArray() as Float32Array;
 /** The fixture pixels, as make_idx_fixtures.py writes them, scaled to [0, 1]. */
 function fixturePixels(n: number): Float32Array {
   const out = new Float32Array(n * 784);
-  for (let k = 0; k < n; k++) for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) {
-    out[k * 784 + r * 28 + c] = ((37 * k + 28 * r + 5 * c) % 256) / 255;
+  for (let k = 0; k < n; k++) {
+    for (let r = 0; r < 28; r++) {
+      for (let c = 0; c < 28; c++) {
+        out[k * 784 + r * 28 + c] = ((37 * k + 28 * r + 5 * c) % 256) / 255;
+      }
+    }
   }
   return out;
 }
@@ -44,7 +55,10 @@ test("MNIST reads raw and .gz IDX files, in root and in root/MNIST/raw", () => {
   const test10k = new MNIST(torchvision, false); // MNIST/raw/ raw
   checkSplit(test10k, TEST_LABELS);
   assert.equal(test10k.train, false);
-  assert.deepEqual(test10k.sources, [join(torchvision, "MNIST", "raw", "t10k-images-idx3-ubyte"), join(torchvision, "MNIST", "raw", "t10k-labels-idx1-ubyte")]);
+  assert.deepEqual(test10k.sources, [
+    join(torchvision, "MNIST", "raw", "t10k-images-idx3-ubyte"),
+    join(torchvision, "MNIST", "raw", "t10k-labels-idx1-ubyte"),
+  ]);
   const [image, label] = test10k.get(1);
   assert.deepEqual(image.shape, [1, 28, 28]);
   assert.equal(label.item(), 6);
@@ -53,11 +67,17 @@ test("MNIST reads raw and .gz IDX files, in root and in root/MNIST/raw", () => {
 test("normalisation uses MNIST's and Fashion-MNIST's own mean/std, or given ones", () => {
   const raw = fixturePixels(6);
   const norm = (mean: number, std: number) => raw.map((x) => (x - mean) / std);
-  assertClose(f32(new MNIST(FIXTURES, true, { normalize: true }).images), norm(0.1307, 0.3081), { rtol: 1e-5, atol: 1e-5 });
+  assertClose(f32(new MNIST(FIXTURES, true, { normalize: true }).images), norm(0.1307, 0.3081), {
+    rtol: 1e-5,
+    atol: 1e-5,
+  });
   const fashion = new FashionMNIST(FIXTURES, true, { normalize: true });
   assertClose(f32(fashion.images), norm(0.2860, 0.3530), { rtol: 1e-5, atol: 1e-5 });
   assert.equal(fashion.classes[9], "Ankle boot");
-  assertClose(f32(new MNIST(FIXTURES, true, { normalize: { mean: 0.5, std: 0.25 } }).images), norm(0.5, 0.25), { rtol: 1e-5, atol: 1e-5 });
+  assertClose(f32(new MNIST(FIXTURES, true, { normalize: { mean: 0.5, std: 0.25 } }).images), norm(0.5, 0.25), {
+    rtol: 1e-5,
+    atol: 1e-5,
+  });
   assert.throws(() => new MNIST(FIXTURES, true, { normalize: { mean: 0, std: 0 } }), /std positive/);
 });
 
@@ -69,7 +89,10 @@ test("MNIST batches through the DataLoader: [B, 1, 28, 28] f32, view([-1, 784]),
   assert.deepEqual(batches.flatMap(([, y]) => ints(y)).sort(), [...TRAIN_LABELS].sort());
   const order = loader.order(0); // the epoch just iterated
   const start = order[0] * 784;
-  assertClose(f32(batches[0][0]).subarray(0, 784), fixturePixels(6).subarray(start, start + 784), { rtol: 0, atol: 1e-7 });
+  assertClose(f32(batches[0][0]).subarray(0, 784), fixturePixels(6).subarray(start, start + 784), {
+    rtol: 0,
+    atol: 1e-7,
+  });
 });
 
 // ---- corrupt and missing files --------------------------------------------------------------------
@@ -78,7 +101,9 @@ test("MNIST batches through the DataLoader: [B, 1, 28, 28] f32, view([-1, 784]),
 function withRoot(edit: (root: string) => void, check: (root: string) => void): void {
   const root = mkdtempSync(join(tmpdir(), "axon-idx-"));
   try {
-    for (const f of ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]) copyFileSync(join(FIXTURES, f), join(root, f));
+    for (const f of ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]) {
+      copyFileSync(join(FIXTURES, f), join(root, f));
+    }
     edit(root);
     check(root);
   } finally {
@@ -107,25 +132,40 @@ test("a wrong magic number is an error naming the file", () => {
     b[3] = 0x01; // labels' magic in an images file
     writeFileSync(join(root, IMAGES), b);
   }, (root) => assertFileError(root, IMAGES, /wrong magic number 0x00000801, expected 0x00000803/));
-  withRoot((root) => writeFileSync(join(root, LABELS), new TextEncoder().encode("not an idx file")),
-    (root) => assertFileError(root, LABELS, /wrong magic number/));
+  withRoot(
+    (root) => writeFileSync(join(root, LABELS), new TextEncoder().encode("not an idx file")),
+    (root) => assertFileError(root, LABELS, /wrong magic number/),
+  );
   assert.throws(() => readIdx(join(FIXTURES, IMAGES), 0x801), /wrong magic number/);
 });
 
 test("truncated files (data, header, gzip stream) and trailing bytes are errors naming the file", () => {
-  withRoot((root) => writeFileSync(join(root, IMAGES), bytesOf(root, IMAGES).subarray(0, 16 + 784 * 6 - 1)),
-    (root) => assertFileError(root, IMAGES, /truncated: the header promises 6 × 28 × 28 = 4704 bytes of data, the file has 4703/));
-  withRoot((root) => writeFileSync(join(root, IMAGES), bytesOf(root, IMAGES).subarray(0, 10)),
-    (root) => assertFileError(root, IMAGES, /truncated: 10 bytes, the header needs 16/));
-  withRoot((root) => writeFileSync(join(root, LABELS), bytesOf(root, LABELS).subarray(0, 2)),
-    (root) => assertFileError(root, LABELS, /truncated: 2 bytes, too short/));
+  withRoot(
+    (root) => writeFileSync(join(root, IMAGES), bytesOf(root, IMAGES).subarray(0, 16 + 784 * 6 - 1)),
+    (root) =>
+      assertFileError(
+        root,
+        IMAGES,
+        /truncated: the header promises 6 × 28 × 28 = 4704 bytes of data, the file has 4703/,
+      ),
+  );
+  withRoot(
+    (root) => writeFileSync(join(root, IMAGES), bytesOf(root, IMAGES).subarray(0, 10)),
+    (root) => assertFileError(root, IMAGES, /truncated: 10 bytes, the header needs 16/),
+  );
+  withRoot(
+    (root) => writeFileSync(join(root, LABELS), bytesOf(root, LABELS).subarray(0, 2)),
+    (root) => assertFileError(root, LABELS, /truncated: 2 bytes, too short/),
+  );
   withRoot((root) => {
     const gz = gzipSync(bytesOf(root, IMAGES));
     rmSync(join(root, IMAGES));
     writeFileSync(join(root, `${IMAGES}.gz`), gz.subarray(0, gz.length - 20));
   }, (root) => assertFileError(root, `${IMAGES}.gz`, /corrupt or truncated gzip data/));
-  withRoot((root) => writeFileSync(join(root, LABELS), Uint8Array.of(...bytesOf(root, LABELS), 7)),
-    (root) => assertFileError(root, LABELS, /1 unexpected bytes after/));
+  withRoot(
+    (root) => writeFileSync(join(root, LABELS), Uint8Array.of(...bytesOf(root, LABELS), 7)),
+    (root) => assertFileError(root, LABELS, /1 unexpected bytes after/),
+  );
 });
 
 test("image and label counts that disagree, bad sizes and bad labels are errors naming the file", () => {
@@ -160,7 +200,10 @@ test("missing files: an error naming the expected files, the directories and npm
     mkdirSync(join(empty, "MNIST", "raw"), { recursive: true });
     copyFileSync(join(FIXTURES, "t10k-images-idx3-ubyte.gz"), join(empty, "MNIST", "raw", "t10k-images-idx3-ubyte.gz"));
     assert.throws(() => new MNIST(empty, false), /MNIST: missing t10k-labels-idx1-ubyte \(raw or \.gz\)/);
-    assert.throws(() => new FashionMNIST(empty, false), /FashionMNIST: missing t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte.*FashionMNIST\/raw.*dataset-fashion-mnist/);
+    assert.throws(
+      () => new FashionMNIST(empty, false),
+      /FashionMNIST: missing t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte.*FashionMNIST\/raw.*dataset-fashion-mnist/,
+    );
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
@@ -172,7 +215,9 @@ function fashion(train: boolean): FashionMNIST {
   try {
     return new FashionMNIST(FASHION_MNIST_DEBIAN_ROOT, train);
   } catch (e) {
-    throw new Error(`real Fashion-MNIST is required for this test (apt-get install dataset-fashion-mnist): ${(e as Error).message}`);
+    throw new Error(
+      `real Fashion-MNIST is required for this test (apt-get install dataset-fashion-mnist): ${(e as Error).message}`,
+    );
   }
 }
 
@@ -221,7 +266,11 @@ test("MNIST.npmDigits: a fixed 8,000 / 2,000 split of all 10,000 digits, every c
   const trainCounts = classCounts(train.targets);
   const testCounts = classCounts(testSet.targets);
   assert.ok(trainCounts.every((c) => c > 0) && testCounts.every((c) => c > 0), "all 10 classes in both splits");
-  assert.deepEqual(trainCounts.map((c, k) => c + testCounts[k]), PACKAGE_COUNTS, "the two splits partition the package");
+  assert.deepEqual(
+    trainCounts.map((c, k) => c + testCounts[k]),
+    PACKAGE_COUNTS,
+    "the two splits partition the package",
+  );
   assert.ok(train.images.min().item() >= 0 && train.images.max().item() <= 1);
   // golden values of the seeded split: identical on Deno and Bun, run after run
   assert.equal(train.targets.sum().item(), 35473);

@@ -16,8 +16,8 @@ import {
   ReLU,
   Sequential,
   type Tensor,
-  TensorDataset,
   tensor,
+  TensorDataset,
 } from "../../mod.ts";
 
 /** What a task posts back. */

@@ -20,7 +20,9 @@ const RELEASE = join(DIST, "release");
 const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
 const rootPackage = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 const version: string = deno.version;
-if (rootPackage.version !== version) throw new Error(`package.json is version ${rootPackage.version}, deno.json ${version}: make them equal`);
+if (rootPackage.version !== version) {
+  throw new Error(`package.json is version ${rootPackage.version}, deno.json ${version}: make them equal`);
+}
 
 /** npm's names for each platform key's os, cpu and libc. */
 const PLATFORMS: Record<string, { os: string; cpu: string; libc?: string; ext: string }> = {
@@ -43,8 +45,13 @@ function releaseFilesModule(): string {
   const entries = Object.entries(checksums).map(([name, sum]) => `  "${name}": "${sum}",`).join("\n");
   const replaced = source
     .replace(/export const VERSION = "[^"]*";/, `export const VERSION = "${version}";`)
-    .replace(/export const RELEASE_FILES: Readonly<Record<string, string>> = \{\};/, `export const RELEASE_FILES: Readonly<Record<string, string>> = {\n${entries}\n};`);
-  if (!replaced.includes(Object.values(checksums)[0])) throw new Error("could not fill src/native/release_files.ts (its layout changed?)");
+    .replace(
+      /export const RELEASE_FILES: Readonly<Record<string, string>> = \{\};/,
+      `export const RELEASE_FILES: Readonly<Record<string, string>> = {\n${entries}\n};`,
+    );
+  if (!replaced.includes(Object.values(checksums)[0])) {
+    throw new Error("could not fill src/native/release_files.ts (its layout changed?)");
+  }
   return replaced;
 }
 
@@ -79,7 +86,10 @@ const staging = join(DIST, "npm-src");
 rmSync(staging, { recursive: true, force: true });
 copySources(staging);
 // Deno's own declarations (the Deno namespace used by src/native/deno.ts), for tsc.
-writeFileSync(join(staging, "deno.d.ts"), execFileSync(Deno.execPath(), ["types"], { encoding: "utf8", maxBuffer: 64 << 20 }));
+writeFileSync(
+  join(staging, "deno.d.ts"),
+  execFileSync(Deno.execPath(), ["types"], { encoding: "utf8", maxBuffer: 64 << 20 }),
+);
 const ml = join(DIST, "npm", "ml");
 writeJson(join(staging, "tsconfig.json"), {
   compilerOptions: {
@@ -98,7 +108,9 @@ writeJson(join(staging, "tsconfig.json"), {
   },
   include: ["mod.ts", "src/**/*.ts", "deno.d.ts"],
 });
-execFileSync("node", [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(staging, "tsconfig.json")], { stdio: "inherit" });
+execFileSync("node", [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(staging, "tsconfig.json")], {
+  stdio: "inherit",
+});
 rmSync(staging, { recursive: true, force: true });
 for (const file of ["README.md", "LICENSE"]) cpSync(join(ROOT, file), join(ml, file));
 writeJson(join(ml, "package.json"), {
@@ -126,7 +138,10 @@ for (const platform of built) {
     cpSync(join(RELEASE, name), join(dir, "lib", `libaxon${name.slice(prefix.length)}`));
   }
   cpSync(join(ROOT, "LICENSE"), join(dir, "LICENSE"));
-  writeFileSync(join(dir, "README.md"), `# @axon/ml-${platform}\n\nThe native library of [@axon/ml](https://www.npmjs.com/package/@axon/ml) for ${platform}; installed by \`@axon/ml\` as an optional dependency, not used on its own.\n`);
+  writeFileSync(
+    join(dir, "README.md"),
+    `# @axon/ml-${platform}\n\nThe native library of [@axon/ml](https://www.npmjs.com/package/@axon/ml) for ${platform}; installed by \`@axon/ml\` as an optional dependency, not used on its own.\n`,
+  );
   writeJson(join(dir, "package.json"), {
     name: `@axon/ml-${platform}`,
     version,

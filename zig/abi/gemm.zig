@@ -102,9 +102,23 @@ fn run(
                 try gemm.gemm(trans_a, trans_b, batch, m, n, k, alpha, a_ptr, lda, a_bs, b_ptr, ldb, b_bs, beta, c_buf.ptr + c_off, ldc, c_bs);
             } else {
                 const args = gemm_half.Args{
-                    .trans_a = trans_a, .trans_b = trans_b, .batch = batch, .m = m, .n = n, .k = k, .alpha = alpha,
-                    .a = a_ptr, .lda = lda, .a_bstride = a_bs, .b = b_ptr, .ldb = ldb, .b_bstride = b_bs,
-                    .beta = beta, .c = c_buf.ptr + c_off, .ldc = ldc, .c_bstride = c_bs,
+                    .trans_a = trans_a,
+                    .trans_b = trans_b,
+                    .batch = batch,
+                    .m = m,
+                    .n = n,
+                    .k = k,
+                    .alpha = alpha,
+                    .a = a_ptr,
+                    .lda = lda,
+                    .a_bstride = a_bs,
+                    .b = b_ptr,
+                    .ldb = ldb,
+                    .b_bstride = b_bs,
+                    .beta = beta,
+                    .c = c_buf.ptr + c_off,
+                    .ldc = ldc,
+                    .c_bstride = c_bs,
                 };
                 try gemm_half.gemm(if (d == .f16) .f16 else .bf16, &args);
             }

@@ -170,9 +170,19 @@ pub fn forward(s: Conv, x: []const f32, w: []const f32, bias: ?[]const f32, y: [
                     for (0..cv.oc) |o| @memset(yi[o * l ..][0..l], b[o]);
                 }
                 try gemm.gemmOne(&.{
-                    .trans_a = false, .trans_b = false, .m = cv.oc, .n = l, .k = kk, .alpha = 1,
-                    .a = c.w.ptr, .lda = kk, .b = cols.ptr, .ldb = l,
-                    .beta = if (c.bias == null) 0 else 1, .c = yi.ptr, .ldc = l,
+                    .trans_a = false,
+                    .trans_b = false,
+                    .m = cv.oc,
+                    .n = l,
+                    .k = kk,
+                    .alpha = 1,
+                    .a = c.w.ptr,
+                    .lda = kk,
+                    .b = cols.ptr,
+                    .ldb = l,
+                    .beta = if (c.bias == null) 0 else 1,
+                    .c = yi.ptr,
+                    .ldc = l,
                 }, threads);
             }
         }
@@ -230,9 +240,19 @@ pub fn backwardInput(s: Conv, dy: []const f32, w: []const f32, dx: []f32) Error!
             const cols = try Columns.get(kk * l + slack);
             for (first..end) |i| {
                 try gemm.gemmOne(&.{
-                    .trans_a = false, .trans_b = false, .m = kk, .n = l, .k = cv.oc, .alpha = 1,
-                    .a = c.w.ptr, .lda = cv.oc, .b = c.dy.ptr + i * cv.yImage(), .ldb = l,
-                    .beta = 0, .c = cols.ptr, .ldc = l,
+                    .trans_a = false,
+                    .trans_b = false,
+                    .m = kk,
+                    .n = l,
+                    .k = cv.oc,
+                    .alpha = 1,
+                    .a = c.w.ptr,
+                    .lda = cv.oc,
+                    .b = c.dy.ptr + i * cv.yImage(),
+                    .ldb = l,
+                    .beta = 0,
+                    .c = cols.ptr,
+                    .ldc = l,
                 }, threads);
                 const dxi = c.dx[i * cv.xImage() ..][0..cv.xImage()];
                 try sumColumns(cv, cols, dxi, threads);
@@ -268,9 +288,19 @@ pub fn backwardWeight(s: Conv, x: []const f32, dy: []const f32, dw: ?[]f32, db: 
                 if (c.want_dw) {
                     try buildColumns(cv, c.x, i, cols, threads);
                     try gemm.gemmOne(&.{
-                        .trans_a = false, .trans_b = true, .m = cv.oc, .n = kk, .k = l, .alpha = 1,
-                        .a = dyi.ptr, .lda = l, .b = cols.ptr, .ldb = l,
-                        .beta = if (i == first) 0 else 1, .c = pw.ptr, .ldc = kk,
+                        .trans_a = false,
+                        .trans_b = true,
+                        .m = cv.oc,
+                        .n = kk,
+                        .k = l,
+                        .alpha = 1,
+                        .a = dyi.ptr,
+                        .lda = l,
+                        .b = cols.ptr,
+                        .ldb = l,
+                        .beta = if (i == first) 0 else 1,
+                        .c = pw.ptr,
+                        .ldc = kk,
                     }, threads);
                 }
                 if (c.want_db) {

@@ -118,8 +118,19 @@ pub fn gemm(
 ) Error!void {
     if (batch == 0 or m == 0 or n == 0) return;
     const base = Problem{
-        .trans_a = trans_a, .trans_b = trans_b, .m = m, .n = n, .k = k, .alpha = alpha,
-        .a = a, .lda = lda, .b = b, .ldb = ldb, .beta = beta, .c = c, .ldc = ldc,
+        .trans_a = trans_a,
+        .trans_b = trans_b,
+        .m = m,
+        .n = n,
+        .k = k,
+        .alpha = alpha,
+        .a = a,
+        .lda = lda,
+        .b = b,
+        .ldb = ldb,
+        .beta = beta,
+        .c = c,
+        .ldc = ldc,
     };
     const threads = pool.numThreads();
     const work = std.math.mulWide(u64, m * n, @max(k, 1));
@@ -212,8 +223,19 @@ fn swapped(p: *const Problem, threads: usize) Error!void {
     const len = p.n * ldt;
     const t = try TransposeBuffer.get(len);
     const q = Problem{
-        .trans_a = !p.trans_b, .trans_b = !p.trans_a, .m = p.n, .n = p.m, .k = p.k, .alpha = 1,
-        .a = p.b, .lda = p.ldb, .b = p.a, .ldb = p.lda, .beta = 0, .c = t.ptr, .ldc = ldt,
+        .trans_a = !p.trans_b,
+        .trans_b = !p.trans_a,
+        .m = p.n,
+        .n = p.m,
+        .k = p.k,
+        .alpha = 1,
+        .a = p.b,
+        .lda = p.ldb,
+        .b = p.a,
+        .ldb = p.lda,
+        .beta = 0,
+        .c = t.ptr,
+        .ldc = ldt,
     };
     try tiled(&q, threads);
     const va: V = @splat(p.alpha);
@@ -1099,16 +1121,16 @@ fn checkCase(cs: Case) !void {
 
 test "gemm matches a naive f64 reference" {
     const sizes = [_][3]usize{
-        .{ 1, 1, 1 },    .{ 2, 3, 5 },    .{ 7, 13, 17 },   .{ 13, 7, 29 },
-        .{ 31, 37, 41 }, .{ 63, 64, 65 }, .{ 64, 65, 63 },  .{ 65, 63, 64 },
-        .{ 64, 10, 256 }, .{ 64, 256, 97 }, .{ 100, 33, 400 }, .{ 255, 256, 257 },
-        .{ 257, 255, 256 }, .{ 1000, 3, 2 }, .{ 3, 1000, 5 },  .{ 2, 5, 1000 },
-        .{ 1, 300, 70 }, .{ 300, 1, 70 }, .{ 200, 600, 17 }, .{ 29, 1100, 45 },
+        .{ 1, 1, 1 },       .{ 2, 3, 5 },     .{ 7, 13, 17 },    .{ 13, 7, 29 },
+        .{ 31, 37, 41 },    .{ 63, 64, 65 },  .{ 64, 65, 63 },   .{ 65, 63, 64 },
+        .{ 64, 10, 256 },   .{ 64, 256, 97 }, .{ 100, 33, 400 }, .{ 255, 256, 257 },
+        .{ 257, 255, 256 }, .{ 1000, 3, 2 },  .{ 3, 1000, 5 },   .{ 2, 5, 1000 },
+        .{ 1, 300, 70 },    .{ 300, 1, 70 },  .{ 200, 600, 17 }, .{ 29, 1100, 45 },
         // Wide-kernel row counts 10 ... 14 (m = 10, 12, 33, 64, 70) and the dot kernel's column
         // groups (n = 1, 2, 3, 4, 5, 8, 16 with k a multiple of 16 or not).
-        .{ 10, 64, 256 }, .{ 12, 40, 9 }, .{ 33, 50, 20 }, .{ 64, 256, 10 }, .{ 70, 35, 30 },
-        .{ 37, 2, 48 },  .{ 50, 3, 33 },  .{ 9, 4, 16 },   .{ 45, 5, 100 },  .{ 23, 8, 31 },
-        .{ 17, 16, 64 }, .{ 64, 10, 784 },
+        .{ 10, 64, 256 },   .{ 12, 40, 9 },   .{ 33, 50, 20 },   .{ 64, 256, 10 },
+        .{ 70, 35, 30 },    .{ 37, 2, 48 },   .{ 50, 3, 33 },    .{ 9, 4, 16 },
+        .{ 45, 5, 100 },    .{ 23, 8, 31 },   .{ 17, 16, 64 },   .{ 64, 10, 784 },
     };
     for (sizes) |s| {
         for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {

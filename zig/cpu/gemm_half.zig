@@ -183,10 +183,23 @@ pub fn viaF32(comptime fmt: Format, g: *const Args) Error!void {
     if (g.beta != 0) widen.add(c_rows, g.batch);
     widen.run(fmt, true);
     try gemm32.gemm(
-        g.trans_a, g.trans_b, g.batch, g.m, g.n, g.k, g.alpha,
-        aw, a_cols, if (a_count > 1) a_rows * a_cols else 0,
-        bw, b_cols, if (b_count > 1) b_rows * b_cols else 0,
-        g.beta, cw, g.n, g.m * g.n,
+        g.trans_a,
+        g.trans_b,
+        g.batch,
+        g.m,
+        g.n,
+        g.k,
+        g.alpha,
+        aw,
+        a_cols,
+        if (a_count > 1) a_rows * a_cols else 0,
+        bw,
+        b_cols,
+        if (b_count > 1) b_rows * b_cols else 0,
+        g.beta,
+        cw,
+        g.n,
+        g.m * g.n,
     );
     var narrow = Convert{};
     narrow.add(c_rows, g.batch);
@@ -249,8 +262,19 @@ fn batched(g: *const Args, comptime one: fn (*const Problem, usize) Error!void) 
     if (g.batch == 0 or g.m == 0 or g.n == 0) return;
     if (g.k == 0) return viaF32(.bf16, g);
     const base = Problem{
-        .trans_a = g.trans_a, .trans_b = g.trans_b, .m = g.m, .n = g.n, .k = g.k, .alpha = g.alpha,
-        .a = g.a, .lda = g.lda, .b = g.b, .ldb = g.ldb, .beta = g.beta, .c = g.c, .ldc = g.ldc,
+        .trans_a = g.trans_a,
+        .trans_b = g.trans_b,
+        .m = g.m,
+        .n = g.n,
+        .k = g.k,
+        .alpha = g.alpha,
+        .a = g.a,
+        .lda = g.lda,
+        .b = g.b,
+        .ldb = g.ldb,
+        .beta = g.beta,
+        .c = g.c,
+        .ldc = g.ldc,
     };
     const threads = pool.numThreads();
     const work = std.math.mulWide(u64, g.m * g.n, g.k);
@@ -717,10 +741,23 @@ fn runPath(comptime fmt: Format, path: Path, cs: Case, threads: usize, a: []cons
     _ = pool.setNumThreads(threads);
     const c = try testing.allocator.dupe(u16, c0);
     const args = Args{
-        .trans_a = cs.ta, .trans_b = cs.tb, .batch = cs.batch, .m = cs.m, .n = cs.n, .k = cs.k, .alpha = cs.alpha,
-        .a = a.ptr, .lda = cs.lda(), .a_bstride = cs.aBstride(),
-        .b = b.ptr, .ldb = cs.ldb(), .b_bstride = cs.bBstride(),
-        .beta = cs.beta, .c = c.ptr, .ldc = cs.ldc(), .c_bstride = cs.m * cs.ldc(),
+        .trans_a = cs.ta,
+        .trans_b = cs.tb,
+        .batch = cs.batch,
+        .m = cs.m,
+        .n = cs.n,
+        .k = cs.k,
+        .alpha = cs.alpha,
+        .a = a.ptr,
+        .lda = cs.lda(),
+        .a_bstride = cs.aBstride(),
+        .b = b.ptr,
+        .ldb = cs.ldb(),
+        .b_bstride = cs.bBstride(),
+        .beta = cs.beta,
+        .c = c.ptr,
+        .ldc = cs.ldc(),
+        .c_bstride = cs.m * cs.ldc(),
     };
     switch (path) {
         .via_f32 => try viaF32(fmt, &args),
@@ -828,8 +865,8 @@ fn checkBoth(cs: Case) !void {
 
 test "half gemm matches an f64 reference on every transpose combination" {
     const sizes = [_][3]usize{
-        .{ 1, 1, 1 },   .{ 7, 13, 17 },  .{ 63, 64, 65 }, .{ 64, 65, 63 }, .{ 65, 63, 64 },
-        .{ 64, 256, 784 }, .{ 2, 3, 2 }, .{ 15, 33, 3 },  .{ 30, 1, 40 },  .{ 1, 70, 9 },
+        .{ 1, 1, 1 },      .{ 7, 13, 17 }, .{ 63, 64, 65 }, .{ 64, 65, 63 }, .{ 65, 63, 64 },
+        .{ 64, 256, 784 }, .{ 2, 3, 2 },   .{ 15, 33, 3 },  .{ 30, 1, 40 },  .{ 1, 70, 9 },
     };
     for (sizes) |s| {
         for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
@@ -861,9 +898,23 @@ test "half gemm rounds C once: a sum that f32 holds exactly is rounded to neares
     var b = [_]u16{ half.fromF32(.bf16, 1), half.fromF32(.bf16, 1) };
     var c = [_]u16{0};
     var args = Args{
-        .trans_a = false, .trans_b = false, .batch = 1, .m = 1, .n = 1, .k = 2, .alpha = 1,
-        .a = &a, .lda = 2, .a_bstride = 0, .b = &b, .ldb = 1, .b_bstride = 0,
-        .beta = 0, .c = &c, .ldc = 1, .c_bstride = 0,
+        .trans_a = false,
+        .trans_b = false,
+        .batch = 1,
+        .m = 1,
+        .n = 1,
+        .k = 2,
+        .alpha = 1,
+        .a = &a,
+        .lda = 2,
+        .a_bstride = 0,
+        .b = &b,
+        .ldb = 1,
+        .b_bstride = 0,
+        .beta = 0,
+        .c = &c,
+        .ldc = 1,
+        .c_bstride = 0,
     };
     try gemm(.bf16, &args);
     try testing.expectEqual(half.fromF32(.bf16, 1), c[0]);

@@ -27,7 +27,11 @@ const castCache = new Map<Tensor, { cast: Tensor; version: number }>();
 
 function checkDtype(dtype: DType | string, where: string): AutocastDType {
   if (dtype === "f16" || dtype === "bf16") return dtype;
-  throw new TypeError(`${where}: autocast runs in "f16" or "bf16" (DType.F16, DType.BF16), got ${typeof dtype === "string" ? JSON.stringify(dtype) : describe(dtype)} as dtype`);
+  throw new TypeError(
+    `${where}: autocast runs in "f16" or "bf16" (DType.F16, DType.BF16), got ${
+      typeof dtype === "string" ? JSON.stringify(dtype) : describe(dtype)
+    } as dtype`,
+  );
 }
 
 /** The `enabled` option of {@link AutocastOptions}, checked. */
@@ -82,7 +86,9 @@ export function autocast<T>(dtype: DType | AutocastDType, fn: () => T, options: 
   try {
     const result = fn();
     if (result instanceof Promise) {
-      throw new TypeError("autocast: fn returned a Promise; autocast regions are synchronous (await outside, or use AutocastGuard)");
+      throw new TypeError(
+        "autocast: fn returned a Promise; autocast regions are synchronous (await outside, or use AutocastGuard)",
+      );
     }
     return result;
   } finally {

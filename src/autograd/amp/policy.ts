@@ -25,21 +25,61 @@ export const AUTOCAST_LOWP_OPS = ["matmul", "linear", "conv2d"] as const;
 /** Ops autocast runs in f32, where half precision loses too much range or accuracy. */
 export const AUTOCAST_F32_OPS = [
   // unary/binary math with large range or cancellation
-  "exp", "log", "log1p", "expm1", "reciprocal", "rsqrt", "powScalar", "pow",
+  "exp",
+  "log",
+  "log1p",
+  "expm1",
+  "reciprocal",
+  "rsqrt",
+  "powScalar",
+  "pow",
   // softmax family
-  "softmax", "logSoftmax", "logsumexp",
+  "softmax",
+  "logSoftmax",
+  "logsumexp",
   // reductions and norms
-  "sum", "mean", "prod", "sumOfSquares", "layerNorm", "batchNorm",
+  "sum",
+  "mean",
+  "prod",
+  "sumOfSquares",
+  "layerNorm",
+  "batchNorm",
   // losses
-  "crossEntropy", "crossEntropyLoss", "nllLoss", "mseLoss", "l1Loss", "smoothL1Loss", "huberLoss", "bceLoss",
+  "crossEntropy",
+  "crossEntropyLoss",
+  "nllLoss",
+  "mseLoss",
+  "l1Loss",
+  "smoothL1Loss",
+  "huberLoss",
+  "bceLoss",
   "bceWithLogitsLoss",
 ] as const;
 
 /** Ops that are neither GEMMs nor kernels, recorded in the graph or dispatched by name. */
 export const AUTOCAST_STRUCTURAL_OPS = [
-  "view", "reshape", "permute", "slice", "select", "unsqueeze", "squeeze", "expand", "clone", "to", "where",
-  "cat", "stack", "indexSelect", "gather", "im2col", "maxPool2d", "avgPool2d", "adaptiveAvgPool2d", "dropout",
-  "embedding", "checkpoint",
+  "view",
+  "reshape",
+  "permute",
+  "slice",
+  "select",
+  "unsqueeze",
+  "squeeze",
+  "expand",
+  "clone",
+  "to",
+  "where",
+  "cat",
+  "stack",
+  "indexSelect",
+  "gather",
+  "im2col",
+  "maxPool2d",
+  "avgPool2d",
+  "adaptiveAvgPool2d",
+  "dropout",
+  "embedding",
+  "checkpoint",
 ] as const;
 
 /** Every op name autocast knows. */
@@ -78,11 +118,15 @@ export function autocastInputs<T extends readonly (Tensor | null)[]>(op: Autocas
     case "promote": {
       let widest: DType | null = null;
       for (const t of inputs) {
-        if (t !== null && dtypeInfo(t.dtype).isFloat) widest = widest === null ? t.dtype : promoteTypes(widest, t.dtype);
+        if (t !== null && dtypeInfo(t.dtype).isFloat) {
+          widest = widest === null ? t.dtype : promoteTypes(widest, t.dtype);
+        }
       }
       if (widest === null) return inputs;
       const to = widest;
-      return inputs.map((t) => (t !== null && dtypeInfo(t.dtype).isFloat && t.dtype !== to ? t.to(to) : t)) as unknown as T;
+      return inputs.map((
+        t,
+      ) => (t !== null && dtypeInfo(t.dtype).isFloat && t.dtype !== to ? t.to(to) : t)) as unknown as T;
     }
   }
 }

@@ -34,11 +34,17 @@ export class LambdaLR extends LRScheduler {
   constructor(optimizer: Optimizer, lrLambda: LrLambda | readonly LrLambda[]) {
     super(optimizer);
     if (typeof lrLambda !== "function" && !Array.isArray(lrLambda)) {
-      throw new TypeError(`${this.name}: lrLambda must be a function (epoch) => factor, or one per parameter group, got ${describe(lrLambda)}`);
+      throw new TypeError(
+        `${this.name}: lrLambda must be a function (epoch) => factor, or one per parameter group, got ${
+          describe(lrLambda)
+        }`,
+      );
     }
     this.lrLambdas = perGroup(this.name, "lrLambda", lrLambda, optimizer.paramGroups.length);
     this.lrLambdas.forEach((fn, i) => {
-      if (typeof fn !== "function") throw new TypeError(`${this.name}: lrLambda[${i}] must be a function, got ${describe(fn)}`);
+      if (typeof fn !== "function") {
+        throw new TypeError(`${this.name}: lrLambda[${i}] must be a function, got ${describe(fn)}`);
+      }
     });
     this.start();
   }

@@ -43,9 +43,15 @@ export class LinearLR extends LRScheduler {
   constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
     super(optimizer);
     if (arguments.length > 2) {
-      throw new TypeError(`${this.name}: takes (optimizer, options); pass { startFactor, endFactor, totalIters } instead of positional numbers`);
+      throw new TypeError(
+        `${this.name}: takes (optimizer, options); pass { startFactor, endFactor, totalIters } instead of positional numbers`,
+      );
     }
-    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = checkOptions<LinearLROptions>(this.name, options, ["startFactor", "endFactor", "totalIters"]);
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = checkOptions<LinearLROptions>(this.name, options, [
+      "startFactor",
+      "endFactor",
+      "totalIters",
+    ]);
     this.startFactor = checkNumber(this.name, "startFactor", startFactor, { lo: 0, hi: 1, hiInclusive: true });
     this.endFactor = checkNumber(this.name, "endFactor", endFactor, {
       lo: 0,

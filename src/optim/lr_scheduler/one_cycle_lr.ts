@@ -34,7 +34,15 @@ export interface OneCycleLROptions {
 
 /** The keys of {@link OneCycleLROptions}. */
 const ONE_CYCLE_OPTIONS = [
-  "totalSteps", "pctStart", "annealStrategy", "cycleMomentum", "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase",
+  "totalSteps",
+  "pctStart",
+  "annealStrategy",
+  "cycleMomentum",
+  "baseMomentum",
+  "maxMomentum",
+  "divFactor",
+  "finalDivFactor",
+  "threePhase",
 ];
 
 /** One phase of the schedule: it ends at step `endStep`, moving between the named group options. */
@@ -162,7 +170,9 @@ export class OneCycleLR extends LRScheduler {
     let epochs: number | undefined;
     if (typeof epochsOrOptions === "object" && epochsOrOptions !== null) {
       if (stepsPerEpoch !== undefined || arguments.length > 3) {
-        throw new TypeError(`${name}: with an options object as the third argument, give no further arguments (totalSteps goes in the options)`);
+        throw new TypeError(
+          `${name}: with an options object as the third argument, give no further arguments (totalSteps goes in the options)`,
+        );
       }
       options = epochsOrOptions;
     } else epochs = epochsOrOptions;

@@ -50,7 +50,11 @@ const PLATEAU_OPTIONS = ["mode", "factor", "patience", "threshold", "thresholdMo
 function metricValue(where: string, metric: unknown): number {
   if (metric instanceof Tensor) {
     if (metric.numel !== 1) {
-      throw new RangeError(`${where}: the metric must be a number or a one-element tensor, got a tensor of shape ${formatShape(metric.shape)}`);
+      throw new RangeError(
+        `${where}: the metric must be a number or a one-element tensor, got a tensor of shape ${
+          formatShape(metric.shape)
+        }`,
+      );
     }
     return Number(metric.detach().reshape([]).item());
   }
@@ -137,7 +141,9 @@ export class ReduceLROnPlateau implements Scheduler {
       throw new TypeError(`${this.name}: expected an Optimizer as optimizer, got ${describe(optimizer)}`);
     }
     if (arguments.length > 2) {
-      throw new TypeError(`${this.name}: takes (optimizer, options); pass { mode, factor, patience, … } instead of positional arguments`);
+      throw new TypeError(
+        `${this.name}: takes (optimizer, options); pass { mode, factor, patience, … } instead of positional arguments`,
+      );
     }
     checkOptions(this.name, options, PLATEAU_OPTIONS);
     this.optimizer = optimizer;
@@ -274,7 +280,9 @@ export class ReduceLROnPlateau implements Scheduler {
    */
   step(metric: number | Tensor): void {
     if (arguments.length !== 1 || metric instanceof Optimizer) {
-      throw new TypeError(`${this.name}.step: takes one metric (a number or a one-element tensor); use stepWithMetric(optimizer, metric) to pass the optimizer too`);
+      throw new TypeError(
+        `${this.name}.step: takes one metric (a number or a one-element tensor); use stepWithMetric(optimizer, metric) to pass the optimizer too`,
+      );
     }
     this.record(metricValue(`${this.name}.step`, metric));
   }
@@ -288,10 +296,16 @@ export class ReduceLROnPlateau implements Scheduler {
     let metric: unknown = a;
     if (a instanceof Optimizer) {
       checkOwnOptimizer(this.name, this.optimizer, a, "stepWithMetric");
-      if (arguments.length !== 2) throw new TypeError(`${where}: after the optimizer, pass the metric (a number or a one-element tensor)`);
+      if (arguments.length !== 2) {
+        throw new TypeError(`${where}: after the optimizer, pass the metric (a number or a one-element tensor)`);
+      }
       metric = b;
     } else if (arguments.length !== 1) {
-      throw new TypeError(`${where}: takes (metric) or (optimizer, metric); got ${arguments.length} arguments starting with ${describe(a)}`);
+      throw new TypeError(
+        `${where}: takes (metric) or (optimizer, metric); got ${arguments.length} arguments starting with ${
+          describe(a)
+        }`,
+      );
     }
     this.record(metricValue(where, metric));
   }

@@ -48,7 +48,9 @@ export class SequentialLR extends LRScheduler {
   constructor(optimizer: Optimizer, schedulers: readonly LRScheduler[], milestones: readonly number[]) {
     super(optimizer);
     const name = this.name;
-    if (!Array.isArray(schedulers)) throw new TypeError(`${name}: schedulers must be an array of schedulers, got ${describe(schedulers)}`);
+    if (!Array.isArray(schedulers)) {
+      throw new TypeError(`${name}: schedulers must be an array of schedulers, got ${describe(schedulers)}`);
+    }
     if (schedulers.length < 1) throw new RangeError(`${name}: expects at least one scheduler`);
     schedulers.forEach((s, i) => {
       if (!(s instanceof LRScheduler)) {

@@ -63,7 +63,10 @@ export interface Histogram {
 
 /** A Summary.Value with a HistogramProto. */
 export function histogramValue(tag: string, h: Histogram): ProtoWriter {
-  const histo = new ProtoWriter().double(1, h.min).double(2, h.max).double(3, h.num).double(4, h.sum).double(5, h.sumSquares)
+  const histo = new ProtoWriter().double(1, h.min).double(2, h.max).double(3, h.num).double(4, h.sum).double(
+    5,
+    h.sumSquares,
+  )
     .packedDoubles(6, h.bucketLimit).packedDoubles(7, h.bucket);
   return new ProtoWriter().string(1, tag).message(5, histo);
 }
@@ -103,7 +106,10 @@ export function hparamsValues(hparams: Record<string, HParamValue>, metrics: rea
   const experiment = new ProtoWriter();
   const start = new ProtoWriter();
   for (const [name, v] of Object.entries(hparams)) {
-    experiment.message(4, new ProtoWriter().string(1, name).int(4, DATA_TYPE[typeof v as "number" | "string" | "boolean"]));
+    experiment.message(
+      4,
+      new ProtoWriter().string(1, name).int(4, DATA_TYPE[typeof v as "number" | "string" | "boolean"]),
+    );
     start.message(1, new ProtoWriter().string(1, name).message(2, protoValue(v)));
   }
   for (const tag of metrics) experiment.message(5, new ProtoWriter().message(1, new ProtoWriter().string(2, tag)));

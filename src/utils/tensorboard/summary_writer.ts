@@ -11,7 +11,15 @@ import process from "node:process";
 import { Tensor } from "../../tensor/tensor.ts";
 import { checkOptions, describe } from "../options.ts";
 import {
-  fileVersionEvent, type Histogram, histogramValue, hparamsValues, type HParamValue, scalarValue, summaryEvent, textValue, tfRecord,
+  fileVersionEvent,
+  type Histogram,
+  histogramValue,
+  hparamsValues,
+  type HParamValue,
+  scalarValue,
+  summaryEvent,
+  textValue,
+  tfRecord,
 } from "./events.ts";
 import type { ProtoWriter } from "./protobuf.ts";
 
@@ -44,7 +52,12 @@ export interface HparamsOptions {
 /** `runs/<YYYY-MM-DD_HH-MM-SS>` in local time: the default log directory, sortable by name. */
 export function defaultRunDir(date: Date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
-  return join("runs", `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}_${p(date.getHours())}-${p(date.getMinutes())}-${p(date.getSeconds())}`);
+  return join(
+    "runs",
+    `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}_${p(date.getHours())}-${
+      p(date.getMinutes())
+    }-${p(date.getSeconds())}`,
+  );
 }
 
 let fileCounter = 0;
@@ -87,17 +100,25 @@ export class SummaryWriter {
   /** Creates `logDir` (default {@link defaultRunDir}) and a new event file in it. */
   constructor(logDir: string = defaultRunDir(), options?: SummaryWriterOptions) {
     const o = checkOptions<SummaryWriterOptions>("SummaryWriter", options, ["flushSecs", "maxQueue", "filenameSuffix"]);
-    if (typeof logDir !== "string" || logDir === "") throw new TypeError(`SummaryWriter: logDir must be a non-empty string, got ${describe(logDir)}`);
+    if (typeof logDir !== "string" || logDir === "") {
+      throw new TypeError(`SummaryWriter: logDir must be a non-empty string, got ${describe(logDir)}`);
+    }
     const flushSecs = o.flushSecs ?? 120;
     const maxQueue = o.maxQueue ?? 10;
-    if (!(typeof flushSecs === "number" && flushSecs >= 0)) throw new RangeError(`SummaryWriter: flushSecs must be a number >= 0, got ${describe(flushSecs)}`);
-    if (!Number.isInteger(maxQueue) || maxQueue < 1) throw new RangeError(`SummaryWriter: maxQueue must be an integer >= 1, got ${describe(maxQueue)}`);
+    if (!(typeof flushSecs === "number" && flushSecs >= 0)) {
+      throw new RangeError(`SummaryWriter: flushSecs must be a number >= 0, got ${describe(flushSecs)}`);
+    }
+    if (!Number.isInteger(maxQueue) || maxQueue < 1) {
+      throw new RangeError(`SummaryWriter: maxQueue must be an integer >= 1, got ${describe(maxQueue)}`);
+    }
     this.#flushMs = flushSecs * 1000;
     this.#maxQueue = maxQueue;
     this.logDir = logDir;
     mkdirSync(logDir, { recursive: true });
     const now = Date.now() / 1000;
-    const name = `events.out.tfevents.${Math.floor(now)}.${hostName()}.${process.pid}.${fileCounter++}${o.filenameSuffix ?? ""}`;
+    const name = `events.out.tfevents.${Math.floor(now)}.${hostName()}.${process.pid}.${fileCounter++}${
+      o.filenameSuffix ?? ""
+    }`;
     this.path = join(logDir, name);
     this.#fd = openSync(this.path, "wx");
     this.#pending.push(tfRecord(fileVersionEvent(now)));
@@ -107,9 +128,15 @@ export class SummaryWriter {
   #add(values: ProtoWriter[], step: number | undefined, walltime: number | undefined, where: string): void {
     if (this.#fd === null) throw new Error(`SummaryWriter.${where}: the writer is closed`);
     const s = step ?? 0;
-    if (!Number.isSafeInteger(s)) throw new TypeError(`SummaryWriter.${where}: step must be an integer, got ${describe(step)}`);
+    if (!Number.isSafeInteger(s)) {
+      throw new TypeError(`SummaryWriter.${where}: step must be an integer, got ${describe(step)}`);
+    }
     const time = walltime ?? Date.now() / 1000;
-    if (!Number.isFinite(time)) throw new TypeError(`SummaryWriter.${where}: walltime must be a finite number of seconds, got ${describe(walltime)}`);
+    if (!Number.isFinite(time)) {
+      throw new TypeError(
+        `SummaryWriter.${where}: walltime must be a finite number of seconds, got ${describe(walltime)}`,
+      );
+    }
     this.#pending.push(tfRecord(summaryEvent(time, s, values)));
     if (this.#pending.length >= this.#maxQueue || Date.now() - this.#lastFlush >= this.#flushMs) this.flush();
   }
@@ -138,12 +165,19 @@ export class SummaryWriter {
   addScalars(mainTag: string, values: Record<string, number | Tensor>, step?: number, walltime?: number): void {
     checkTag(mainTag, "addScalars");
     if (values === null || typeof values !== "object" || Array.isArray(values)) {
-      throw new TypeError(`SummaryWriter.addScalars: values must be an object of named numbers, got ${describe(values)}`);
+      throw new TypeError(
+        `SummaryWriter.addScalars: values must be an object of named numbers, got ${describe(values)}`,
+      );
     }
     for (const [key, v] of Object.entries(values)) {
       const dir = join(this.logDir, `${mainTag.replaceAll("/", "_")}_${key}`);
       let child = this.#children.get(dir);
-      if (child === undefined) this.#children.set(dir, (child = new SummaryWriter(dir, { flushSecs: this.#flushMs / 1000, maxQueue: this.#maxQueue })));
+      if (child === undefined) {
+        this.#children.set(
+          dir,
+          child = new SummaryWriter(dir, { flushSecs: this.#flushMs / 1000, maxQueue: this.#maxQueue }),
+        );
+      }
       child.#add([scalarValue(mainTag, scalar(v, "addScalars", `${mainTag}/${key}`))], step, walltime, "addScalars");
     }
   }
@@ -161,8 +195,12 @@ export class SummaryWriter {
     checkTag(tag, "addHistogram");
     const o = checkOptions<HistogramOptions>("SummaryWriter.addHistogram", options, ["bins", "walltime"]);
     const bins = o.bins ?? 30;
-    if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`SummaryWriter.addHistogram: bins must be a positive integer, got ${describe(bins)}`);
-    const data = values instanceof Tensor ? Float64Array.from(values.detach().to("f64").toArray() as Float64Array) : Float64Array.from(values);
+    if (!Number.isInteger(bins) || bins < 1) {
+      throw new RangeError(`SummaryWriter.addHistogram: bins must be a positive integer, got ${describe(bins)}`);
+    }
+    const data = values instanceof Tensor
+      ? Float64Array.from(values.detach().to("f64").toArray() as Float64Array)
+      : Float64Array.from(values);
     this.#add([histogramValue(tag, histogram(data, bins, tag))], step, o.walltime, "addHistogram");
   }
 
@@ -176,7 +214,9 @@ export class SummaryWriter {
    */
   addText(tag: string, text: string, step?: number, walltime?: number): void {
     checkTag(tag, "addText");
-    if (typeof text !== "string") throw new TypeError(`SummaryWriter.addText: text must be a string, got ${describe(text)}`);
+    if (typeof text !== "string") {
+      throw new TypeError(`SummaryWriter.addText: text must be a string, got ${describe(text)}`);
+    }
     this.#add([textValue(`${tag}/text_summary`, text)], step, walltime, "addText");
   }
 
@@ -194,15 +234,23 @@ export class SummaryWriter {
     const o = checkOptions<HparamsOptions>("SummaryWriter.addHparams", options, ["runName", "step"]);
     for (const [name, v] of Object.entries(hparams ?? {})) {
       if (!(typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)))) {
-        throw new TypeError(`SummaryWriter.addHparams: hyper-parameter ${name} must be a finite number, a string or a boolean, got ${describe(v)}`);
+        throw new TypeError(
+          `SummaryWriter.addHparams: hyper-parameter ${name} must be a finite number, a string or a boolean, got ${
+            describe(v)
+          }`,
+        );
       }
     }
     for (const [name, v] of Object.entries(metrics ?? {})) {
-      if (typeof v !== "number") throw new TypeError(`SummaryWriter.addHparams: metric ${name} must be a number, got ${describe(v)}`);
+      if (typeof v !== "number") {
+        throw new TypeError(`SummaryWriter.addHparams: metric ${name} must be a number, got ${describe(v)}`);
+      }
     }
     const session = new SummaryWriter(join(this.logDir, o.runName ?? String(Date.now() / 1000)));
     try {
-      for (const value of hparamsValues(hparams, Object.keys(metrics))) session.#add([value], o.step, undefined, "addHparams");
+      for (const value of hparamsValues(hparams, Object.keys(metrics))) {
+        session.#add([value], o.step, undefined, "addHparams");
+      }
       for (const [tag, v] of Object.entries(metrics)) session.addScalar(tag, v, o.step);
     } finally {
       session.close();
@@ -243,17 +291,25 @@ export class SummaryWriter {
 }
 
 function checkTag(tag: unknown, where: string): string {
-  if (typeof tag !== "string" || tag === "") throw new TypeError(`SummaryWriter.${where}: tag must be a non-empty string, got ${describe(tag)}`);
+  if (typeof tag !== "string" || tag === "") {
+    throw new TypeError(`SummaryWriter.${where}: tag must be a non-empty string, got ${describe(tag)}`);
+  }
   return tag;
 }
 
 function scalar(value: unknown, where: string, tag: string): number {
   if (typeof value === "number") return value;
   if (value instanceof Tensor) {
-    if (value.numel !== 1) throw new RangeError(`SummaryWriter.${where}: ${tag} must be a number or a one-element tensor, got shape [${value.shape}]`);
+    if (value.numel !== 1) {
+      throw new RangeError(
+        `SummaryWriter.${where}: ${tag} must be a number or a one-element tensor, got shape [${value.shape}]`,
+      );
+    }
     return value.item();
   }
-  throw new TypeError(`SummaryWriter.${where}: ${tag} must be a number or a one-element tensor, got ${describe(value)}`);
+  throw new TypeError(
+    `SummaryWriter.${where}: ${tag} must be a number or a one-element tensor, got ${describe(value)}`,
+  );
 }
 
 /**
@@ -265,7 +321,9 @@ export function histogram(values: Float64Array, bins: number, tag = ""): Histogr
   if (values.length === 0) throw new RangeError(`SummaryWriter.addHistogram: ${tag} has no elements`);
   let min = Infinity, max = -Infinity, sum = 0, sumSquares = 0;
   for (const v of values) {
-    if (!Number.isFinite(v)) throw new RangeError(`SummaryWriter.addHistogram: ${tag} holds ${v}; a histogram needs finite values`);
+    if (!Number.isFinite(v)) {
+      throw new RangeError(`SummaryWriter.addHistogram: ${tag} holds ${v}; a histogram needs finite values`);
+    }
     if (v < min) min = v;
     if (v > max) max = v;
     sum += v;
