@@ -165,6 +165,12 @@ run_tests() {
   NO_COLOR=1 "$DENO" check mod.ts tests/ bench/ examples/ tools/release/ >&2 || types_failed=1
   log "doc lint (deno doc --lint)"
   NO_COLOR=1 "$DENO" doc --lint mod.ts >&2 || types_failed=1
+  # Every @example runs: deno test --doc, except the MPI ones, which need a process each (MPI
+  # initialises once per process); those are type-checked, then run one per process.
+  log "doc examples (deno test --doc)"
+  NO_COLOR=1 "$DENO" test --doc --allow-all --ignore=src/distributed src/ mod.ts >&2 || types_failed=1
+  NO_COLOR=1 "$DENO" check --doc src/distributed/ >&2 || types_failed=1
+  NO_COLOR=1 "$DENO" run --allow-all tools/doc/run_each_example.ts src/distributed/*.ts >&2 || types_failed=1
   log "JSR: deno publish --dry-run of this tree and of the staged dist/jsr"
   NO_COLOR=1 "$DENO" publish --dry-run --allow-dirty >&2 || types_failed=1
   [[ $release_failed == 0 ]] && { (cd dist/jsr && NO_COLOR=1 "$DENO" publish --dry-run --allow-dirty >&2) || types_failed=1; }
@@ -179,7 +185,7 @@ run_tests() {
   read -r dp df <"$deno_result"
   read -r bp bf <"$bun_result"
   rm -f "$deno_result" "$bun_result"
-  echo "deno: $dp passed, $df failed; bun: $bp passed, $bf failed; zig unit tests (x86-64, arm64 under qemu): $([[ $zig_failed == 0 ]] && echo ok || echo FAILED); release build: $([[ $release_failed == 0 ]] && echo ok || echo FAILED); format, lint, type check, doc lint, publish dry-run: $([[ $types_failed == 0 ]] && echo ok || echo FAILED)"
+  echo "deno: $dp passed, $df failed; bun: $bp passed, $bf failed; zig unit tests (x86-64, arm64 under qemu): $([[ $zig_failed == 0 ]] && echo ok || echo FAILED); release build: $([[ $release_failed == 0 ]] && echo ok || echo FAILED); format, lint, type check, doc lint, doc examples, publish dry-run: $([[ $types_failed == 0 ]] && echo ok || echo FAILED)"
   local failed=$((df + bf + zig_failed + types_failed + release_failed))
   echo "$((dp + bp)) passed, $failed failed"
   [[ $failed -eq 0 ]]

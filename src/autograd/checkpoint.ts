@@ -28,7 +28,11 @@ function checkOutput(value: unknown, where: string): Tensor {
  *
  * @example
  * ```ts
- * const output = checkpoint((x) => heavyLayer.forward(x), input);
+ * import { checkpoint, Linear, randn } from "@axon/ml";
+ *
+ * const heavyLayer = new Linear(16, 16);
+ * const input = randn([4, 16]).requiresGrad_();
+ * const output = checkpoint((x) => heavyLayer.forward(x).tanh(), input);
  * output.sum().backward(); // heavyLayer's forward runs a second time here
  * ```
  */
@@ -84,7 +88,12 @@ function recompute(
  *
  * @example
  * ```ts
- * const output = checkpointSequential(24, 4, input, (i, x) => layers[i].forward(x));
+ * import { checkpointSequential, Linear, randn } from "@axon/ml";
+ *
+ * const layers = Array.from({ length: 24 }, () => new Linear(8, 8));
+ * const input = randn([2, 8]).requiresGrad_();
+ * const output = checkpointSequential(24, 4, input, (i, x) => layers[i].forward(x).relu());
+ * output.sum().backward();
  * ```
  */
 export function checkpointSequential(

@@ -17,7 +17,12 @@ export function isGradEnabled(): boolean {
  *
  * @example
  * ```ts
- * const predictions = noGrad(() => model.forward(x).argmax(1));
+ * import { Linear, noGrad, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const model = new Linear(4, 3);
+ * const predictions = noGrad(() => model.forward(randn([2, 4])).argmax(1));
+ * assert.equal(predictions.requiresGrad, false);
  * ```
  */
 export function noGrad<T>(fn: () => T): T {
@@ -49,8 +54,15 @@ export function enableGrad<T>(fn: () => T): T {
  *
  * @example
  * ```ts
- * using _guard = new NoGradGuard();
- * const y = model.forward(x); // not recorded
+ * import { Linear, NoGradGuard, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const model = new Linear(4, 3);
+ * {
+ *   using _guard = new NoGradGuard();
+ *   const y = model.forward(randn([2, 4])); // not recorded
+ *   assert.equal(y.gradFn, null);
+ * }
  * ```
  */
 export class NoGradGuard {

@@ -120,8 +120,12 @@ const droppedGraphs: DeathWatch<Set<number[]>> = new DeathWatch((held) => {
  *
  * @example
  * ```ts
+ * import { CrossEntropyLoss, Linear, memory, randn, tensor } from "@axon/ml";
+ *
+ * const model = new Linear(784, 10);
+ * const lossFn = new CrossEntropyLoss();
  * memory.resetPeak();
- * const loss = lossFn.compute(model.forward(x), y);
+ * const loss = lossFn.compute(model.forward(randn([64, 784])), tensor(new Int32Array(64)));
  * console.log(memory.stats().savedBytes); // activations held for backward
  * loss.backward();
  * console.log(memory.stats().peakSavedBytes);

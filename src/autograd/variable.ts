@@ -18,8 +18,12 @@ export interface VariableConstructor {
  *
  * @example
  * ```ts
- * const x = new Variable(inputs, false);
- * const loss = lossFn.compute(model.forward(x), targets);
+ * import { CrossEntropyLoss, Linear, randn, tensor, Variable } from "@axon/ml";
+ *
+ * const model = new Linear(4, 3);
+ * const lossFn = new CrossEntropyLoss();
+ * const x = new Variable(randn([2, 4]), false);
+ * const loss = lossFn.compute(model.forward(x), tensor([0, 2], { dtype: "i32" }));
  * loss.backward();
  * ```
  */

@@ -48,7 +48,11 @@ export interface DataLoaderOptions<S, B> {
  *
  * @example
  * ```ts
- * const [x, y] = defaultCollate([[randn([3]), 1], [randn([3]), 2]]); // x: [2, 3] f32, y: [2] i32
+ * import { defaultCollate, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const [x, y] = defaultCollate([[randn([3]), 1], [randn([3]), 2]]);
+ * assert.deepEqual([x.shape, x.dtype, y.shape, y.dtype], [[2, 3], "f32", [2], "i32"]);
  * ```
  */
 export function defaultCollate<S>(samples: readonly S[]): Collated<S> {
@@ -92,6 +96,9 @@ function collateField(values: unknown[], field: number): Tensor {
  *
  * @example
  * ```ts
+ * import { arange, DataLoader, randn, TensorDataset } from "@axon/ml";
+ *
+ * const loader = new DataLoader(new TensorDataset(randn([10, 3]), arange(10)), 4, true);
  * const it = loader.iter();
  * const first = it.next().value; // [inputs, targets]
  * for (const [i, [x, y]] of loader.iter().enumerate()) console.log(i, x.shape, y.shape);
@@ -151,13 +158,17 @@ export class BatchIterator<B> implements IterableIterator<B> {
  *
  * @example
  * ```ts
+ * import { DataLoader, manualSeed, MNIST } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * manualSeed(0);
  * const train = MNIST.npmDigits(true);
  * const loader = new DataLoader(train, 64, true, { dropLast: false });
  * for (const [batchIdx, [inputs, targets]] of loader.iter().enumerate()) {
  *   const x = inputs.view([-1, 784]); // inputs: [64, 1, 28, 28] f32, targets: [64] i32
+ *   if (batchIdx === 0) assert.deepEqual(x.shape, [64, 784]);
  * }
- * console.log(loader.length); // 125 batches
+ * assert.equal(loader.length, 125); // batches
  * ```
  */
 export class DataLoader<S = [Tensor, Tensor], B = Collated<S>> implements Iterable<B> {

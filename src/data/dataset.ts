@@ -26,12 +26,15 @@ export type Collated<S> = S extends readonly unknown[] ? { -readonly [K in keyof
  *
  * @example
  * ```ts
+ * import { DataLoader, Dataset, type Tensor, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * class Squares extends Dataset<[Tensor, number]> {
  *   get length() { return 100; }
  *   get(i: number): [Tensor, number] { return [tensor([i], { dtype: "f32" }), i * i]; }
  * }
  * const loader = new DataLoader(new Squares(), 10, true);
- * for (const [x, y] of loader) console.log(x.shape, y.shape); // [10, 1] [10]
+ * for (const [x, y] of loader) assert.deepEqual([x.shape, y.shape], [[10, 1], [10]]);
  * ```
  */
 export abstract class Dataset<S = [Tensor, Tensor]> {
@@ -57,8 +60,12 @@ export interface DatasetLike<S> {
  *
  * @example
  * ```ts
+ * import { arange, randn, TensorDataset } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const ds = new TensorDataset(randn([100, 3]), arange(100));
- * const [x, y] = ds.getBatch(Int32Array.of(5, 1, 7)); // x: [3, 3], y: [3] = 5, 1, 7
+ * const [x, y] = ds.getBatch(Int32Array.of(5, 1, 7));
+ * assert.deepEqual([x.shape, [...y.toArray()]], [[3, 3], [5, 1, 7]]);
  * ```
  */
 export interface BatchedDataset<B> {
@@ -109,8 +116,12 @@ export function gatherRows<T extends readonly Tensor[]>(
  *
  * @example
  * ```ts
+ * import { DataLoader, randn, TensorDataset, zeros } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const ds = new TensorDataset(randn([1000, 784]), zeros([1000], { dtype: "i32" }));
- * const [x, y] = ds.get(3); // x: [784], y: 0-d
+ * const [x, y] = ds.get(3);
+ * assert.deepEqual([x.shape, y.shape], [[784], []]);
  * const loader = new DataLoader(ds, 64, true);
  * ```
  */

@@ -3,7 +3,8 @@
  *
  * @example
  * ```ts
- * import { DataLoader, TensorDataset } from "./mod.ts";
+ * import { arange, DataLoader, randn, TensorDataset } from "@axon/ml";
+ *
  * const loader = new DataLoader(new TensorDataset(randn([100, 4]), arange(100)), 32, true, { seed: 1 });
  * for (const [x, y] of loader) console.log(x.shape, y.shape); // [32, 4] [32] … [4, 4] [4]
  * ```

@@ -21,7 +21,10 @@ export const EPOCH_COUNTER_STRIDE = 1n << 32n;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const u = philoxUniforms(8, 42n, 0n); // Float32Array(8), each a multiple of 2⁻²⁴
+ * assert.ok(u.every((v: number) => v >= 0 && v < 1 && Number.isInteger(v * 2 ** 24)));
  * ```
  */
 export function philoxUniforms(n: number, seed: bigint, counter: bigint): Float32Array {
@@ -53,7 +56,11 @@ export function philoxUniforms(n: number, seed: bigint, counter: bigint): Float3
  *
  * @example
  * ```ts
- * randomPermutation(5, 7n, 0); // e.g. Int32Array [3, 0, 4, 1, 2], the same on Deno and Bun
+ * import { randomPermutation } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const p = randomPermutation(5, 7n, 0); // e.g. Int32Array [3, 0, 4, 1, 2], the same on Deno and Bun
+ * assert.deepEqual([...p].sort(), [0, 1, 2, 3, 4]);
  * ```
  */
 export function randomPermutation(n: number, seed: bigint, epoch = 0): Int32Array {
@@ -87,8 +94,13 @@ export function randomPermutation(n: number, seed: bigint, epoch = 0): Int32Arra
  *
  * @example
  * ```ts
+ * import { manualSeed } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * manualSeed(0);
- * const s = drawSeed(); // the same bigint after every manualSeed(0)
+ * const s = drawSeed();
+ * manualSeed(0);
+ * assert.equal(drawSeed(), s); // the same bigint after every manualSeed(0)
  * ```
  */
 export function drawSeed(): bigint {

@@ -69,8 +69,13 @@ function tensorArg(where: string, t: unknown, role = "tensor"): Tensor {
  *
  * @example
  * ```ts
- * const t = axon.full([3], getRank() + 1);
- * allReduce(t, "sum"); // every rank: [3, 3, 3] with two ranks
+ * import { distributed, full } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * distributed.initProcessGroup();
+ * const t = full([3], distributed.getRank() + 1);
+ * distributed.allReduce(t, "sum"); // every rank: [3, 3, 3] with two ranks
+ * assert.equal(t.toArray()[0], (distributed.getWorldSize() * (distributed.getWorldSize() + 1)) / 2);
  * ```
  */
 export function allReduce(t: Tensor, op?: ReduceOpName, options?: { asyncOp?: false }): void;
@@ -89,7 +94,11 @@ export function allReduce(t: Tensor, op: ReduceOpName = "sum", options?: Collect
  *
  * @example
  * ```ts
- * broadcast(model.parameters()[0], 0);
+ * import { distributed, Linear } from "@axon/ml";
+ *
+ * distributed.initProcessGroup();
+ * const model = new Linear(4, 2);
+ * distributed.broadcast(model.parameters()[0], 0); // every rank starts from rank 0's weights
  * ```
  */
 export function broadcast(t: Tensor, src?: number, options?: { asyncOp?: false }): void;
@@ -111,8 +120,11 @@ export function broadcast(t: Tensor, src = 0, options?: CollectiveOptions): Work
  *
  * @example
  * ```ts
- * const out = axon.zeros([getWorldSize() * 4]);
- * allGatherIntoTensor(out, axon.full([4], getRank()));
+ * import { distributed, full, zeros } from "@axon/ml";
+ *
+ * distributed.initProcessGroup();
+ * const out = zeros([distributed.getWorldSize() * 4]);
+ * distributed.allGatherIntoTensor(out, full([4], distributed.getRank()));
  * ```
  */
 export function allGatherIntoTensor(output: Tensor, input: Tensor, options?: CollectiveOptions): Work | void {
@@ -130,8 +142,11 @@ export function allGatherIntoTensor(output: Tensor, input: Tensor, options?: Col
  *
  * @example
  * ```ts
- * const parts = [axon.zeros([2]), axon.zeros([2])];
- * allGather(parts, axon.full([2], getRank())); // parts[r] = rank r's tensor
+ * import { distributed, full, zeros } from "@axon/ml";
+ *
+ * distributed.initProcessGroup();
+ * const parts = Array.from({ length: distributed.getWorldSize() }, () => zeros([2]));
+ * distributed.allGather(parts, full([2], distributed.getRank())); // parts[r] = rank r's tensor
  * ```
  */
 export function allGather(outputs: Tensor[], input: Tensor, options?: CollectiveOptions): Work | void {
@@ -168,8 +183,13 @@ export function allGather(outputs: Tensor[], input: Tensor, options?: Collective
  *
  * @example
  * ```ts
- * const out = axon.zeros([2]);
- * reduceScatterTensor(out, axon.ones([2 * getWorldSize()]), "sum"); // out = [world, world]
+ * import { distributed, ones, zeros } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * distributed.initProcessGroup();
+ * const out = zeros([2]);
+ * distributed.reduceScatterTensor(out, ones([2 * distributed.getWorldSize()]), "sum");
+ * assert.deepEqual([...out.toArray()], [distributed.getWorldSize(), distributed.getWorldSize()]);
  * ```
  */
 export function reduceScatterTensor(
@@ -193,8 +213,11 @@ export function reduceScatterTensor(
  *
  * @example
  * ```ts
- * const out = axon.zeros([2]);
- * reduceScatter(out, [axon.ones([2]), axon.ones([2])], "sum");
+ * import { distributed, ones, zeros } from "@axon/ml";
+ *
+ * distributed.initProcessGroup();
+ * const out = zeros([2]);
+ * distributed.reduceScatter(out, Array.from({ length: distributed.getWorldSize() }, () => ones([2])), "sum");
  * ```
  */
 export function reduceScatter(
@@ -232,8 +255,13 @@ export function reduceScatter(
  *
  * @example
  * ```ts
- * if (getRank() === 0) saveModel("model.safetensors", model);
- * barrier(); // the other ranks read the file only after rank 0 wrote it
+ * import { distributed, Linear, saveModel } from "@axon/ml";
+ *
+ * distributed.initProcessGroup();
+ * const model = new Linear(4, 2);
+ * const path = `${Deno.makeTempDirSync()}/model.safetensors`;
+ * if (distributed.getRank() === 0) saveModel(model, path);
+ * distributed.barrier(); // the other ranks read the file only after rank 0 wrote it
  * ```
  */
 export function barrier(options?: CollectiveOptions): Work | void {

@@ -63,11 +63,14 @@ interface Bucket {
  *
  * @example
  * ```ts
- * distributed.initProcessGroup({ backend: "mpi" });
- * const ddp = new DistributedDataParallel(model);
- * const opt = new SGD(ddp.parameters(), { lr: 0.1 });
+ * import { CrossEntropyLoss, distributed, Linear, randn, SGD, tensor } from "@axon/ml";
+ *
+ * distributed.initProcessGroup();
+ * const ddp = new distributed.DistributedDataParallel(new Linear(4, 3));
+ * const opt = new SGD(ddp.parameters(), 0.1);
+ * const lossFn = new CrossEntropyLoss();
  * opt.zeroGrad();
- * lossFn.compute(ddp.forward(x), y).backward(); // gradients averaged over ranks
+ * lossFn.compute(ddp.forward(randn([2, 4])), tensor([0, 2], { dtype: "i32" })).backward(); // gradients averaged over ranks
  * opt.step();
  * ```
  */
@@ -127,6 +130,13 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
    *
    * @example
    * ```ts
+   * import { CrossEntropyLoss, distributed, Linear, randn, tensor } from "@axon/ml";
+   *
+   * distributed.initProcessGroup();
+   * const ddp = new distributed.DistributedDataParallel(new Linear(4, 3));
+   * const lossFn = new CrossEntropyLoss();
+   * const [x1, y1] = [randn([2, 4]), tensor([0, 1], { dtype: "i32" })];
+   * const [x2, y2] = [randn([2, 4]), tensor([2, 1], { dtype: "i32" })];
    * ddp.noSync(() => lossFn.compute(ddp.forward(x1), y1).div(2).backward());
    * lossFn.compute(ddp.forward(x2), y2).div(2).backward(); // averages both micro-batches' gradients
    * ```

@@ -4,11 +4,15 @@
  *
  * @example
  * ```ts
- * import { distributed } from "@axon/ml";
- * distributed.initProcessGroup({ backend: "mpi" });
- * const t = axon.full([4], distributed.getRank());
+ * import { distributed, full } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * // Under `mpirun -n 2 deno run -A train.ts` each rank runs this; alone it is a group of one.
+ * distributed.initProcessGroup();
+ * const t = full([4], distributed.getRank() + 1);
  * distributed.allReduce(t, "sum");
- * distributed.destroyProcessGroup();
+ * const world = distributed.getWorldSize();
+ * assert.deepEqual([...t.toArray()], Array(4).fill((world * (world + 1)) / 2));
  * ```
  * @module
  */

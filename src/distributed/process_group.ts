@@ -18,7 +18,11 @@ export type ReduceOpName = "sum" | "avg" | "max" | "min";
  *
  * @example
  * ```ts
- * allReduce(t, ReduceOp.MAX);
+ * import { distributed, ones } from "@axon/ml";
+ *
+ * distributed.initProcessGroup();
+ * const t = ones([2]);
+ * distributed.allReduce(t, distributed.ReduceOp.MAX);
  * ```
  */
 export const ReduceOp: { readonly SUM: "sum"; readonly AVG: "avg"; readonly MAX: "max"; readonly MIN: "min" } = {

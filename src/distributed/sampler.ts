@@ -40,11 +40,14 @@ export interface DistributedSamplerOptions {
  *
  * @example
  * ```ts
- * const sampler = new DistributedSampler(dataset, { numReplicas: 2, rank: 0, seed: 0 });
+ * import { arange, DataLoader, distributed, randn, TensorDataset } from "@axon/ml";
+ *
+ * const dataset = new TensorDataset(randn([100, 4]), arange(100));
+ * const sampler = new distributed.DistributedSampler(dataset, { numReplicas: 2, rank: 0, seed: 0 });
  * const loader = new DataLoader(dataset, 32, false, { sampler });
  * for (let epoch = 0; epoch < 3; epoch++) {
  *   sampler.setEpoch(epoch);
- *   for (const [x, y] of loader) { … }
+ *   for (const [x, y] of loader) console.log(epoch, x.shape, y.shape); // this rank's half
  * }
  * ```
  */

@@ -136,9 +136,15 @@ function checkCount(where: string, name: string, value: unknown): number | undef
  *
  * @example
  * ```ts
- * saveCheckpoint("ckpt.safetensors", { model, optimizer, scheduler, scaler, dataLoader: loader, epoch, step });
+ * import { Adam, Linear, loadCheckpoint, saveCheckpoint, StepLR } from "@axon/ml";
+ *
+ * const model = new Linear(4, 2);
+ * const optimizer = new Adam(model.parameters(), 1e-3);
+ * const scheduler = new StepLR(optimizer, 10, 0.5);
+ * const path = `${Deno.makeTempDirSync()}/ckpt.safetensors`;
+ * saveCheckpoint(path, { model, optimizer, scheduler, epoch: 3, step: 120 });
  * // later, after building the same objects:
- * const { epoch, step } = loadCheckpoint("ckpt.safetensors", { model, optimizer, scheduler, scaler, dataLoader: loader });
+ * const { epoch, step } = loadCheckpoint(path, { model, optimizer, scheduler });
  * ```
  */
 export function saveCheckpoint(path: string, options: SaveCheckpointOptions): void {
@@ -347,7 +353,15 @@ function modelState(path: string, tensors: Record<string, Tensor>, model: Module
  *
  * @example
  * ```ts
- * const { epoch, step, extra } = loadCheckpoint("ckpt.safetensors", { model, optimizer, scheduler });
+ * import { Adam, Linear, loadCheckpoint, saveCheckpoint } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const model = new Linear(4, 2);
+ * const optimizer = new Adam(model.parameters(), 1e-3);
+ * const path = `${Deno.makeTempDirSync()}/ckpt.safetensors`;
+ * saveCheckpoint(path, { model, optimizer, epoch: 3, step: 120 });
+ * const { epoch, step } = loadCheckpoint(path, { model, optimizer });
+ * assert.deepEqual([epoch, step], [3, 120]);
  * ```
  */
 export function loadCheckpoint(path: string, options: LoadCheckpointOptions): LoadCheckpointResult {

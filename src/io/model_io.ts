@@ -43,8 +43,11 @@ function checkMetadata(where: string, metadata: unknown): void {
  *
  * @example
  * ```ts
+ * import { Linear, ReLU, saveModel, Sequential } from "@axon/ml";
+ *
  * const model = new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10));
- * saveModel(model, "mnist_model.safetensors");
+ * const path = `${Deno.makeTempDirSync()}/mnist_model.safetensors`;
+ * saveModel(model, path);
  * // Python: model.load_state_dict(safetensors.torch.load_file("mnist_model.safetensors"))
  * ```
  */
@@ -64,8 +67,12 @@ export function saveModel(module: Module, path: string, metadata: SafetensorsMet
  *
  * @example
  * ```ts
+ * import { Linear, loadModel, ReLU, saveModel, Sequential } from "@axon/ml";
+ *
+ * const path = `${Deno.makeTempDirSync()}/mnist_model.safetensors`;
+ * saveModel(new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10)), path);
  * const model = new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10));
- * loadModel(model, "mnist_model.safetensors");
+ * loadModel(model, path);
  * ```
  */
 export function loadModel(module: Module, path: string, options: LoadModelOptions = {}): LoadModelResult {

@@ -75,7 +75,9 @@ const KNOWN_UNSUPPORTED = new Set([
  *
  * @example
  * ```ts
- * try { loadSafetensors("model.safetensors"); }
+ * import { loadSafetensors, SafetensorsError } from "@axon/ml";
+ *
+ * try { loadSafetensors("no-such-model.safetensors"); }
  * catch (e) { if (e instanceof SafetensorsError) console.error(e.message); }
  * ```
  */
@@ -308,8 +310,12 @@ function checkHeaderLength(prefix: Uint8Array, fileLength: number, source: strin
  * @param source the name used in error messages
  * @example
  * ```ts
+ * import { parseSafetensors, serializeSafetensors, zeros } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = serializeSafetensors({ "0.weight": zeros([2, 3]) }, { format: "pt" });
  * const { tensors, metadata } = parseSafetensors(bytes);
- * console.log(tensors["0.weight"].shape, metadata.format);
+ * assert.deepEqual([tensors["0.weight"].shape, metadata.format], [[2, 3], "pt"]);
  * ```
  */
 export function parseSafetensors(bytes: Uint8Array, source = "<buffer>"): SafetensorsContents {
@@ -362,8 +368,13 @@ function readFully(fd: number, target: Uint8Array, position: number, path: strin
  *
  * @example
  * ```ts
- * const { tensors } = loadSafetensors("mnist_model.safetensors");
- * console.log(Object.keys(tensors)); // ["0.weight", "0.bias", "2.weight", "2.bias"]
+ * import { Linear, loadSafetensors, ReLU, saveModel, Sequential } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const path = `${Deno.makeTempDirSync()}/mnist_model.safetensors`;
+ * saveModel(new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10)), path);
+ * const { tensors } = loadSafetensors(path);
+ * assert.deepEqual(Object.keys(tensors).sort(), ["0.bias", "0.weight", "2.bias", "2.weight"]);
  * ```
  */
 export function loadSafetensors(path: string): SafetensorsContents {
@@ -473,8 +484,11 @@ function tensorBytes(t: Tensor, size: number): Uint8Array {
  *
  * @example
  * ```ts
+ * import { parseSafetensors, serializeSafetensors, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const bytes = serializeSafetensors({ w: tensor([1, 2, 3], { dtype: "f32" }) }, { format: "pt" });
- * parseSafetensors(bytes).tensors.w.toArray(); // Float32Array [1, 2, 3]
+ * assert.deepEqual(parseSafetensors(bytes).tensors.w.toArray(), Float32Array.of(1, 2, 3));
  * ```
  */
 export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): Uint8Array {
@@ -530,7 +544,10 @@ function writeFully(fd: number, bytes: Uint8Array): void {
  *
  * @example
  * ```ts
- * saveSafetensors("weights.safetensors", model.stateDict(), { format: "pt" });
+ * import { Linear, saveSafetensors } from "@axon/ml";
+ *
+ * const model = new Linear(4, 2);
+ * saveSafetensors(`${Deno.makeTempDirSync()}/weights.safetensors`, model.stateDict(), { format: "pt" });
  * ```
  */
 export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): void {

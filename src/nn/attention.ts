@@ -60,10 +60,13 @@ const FORWARD_KEYS = ["attnMask", "keyPaddingMask", "isCausal", "needWeights", "
  *
  * @example
  * ```ts
+ * import { MultiheadAttention, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const mha = new MultiheadAttention(16, 4);           // sequence first, as PyTorch
  * const x = randn([10, 2, 16]);                        // [L, N, E]
  * const [out, weights] = mha.forwardWithWeights(x, x, x, { isCausal: true });
- * out.shape; weights!.shape;                            // [10, 2, 16], [2, 10, 10]
+ * assert.deepEqual([out.shape, weights!.shape], [[10, 2, 16], [2, 10, 10]]);
  * ```
  */
 export class MultiheadAttention extends Module {

@@ -20,6 +20,9 @@ function checkModule(where: string, value: unknown): Module {
  *
  * @example
  * ```ts
+ * import { Linear, Module, ModuleList, type Tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * class MLP extends Module {
  *   layers = new ModuleList([new Linear(4, 8), new Linear(8, 2)]);
  *   forward(x: Tensor) {
@@ -27,7 +30,10 @@ function checkModule(where: string, value: unknown): Module {
  *     return x;
  *   }
  * }
- * new MLP().namedParameters().map(([n]) => n); // ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
+ * assert.deepEqual(
+ *   new MLP().namedParameters().map(([n]) => n),
+ *   ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"],
+ * );
  * ```
  */
 export class ModuleList<M extends Module = Module> extends Module {
@@ -132,9 +138,13 @@ export class ModuleList<M extends Module = Module> extends Module {
  *
  * @example
  * ```ts
+ * import { Linear, ModuleDict, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const heads = new ModuleDict({ cls: new Linear(8, 10), box: new Linear(8, 4) });
- * heads.get("box").forward(features);
- * heads.stateDict(); // keys cls.weight, cls.bias, box.weight, box.bias
+ * const features = randn([2, 8]);
+ * assert.deepEqual(heads.get("box").forward(features).shape, [2, 4]);
+ * assert.deepEqual(Object.keys(heads.stateDict()), ["cls.weight", "cls.bias", "box.weight", "box.bias"]);
  * ```
  */
 export class ModuleDict<M extends Module = Module> extends Module {

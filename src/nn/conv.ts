@@ -39,8 +39,11 @@ export interface Conv2dOptions {
  *
  * @example
  * ```ts
+ * import { Conv2d, zeros } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const conv = new Conv2d(1, 6, 5, { padding: 2 });
- * conv.forward(zeros([64, 1, 28, 28])).shape; // [64, 6, 28, 28]
+ * assert.deepEqual(conv.forward(zeros([64, 1, 28, 28])).shape, [64, 6, 28, 28]);
  * ```
  */
 export class Conv2d extends Module {

@@ -17,8 +17,11 @@ import { checkBool, checkInt } from "../utils/check.ts";
  *
  * @example
  * ```ts
+ * import { Linear, zeros } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const fc = new Linear(784, 256);
- * fc.forward(zeros([64, 784])).shape; // [64, 256]
+ * assert.deepEqual(fc.forward(zeros([64, 784])).shape, [64, 256]);
  * ```
  */
 export class Linear extends Module {

@@ -88,12 +88,15 @@ export interface LoadStateDictResult {
  *
  * @example
  * ```ts
+ * import { Linear, Module, type Tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * class TwoLayer extends Module {
  *   fc1 = new Linear(784, 256);
  *   fc2 = new Linear(256, 10);
  *   forward(x: Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
  * }
- * new TwoLayer().namedParameters().map(([n]) => n); // ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+ * assert.deepEqual(new TwoLayer().namedParameters().map(([n]) => n), ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]);
  * ```
  */
 export abstract class Module {
@@ -219,6 +222,9 @@ export abstract class Module {
    *
    * @example
    * ```ts
+   * import { Linear } from "@axon/ml";
+   *
+   * const model = new Linear(4, 2);
    * model.to("bf16"); // half the memory; inference, or training with care
    * ```
    */
@@ -258,11 +264,13 @@ export abstract class Module {
    *
    * @example
    * ```ts
-   * String(new Sequential(new Linear(784, 256), ReLU));
-   * // Sequential(
-   * //   (0): Linear(in_features=784, out_features=256, bias=True)
-   * //   (1): ReLU()
-   * // )
+   * import { Linear, ReLU, Sequential } from "@axon/ml";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(
+   *   String(new Sequential(new Linear(784, 256), ReLU)),
+   *   "Sequential(\n  (0): Linear(in_features=784, out_features=256, bias=True)\n  (1): ReLU()\n)",
+   * );
    * ```
    */
   toString(): string {

@@ -15,8 +15,11 @@ export type ModuleClass = new () => Module;
  *
  * @example
  * ```ts
+ * import { Linear, ReLU, Sequential } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const model = new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10));
- * model.namedParameters().map(([n]) => n); // ["0.weight", "0.bias", "2.weight", "2.bias"]
+ * assert.deepEqual(model.namedParameters().map(([n]) => n), ["0.weight", "0.bias", "2.weight", "2.bias"]);
  * ```
  */
 export class Sequential extends Module {

@@ -79,6 +79,9 @@ function adamStep(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamSt
  *
  * @example
  * ```ts
+ * import { Adam, Linear } from "@axon/ml";
+ *
+ * const model = new Linear(784, 10);
  * const optimizer = new Adam(model.parameters(), 0.001).betas(0.9, 0.999).eps(1e-8);
  * ```
  */
@@ -106,6 +109,9 @@ export class Adam extends AdamFamily {
  *
  * @example
  * ```ts
+ * import { AdamW, Linear } from "@axon/ml";
+ *
+ * const model = new Linear(784, 10);
  * const optimizer = new AdamW(model.parameters(), 0.001).betas(0.9, 0.999).weightDecay(0.01);
  * ```
  */

@@ -47,8 +47,13 @@ function norm(g: Tensor, normType: number): Tensor {
  *
  * @example
  * ```ts
+ * import { clipGradNorm, Linear, randn, SGD } from "@axon/ml";
+ *
+ * const model = new Linear(4, 2);
+ * const optimizer = new SGD(model.parameters(), 0.1);
+ * const loss = model.forward(randn([8, 4])).square().sum();
  * loss.backward();
- * const totalNorm = clipGradNorm(model.parameters(), 1.0);
+ * const totalNorm = clipGradNorm(model.parameters(), 1.0); // the norm before clipping
  * optimizer.step();
  * ```
  */

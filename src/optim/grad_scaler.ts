@@ -82,6 +82,12 @@ function unscaleBuffer(
  *
  * @example PyTorch's loop
  * ```ts
+ * import { autocast, clipGradNorm, CrossEntropyLoss, DType, GradScaler, Linear, randn, SGD, tensor } from "@axon/ml";
+ *
+ * const model = new Linear(8, 3);
+ * const optimizer = new SGD(model.parameters(), 0.1);
+ * const lossFn = new CrossEntropyLoss();
+ * const loader = [[randn([4, 8]), tensor([0, 1, 2, 0], { dtype: "i32" })]] as const;
  * const scaler = new GradScaler();
  * for (const [x, y] of loader) {
  *   optimizer.zeroGrad();
@@ -96,7 +102,15 @@ function unscaleBuffer(
  *
  * @example The seed's loop, on a flat copy of the gradients
  * ```ts
- * const scaledLoss = scaler.scaleLoss(loss.data().item());
+ * import { GradScaler, Linear, randn, SGD } from "@axon/ml";
+ *
+ * const model = new Linear(2, 1);
+ * const optimizer = new SGD(model.parameters(), 0.1);
+ * const scaler = new GradScaler();
+ * const loss = model.forward(randn([4, 2])).sum();
+ * const scaledLoss = scaler.scaleLoss(loss.item()); // the seed's form: scale a number
+ * loss.mul(scaler.getScale()).backward();
+ * const grads = model.parameters().flatMap((p) => [...(p.grad!.toArray() as Float32Array)]);
  * if (scaler.unscaleGrads(grads)) optimizer.step();
  * scaler.update();
  * ```

@@ -18,6 +18,9 @@ import { checkFlag, type ParamGroup, type ParamsInput, type ParamState } from ".
  *
  * @example
  * ```ts
+ * import { LAMB, Linear } from "@axon/ml";
+ *
+ * const model = new Linear(784, 10);
  * const optimizer = new LAMB(model.parameters(), 0.001).betas(0.9, 0.999).weightDecay(0.01);
  * ```
  */

@@ -13,6 +13,9 @@ import { checkFlag, checkHyper, type ParamGroup, type ParamsInput, type ParamSta
  *
  * @example
  * ```ts
+ * import { Linear, RMSprop } from "@axon/ml";
+ *
+ * const model = new Linear(784, 10);
  * const optimizer = new RMSprop(model.parameters(), 0.01).alpha(0.99).eps(1e-8).momentum(0.0);
  * ```
  */

@@ -13,6 +13,9 @@ import { checkFlag, checkHyper, type ParamGroup, type ParamsInput, type ParamSta
  *
  * @example
  * ```ts
+ * import { Linear, SGD } from "@axon/ml";
+ *
+ * const model = new Linear(784, 10);
  * const optimizer = new SGD(model.parameters(), 0.01).momentum(0.9).nesterov(true).weightDecay(1e-4);
  * ```
  */

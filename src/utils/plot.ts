@@ -177,7 +177,11 @@ function drawPanel(panel: CurvePanel, index: number, options: CurvesSvgOptions):
  *
  * @example
  * ```ts
+ * import { curvesSvg } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const svg = curvesSvg([{ title: "Loss", yLabel: "loss", series: [{ name: "train", values: [0.9, 0.5, 0.4] }] }]);
+ * assert.ok(svg.startsWith("<svg"));
  * ```
  */
 export function curvesSvg(panels: readonly CurvePanel[], options?: CurvesSvgOptions): string {
@@ -219,7 +223,11 @@ export interface TrainingHistory {
  *
  * @example
  * ```ts
- * writeFileSync("training_curves.svg", trainingCurvesSvg({ loss: [0.4, 0.2, 0.15], accuracy: [93.1, 95.6, 96.2] }));
+ * import { trainingCurvesSvg } from "@axon/ml";
+ * import { writeFileSync } from "node:fs";
+ *
+ * const svg = trainingCurvesSvg({ loss: [0.4, 0.2, 0.15], accuracy: [93.1, 95.6, 96.2] });
+ * writeFileSync(`${Deno.makeTempDirSync()}/training_curves.svg`, svg);
  * ```
  */
 export function trainingCurvesSvg(history: TrainingHistory, options?: CurvesSvgOptions): string {

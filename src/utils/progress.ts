@@ -24,8 +24,11 @@ function formatDuration(seconds: number): string {
  *
  * @example
  * ```ts
- * const bar = new ProgressBar(loader.length, 64, "epoch 1");
- * for (const [x, y] of loader) { …; bar.tick(loss.item()); }
+ * import { ProgressBar } from "@axon/ml";
+ *
+ * const steps = 125;
+ * const bar = new ProgressBar(steps, 64, "epoch 1");
+ * for (let i = 0; i < steps; i++) bar.tick(1 / (i + 1)); // after each step, with its loss
  * bar.finish();
  * ```
  */

@@ -197,6 +197,8 @@ export class ModelSummary {
  *
  * @example
  * ```ts
+ * import { Linear, ReLU, Sequential, summary } from "@axon/ml";
+ *
  * const model = new Sequential(new Linear(784, 256), ReLU, new Linear(256, 10));
  * console.log(summary(model, [64, 784]));
  * // Layer (type:depth-idx)     Output Shape   Param #   Trainable

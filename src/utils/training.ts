@@ -35,11 +35,14 @@ export interface EarlyStoppingState {
  *
  * @example
  * ```ts
+ * import { EarlyStopping } from "@axon/ml";
+ *
  * const stopper = new EarlyStopping({ patience: 3, mode: "max" });
+ * const accuracies = [90, 92, 91, 91.5, 91.8, 91.9];
+ * let best = -1;
  * for (let epoch = 0; epoch < 100; epoch++) {
- *   trainOneEpoch();
- *   if (stopper.step(evaluate())) break;        // true: no improvement for 3 epochs
- *   if (stopper.improved) saveModel(model, "best.safetensors");
+ *   if (stopper.step(accuracies[epoch])) break; // true: no improvement for 3 epochs
+ *   if (stopper.improved) best = epoch;          // e.g. saveModel(model, "best.safetensors")
  * }
  * ```
  */
@@ -146,11 +149,14 @@ export interface CheckpointEveryOptions {
  *
  * @example
  * ```ts
- * const saver = new CheckpointEvery("runs/ckpt-{step}.safetensors", 500, { keepLast: 3 });
- * for (const [x, y] of loader) {
- *   trainStep(x, y);
- *   step++;
- *   saver.maybeSave(step, { model, optimizer, scheduler, dataLoader: loader, epoch });
+ * import { CheckpointEvery, Linear, SGD } from "@axon/ml";
+ *
+ * const model = new Linear(4, 2);
+ * const optimizer = new SGD(model.parameters(), 0.1);
+ * const saver = new CheckpointEvery(`${Deno.makeTempDirSync()}/ckpt-{step}.safetensors`, 500, { keepLast: 3 });
+ * for (let step = 1; step <= 1500; step++) {
+ *   optimizer.step(); // a training step
+ *   saver.maybeSave(step, { model, optimizer, epoch: 0 });
  * }
  * ```
  */

@@ -59,8 +59,12 @@ function readBytes(path: string): Uint8Array {
  *
  * @example
  * ```ts
- * const labels = readIdx("data/MNIST/raw/t10k-labels-idx1-ubyte.gz", IDX_LABELS_MAGIC);
- * labels.dims; // [10000]
+ * import { FASHION_MNIST_DEBIAN_ROOT } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * // Debian's dataset-fashion-mnist (tools/dev.sh installs it)
+ * const labels = readIdx(`${FASHION_MNIST_DEBIAN_ROOT}/t10k-labels-idx1-ubyte.gz`, IDX_LABELS_MAGIC);
+ * assert.deepEqual(labels.dims, [10000]);
  * ```
  */
 export function readIdx(path: string, expectedMagic: number): IdxArray {
@@ -121,7 +125,13 @@ export function readIdx(path: string, expectedMagic: number): IdxArray {
  *
  * @example
  * ```ts
- * findIdxFile(["data", "data/MNIST/raw"], "train-images-idx3-ubyte"); // "data/MNIST/raw/train-images-idx3-ubyte.gz"
+ * import { FASHION_MNIST_DEBIAN_ROOT } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   findIdxFile(["data", FASHION_MNIST_DEBIAN_ROOT], "train-images-idx3-ubyte"),
+ *   `${FASHION_MNIST_DEBIAN_ROOT}/train-images-idx3-ubyte.gz`,
+ * );
  * ```
  */
 export function findIdxFile(dirs: readonly string[], name: string): string | null {

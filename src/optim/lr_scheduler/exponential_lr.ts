@@ -12,6 +12,9 @@ import { checkNumber, type JsonValue, LRScheduler, type SchedulerStateDict } fro
  *
  * @example
  * ```ts
+ * import { ExponentialLR, Linear, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * // Multiply by gamma each epoch
  * const scheduler = new ExponentialLR(optimizer, 0.95);
  * ```

@@ -17,9 +17,12 @@ export type LrLambda = (step: number) => number;
  *
  * @example
  * ```ts
+ * import { LambdaLR, Linear, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * const scheduler = new LambdaLR(optimizer, (epoch) => 0.95 ** epoch);
- * // or one function per parameter group:
- * const perGroup = new LambdaLR(optimizer, [(e) => Math.floor(e / 30), (e) => 0.95 ** e]);
+ * // or one function per parameter group (this optimizer has one):
+ * const perGroup = new LambdaLR(optimizer, [(e) => 0.95 ** e]);
  * ```
  */
 export class LambdaLR extends LRScheduler {

@@ -27,6 +27,9 @@ export interface LinearLROptions {
  *
  * @example
  * ```ts
+ * import { Linear, LinearLR, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * // Warm up from 0.25·lr to lr over 20 steps
  * const scheduler = new LinearLR(optimizer, { startFactor: 0.25, totalIters: 20 });
  * ```

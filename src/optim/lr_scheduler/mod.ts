@@ -5,12 +5,15 @@
  *
  * @example
  * ```ts
+ * import { CosineAnnealingLR, Linear, LinearLR, SequentialLR, SGD } from "@axon/ml";
+ *
+ * const model = new Linear(2, 1);
  * const optimizer = new SGD(model.parameters(), 0.1).momentum(0.9);
  * const warmup = new LinearLR(optimizer, { startFactor: 0.1, totalIters: 10 });
  * const cosine = new CosineAnnealingLR(optimizer, 90);
  * const scheduler = new SequentialLR(optimizer, [warmup, cosine], [10]);
  * for (let epoch = 0; epoch < 100; epoch++) {
- *   trainOneEpoch(optimizer);
+ *   optimizer.step(); // one epoch of training
  *   scheduler.step(optimizer);
  * }
  * ```

@@ -31,6 +31,9 @@ function checkMilestones(scheduler: string, milestones: unknown): number[] {
  *
  * @example
  * ```ts
+ * import { Linear, MultiStepLR, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * // Decay at epochs 30, 60, 90
  * const scheduler = new MultiStepLR(optimizer, [30, 60, 90], 0.1);
  * ```

@@ -115,6 +115,9 @@ function makePhases(totalSteps: number, pctStart: number, threePhase: boolean): 
  *
  * @example
  * ```ts
+ * import { Linear, OneCycleLR, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1).momentum(0.9);
  * // 1cycle policy for super-convergence: 100 epochs of 1000 batches
  * const scheduler = new OneCycleLR(optimizer, 0.1, 100, 1000);
  * // PyTorch's knobs:

@@ -107,9 +107,13 @@ function decodeNumber(where: string, key: string, v: JsonValue): number {
  *
  * @example
  * ```ts
- * const scheduler = new ReduceLROnPlateau(optimizer).mode("min").factor(0.1).patience(10);
- * // After validation (valLoss: a number or a 0-d tensor)
- * scheduler.step(valLoss); // or, as the seed: scheduler.stepWithMetric(optimizer, valLoss)
+ * import { Linear, ReduceLROnPlateau, SGD } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
+ * const scheduler = new ReduceLROnPlateau(optimizer).mode("min").factor(0.1).patience(2);
+ * for (const valLoss of [1.0, 1.0, 1.0, 1.0]) scheduler.step(valLoss); // or: scheduler.stepWithMetric(optimizer, valLoss)
+ * assert.ok(Math.abs(optimizer.getLr() - 0.01) < 1e-12); // no improvement for more than 2 epochs
  * ```
  */
 export class ReduceLROnPlateau implements Scheduler {
@@ -275,7 +279,11 @@ export class ReduceLROnPlateau implements Scheduler {
    *
    * @example
    * ```ts
-   * scheduler.step(valLoss); // valLoss: number or 0-d tensor
+   * import { Linear, ReduceLROnPlateau, SGD, tensor } from "@axon/ml";
+   *
+   * const scheduler = new ReduceLROnPlateau(new SGD(new Linear(2, 1).parameters(), 0.1));
+   * scheduler.step(0.52); // valLoss: a number
+   * scheduler.step(tensor(0.5)); // or a 0-d tensor
    * ```
    */
   step(metric: number | Tensor): void {

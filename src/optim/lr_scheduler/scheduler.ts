@@ -132,9 +132,12 @@ export function numberList(scheduler: string, state: SchedulerStateDict, key: st
  *
  * @example
  * ```ts
+ * import { Linear, SGD, StepLR } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * const scheduler = new StepLR(optimizer, 30, 0.1);
  * for (let epoch = 0; epoch < 100; epoch++) {
- *   trainOneEpoch(optimizer);
+ *   optimizer.step(); // one epoch of training
  *   scheduler.step(optimizer);
  * }
  * ```

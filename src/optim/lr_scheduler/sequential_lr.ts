@@ -23,12 +23,15 @@ import { describe } from "../../utils/options.ts";
  *
  * @example
  * ```ts
+ * import { CosineAnnealingLR, Linear, LinearLR, SequentialLR, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * // The usual recipe: 10 steps of linear warm-up, then cosine annealing
  * const warmup = new LinearLR(optimizer, { startFactor: 0.1, totalIters: 10 });
  * const cosine = new CosineAnnealingLR(optimizer, 290, 1e-5);
  * const scheduler = new SequentialLR(optimizer, [warmup, cosine], [10]);
  * for (let step = 0; step < 300; step++) {
- *   trainStep(optimizer);
+ *   optimizer.step(); // after the step's backward
  *   scheduler.step(optimizer);
  * }
  * ```

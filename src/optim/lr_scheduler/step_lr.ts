@@ -16,12 +16,16 @@ import { checkInt, checkNumber, type JsonValue, LRScheduler, type SchedulerState
  *
  * @example
  * ```ts
- * const optimizer = new Adam(model.parameters(), 0.1);
+ * import { Adam, Linear, StepLR } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const optimizer = new Adam(new Linear(2, 1).parameters(), 0.1);
  * const scheduler = new StepLR(optimizer, 10, 0.1); // 0.1 for steps 0–9, 0.01 for 10–19, …
- * for (let epoch = 0; epoch < 100; epoch++) {
- *   trainOneEpoch(optimizer);
+ * for (let epoch = 0; epoch < 15; epoch++) {
+ *   optimizer.step(); // one epoch of training
  *   scheduler.step(optimizer);
  * }
+ * assert.ok(Math.abs(optimizer.getLr() - 0.01) < 1e-12);
  * ```
  */
 export class StepLR extends LRScheduler {

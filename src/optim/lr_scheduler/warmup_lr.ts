@@ -16,10 +16,13 @@ import { checkInt, type JsonValue, LRScheduler, type SchedulerStateDict } from "
  *
  * @example
  * ```ts
+ * import { Linear, SGD, WarmupLR } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * // Linear warm-up for 1000 steps
  * const scheduler = new WarmupLR(optimizer, 1000);
- * for (const batch of loader) {
- *   trainStep(batch, optimizer);
+ * for (let step = 0; step < 10; step++) {
+ *   optimizer.step(); // one training step
  *   scheduler.step(optimizer);
  * }
  * ```

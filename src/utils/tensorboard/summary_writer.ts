@@ -79,7 +79,10 @@ function hostName(): string {
  *
  * @example
  * ```ts
- * const writer = new SummaryWriter("runs/mlp");
+ * import { Linear, SummaryWriter } from "@axon/ml";
+ *
+ * const model = new Linear(4, 2);
+ * const writer = new SummaryWriter(`${Deno.makeTempDirSync()}/runs/mlp`);
  * for (let step = 0; step < 100; step++) writer.addScalar("loss/train", 1 / (step + 1), step);
  * writer.addHistogram("fc1/weight", model.parameters()[0], 100);
  * writer.close();
@@ -146,7 +149,11 @@ export class SummaryWriter {
    *
    * @example
    * ```ts
-   * writer.addScalar("loss/train", loss.item(), step);
+   * import { SummaryWriter } from "@axon/ml";
+   *
+   * const writer = new SummaryWriter(Deno.makeTempDirSync());
+   * for (let step = 0; step < 3; step++) writer.addScalar("loss/train", 1 / (step + 1), step);
+   * writer.close();
    * ```
    */
   addScalar(tag: string, value: number | Tensor, step?: number, walltime?: number): void {
@@ -159,7 +166,11 @@ export class SummaryWriter {
    *
    * @example
    * ```ts
-   * writer.addScalars("loss", { train: 0.31, test: 0.35 }, epoch);
+   * import { SummaryWriter } from "@axon/ml";
+   *
+   * const writer = new SummaryWriter(Deno.makeTempDirSync());
+   * writer.addScalars("loss", { train: 0.31, test: 0.35 }, 1);
+   * writer.close();
    * ```
    */
   addScalars(mainTag: string, values: Record<string, number | Tensor>, step?: number, walltime?: number): void {
@@ -188,7 +199,12 @@ export class SummaryWriter {
    *
    * @example
    * ```ts
-   * for (const [name, p] of model.namedParameters()) writer.addHistogram(name, p, epoch);
+   * import { Linear, SummaryWriter } from "@axon/ml";
+   *
+   * const model = new Linear(4, 2);
+   * const writer = new SummaryWriter(Deno.makeTempDirSync());
+   * for (const [name, p] of model.namedParameters()) writer.addHistogram(name, p, 0);
+   * writer.close();
    * ```
    */
   addHistogram(tag: string, values: Tensor | ArrayLike<number>, step?: number, options?: HistogramOptions): void {
@@ -209,7 +225,11 @@ export class SummaryWriter {
    *
    * @example
    * ```ts
-   * writer.addText("model", String(model));
+   * import { Linear, SummaryWriter } from "@axon/ml";
+   *
+   * const writer = new SummaryWriter(Deno.makeTempDirSync());
+   * writer.addText("model", String(new Linear(4, 2)));
+   * writer.close();
    * ```
    */
   addText(tag: string, text: string, step?: number, walltime?: number): void {
@@ -227,7 +247,11 @@ export class SummaryWriter {
    *
    * @example
    * ```ts
+   * import { SummaryWriter } from "@axon/ml";
+   *
+   * const writer = new SummaryWriter(Deno.makeTempDirSync());
    * writer.addHparams({ lr: 1e-3, batchSize: 64, optimizer: "Adam" }, { "hparam/accuracy": 97.8 });
+   * writer.close();
    * ```
    */
   addHparams(hparams: Record<string, HParamValue>, metrics: Record<string, number>, options?: HparamsOptions): void {
