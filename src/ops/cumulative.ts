@@ -9,7 +9,7 @@
 import { record } from "../autograd/graph.ts";
 import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor.ts";
 import { checkInt } from "../utils/check.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
 import { cumprodBackward, scanLines } from "./kernels/sort.ts";

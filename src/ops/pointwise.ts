@@ -5,7 +5,7 @@
  */
 import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
-import { Tensor, type TensorLike } from "../tensor/tensor.ts";
+import type { Tensor, TensorLike } from "../tensor/tensor.ts";
 import { checkNumber } from "../utils/check.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
 import { describe } from "../utils/options.ts";

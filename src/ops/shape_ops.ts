@@ -4,7 +4,7 @@
  * @module
  */
 import { formatShape, normalizeDim } from "../tensor/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor.ts";
 import { checkInt } from "../utils/check.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
 import { describe } from "../utils/options.ts";

@@ -8,7 +8,7 @@ import { noGrad } from "../autograd/grad_mode.ts";
 import { record } from "../autograd/graph.ts";
 import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor.ts";
 import { checkBool, checkNumber } from "../utils/check.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
 import { checkOptions, describe } from "../utils/options.ts";
@@ -74,11 +74,18 @@ function parseVar(op: string, dimOrOptions: unknown, options: unknown) {
   return { dim, correction, keepdim };
 }
 
-/** Σ (x − mean)² / max(0, N − correction) over `dims`, differentiable by composition. */
+/**
+ * Σ (x − mean)² / max(0, N − correction) over `dims`. The gradient is PyTorch's
+ * `2/(N − correction) · g · (x − mean)`, whose divisor is not clamped at 0 (finite where the
+ * forward's is infinite).
+ */
 function varianceOf(x: Tensor, dims: number[], correction: number, keepdim: boolean): Tensor {
   const n = numelOf(dims.map((d) => x.shape[d]));
-  const dev = x.sub(x.mean(dims, true));
-  return dev.mul(dev).sum(dims, keepdim).div(Math.max(0, n - correction));
+  const dev = noGrad(() => x.sub(x.mean(dims, true)));
+  const out = noGrad(() => dev.mul(dev).sum(dims, keepdim).div(Math.max(0, n - correction)));
+  if (!x.requiresGrad) return out;
+  const kept = x.shape.map((s, d) => (dims.includes(d) ? 1 : s));
+  return record(out, "var", [x], (g) => [g.reshape(kept).mul(dev).mul(2 / (n - correction))], [dev]);
 }
 
 /**
