@@ -171,6 +171,11 @@ export function norm(x: Tensor, p: NormOrder = 2, dim?: number | readonly number
   const dims = dimsOf("norm", x, dim);
   if (isHalf(x.dtype)) return norm(x.to("f32"), p, dim, keepdim).to(x.dtype);
   const order = p;
+  if (Math.abs(order) === Infinity && numelOf(dims.map((d) => x.shape[d])) === 0) {
+    throw new RangeError(
+      `norm: the ${order}-norm of an empty tensor is undefined (it reduces an empty dimension), as in PyTorch`,
+    );
+  }
   const kept = noGrad(() => {
     const a = x.abs();
     if (order === 2) return x.sumOfSquares(dims, true).sqrt();
