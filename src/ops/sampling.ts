@@ -15,6 +15,7 @@ import { where } from "./elementwise.ts";
 import { fillRandom } from "./random.ts";
 import { cumsum } from "./cumulative.ts";
 import { argsort, topk } from "./sort.ts";
+import { cat } from "./join.ts";
 
 /** Uniform f64 samples in [0, 1) with 48 random bits: `hi + lo·2⁻²⁴` from two 24-bit draws. */
 function uniform48(shape: readonly number[]): Tensor {
@@ -165,7 +166,15 @@ export function multinomial(input: Tensor, numSamples: number, options: Multinom
   if (replacement) {
     // u·total < total = cdf[n−1] strictly (u ≤ 1 − 2⁻⁴⁸), so the category found has weight > 0.
     const target = uniform48([rows, numSamples]).mul(total);
-    out = cdf.unsqueeze(1).le(target.unsqueeze(2)).sum(2);
+    // The category is the count of cdf entries ≤ target; compared in blocks of samples so the
+    // [rows, block, n] comparison stays within ~16 MiB.
+    const block = Math.max(1, Math.floor(2 ** 24 / (rows * n)));
+    const parts: Tensor[] = [];
+    for (let start = 0; start < numSamples; start += block) {
+      const t = target.narrow(1, start, Math.min(block, numSamples - start));
+      parts.push(cdf.unsqueeze(1).le(t.unsqueeze(2)).sum(2));
+    }
+    out = parts.length === 1 ? parts[0] : cat(parts, 1);
   } else {
     const nonzero = w.gt(0).to("i32").sum(1).min().item();
     if (nonzero < numSamples) {

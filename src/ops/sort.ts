@@ -156,7 +156,7 @@ export function topk(
     throw new RangeError(`topk: k ${k} is out of range for dimension ${d} of size ${size}; it must be in [0, ${size}]`);
   }
   const all = sortIndices(x, d, big, "topk");
-  if (x.ndim === 0) return valuesIndices(k === 0 ? Tensor.empty([0], x.dtype) : x.clone(), all);
+  if (x.ndim === 0) return valuesIndices(x.clone(), all); // PyTorch: a 0-d input gives itself for k = 0 or 1
   const indices = all.narrow(d, 0, k).contiguous();
   return valuesIndices(gatherAlong(x, d, indices), indices);
 }

@@ -4,7 +4,22 @@
  * a plain-TypeScript reference or against the same op on a contiguous f32 copy.
  */
 import { assert, assertClose, test } from "../harness.ts";
-import { argsort, cumprod, cumsum, norm, randn, sort, std, tensor, topk, variance } from "../../mod.ts";
+import {
+  argsort,
+  cumprod,
+  cumsum,
+  isfinite,
+  isinf,
+  isnan,
+  nanToNum,
+  norm,
+  randn,
+  sort,
+  std,
+  tensor,
+  topk,
+  variance,
+} from "../../mod.ts";
 
 test("strided inputs give the same results as their contiguous copies", () => {
   const base = randn(5, 6, 7);
@@ -37,6 +52,23 @@ test("f16 and bf16 sort, cumsum and norm agree with f32 on values exact in 16 bi
       rtol: 1e-2,
     });
   }
+});
+
+test("16-bit NaN tests and nanToNum use the 16-bit format's limits; 0-d inputs", () => {
+  const x = tensor([NaN, Infinity, -Infinity, 1.5], { dtype: "f32" });
+  assert.deepEqual(isnan(x.to("f16")).toList(), [1, 0, 0, 0]);
+  assert.deepEqual(isinf(x.to("bf16")).toList(), [0, 1, 1, 0]);
+  assert.deepEqual(isfinite(x.to("f16")).toList(), [0, 0, 0, 1]);
+  // torch.nan_to_num: ±65504 for f16, ±3.3895e38 for bf16
+  assert.deepEqual(nanToNum(x.to("f16")).to("f32").toList(), [0, 65504, -65504, 1.5]);
+  assert.deepEqual(nanToNum(x.to("bf16")).to("f32").toList(), [0, 3.3895313892515355e38, -3.3895313892515355e38, 1.5]);
+  const s = tensor(2, { dtype: "f32" });
+  for (const k of [0, 1]) {
+    const [v, i] = topk(s, k);
+    assert.deepEqual([v.shape, v.item(), i.shape, i.item()], [[], 2, [], 0]);
+  }
+  assert.deepEqual([sort(s).values.item(), sort(s).indices.item()], [2, 0]);
+  assert.equal(cumsum(s, -1).item(), 2);
 });
 
 test("long rows (multi-threaded kernels) match a TypeScript reference", () => {

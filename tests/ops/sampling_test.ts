@@ -131,3 +131,18 @@ test("multinomial without replacement: distinct draws, first and second draws fo
   manualSeed(13);
   assert.deepEqual(multinomial(tensor([0.1, 0.2, 0.3, 0.4], { dtype: "f32" }), 3).toList(), again);
 });
+
+test("multinomial with replacement in blocks: many samples over many categories keep the frequencies", () => {
+  manualSeed(21);
+  // 3 rows × 4000 samples × 2000 categories compares in several blocks of samples
+  const w = tensor(Array.from({ length: 3 }, (_, r) => Array.from({ length: 2000 }, (_, j) => (j % 4 === r ? 1 : 0))), {
+    dtype: "f32",
+  });
+  const draws = multinomial(w, 4000, true).toList() as number[][];
+  draws.forEach((row, r) => {
+    assert.equal(row.length, 4000);
+    assert.ok(row.every((j) => j % 4 === r), `row ${r} drew a zero-weight category`);
+    const c = counts(row.map((j) => Math.floor(j / 1000)), 2);
+    assertBinomial(c, 4000, [0.5, 0.5], `row ${r} halves`);
+  });
+});
