@@ -13,7 +13,7 @@ import { checkBool, checkInt } from "../utils/check.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
 import { checkOptions, describe } from "../utils/options.ts";
 import { gather } from "./indexing.ts";
-import { argsortRows } from "./kernels/sort.ts";
+import { argsortRows, topkRows } from "./kernels/sort.ts";
 
 /**
  * A pair of values and their indices, as PyTorch's `torch.return_types`: destructure it
@@ -111,16 +111,17 @@ export interface TopkOptions {
   dim?: number;
   /** The k largest (default true) or the k smallest. */
   largest?: boolean;
-  /** Accepted for PyTorch compatibility; the result is always sorted. */
+  /** Sort the k results (default true); false leaves PyTorch's selection order. */
   sorted?: boolean;
 }
 
 /**
  * The `k` largest (or smallest, with `largest: false`) elements along `dim`, sorted, as
  * `[values, indices]` (also `.values`, `.indices`; indices i32). NaN counts as the largest value.
- * Equal values are taken in index order (the lowest index first); PyTorch's CPU kernel leaves the
- * order among equal values to its selection algorithm, so tied indices may differ from PyTorch's
- * while the values are the same. Differentiable in `x`.
+ * Runs PyTorch's CPU selection algorithm (libstdc++'s `partial_sort` / `nth_element` + `sort`), so
+ * the order among equal values — which no simple rule describes — is PyTorch's too. With
+ * `sorted: false` the k values come in that algorithm's unsorted order, as PyTorch's. Differentiable
+ * in `x`.
  *
  * @example
  * ```ts
@@ -149,14 +150,20 @@ export function topk(
   }
   const d = checkInt("topk", "dim", o.dim ?? -1);
   const big = checkBool("topk", "largest", o.largest ?? true);
-  checkBool("topk", "sorted", o.sorted ?? true);
+  const sortResult = checkBool("topk", "sorted", o.sorted ?? true);
   const size = x.ndim === 0 ? 1 : x.shape[normalizeDim(d, x.ndim, "topk")];
   checkInt("topk", "k", k);
   if (k < 0 || k > size) {
     throw new RangeError(`topk: k ${k} is out of range for dimension ${d} of size ${size}; it must be in [0, ${size}]`);
   }
-  const all = sortIndices(x, d, big, "topk");
-  if (x.ndim === 0) return valuesIndices(x.clone(), all); // PyTorch: a 0-d input gives itself for k = 0 or 1
-  const indices = all.narrow(d, 0, k).contiguous();
-  return valuesIndices(gatherAlong(x, d, indices), indices);
+  if (x.ndim === 0) {
+    // PyTorch: a 0-d input gives itself (and index 0) for k = 0 or 1.
+    return valuesIndices(x.clone(), Tensor.empty([], "i32").fill_(0));
+  }
+  const dd = normalizeDim(d, x.ndim, "topk");
+  const keys = (isHalf(x.dtype) ? x.detach().to("f32") : x.detach()).movedim(dd, -1).contiguous();
+  const rows = numelOf(keys.shape.slice(0, -1));
+  const shape = [...keys.shape.slice(0, -1), k];
+  const indices = topkRows(keys, rows, size, k, big, sortResult).reshape(shape).movedim(-1, dd).contiguous();
+  return valuesIndices(gatherAlong(x, dd, indices), indices);
 }

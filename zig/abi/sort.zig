@@ -45,6 +45,45 @@ export fn axon_argsort(dtype: u32, descending: u32, rows: i64, n: i64, x: ?[*]u8
     return 0;
 }
 
+fn topkImpl(dtype_code: u32, largest: u32, sorted: u32, rows: i64, n: i64, k: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, idx: ?[*]u8, idx_bytes: i64, idx_off: i64) Error!void {
+    if (largest > 1) return status.err(error.InvalidArgument, "axon_topk: largest must be 0 or 1, got {d}", .{largest});
+    if (sorted > 1) return status.err(error.InvalidArgument, "axon_topk: sorted must be 0 or 1, got {d}", .{sorted});
+    const dt = try check.dtype(dtype_code);
+    const r = try check.count(rows, "rows");
+    const m = try check.count(n, "n (row size)");
+    const kk = try check.count(k, "k");
+    if (kk > m) return status.err(error.InvalidArgument, "axon_topk: k {d} is larger than the row size {d}", .{ kk, m });
+    if (m > std.math.maxInt(i32))
+        return status.err(error.InvalidArgument, "axon_topk: {d} elements per row do not fit i32 indices", .{m});
+    const total = try check.mul(r, m);
+    const xo = try check.count(x_off, "x offset");
+    const io = try check.count(idx_off, "idx offset");
+    const is = try view(i32, idx, idx_bytes, io, total, "idx");
+    switch (dt) {
+        inline .f32, .f64, .i32, .i64, .u8 => |d| {
+            const T = switch (d) {
+                .f32 => f32,
+                .f64 => f64,
+                .i32 => i32,
+                .i64 => i64,
+                .u8 => u8,
+                else => unreachable,
+            };
+            const xs = try view(T, x, x_bytes, xo, total, "x");
+            try check.noOverlap(is, "idx", xs, "x");
+            ksort.topk(T, largest == 1, sorted == 1, r, m, kk, xs, is);
+        },
+        else => return status.err(error.UnsupportedDtype, "axon_topk: dtype {s} is not supported (f32, f64, i32, i64, u8)", .{dt.name()}),
+    }
+}
+
+/// PyTorch's CPU topk selection on each row of contiguous `[rows, n]` x: the first k entries of
+/// each row of idx (i32 `[rows, n]`, the rest scratch) are the indices, in PyTorch's order.
+export fn axon_topk(dtype: u32, largest: u32, sorted: u32, rows: i64, n: i64, k: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, idx: ?[*]u8, idx_bytes: i64, idx_off: i64) i32 {
+    topkImpl(dtype, largest, sorted, rows, n, k, x, x_bytes, x_off, idx, idx_bytes, idx_off) catch |e| return status.toCode(e);
+    return 0;
+}
+
 const Lines = struct { outer: usize, r: usize, inner: usize, total: usize };
 
 fn lines(outer: i64, r: i64, inner: i64) Error!Lines {
@@ -128,6 +167,9 @@ test "exports validate their arguments" {
     try testing.expect(axon_argsort(0, 0, 2, 3, bytes(&x), 16, 0, bytes(&idx), 16, 0) < 0); // past the end
     try testing.expect(axon_argsort(2, 0, 2, 2, bytes(&x), 16, 0, bytes(&idx), 16, 0) < 0); // f16
     try testing.expect(axon_argsort(0, 2, 2, 2, bytes(&x), 16, 0, bytes(&idx), 16, 0) < 0); // descending 2
+    try testing.expectEqual(@as(i32, 0), axon_topk(0, 1, 1, 2, 2, 1, bytes(&x), 16, 0, bytes(&idx), 16, 0));
+    try testing.expectEqual(@as(i32, 0), idx[0]);
+    try testing.expect(axon_topk(0, 1, 1, 2, 2, 3, bytes(&x), 16, 0, bytes(&idx), 16, 0) < 0); // k > n
     try testing.expectEqual(@as(i32, 0), axon_scan(0, 0, 0, 1, 4, 1, bytes(&x), 16, 0, bytes(&x), 16, 0));
     try testing.expectEqualSlices(f32, &.{ 3, 4, 6, 6 }, &x);
     try testing.expect(axon_scan(0, 0, 0, 1, 3, 1, bytes(&x), 16, 0, bytes(&x), 16, 1) < 0); // partial overlap

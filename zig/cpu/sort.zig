@@ -63,6 +63,235 @@ pub fn argsort(comptime T: type, descending: bool, rows: usize, n: usize, x: []c
     pool.parallelFor(rows, @max(1, grain / (n * 8)), Body.Ctx{ .x = x, .idx = idx, .n = n, .descending = descending }, Body.run);
 }
 
+/// The selection algorithms of libstdc++ (`std::nth_element`, `std::sort`, `std::partial_sort`),
+/// step for step, on an index array whose order is decided by `comp` over the row's values. PyTorch's
+/// CPU topk runs exactly these on (value, index) pairs, so equal values come out in the same order
+/// as in PyTorch (e.g. `[2, 4, 0]` for three tied maxima at 0, 2, 4), which no stable rule gives.
+fn Stl(comptime T: type, comptime largest: bool) type {
+    return struct {
+        row: []const T,
+        a: []i32,
+
+        const Self = @This();
+        const threshold = 16; // libstdc++'s _S_threshold
+
+        fn comp(self: Self, x: i32, y: i32) bool {
+            const u = self.row[@intCast(x)];
+            const v = self.row[@intCast(y)];
+            // PyTorch's topk comparators: NaN is the top value.
+            if (largest) return (isNan(T, u) and !isNan(T, v)) or u > v;
+            return (!isNan(T, u) and isNan(T, v)) or u < v;
+        }
+
+        fn swap(self: Self, i: usize, j: usize) void {
+            std.mem.swap(i32, &self.a[i], &self.a[j]);
+        }
+
+        fn lg(n: usize) usize {
+            return std.math.log2_int(usize, n);
+        }
+
+        fn unguardedLinearInsert(self: Self, at: usize) void {
+            const val = self.a[at];
+            var last = at;
+            var next = at -% 1; // the sentinel before `first` stops the loop first
+            while (self.comp(val, self.a[next])) {
+                self.a[last] = self.a[next];
+                last = next;
+                next -%= 1;
+            }
+            self.a[last] = val;
+        }
+
+        fn insertionSort(self: Self, first: usize, last: usize) void {
+            if (first == last) return;
+            var i = first + 1;
+            while (i != last) : (i += 1) {
+                if (self.comp(self.a[i], self.a[first])) {
+                    const val = self.a[i];
+                    std.mem.copyBackwards(i32, self.a[first + 1 .. i + 1], self.a[first..i]);
+                    self.a[first] = val;
+                } else self.unguardedLinearInsert(i);
+            }
+        }
+
+        fn moveMedianToFirst(self: Self, result: usize, x: usize, y: usize, z: usize) void {
+            const a = self.a;
+            if (self.comp(a[x], a[y])) {
+                if (self.comp(a[y], a[z])) self.swap(result, y) else if (self.comp(a[x], a[z])) self.swap(result, z) else self.swap(result, x);
+            } else if (self.comp(a[x], a[z])) self.swap(result, x) else if (self.comp(a[y], a[z])) self.swap(result, z) else self.swap(result, y);
+        }
+
+        fn unguardedPartition(self: Self, first_in: usize, last_in: usize, pivot: usize) usize {
+            var first = first_in;
+            var last = last_in;
+            while (true) {
+                while (self.comp(self.a[first], self.a[pivot])) first += 1;
+                last -= 1;
+                while (self.comp(self.a[pivot], self.a[last])) last -= 1;
+                if (!(first < last)) return first;
+                self.swap(first, last);
+                first += 1;
+            }
+        }
+
+        fn unguardedPartitionPivot(self: Self, first: usize, last: usize) usize {
+            const mid = first + (last - first) / 2;
+            self.moveMedianToFirst(first, first + 1, mid, last - 1);
+            return self.unguardedPartition(first + 1, last, first);
+        }
+
+        fn pushHeap(self: Self, first: usize, hole_in: usize, top: usize, value: i32) void {
+            var hole = hole_in;
+            var parent = if (hole > 0) (hole - 1) / 2 else 0;
+            while (hole > top and self.comp(self.a[first + parent], value)) {
+                self.a[first + hole] = self.a[first + parent];
+                hole = parent;
+                parent = if (hole > 0) (hole - 1) / 2 else 0;
+            }
+            self.a[first + hole] = value;
+        }
+
+        fn adjustHeap(self: Self, first: usize, hole_in: usize, len: usize, value: i32) void {
+            var hole = hole_in;
+            const top = hole_in;
+            var second = hole_in;
+            while (second < (len - 1) / 2) {
+                second = 2 * (second + 1);
+                if (self.comp(self.a[first + second], self.a[first + second - 1])) second -= 1;
+                self.a[first + hole] = self.a[first + second];
+                hole = second;
+            }
+            if (len & 1 == 0 and second == (len - 2) / 2) {
+                second = 2 * (second + 1);
+                self.a[first + hole] = self.a[first + second - 1];
+                hole = second - 1;
+            }
+            self.pushHeap(first, hole, top, value);
+        }
+
+        fn makeHeap(self: Self, first: usize, last: usize) void {
+            if (last - first < 2) return;
+            const len = last - first;
+            var parent = (len - 2) / 2;
+            while (true) {
+                self.adjustHeap(first, parent, len, self.a[first + parent]);
+                if (parent == 0) return;
+                parent -= 1;
+            }
+        }
+
+        fn popHeap(self: Self, first: usize, last: usize, result: usize) void {
+            const value = self.a[result];
+            self.a[result] = self.a[first];
+            self.adjustHeap(first, 0, last - first, value);
+        }
+
+        fn heapSelect(self: Self, first: usize, middle: usize, last: usize) void {
+            self.makeHeap(first, middle);
+            var i = middle;
+            while (i < last) : (i += 1) {
+                if (self.comp(self.a[i], self.a[first])) self.popHeap(first, middle, i);
+            }
+        }
+
+        fn sortHeap(self: Self, first: usize, last_in: usize) void {
+            var last = last_in;
+            while (last - first > 1) {
+                last -= 1;
+                self.popHeap(first, last, last);
+            }
+        }
+
+        /// std::partial_sort(first, middle, last).
+        fn partialSort(self: Self, first: usize, middle: usize, last: usize) void {
+            self.heapSelect(first, middle, last);
+            self.sortHeap(first, middle);
+        }
+
+        /// std::nth_element(first, nth, last).
+        fn nthElement(self: Self, first_in: usize, nth: usize, last_in: usize) void {
+            if (first_in == last_in or nth == last_in) return;
+            var first = first_in;
+            var last = last_in;
+            var depth = lg(last - first) * 2;
+            while (last - first > 3) {
+                if (depth == 0) {
+                    self.heapSelect(first, nth + 1, last);
+                    self.swap(first, nth);
+                    return;
+                }
+                depth -= 1;
+                const cut = self.unguardedPartitionPivot(first, last);
+                if (cut <= nth) first = cut else last = cut;
+            }
+            self.insertionSort(first, last);
+        }
+
+        fn introsortLoop(self: Self, first: usize, last_in: usize, depth_in: usize) void {
+            var last = last_in;
+            var depth = depth_in;
+            while (last - first > threshold) {
+                if (depth == 0) {
+                    self.partialSort(first, last, last);
+                    return;
+                }
+                depth -= 1;
+                const cut = self.unguardedPartitionPivot(first, last);
+                self.introsortLoop(cut, last, depth);
+                last = cut;
+            }
+        }
+
+        /// std::sort(first, last).
+        fn sort(self: Self, first: usize, last: usize) void {
+            if (first == last) return;
+            self.introsortLoop(first, last, lg(last - first) * 2);
+            if (last - first > threshold) {
+                self.insertionSort(first, first + threshold);
+                var i = first + threshold;
+                while (i != last) : (i += 1) self.unguardedLinearInsert(i);
+            } else self.insertionSort(first, last);
+        }
+
+        /// PyTorch's topk_impl_loop on one row: the first k entries of `a` become the indices.
+        fn topk(self: Self, k: usize, sorted: bool) void {
+            for (self.a, 0..) |*v, i| v.* = @intCast(i);
+            const n = self.a.len;
+            if (k == 0) return;
+            if (k * 64 <= n) {
+                self.partialSort(0, k, n);
+            } else {
+                self.nthElement(0, k - 1, n);
+                if (sorted) self.sort(0, k - 1);
+            }
+        }
+    };
+}
+
+/// For each row of contiguous `[rows, n]` x, fills the row of `idx` (contiguous `[rows, n]`, i32
+/// scratch) so that its first k entries are PyTorch's topk indices, in PyTorch's order (its CPU
+/// algorithm: `partial_sort` when `k·64 ≤ n`, else `nth_element` then, if sorted, `sort` of the
+/// first k − 1). The rest of each row is left in the algorithm's order. O(n log n) per row at worst.
+pub fn topk(comptime T: type, largest: bool, sorted: bool, rows: usize, n: usize, k: usize, x: []const T, idx: []i32) void {
+    const Body = struct {
+        const Ctx = struct { x: []const T, idx: []i32, n: usize, k: usize, largest: bool, sorted: bool };
+        fn run(c: Ctx, begin: usize, end: usize) void {
+            for (begin..end) |r| {
+                const row = c.x[r * c.n ..][0..c.n];
+                const out = c.idx[r * c.n ..][0..c.n];
+                if (c.largest) {
+                    (Stl(T, true){ .row = row, .a = out }).topk(c.k, c.sorted);
+                } else {
+                    (Stl(T, false){ .row = row, .a = out }).topk(c.k, c.sorted);
+                }
+            }
+        }
+    };
+    if (n == 0) return;
+    pool.parallelFor(rows, @max(1, grain / (n * 8)), Body.Ctx{ .x = x, .idx = idx, .n = n, .k = k, .largest = largest, .sorted = sorted }, Body.run);
+}
+
 /// Scan operations.
 pub const ScanOp = enum(u32) { cumsum = 0, cumprod = 1 };
 
@@ -173,6 +402,22 @@ test "argsort is stable and puts NaN last ascending, first descending" {
     try testing.expectEqualSlices(i32, &.{ 4, 5, 2, 7, 0, 3, 1, 6 }, &idx);
     argsort(f32, true, 1, 8, &x, &idx);
     try testing.expectEqualSlices(i32, &.{ 1, 6, 0, 3, 2, 7, 4, 5 }, &idx);
+}
+
+test "topk reproduces libstdc++'s selection order on ties" {
+    // PyTorch 2.13: torch.topk(tensor([5,1,5,1,5] + [2]*25), 4) → indices [2, 4, 0, 20]
+    var y: [30]f32 = undefined;
+    for (&y) |*v| v.* = 2;
+    y[0] = 5;
+    y[1] = 1;
+    y[2] = 5;
+    y[3] = 1;
+    y[4] = 5;
+    var idx: [30]i32 = undefined;
+    topk(f32, true, true, 1, 30, 4, &y, &idx);
+    try testing.expectEqualSlices(i32, &.{ 2, 4, 0, 20 }, idx[0..4]);
+    topk(f32, false, true, 1, 30, 4, &y, &idx);
+    try testing.expectEqualSlices(i32, &.{ 1, 3, 20, 19 }, idx[0..4]);
 }
 
 test "scan forwards and backwards; cumprod backward with zeros matches the sum of products" {

@@ -37,6 +37,34 @@ export function argsortRows(x: Tensor, rows: number, n: number, descending: bool
   return idx;
 }
 
+/**
+ * PyTorch's CPU topk selection on each row of a contiguous `[rows, n]` tensor: i32 `[rows, k]`
+ * indices in PyTorch's order, ties included.
+ */
+export function topkRows(x: Tensor, rows: number, n: number, k: number, largest: boolean, sorted: boolean): Tensor {
+  assertContiguous(x, "x", "topk");
+  const idx = Tensor.empty([rows, n], "i32");
+  if (rows * n === 0) return idx.narrow(1, 0, k);
+  check(
+    native.axon_topk(
+      dtypeInfo(x.dtype).code,
+      largest ? 1 : 0,
+      sorted ? 1 : 0,
+      rows,
+      n,
+      k,
+      x.storage.bytes,
+      x.storage.byteLength,
+      x.offset,
+      idx.storage.bytes,
+      idx.storage.byteLength,
+      0,
+    ),
+    "topk",
+  );
+  return idx.narrow(1, 0, k).contiguous();
+}
+
 /** Inclusive scan along the middle axis of contiguous `[outer, r, inner]` (f32, f64, i64). */
 export function scanLines(
   op: keyof typeof ScanOp,
