@@ -7,6 +7,7 @@
  * @module
  */
 import { record } from "../autograd/graph.ts";
+import { autocastInputs } from "../autograd/amp/policy.ts";
 import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -25,6 +26,7 @@ function scan(op: "cumsum" | "cumprod", x: Tensor, dim: number): Tensor {
   checkTensor(op, "x", x);
   checkInt(op, "dim", dim);
   const d = normalizeDim(dim, Math.max(x.ndim, 1), op);
+  [x] = autocastInputs(op, x);
   if (isHalf(x.dtype)) return scan(op, x.to("f32"), dim).to(x.dtype);
   const [outer, r, inner] = lineShape(x.shape, d);
   if (!dtypeInfo(x.dtype).isFloat) {

@@ -6,6 +6,7 @@
  */
 import { noGrad } from "../autograd/grad_mode.ts";
 import { record } from "../autograd/graph.ts";
+import { autocastInputs } from "../autograd/amp/policy.ts";
 import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -169,6 +170,7 @@ export function norm(x: Tensor, p: NormOrder = 2, dim?: number | readonly number
   }
   checkBool("norm", "keepdim", keepdim);
   const dims = dimsOf("norm", x, dim);
+  [x] = autocastInputs("norm", x);
   if (isHalf(x.dtype)) return norm(x.to("f32"), p, dim, keepdim).to(x.dtype);
   const order = p;
   if (Math.abs(order) === Infinity && numelOf(dims.map((d) => x.shape[d])) === 0) {

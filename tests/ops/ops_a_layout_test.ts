@@ -6,6 +6,8 @@
 import { assert, assertClose, test } from "../harness.ts";
 import {
   argsort,
+  autocast,
+  AUTOCAST_POLICY,
   cumprod,
   cumsum,
   isfinite,
@@ -94,4 +96,16 @@ test("long rows (multi-threaded kernels) match a TypeScript reference", () => {
     const o = [...row.keys()].sort((a, b) => row[a] - row[b] || a - b);
     assert.deepEqual(Array.from(idx.slice(i * 64, i * 64 + 64)), o, `row ${i}`);
   }
+});
+
+test("autocast: cumsum, cumprod and norm run in f32 (PyTorch's list); var and std keep the input dtype", () => {
+  const x = randn(3, 4).to("bf16");
+  autocast("bf16", () => {
+    assert.equal(cumsum(x, 1).dtype, "f32");
+    assert.equal(cumprod(x, 1).dtype, "f32");
+    assert.equal(norm(x, 2, 1).dtype, "f32");
+    assert.equal(variance(x, 1).dtype, "bf16");
+    assert.equal(std(x, 1).dtype, "bf16");
+  });
+  for (const op of ["cumsum", "cumprod", "norm", "var", "std"]) assert.ok(op in AUTOCAST_POLICY, op);
 });

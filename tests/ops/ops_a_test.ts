@@ -106,6 +106,7 @@ const OPS: Record<string, [(x: Tensor[], kw: Kw) => Tensor[], (x: Tensor[], kw: 
     ([x], kw) => x.split(kw.size as number | number[], kw.dim as number | undefined),
   ],
   repeat: [([x], kw) => [ax.repeat(x, kw.sizes as number[])], ([x], kw) => [x.repeat(...(kw.sizes as number[]))]],
+  expand: [([x], kw) => [x.expand(kw.sizes as number[])], ([x], kw) => [x.expand(...(kw.sizes as number[]))]],
   tile: [([x], kw) => [ax.tile(x, kw.dims as number[])], ([x], kw) => [x.tile(kw.dims as number[])]],
   flip: [([x], kw) => [ax.flip(x, kw.dims as number[])], ([x], kw) => [x.flip(kw.dims as number[])]],
   roll: [
