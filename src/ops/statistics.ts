@@ -9,7 +9,7 @@ import { record } from "../autograd/graph.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
 import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
 import { checkBool, checkNumber } from "../utils/check.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
 import { checkOptions, describe } from "../utils/options.ts";
@@ -192,7 +192,7 @@ export function norm(x: Tensor, p: NormOrder = 2, dim?: number | readonly number
   return record(out, "norm", [x], (grad) => {
     const g = grad.reshape(kept.shape);
     const zeroNorm = kept.eq(0);
-    if (order === 0) return [x.mul(0)];
+    if (order === 0) return [Tensor.empty(x.shape, x.dtype).fill_(0)];
     if (order === 1) return [x.sign().mul(g)];
     if (order === 2) return [x.mul(where(zeroNorm, 0, g.div(kept)))];
     if (order === Infinity || order === -Infinity) {
