@@ -48,8 +48,9 @@ function scan(op: "cumsum" | "cumprod", x: Tensor, dim: number): Tensor {
  *
  * @example
  * ```ts
- * import { cumsum, tensor } from "./mod.ts";
- * cumsum(tensor([1, 2, 3]), 0).toList(); // [1, 3, 6]
+ * import { cumsum, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(cumsum(tensor([1, 2, 3]), 0).toList(), [1, 3, 6]);
  * ```
  */
 export function cumsum(x: Tensor, dim: number): Tensor {
@@ -62,8 +63,9 @@ export function cumsum(x: Tensor, dim: number): Tensor {
  *
  * @example
  * ```ts
- * import { cumprod, tensor } from "./mod.ts";
- * cumprod(tensor([1, 2, 3]), 0).toList(); // [1, 2, 6]
+ * import { cumprod, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(cumprod(tensor([1, 2, 3]), 0).toList(), [1, 2, 6]);
  * ```
  */
 export function cumprod(x: Tensor, dim: number): Tensor {

@@ -26,8 +26,9 @@ function isFloat(x: Tensor): boolean {
  *
  * @example
  * ```ts
- * import { isnan, tensor } from "./mod.ts";
- * isnan(tensor([1, NaN], { dtype: "f32" })).toList(); // [0, 1]
+ * import { isnan, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(isnan(tensor([1, NaN], { dtype: "f32" })).toList(), [0, 1]);
  * ```
  */
 export function isnan(x: Tensor): Tensor {
@@ -42,8 +43,9 @@ export function isnan(x: Tensor): Tensor {
  *
  * @example
  * ```ts
- * import { isinf, tensor } from "./mod.ts";
- * isinf(tensor([1, -Infinity, NaN], { dtype: "f32" })).toList(); // [0, 1, 0]
+ * import { isinf, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(isinf(tensor([1, -Infinity, NaN], { dtype: "f32" })).toList(), [0, 1, 0]);
  * ```
  */
 export function isinf(x: Tensor): Tensor {
@@ -57,8 +59,9 @@ export function isinf(x: Tensor): Tensor {
  *
  * @example
  * ```ts
- * import { isfinite, tensor } from "./mod.ts";
- * isfinite(tensor([1, Infinity, NaN], { dtype: "f32" })).toList(); // [1, 0, 0]
+ * import { isfinite, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(isfinite(tensor([1, Infinity, NaN], { dtype: "f32" })).toList(), [1, 0, 0]);
  * ```
  */
 export function isfinite(x: Tensor): Tensor {
@@ -87,8 +90,9 @@ export interface NanToNumOptions {
  *
  * @example
  * ```ts
- * import { nanToNum, tensor } from "./mod.ts";
- * nanToNum(tensor([NaN, Infinity, 2], { dtype: "f32" }), { posinf: 9 }).toList(); // [0, 9, 2]
+ * import { nanToNum, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(nanToNum(tensor([NaN, Infinity, 2], { dtype: "f32" }), { posinf: 9 }).toList(), [0, 9, 2]);
  * ```
  */
 export function nanToNum(x: Tensor, options: NanToNumOptions = {}): Tensor {
@@ -117,8 +121,9 @@ export function nanToNum(x: Tensor, options: NanToNumOptions = {}): Tensor {
  *
  * @example
  * ```ts
- * import { maximum, tensor } from "./mod.ts";
- * maximum(tensor([1, 5]), tensor([3, 2])).toList(); // [3, 5]
+ * import { maximum, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(maximum(tensor([1, 5]), tensor([3, 2])).toList(), [3, 5]);
  * ```
  */
 export function maximum(a: Tensor, b: TensorLike): Tensor {
@@ -131,8 +136,9 @@ export function maximum(a: Tensor, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * import { minimum, tensor } from "./mod.ts";
- * minimum(tensor([1, 5]), tensor([3, 2])).toList(); // [1, 2]
+ * import { minimum, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(minimum(tensor([1, 5]), tensor([3, 2])).toList(), [1, 2]);
  * ```
  */
 export function minimum(a: Tensor, b: TensorLike): Tensor {
@@ -147,8 +153,9 @@ export function minimum(a: Tensor, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * import { lerp, tensor } from "./mod.ts";
- * lerp(tensor([0, 10], { dtype: "f32" }), tensor([10, 20], { dtype: "f32" }), 0.25).toList(); // [2.5, 12.5]
+ * import { lerp, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(lerp(tensor([0, 10], { dtype: "f32" }), tensor([10, 20], { dtype: "f32" }), 0.25).toList(), [2.5, 12.5]);
  * ```
  */
 export function lerp(start: Tensor, end: Tensor, weight: TensorLike): Tensor {
@@ -171,8 +178,9 @@ export function lerp(start: Tensor, end: Tensor, weight: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * import { outer, tensor } from "./mod.ts";
- * outer(tensor([1, 2]), tensor([3, 4, 5])).toList(); // [[3, 4, 5], [6, 8, 10]]
+ * import { outer, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(outer(tensor([1, 2]), tensor([3, 4, 5])).toList(), [[3, 4, 5], [6, 8, 10]]);
  * ```
  */
 export function outer(a: Tensor, b: Tensor): Tensor {

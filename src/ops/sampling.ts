@@ -56,10 +56,13 @@ const INT_LIMIT: Record<string, [number, number]> = {
  *
  * @example
  * ```ts
- * import { manualSeed, randint } from "./mod.ts";
+ * import { manualSeed, randint } from "@axon/ml";
+ * import assert from "node:assert/strict";
  * manualSeed(0);
- * randint(10, [2, 3]).shape; // [2, 3], values in 0..9
- * randint(-5, 5, [4], { dtype: "f32" }).dtype; // "f32"
+ * const r = randint(10, [2, 3]);
+ * assert.deepEqual(r.shape, [2, 3]);
+ * assert.ok(r.min().item() >= 0 && r.max().item() <= 9);
+ * assert.deepEqual(randint(-5, 5, [4], { dtype: "f32" }).dtype, "f32");
  * ```
  */
 export function randint(
@@ -97,8 +100,9 @@ export function randint(
  *
  * @example
  * ```ts
- * import { randperm } from "./mod.ts";
- * randperm(5).sort().values.toList(); // [0, 1, 2, 3, 4]
+ * import { randperm } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(randperm(5).sort().values.toList(), [0, 1, 2, 3, 4]);
  * ```
  */
 export function randperm(n: number, options: IntSampleOptions = {}): Tensor {
@@ -125,9 +129,10 @@ export interface MultinomialOptions {
  *
  * @example
  * ```ts
- * import { manualSeed, multinomial, tensor } from "./mod.ts";
+ * import { manualSeed, multinomial, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
  * manualSeed(0);
- * multinomial(tensor([0, 0.3, 0.7], { dtype: "f32" }), 4, { replacement: true }).shape; // [4]
+ * assert.deepEqual(multinomial(tensor([0, 0.3, 0.7], { dtype: "f32" }), 4, { replacement: true }).shape, [4]);
  * ```
  */
 export function multinomial(input: Tensor, numSamples: number, options: MultinomialOptions | boolean = {}): Tensor {

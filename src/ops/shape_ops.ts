@@ -30,8 +30,9 @@ function triangle(op: "tril" | "triu", x: Tensor, diagonal: number): Tensor {
  *
  * @example
  * ```ts
- * import { ones, tril } from "./mod.ts";
- * tril(ones(3, 3)).toList(); // [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+ * import { ones, tril } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(tril(ones(3, 3)).toList(), [[1, 0, 0], [1, 1, 0], [1, 1, 1]]);
  * ```
  */
 export function tril(x: Tensor, diagonal = 0): Tensor {
@@ -43,8 +44,9 @@ export function tril(x: Tensor, diagonal = 0): Tensor {
  *
  * @example
  * ```ts
- * import { ones, triu } from "./mod.ts";
- * triu(ones(2, 3), 1).toList(); // [[0, 1, 1], [0, 0, 1]]
+ * import { ones, triu } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(triu(ones(2, 3), 1).toList(), [[0, 1, 1], [0, 0, 1]]);
  * ```
  */
 export function triu(x: Tensor, diagonal = 0): Tensor {
@@ -57,9 +59,10 @@ export function triu(x: Tensor, diagonal = 0): Tensor {
  *
  * @example
  * ```ts
- * import { arange, split } from "./mod.ts";
- * split(arange(5), 2).map((t) => t.toList()); // [[0, 1], [2, 3], [4]]
- * split(arange(5), [1, 4]).map((t) => t.shape); // [[1], [4]]
+ * import { arange, split } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(split(arange(5), 2).map((t) => t.toList()), [[0, 1], [2, 3], [4]]);
+ * assert.deepEqual(split(arange(5), [1, 4]).map((t) => t.shape), [[1], [4]]);
  * ```
  */
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
@@ -101,8 +104,9 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
  *
  * @example
  * ```ts
- * import { arange, chunk } from "./mod.ts";
- * chunk(arange(6), 4).map((t) => t.toList()); // [[0, 1], [2, 3], [4, 5]]
+ * import { arange, chunk } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(chunk(arange(6), 4).map((t) => t.toList()), [[0, 1], [2, 3], [4, 5]]);
  * ```
  */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
@@ -127,8 +131,9 @@ function sizeList(op: string, args: readonly unknown[]): number[] {
  *
  * @example
  * ```ts
- * import { repeat, tensor } from "./mod.ts";
- * repeat(tensor([1, 2]), 2, 2).toList(); // [[1, 2, 1, 2], [1, 2, 1, 2]]
+ * import { repeat, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(repeat(tensor([1, 2]), 2, 2).toList(), [[1, 2, 1, 2], [1, 2, 1, 2]]);
  * ```
  */
 export function repeat(x: Tensor, ...sizes: number[] | [readonly number[]]): Tensor {
@@ -152,8 +157,9 @@ export function repeat(x: Tensor, ...sizes: number[] | [readonly number[]]): Ten
  *
  * @example
  * ```ts
- * import { tensor, tile } from "./mod.ts";
- * tile(tensor([[1, 2]]), [2]).toList(); // [[1, 2, 1, 2]]
+ * import { tensor, tile } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(tile(tensor([[1, 2]]), [2]).toList(), [[1, 2, 1, 2]]);
  * ```
  */
 export function tile(x: Tensor, dims: readonly number[]): Tensor {
@@ -179,8 +185,9 @@ function dimList(op: string, x: Tensor, dims: unknown): number[] {
  *
  * @example
  * ```ts
- * import { flip, tensor } from "./mod.ts";
- * flip(tensor([[1, 2], [3, 4]]), [1]).toList(); // [[2, 1], [4, 3]]
+ * import { flip, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(flip(tensor([[1, 2], [3, 4]]), [1]).toList(), [[2, 1], [4, 3]]);
  * ```
  */
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
@@ -200,8 +207,9 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
  *
  * @example
  * ```ts
- * import { roll, tensor } from "./mod.ts";
- * roll(tensor([1, 2, 3, 4]), 1).toList(); // [4, 1, 2, 3]
+ * import { roll, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(roll(tensor([1, 2, 3, 4]), 1).toList(), [4, 1, 2, 3]);
  * ```
  */
 export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {

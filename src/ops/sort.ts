@@ -79,10 +79,11 @@ function sortIndices(x: Tensor, dim: number, descending: boolean, op: string): T
  *
  * @example
  * ```ts
- * import { sort, tensor } from "./mod.ts";
+ * import { sort, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
  * const [values, indices] = sort(tensor([3, 1, 2]));
- * values.toList(); // [1, 2, 3]
- * indices.toList(); // [1, 2, 0]
+ * assert.deepEqual(values.toList(), [1, 2, 3]);
+ * assert.deepEqual(indices.toList(), [1, 2, 0]);
  * ```
  */
 export function sort(x: Tensor, dim?: number | SortOptions, descending?: boolean): ValuesIndices {
@@ -125,10 +126,11 @@ export interface TopkOptions {
  *
  * @example
  * ```ts
- * import { tensor, topk } from "./mod.ts";
+ * import { tensor, topk } from "@axon/ml";
+ * import assert from "node:assert/strict";
  * const { values, indices } = topk(tensor([1, 5, 3, 4]), 2);
- * values.toList(); // [5, 4]
- * indices.toList(); // [1, 3]
+ * assert.deepEqual(values.toList(), [5, 4]);
+ * assert.deepEqual(indices.toList(), [1, 3]);
  * ```
  */
 export function topk(

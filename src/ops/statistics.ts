@@ -97,9 +97,10 @@ function varianceOf(x: Tensor, dims: number[], correction: number, keepdim: bool
  *
  * @example
  * ```ts
- * import { tensor, variance } from "./mod.ts";
- * variance(tensor([1, 2, 3, 4], { dtype: "f32" })).item(); // 1.6666666
- * variance(tensor([1, 2, 3, 4], { dtype: "f32" }), { correction: 0 }).item(); // 1.25
+ * import { tensor, variance } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.ok(Math.abs(variance(tensor([1, 2, 3, 4], { dtype: "f32" })).item() - 5 / 3) < 1e-6);
+ * assert.deepEqual(variance(tensor([1, 2, 3, 4], { dtype: "f32" }), { correction: 0 }).item(), 1.25);
  * ```
  */
 export function variance(
@@ -121,8 +122,10 @@ export function variance(
  *
  * @example
  * ```ts
- * import { std, tensor } from "./mod.ts";
- * std(tensor([[1, 3], [2, 2]], { dtype: "f32" }), 1).toList(); // [1.4142135, 0]
+ * import { std, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * const [a, b] = std(tensor([[1, 3], [2, 2]], { dtype: "f32" }), 1).toList() as number[];
+ * assert.ok(Math.abs(a - Math.SQRT2) < 1e-6 && b === 0);
  * ```
  */
 export function std(
@@ -153,9 +156,10 @@ export type NormOrder = number | "fro";
  *
  * @example
  * ```ts
- * import { norm, tensor } from "./mod.ts";
- * norm(tensor([3, 4], { dtype: "f32" })).item(); // 5
- * norm(tensor([3, -4], { dtype: "f32" }), Infinity).item(); // 4
+ * import { norm, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(norm(tensor([3, 4], { dtype: "f32" })).item(), 5);
+ * assert.deepEqual(norm(tensor([3, -4], { dtype: "f32" }), Infinity).item(), 4);
  * ```
  */
 export function norm(x: Tensor, p: NormOrder = 2, dim?: number | readonly number[], keepdim = false): Tensor {
@@ -226,8 +230,9 @@ function logical(op: "any" | "all", x: Tensor, dim: number | readonly number[] |
  *
  * @example
  * ```ts
- * import { any, tensor } from "./mod.ts";
- * any(tensor([[0, 1], [0, 0]]), 1).toList(); // [1, 0]
+ * import { any, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(any(tensor([[0, 1], [0, 0]]), 1).toList(), [1, 0]);
  * ```
  */
 export function any(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
@@ -240,8 +245,9 @@ export function any(x: Tensor, dim?: number | readonly number[], keepdim = false
  *
  * @example
  * ```ts
- * import { all, tensor } from "./mod.ts";
- * all(tensor([[1, 1], [0, 1]]), 1).toList(); // [1, 0]
+ * import { all, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(all(tensor([[1, 1], [0, 1]]), 1).toList(), [1, 0]);
  * ```
  */
 export function all(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
