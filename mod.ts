@@ -48,6 +48,18 @@ export { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from "./src/ops/conv.
 export type { Pair, PoolOptions } from "./src/ops/conv.ts";
 export { logSoftmax, softmax } from "./src/ops/softmax.ts";
 
+// Ops A (issue 15): ordering, cumulative, statistics, shape, pointwise and sampling ops
+export { argsort, sort, topk } from "./src/ops/sort.ts";
+export type { SortOptions, TopkOptions, ValuesIndices } from "./src/ops/sort.ts";
+export { cumprod, cumsum } from "./src/ops/cumulative.ts";
+export { all, any, norm, std, variance, variance as var } from "./src/ops/statistics.ts";
+export type { NormOrder, VarOptions } from "./src/ops/statistics.ts";
+export { chunk, flip, repeat, roll, split, tile, tril, triu } from "./src/ops/shape_ops.ts";
+export { isfinite, isinf, isnan, lerp, maximum, minimum, nanToNum, outer } from "./src/ops/pointwise.ts";
+export type { NanToNumOptions } from "./src/ops/pointwise.ts";
+export { multinomial, randint, randperm } from "./src/ops/sampling.ts";
+export type { IntSampleOptions, MultinomialOptions } from "./src/ops/sampling.ts";
+
 // Autograd
 export { enableGrad, isGradEnabled, noGrad, NoGradGuard } from "./src/autograd/grad_mode.ts";
 export { Variable } from "./src/autograd/variable.ts";

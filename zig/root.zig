@@ -26,6 +26,7 @@ comptime {
     _ = @import("abi/process.zig");
     _ = @import("abi/distributed.zig");
     _ = @import("abi/cpu.zig");
+    _ = @import("abi/sort.zig");
 }
 
 /// The ABI version this library implements; TypeScript refuses to run against another.
@@ -78,6 +79,8 @@ test {
     _ = @import("cpu/im2col.zig");
     _ = @import("cpu/pool2d.zig");
     _ = @import("abi/index.zig");
+    _ = @import("abi/sort.zig");
+    _ = @import("cpu/sort.zig");
     _ = @import("abi/loss.zig");
     _ = @import("cpu/index.zig");
     _ = @import("cpu/cross_entropy.zig");

@@ -269,6 +269,20 @@ export const SYMBOLS = {
   },
   axon_dist_finalize: { parameters: ["i64"], result: "i32" },
   axon_dist_abort: { parameters: ["i32"], result: "i32" },
+  // ---- ops A: sort and scan (zig/abi/sort.zig) ----
+  axon_argsort: { parameters: ["u32", "u32", "i64", "i64", ...tensorOperand, ...tensorOperand], result: "i32" },
+  axon_topk: {
+    parameters: ["u32", "u32", "u32", "i64", "i64", "i64", ...tensorOperand, ...tensorOperand],
+    result: "i32",
+  },
+  axon_scan: {
+    parameters: ["u32", "u32", "u32", "i64", "i64", "i64", ...tensorOperand, ...tensorOperand],
+    result: "i32",
+  },
+  axon_cumprod_backward: {
+    parameters: ["u32", "i64", "i64", "i64", ...tensorOperand, ...tensorOperand, ...tensorOperand],
+    result: "i32",
+  },
 } as const satisfies Record<string, NativeSignature>;
 
 /** Names of the native exports. */

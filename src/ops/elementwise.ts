@@ -185,9 +185,10 @@ function recordBinary(op: BinaryOpName, a: Tensor, b: Tensor, out: Tensor): Tens
       ], [a, b, out]);
     case "maximum":
     case "minimum": {
-      // Ties split the gradient evenly, as PyTorch does.
+      // PyTorch's rule: the full gradient unless this side lost (so both sides get it where a NaN
+      // made the comparison false), half of it on a tie.
       const wins = (x: Tensor, y: Tensor) =>
-        (op === "maximum" ? x.gt(y) : x.lt(y)).to(out.dtype).add(x.eq(y).to(out.dtype).mul(0.5));
+        binary("sub", 1, (op === "maximum" ? x.lt(y) : x.gt(y)).to(out.dtype).add(x.eq(y).to(out.dtype).mul(0.5)));
       return record(out, op, [a, b], (g) => [
         a.requiresGrad ? fit(g.mul(wins(a, b)), a) : null,
         b.requiresGrad ? fit(g.mul(wins(b, a)), b) : null,

@@ -139,7 +139,7 @@ export function reduce(
  * Integer sums and products accumulate in 64 bits, as PyTorch's do; their results are i32 while
  * Axon's index dtype is i32, so a result outside its range is an error rather than a wrapped value.
  */
-function narrowToI32(wide: Tensor, op: string): Tensor {
+export function narrowToI32(wide: Tensor, op: string): Tensor {
   const values = wide.toArray() as BigInt64Array;
   for (const v of values) {
     if (v > 2147483647n || v < -2147483648n) {

@@ -37,6 +37,7 @@ import { isGradEnabled } from "../autograd/grad_mode.ts";
 import * as views from "../ops/view_grad.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
 import { checkOptions, describe } from "../utils/options.ts";
+import * as opsA from "../ops/ops_a_methods.ts";
 
 /** Where a tensor's memory lives. Only `"cpu"` exists until the CUDA backend arrives. */
 export type Device = "cpu" | "cuda";
@@ -770,6 +771,155 @@ export class Tensor {
   /** Matrix product with PyTorch's `matmul` rules (1-d, 2-d, batched with broadcasting). */
   matmul(other: Tensor): Tensor {
     return matmul(this, other);
+  }
+
+  // ---- ops A (issue 15): ordering, cumulative, statistics, shape and pointwise ops -----------
+  // Thin methods over src/ops/{sort,cumulative,statistics,shape_ops,pointwise,sampling}.ts.
+
+  /** All dims reversed (`x.T`); a 0-d or 1-d tensor comes back as it is. A view. */
+  get T(): Tensor {
+    return this.ndim < 2 ? this : this.permute([...this.shape.keys()].reverse());
+  }
+
+  /** The last two dims swapped (`x.mT`, a batch of matrices transposed). A view; needs ≥ 2 dims. */
+  get mT(): Tensor {
+    if (this.ndim < 2) {
+      throw new RangeError(
+        `mT: needs a matrix or a batch of matrices (>= 2 dims), got shape ${formatShape(this.shape)}`,
+      );
+    }
+    return this.transpose(-2, -1);
+  }
+
+  /** Sorted values and their indices along `dim`; see {@link opsA.sort}. */
+  sort(dim?: number | opsA.SortOptions, descending?: boolean): opsA.ValuesIndices {
+    return opsA.sort(this, dim, descending);
+  }
+
+  /** Indices that sort along `dim`; see {@link opsA.argsort}. */
+  argsort(dim?: number | opsA.SortOptions, descending?: boolean): Tensor {
+    return opsA.argsort(this, dim, descending);
+  }
+
+  /** The k largest (or smallest) values and indices along `dim`; see {@link opsA.topk}. */
+  topk(k: number, dim?: number | opsA.TopkOptions, largest?: boolean, sorted?: boolean): opsA.ValuesIndices {
+    return opsA.topk(this, k, dim, largest, sorted);
+  }
+
+  /** Cumulative sum along `dim`; see {@link opsA.cumsum}. */
+  cumsum(dim: number): Tensor {
+    return opsA.cumsum(this, dim);
+  }
+
+  /** Cumulative product along `dim`; see {@link opsA.cumprod}. */
+  cumprod(dim: number): Tensor {
+    return opsA.cumprod(this, dim);
+  }
+
+  /** Variance over `dim` (correction 1 by default); see {@link opsA.variance}. */
+  var(
+    dim?: number | readonly number[] | (opsA.VarOptions & { dim?: number | readonly number[] }),
+    options?: opsA.VarOptions,
+  ): Tensor {
+    return opsA.variance(this, dim, options);
+  }
+
+  /** Standard deviation over `dim`; see {@link opsA.std}. */
+  std(
+    dim?: number | readonly number[] | (opsA.VarOptions & { dim?: number | readonly number[] }),
+    options?: opsA.VarOptions,
+  ): Tensor {
+    return opsA.std(this, dim, options);
+  }
+
+  /** Vector p-norm over `dim`; see {@link opsA.norm}. */
+  norm(p?: opsA.NormOrder, dim?: number | readonly number[], keepdim = false): Tensor {
+    return opsA.norm(this, p, dim, keepdim);
+  }
+
+  /** Whether any element (over `dim`) is nonzero (u8); see {@link opsA.any}. */
+  any(dim?: number | readonly number[], keepdim = false): Tensor {
+    return opsA.any(this, dim, keepdim);
+  }
+
+  /** Whether every element (over `dim`) is nonzero (u8); see {@link opsA.all}. */
+  all(dim?: number | readonly number[], keepdim = false): Tensor {
+    return opsA.all(this, dim, keepdim);
+  }
+
+  /** Where the tensor is NaN (u8). */
+  isnan(): Tensor {
+    return opsA.isnan(this);
+  }
+
+  /** Where the tensor is ±∞ (u8). */
+  isinf(): Tensor {
+    return opsA.isinf(this);
+  }
+
+  /** Where the tensor is finite (u8). */
+  isfinite(): Tensor {
+    return opsA.isfinite(this);
+  }
+
+  /** NaN and ±∞ replaced; see {@link opsA.nanToNum}. */
+  nanToNum(options?: opsA.NanToNumOptions): Tensor {
+    return opsA.nanToNum(this, options);
+  }
+
+  /** `this + weight·(end − this)`; see {@link opsA.lerp}. */
+  lerp(end: Tensor, weight: TensorLike): Tensor {
+    return opsA.lerp(this, end, weight);
+  }
+
+  /** Outer product with another 1-d tensor. */
+  outer(other: Tensor): Tensor {
+    return opsA.outer(this, other);
+  }
+
+  /** Lower triangle of the last two dims; see {@link opsA.tril}. */
+  tril(diagonal = 0): Tensor {
+    return opsA.tril(this, diagonal);
+  }
+
+  /** Upper triangle of the last two dims; see {@link opsA.triu}. */
+  triu(diagonal = 0): Tensor {
+    return opsA.triu(this, diagonal);
+  }
+
+  /** Views of `chunks` near-equal pieces along `dim`; see {@link opsA.chunk}. */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return opsA.chunk(this, chunks, dim);
+  }
+
+  /** Views of pieces of `splitSize` (or the listed sizes) along `dim`; see {@link opsA.split}. */
+  split(splitSize: number | readonly number[], dim = 0): Tensor[] {
+    return opsA.split(this, splitSize, dim);
+  }
+
+  /** Repeated `sizes[i]` times along each dim; see {@link opsA.repeat}. */
+  repeat(...sizes: number[] | [readonly number[]]): Tensor {
+    return opsA.repeat(this, ...sizes);
+  }
+
+  /** Repeated like `repeat`, short `dims` padded with leading 1s; see {@link opsA.tile}. */
+  tile(dims: readonly number[]): Tensor {
+    return opsA.tile(this, dims);
+  }
+
+  /** Reversed along `dims` (a copy); see {@link opsA.flip}. */
+  flip(dims: number | readonly number[]): Tensor {
+    return opsA.flip(this, dims);
+  }
+
+  /** Rolled by `shifts` along `dims`; see {@link opsA.roll}. */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return opsA.roll(this, shifts, dims);
+  }
+
+  /** Category indices drawn from this tensor's weights; see {@link opsA.multinomial}. */
+  multinomial(numSamples: number, options?: opsA.MultinomialOptions | boolean): Tensor {
+    return opsA.multinomial(this, numSamples, options);
   }
 
   // ---- reading values ------------------------------------------------------------------------

@@ -44,6 +44,10 @@ export const AUTOCAST_F32_OPS = [
   "sumOfSquares",
   "layerNorm",
   "batchNorm",
+  // scans and vector norms (PyTorch's fp32_set_opt_dtype list: cumsum, cumprod, linalg_vector_norm)
+  "cumsum",
+  "cumprod",
+  "norm",
   // losses
   "crossEntropy",
   "crossEntropyLoss",
@@ -80,6 +84,9 @@ export const AUTOCAST_STRUCTURAL_OPS = [
   "dropout",
   "embedding",
   "checkpoint",
+  // statistics recorded as one node each; PyTorch's autocast lists leave them in the input dtype
+  "var",
+  "std",
 ] as const;
 
 /** Every op name autocast knows. */
