@@ -65,8 +65,8 @@ export function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options: 
   checkTensor("baddbmm", "input", input);
   checkBatches("baddbmm", batch1, batch2);
   const { beta = 1, alpha = 1 } = checkOptions<BaddbmmOptions>("baddbmm", options, ["beta", "alpha"]);
-  checkNumber("baddbmm", "beta", beta, { allowInfinity: true });
-  checkNumber("baddbmm", "alpha", alpha, { allowInfinity: true });
+  checkNumber("baddbmm", "beta", beta);
+  checkNumber("baddbmm", "alpha", alpha);
   const shape = [batch1.shape[0], batch1.shape[1], batch2.shape[2]];
   let base: Tensor;
   try {

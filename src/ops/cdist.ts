@@ -29,7 +29,7 @@ function safeRoot(s: Tensor, root: (t: Tensor) => Tensor): Tensor {
 export function cdist(x1: Tensor, x2: Tensor, p = 2): Tensor {
   checkTensor("cdist", "x1", x1);
   checkTensor("cdist", "x2", x2);
-  checkNumber("cdist", "p", p, { lo: 0, loInclusive: true, allowInfinity: true });
+  checkNumber("cdist", "p", p, { lo: 0, loInclusive: true, hiInclusive: true, allowInfinity: true });
   if (x1.ndim < 2 || x2.ndim < 2 || x1.shape[x1.ndim - 1] !== x2.shape[x2.ndim - 1]) {
     throw new RangeError(
       `cdist: expected x1 [..., P, M] and x2 [..., R, M] with the same M (at least 2-d), got shapes ${
@@ -41,7 +41,7 @@ export function cdist(x1: Tensor, x2: Tensor, p = 2): Tensor {
     throw new TypeError(`cdist: expected two f32 (or f64) tensors of one dtype, got ${x1.dtype} and ${x2.dtype}`);
   }
   const diff = x1.unsqueeze(-2).sub(x2.unsqueeze(-3)); // [..., P, R, M]
-  if (p === 0) return diff.detach().ne(0).to(x1.dtype).sum(-1);
+  if (p === 0) return diff.abs().sign().sum(-1); // counts non-zeros; sign has a zero gradient, as PyTorch
   if (p === Infinity) return diff.abs().max(-1);
   if (p === 1) return diff.abs().sum(-1);
   if (p === 2) return safeRoot(diff.square().sum(-1), (t) => t.sqrt());

@@ -86,7 +86,7 @@ export function pad(x: Tensor, padding: readonly number[], mode: PadMode = "cons
   checkOneOf("pad", "mode", mode, PAD_MODES);
   const pairs = padPairs(x, padding);
   if (mode === "constant") {
-    checkNumber("pad", "value", value, { allowInfinity: true });
+    checkNumber("pad", "value", value, { allowInfinity: true, loInclusive: true, hiInclusive: true });
     return constantPad(crop(x, pairs), pairs, value);
   }
   if (value !== 0) throw new RangeError(`pad: value ${value} is only used by mode "constant", not "${mode}"`);

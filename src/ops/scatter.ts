@@ -179,7 +179,7 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   checkTensor("indexAdd", "source", source);
   checkTensor("indexAdd", "index", index);
   const { alpha = 1 } = checkOptions<IndexAddOptions>("indexAdd", options, ["alpha"]);
-  checkNumber("indexAdd", "alpha", alpha, { allowInfinity: true });
+  checkNumber("indexAdd", "alpha", alpha);
   accumulationDtype("indexAdd", x);
   if (source.dtype !== x.dtype) {
     throw new TypeError(`indexAdd: source dtype ${source.dtype} differs from self's ${x.dtype}`);

@@ -1,0 +1,36 @@
+/**
+ * `Upsample` (PyTorch's `nn.Upsample`): a module over `interpolate`.
+ * @module
+ */
+import { INTERPOLATE_OPTIONS, interpolate, type InterpolateOptions } from "../ops/interpolate.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { checkOptions } from "../utils/options.ts";
+import { Module } from "./module.ts";
+
+/**
+ * Resizes `[N, C, W]` / `[N, C, H, W]` inputs to `size` or by `scaleFactor` with `"nearest"`
+ * (default), `"nearest-exact"`, `"linear"` or `"bilinear"` (see `interpolate`).
+ *
+ * @example
+ * ```ts
+ * const up = new Upsample({ scaleFactor: 2, mode: "bilinear" });
+ * up.forward(randn(1, 3, 8, 8)).shape; // [1, 3, 16, 16]
+ * ```
+ */
+export class Upsample extends Module {
+  /** The options passed to `interpolate` on every call. */
+  readonly options: InterpolateOptions;
+  /** Creates the layer: give `size` or `scaleFactor`. */
+  constructor(options: InterpolateOptions) {
+    super();
+    const o = checkOptions<InterpolateOptions>("Upsample", options, INTERPOLATE_OPTIONS);
+    const hasSize = o.size !== undefined && o.size !== null;
+    const hasScale = o.scaleFactor !== undefined && o.scaleFactor !== null;
+    if (hasSize === hasScale) throw new RangeError("Upsample: give exactly one of size and scaleFactor");
+    this.options = { ...o };
+  }
+  /** Applies the layer: `interpolate(input, options)`. */
+  forward(input: Tensor): Tensor {
+    return interpolate(input, this.options);
+  }
+}
