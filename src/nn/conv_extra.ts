@@ -3,7 +3,7 @@
  * state-dict names (`weight`, `bias`), so PyTorch checkpoints load as they are.
  * @module
  */
-import { pair, type Pair } from "../ops/conv.ts";
+import { type Pair, pair } from "../ops/conv.ts";
 import { conv1d, convTranspose2d } from "../ops/conv_transpose.ts";
 import { zeros } from "../ops/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";

@@ -2,7 +2,7 @@
  * `Upsample` (PyTorch's `nn.Upsample`): a module over `interpolate`.
  * @module
  */
-import { INTERPOLATE_OPTIONS, interpolate, type InterpolateOptions } from "../ops/interpolate.ts";
+import { interpolate, INTERPOLATE_OPTIONS, type InterpolateOptions } from "../ops/interpolate.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkOptions } from "../utils/options.ts";
 import { Module } from "./module.ts";

@@ -114,9 +114,9 @@ export function convTranspose2d(
   const ow = size(1, kw, w);
   if (oh < 1 || ow < 1) {
     throw new RangeError(
-      `convTranspose2d: output size ${oh}x${ow} is too small (input ${formatShape(x.shape)}, kernel ${kh}x${kw}, padding ${
-        formatShape(win.padding)
-      })`,
+      `convTranspose2d: output size ${oh}x${ow} is too small (input ${
+        formatShape(x.shape)
+      }, kernel ${kh}x${kw}, padding ${formatShape(win.padding)})`,
     );
   }
   const dtype = x.dtype;

@@ -28,7 +28,9 @@ function parseTerm(term: string, equation: string): string[] {
     } else if (/[a-zA-Z]/.test(term[i])) out.push(term[i]);
     else {
       throw new SyntaxError(
-        `einsum: invalid character ${JSON.stringify(term[i])} in "${equation}"; subscripts are letters a-z, A-Z and "..."`,
+        `einsum: invalid character ${
+          JSON.stringify(term[i])
+        } in "${equation}"; subscripts are letters a-z, A-Z and "..."`,
       );
     }
   }
@@ -119,11 +121,15 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   operands.forEach((t, i) => checkTensor("einsum", `operand ${i}`, t));
   const eq = equation.replace(/\s+/g, "");
   const arrow = eq.indexOf("->");
-  if (arrow >= 0 && eq.indexOf("->", arrow + 1) >= 0) throw new SyntaxError(`einsum: more than one "->" in "${equation}"`);
+  if (arrow >= 0 && eq.indexOf("->", arrow + 1) >= 0) {
+    throw new SyntaxError(`einsum: more than one "->" in "${equation}"`);
+  }
   const lhs = arrow >= 0 ? eq.slice(0, arrow) : eq;
   const terms = lhs.split(",").map((term) => parseTerm(term, equation));
   if (terms.length !== operands.length) {
-    throw new RangeError(`einsum: "${equation}" has ${terms.length} operand terms but ${operands.length} tensors were given`);
+    throw new RangeError(
+      `einsum: "${equation}" has ${terms.length} operand terms but ${operands.length} tensors were given`,
+    );
   }
   const ellipsisDims = terms.map((term, i) => {
     const letters = term.filter((l) => l !== "...").length;
@@ -131,7 +137,9 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
     const extra = t.ndim - letters;
     if ((term.includes("...") && extra < 0) || (!term.includes("...") && extra !== 0)) {
       throw new RangeError(
-        `einsum: term "${term.join("")}" of "${equation}" has ${letters} subscripts but operand ${i} has ${t.ndim} dims (shape ${
+        `einsum: term "${
+          term.join("")
+        }" of "${equation}" has ${letters} subscripts but operand ${i} has ${t.ndim} dims (shape ${
           formatShape(t.shape)
         })`,
       );

@@ -109,7 +109,12 @@ function linearIndex(n: number, out: number, scale: number | null, alignCorners:
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   checkTensor("interpolate", "input", x);
   const o = checkOptions<InterpolateOptions>("interpolate", options, INTERPOLATE_OPTIONS);
-  const mode = checkOneOf("interpolate", "mode", o.mode ?? "nearest", ["nearest", "nearest-exact", "linear", "bilinear"]);
+  const mode = checkOneOf("interpolate", "mode", o.mode ?? "nearest", [
+    "nearest",
+    "nearest-exact",
+    "linear",
+    "bilinear",
+  ]);
   const linear = mode === "linear" || mode === "bilinear";
   const spatial = x.ndim - 2;
   if (spatial < 1 || spatial > 2 || (mode === "linear" && spatial !== 1) || (mode === "bilinear" && spatial !== 2)) {

@@ -7,7 +7,7 @@
 import { record } from "../autograd/graph.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
 import { formatShape } from "../tensor/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor.ts";
 import { checkNumber, checkOneOf } from "../utils/check.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
 import { describe } from "../utils/options.ts";
@@ -93,9 +93,9 @@ export function pad(x: Tensor, padding: readonly number[], mode: PadMode = "cons
   const k = pairs.length;
   if (k > 3 || (x.ndim !== k + 1 && x.ndim !== k + 2)) {
     throw new RangeError(
-      `pad: mode "${mode}" pads the last 1 to 3 dims of a ${
-        k + 1
-      }-d or ${k + 2}-d input (batch and channel dims first); got padding of length ${padding.length} for shape ${
+      `pad: mode "${mode}" pads the last 1 to 3 dims of a ${k + 1}-d or ${
+        k + 2
+      }-d input (batch and channel dims first); got padding of length ${padding.length} for shape ${
         formatShape(x.shape)
       }`,
     );

@@ -28,6 +28,17 @@ import {
 
 // deno-lint-ignore no-explicit-any
 type Case = { inputs: EncodedArray[]; out: EncodedArray; w?: EncodedArray; grads?: EncodedArray[]; [k: string]: any };
+/** A module case: state dict, input, output, weight and gradients by parameter name. */
+// deno-lint-ignore no-explicit-any
+type ModuleCase = {
+  state: Record<string, EncodedArray>;
+  x: EncodedArray;
+  out: EncodedArray;
+  w: EncodedArray;
+  grad_x: EncodedArray;
+  grads: Record<string, EncodedArray>;
+  [k: string]: any;
+};
 const fx = loadFixture<Record<string, Case>>("ops_b.json");
 const values = (t: Tensor) => Array.from(t.toArray() as ArrayLike<number>, Number);
 const expected = (e: EncodedArray) => Array.from(decodeArray(e) as ArrayLike<number>, Number);
@@ -50,7 +61,7 @@ function check(c: Case, fn: (...inputs: Tensor[]) => Tensor, tol = { rtol: 1e-5,
 /** Loads a PyTorch module case into `mod`, runs it, and checks output, input and parameter gradients. */
 function checkModule(
   mod: Conv1d | ConvTranspose2d,
-  c: Case,
+  c: ModuleCase,
   tol = { rtol: 1e-5, atol: 1e-5 },
 ): void {
   const state = Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, decodeTensor(v as EncodedArray)]));
@@ -70,7 +81,10 @@ function checkModule(
 test("Conv1d loads PyTorch state dicts (stride, padding, dilation, groups; no bias) and matches output and gradients", () => {
   for (const name of ["conv1d", "conv1d_plain"]) {
     const { inChannels, outChannels, kernelSize, ...rest } = fx[name].config;
-    checkModule(new Conv1d(inChannels, outChannels, kernelSize, rest as Conv1dOptions), fx[name]);
+    checkModule(
+      new Conv1d(inChannels, outChannels, kernelSize, rest as Conv1dOptions),
+      fx[name] as unknown as ModuleCase,
+    );
   }
 });
 
@@ -80,7 +94,7 @@ test("ConvTranspose2d loads PyTorch state dicts ([in, out/groups, kH, kW]; strid
     const mod = new ConvTranspose2d(inChannels, outChannels, kernelSize, rest as ConvTranspose2dOptions);
     const k = typeof kernelSize === "number" ? [kernelSize, kernelSize] : kernelSize;
     assert.deepEqual(mod.weight.shape, [inChannels, outChannels / (rest.groups ?? 1), ...k]);
-    checkModule(mod, fx[name]);
+    checkModule(mod, fx[name] as unknown as ModuleCase);
   }
 });
 
@@ -101,10 +115,19 @@ test("Conv1d and ConvTranspose2d: bad arguments are clear errors", () => {
   assert.throws(() => new Conv1d(3, 4, 3, { groups: 2 }), /must be divisible by groups 2/);
   assert.throws(() => new Conv1d(3, 4, 3, { padding: "same" } as never), /padding/);
   assert.throws(() => new Conv1d(3, 4, 3, { strides: 2 } as never), /strides/);
-  assert.throws(() => new ConvTranspose2d(2, 2, 3, { outputPadding: 2, stride: 2 }), /outputPadding \[2,2\] must be smaller than either stride/);
+  assert.throws(
+    () => new ConvTranspose2d(2, 2, 3, { outputPadding: 2, stride: 2 }),
+    /outputPadding \[2,2\] must be smaller than either stride/,
+  );
   assert.throws(() => new Conv1d(3, 4, 3).forward(randn(3, 10)), /expected 3-d input \[N, C, L\]/);
-  assert.throws(() => new ConvTranspose2d(3, 4, 3).forward(randn(1, 2, 5, 5)), /does not fit input of shape \[1, 2, 5, 5\]/);
-  assert.throws(() => F.convTranspose2d(randn(1, 2, 1, 1), randn(2, 1, 3, 3), null, 1, 2), /output size -1x-1 is too small/);
+  assert.throws(
+    () => new ConvTranspose2d(3, 4, 3).forward(randn(1, 2, 5, 5)),
+    /does not fit input of shape \[1, 2, 5, 5\]/,
+  );
+  assert.throws(
+    () => F.convTranspose2d(randn(1, 2, 1, 1), randn(2, 1, 3, 3), null, 1, 2),
+    /output size -1x-1 is too small/,
+  );
 });
 
 test("Upsample (nearest, bilinear) equals interpolate and PyTorch's outputs", () => {
@@ -123,7 +146,12 @@ test("Upsample (nearest, bilinear) equals interpolate and PyTorch's outputs", ()
 
 test("F.scaledDotProductAttention (boolean mask, float mask with scale, causal), F.normalize, F.silu, F.layerNorm match PyTorch", () => {
   const m = fx.sdpa_mask;
-  check(m, (q, k, v) => F.scaledDotProductAttention(q, k, v, { attnMask: decodeTensor(m.mask) }), undefined, "sdpa bool");
+  check(
+    m,
+    (q, k, v) => F.scaledDotProductAttention(q, k, v, { attnMask: decodeTensor(m.mask) }),
+    undefined,
+    "sdpa bool",
+  );
   const fm = fx.sdpa_float_mask_scale;
   check(fm, (q, k, v) => F.scaledDotProductAttention(q, k, v, { attnMask: decodeTensor(fm.mask), scale: fm.scale }));
   check(fx.sdpa_causal, (q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }), undefined, "causal");
@@ -132,7 +160,10 @@ test("F.scaledDotProductAttention (boolean mask, float mask with scale, causal),
   check(fx.silu, (x) => F.silu(x), undefined, "silu");
   check(fx.layer_norm, (x, g, b) => F.layerNorm(x, [6], g, b, 1e-5), { rtol: 1e-4, atol: 1e-5 }, "layerNorm");
   const q = randn(1, 2, 3, 4);
-  assert.throws(() => F.scaledDotProductAttention(q, q, q, { isCausal: true, attnMask: rand(3, 3) }), /cannot be given together/);
+  assert.throws(
+    () => F.scaledDotProductAttention(q, q, q, { isCausal: true, attnMask: rand(3, 3) }),
+    /cannot be given together/,
+  );
   assert.throws(() => F.scaledDotProductAttention(q, randn(1, 2, 3, 5), q), /do not fit/);
   assert.throws(() => F.scaledDotProductAttention(q, q, q, { dropout: 0.1 } as never), /dropout/);
   // A zero row normalises to zero with a finite gradient.
@@ -165,7 +196,11 @@ test("F functions equal the layers and losses they mirror", () => {
   same(F.sigmoid(x), x.sigmoid(), "sigmoid");
   same(F.tanh(x), x.tanh(), "tanh");
   const target = tensor([0, 5, 2, 1]);
-  same(F.crossEntropy(x, target, { labelSmoothing: 0.1 }), new CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(x, target), "ce");
+  same(
+    F.crossEntropy(x, target, { labelSmoothing: 0.1 }),
+    new CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(x, target),
+    "ce",
+  );
   same(F.nllLoss(x.logSoftmax(1), target), new NLLLoss().forward(x.logSoftmax(1), target), "nll");
   const y = randn(4, 6);
   same(F.mseLoss(x, y), new MSELoss().forward(x, y), "mse");
@@ -196,5 +231,13 @@ test("F.embedding with paddingIdx gives that row no gradient, as PyTorch", () =>
   const out = F.embedding(tensor([1, 3, 1]), weight, { paddingIdx: 1 });
   out.sum().backward();
   assert.deepEqual(values(weight.grad!), [0, 0, 0, 0, 0, 0, 1, 1]);
-  noGrad(() => assert.deepEqual(values(out), values(weight.detach()).slice(2, 4).concat(values(weight.detach()).slice(6, 8), values(weight.detach()).slice(2, 4))));
+  noGrad(() =>
+    assert.deepEqual(
+      values(out),
+      values(weight.detach()).slice(2, 4).concat(
+        values(weight.detach()).slice(6, 8),
+        values(weight.detach()).slice(2, 4),
+      ),
+    )
+  );
 });

@@ -62,15 +62,24 @@ test("pad: constant (with value, negative crops, 3 dims, empty), reflect, replic
 
 test("pad: bad padding is a clear error (reflect limit, odd lengths, too many dims, modes, negative sizes)", () => {
   const x = randn(1, 2, 3);
-  assert.throws(() => pad(x, [3, 0], "reflect"), /reflect padding \(3, 0\) of dimension 2 must be smaller than the dimension's size 3/);
+  assert.throws(
+    () => pad(x, [3, 0], "reflect"),
+    /reflect padding \(3, 0\) of dimension 2 must be smaller than the dimension's size 3/,
+  );
   assert.throws(() => pad(x, [0, 4], "circular"), /must be at most the dimension's size 3/);
   assert.throws(() => pad(x, [1]), /even number of integers/);
   assert.throws(() => pad(x, [1, 1, 1, 1, 1, 1, 1, 1]), /pads 4 dims, but the input of shape \[1, 2, 3\] has only 3/);
-  assert.throws(() => pad(x, [1, 1], "wrap" as PadMode), /invalid mode string "wrap"; it must be one of "constant", "reflect", "replicate", "circular"/);
+  assert.throws(
+    () => pad(x, [1, 1], "wrap" as PadMode),
+    /invalid mode string "wrap"; it must be one of "constant", "reflect", "replicate", "circular"/,
+  );
   assert.throws(() => pad(x, [-2, -2]), /leaves a negative size/);
   assert.throws(() => pad(randn(3), [1, 1], "reflect"), /pads the last 1 to 3 dims of a 2-d or 3-d input/);
   assert.throws(() => pad(x, [1, 1], "reflect", 2), /value 2 is only used by mode "constant"/);
-  assert.throws(() => pad(zeros(2, 0), [1, 1], "replicate"), /replicate padding \(1, 1\) of dimension 1 needs a non-empty/);
+  assert.throws(
+    () => pad(zeros(2, 0), [1, 1], "replicate"),
+    /replicate padding \(1, 1\) of dimension 1 needs a non-empty/,
+  );
   assert.throws(() => pad(x, [1.5, 1]), /must hold integers/);
 });
 
@@ -102,7 +111,10 @@ test("scatter family: empty index returns a copy; i32 and i64 indices agree; a s
   assert.deepEqual(values(indexAdd(x, 0, zeros([0], { dtype: "i32" }), zeros(0, 4))), values(x));
   const idx = tensor([[0, 0, 3]]);
   const src = tensor([[1, 2, 4]], { dtype: "f32" });
-  assert.deepEqual(values(scatterAdd(zeros(1, 4), 1, idx, src)), values(scatterAdd(zeros(1, 4), 1, idx.to("i64"), src)));
+  assert.deepEqual(
+    values(scatterAdd(zeros(1, 4), 1, idx, src)),
+    values(scatterAdd(zeros(1, 4), 1, idx.to("i64"), src)),
+  );
   assert.deepEqual(values(scatterAdd(zeros(1, 4), 1, idx, src)), [3, 0, 0, 4]);
   const oneHot = scatter(zeros([2, 4], { dtype: "i64" }), 1, tensor([[1], [3]]), 1);
   assert.equal(oneHot.dtype, "i64");
@@ -113,12 +125,18 @@ test("scatter family: empty index returns a copy; i32 and i64 indices agree; a s
 
 test("scatter family: bad input is a clear error", () => {
   const x = randn(3, 4);
-  assert.throws(() => scatterAdd(x, 1, tensor([[5]]), ones(1, 1)), /index 5 is out of bounds for dimension of size 4|out of range/);
+  assert.throws(
+    () => scatterAdd(x, 1, tensor([[5]]), ones(1, 1)),
+    /index 5 is out of bounds for dimension of size 4|out of range/,
+  );
   assert.throws(() => scatterAdd(x, 1, tensor([[5]], { dtype: "i64" }), ones(1, 1)), /dimension 1 of size 4/);
   assert.throws(() => scatterAdd(x, 2, tensor([[0]]), ones(1, 1)), /dimension 2 out of range/);
   assert.throws(() => scatterAdd(x, 1, tensor([0]), ones(1)), /must have as many dims as self/);
   assert.throws(() => scatterAdd(x, 1, tensor([[0, 1, 2]]), ones(1, 2)), /no larger than src \[1, 2\]/);
-  assert.throws(() => scatterAdd(x, 1, zeros([4, 1], { dtype: "i32" }), ones(4, 1)), /no larger than self \[3, 4\] \(except in dimension 1\)/);
+  assert.throws(
+    () => scatterAdd(x, 1, zeros([4, 1], { dtype: "i32" }), ones(4, 1)),
+    /no larger than self \[3, 4\] \(except in dimension 1\)/,
+  );
   assert.throws(() => scatterAdd(x, 1, tensor([[0]], { dtype: "f32" }), ones(1, 1)), /index must be an integer tensor/);
   assert.throws(() => scatterAdd(x, 1, tensor([[0]]), ones([1, 1], { dtype: "i32" })), /src dtype i32 differs/);
   assert.throws(() => scatter(x, 1, tensor([[0]]), "a" as unknown as number), /src must be a Tensor or a number/);
@@ -126,7 +144,10 @@ test("scatter family: bad input is a clear error", () => {
   assert.throws(() => indexAdd(x, 0, tensor([[0]]), ones(1, 4)), /index must be 1-d/);
   assert.throws(() => indexAdd(x, 0, tensor([0]), ones(1, 4), { beta: 2 } as never), /beta/);
   assert.throws(() => indexAdd(x, 0, tensor([3]), ones(1, 4)), /out of bounds|out of range/);
-  assert.throws(() => scatterAdd(zeros([3], { dtype: "i32" }), 0, tensor([0]), ones([1], { dtype: "i32" })), /f32, f16 or bf16/);
+  assert.throws(
+    () => scatterAdd(zeros([3], { dtype: "i32" }), 0, tensor([0]), ones([1], { dtype: "i32" })),
+    /f32, f16 or bf16/,
+  );
 });
 
 test("bmm and baddbmm (beta, alpha, broadcast input) match PyTorch with gradients; shape errors are clear", () => {
@@ -189,7 +210,10 @@ test("interpolate: bad options are clear errors", () => {
   const x = randn(1, 1, 4, 4);
   assert.throws(() => interpolate(x, { size: 2, scaleFactor: 2 }), /exactly one of size and scaleFactor/);
   assert.throws(() => interpolate(x, {}), /exactly one of size and scaleFactor/);
-  assert.throws(() => interpolate(x, { size: 2, alignCorners: true }), /alignCorners can only be set with the interpolating modes/);
+  assert.throws(
+    () => interpolate(x, { size: 2, alignCorners: true }),
+    /alignCorners can only be set with the interpolating modes/,
+  );
   assert.throws(() => interpolate(x, { size: 2, mode: "linear" }), /"linear" expects 3-d \[N, C, W\] input/);
   assert.throws(() => interpolate(randn(1, 4), { size: 2 }), /expects 3-d or 4-d input/);
   assert.throws(() => interpolate(x, { size: [2, 2, 2] }), /size must be a number or 2 numbers/);
@@ -197,4 +221,18 @@ test("interpolate: bad options are clear errors", () => {
   assert.throws(() => interpolate(x, { size: 2, mode: "bicubic" as never }), /invalid mode string "bicubic"/);
   assert.throws(() => interpolate(x, { size: 2, antialias: true } as never), /antialias/);
   assert.throws(() => interpolate(arange(4).reshape(1, 1, 2, 2), { size: 3 }), /expected an f32 tensor, got i32/);
+});
+
+test("empty tensors: bmm, einsum, cdist, interpolate, pad and indexAdd give PyTorch's empty shapes and empty gradients", () => {
+  const a = randn(0, 2, 3).requiresGrad_();
+  const out = bmm(a, randn(0, 3, 4));
+  assert.deepEqual(out.shape, [0, 2, 4]);
+  out.sum().backward();
+  assert.deepEqual(a.grad!.shape, [0, 2, 3]);
+  assert.deepEqual(einsum("ij,jk->ik", zeros(2, 0), zeros(0, 3)).toList(), [[0, 0, 0], [0, 0, 0]]);
+  assert.deepEqual(einsum("bij,bjk->bik", zeros(0, 2, 3), zeros(0, 3, 4)).shape, [0, 2, 4]);
+  assert.deepEqual(cdist(zeros(0, 3), randn(4, 3)).shape, [0, 4]);
+  assert.deepEqual(interpolate(zeros(0, 2, 3, 3), { scaleFactor: 2, mode: "bilinear" }).shape, [0, 2, 6, 6]);
+  assert.deepEqual(pad(zeros(0, 2, 3), [1, 1], "reflect").shape, [0, 2, 5]);
+  assert.deepEqual(indexAdd(zeros(0, 3), 1, tensor([2, 0]), zeros(0, 2)).shape, [0, 3]);
 });

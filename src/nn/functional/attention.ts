@@ -47,7 +47,12 @@ export function scaledDotProductAttention(
   checkTensor(where, "query", query);
   checkTensor(where, "key", key);
   checkTensor(where, "value", value);
-  const o = checkOptions<ScaledDotProductAttentionOptions>(where, options, ["attnMask", "dropoutP", "isCausal", "scale"]);
+  const o = checkOptions<ScaledDotProductAttentionOptions>(where, options, [
+    "attnMask",
+    "dropoutP",
+    "isCausal",
+    "scale",
+  ]);
   const mask = checkOptionalTensor(where, "attnMask", o.attnMask);
   const p = checkNumber(where, "dropoutP", o.dropoutP ?? 0, { lo: 0, hi: 1, loInclusive: true, hiInclusive: true });
   const isCausal = checkBool(where, "isCausal", o.isCausal ?? false);

@@ -46,7 +46,9 @@ export function layerNorm(
   }
   for (const [name, t] of [["weight", weight], ["bias", bias]] as const) {
     if (t !== null && (t.ndim !== k || t.shape.some((d, i) => d !== dims[i]))) {
-      throw new RangeError(`F.layerNorm: ${name} of shape ${formatShape(t.shape)} must have shape ${formatShape(dims)}`);
+      throw new RangeError(
+        `F.layerNorm: ${name} of shape ${formatShape(t.shape)} must have shape ${formatShape(dims)}`,
+      );
     }
   }
   [input] = autocastInputs("layerNorm", input);
