@@ -122,11 +122,12 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
 
 /**
  * `x` with `src` (a tensor, or one number) written at positions `index` along `dim` (PyTorch's
- * `Tensor.scatter`): `out[i][index[i][j][k]][k] = src[i][j][k]` for `dim = 1`. Where several
- * indices hit one position with different values PyTorch leaves the winner unspecified; here the
- * result is their mean (equal values, e.g. a scalar, are written as they are). Gradients: `x` gets
- * `g` where nothing was written, `src` gets `gather(g, dim, index)` (divided among duplicates).
- * A scalar `src` works for every dtype; a tensor `src` needs f32, f16 or bf16.
+ * `Tensor.scatter`): `out[i][index[i][j][k]][k] = src[i][j][k]` for `dim = 1`. Several indices may
+ * hit one position when they write the same value (a scalar `src` always does); when they would
+ * write different values PyTorch picks one arbitrarily, and Axon throws a RangeError instead of
+ * guessing (use unique indices, or `scatterAdd`). Gradients: `x` gets `g` where nothing was
+ * written, `src` gets `gather(g, dim, index)` (shared among duplicates). A scalar `src` works for
+ * every dtype; a tensor `src` needs f32, f16 or bf16.
  *
  * @example
  * ```ts
@@ -152,9 +153,27 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   const count = padTo(scatterAddZeros(ones, d, x.shape[d], idx), x.shape);
   const written = count.gt(0);
   if (srcTensor === null) return where(written, src as number, x);
-  const sums = scatterAddZeros(corner(srcTensor, idx).to("f32"), d, x.shape[d], idx);
+  const part = corner(srcTensor, idx).to("f32");
+  const sums = scatterAddZeros(part, d, x.shape[d], idx);
   const values = padTo(sums, x.shape).div(count.clamp(1));
+  if (count.max().item() > 1) rejectConflicts(values, part, d, idx);
   return where(written, values.to(x.dtype), x);
+}
+
+/**
+ * Throws when duplicate indices of `scatter` write different values: each written value (the mean
+ * of its writers) must give back every writer's value, to rounding.
+ */
+function rejectConflicts(values: Tensor, part: Tensor, d: number, idx: Tensor): void {
+  const back = gather(values.detach(), d, idx);
+  const src = part.detach();
+  const gap = back.sub(src).abs().sub(src.abs().mul(1e-6)).max().item();
+  if (gap > 1e-7) {
+    throw new RangeError(
+      `scatter: index writes different values to the same position along dimension ${d}; PyTorch picks one ` +
+        "arbitrarily — make the indices unique, or use scatterAdd to sum them",
+    );
+  }
 }
 
 /** Options of {@link indexAdd}. */

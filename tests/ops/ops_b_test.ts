@@ -119,8 +119,16 @@ test("scatter family: empty index returns a copy; i32 and i64 indices agree; a s
   const oneHot = scatter(zeros([2, 4], { dtype: "i64" }), 1, tensor([[1], [3]]), 1);
   assert.equal(oneHot.dtype, "i64");
   assert.deepEqual(values(oneHot), [0, 1, 0, 0, 0, 0, 0, 1]);
-  // Duplicate positions with equal values write that value; different values give their mean (documented).
-  assert.deepEqual(values(scatter(zeros(1, 3), 1, tensor([[2, 2]]), tensor([[5, 5]], { dtype: "f32" }))), [0, 0, 5]);
+  // Duplicate positions with equal values write that value; different values are refused.
+  assert.deepEqual(values(scatter(zeros(1, 3), 1, tensor([[2, 2]]), tensor([[0.1, 0.1]], { dtype: "f32" }))), [
+    0,
+    0,
+    Math.fround(0.1),
+  ]);
+  assert.throws(
+    () => scatter(zeros(1, 3), 1, tensor([[2, 0, 2]]), tensor([[5, 1, 6]], { dtype: "f32" })),
+    /scatter: index writes different values to the same position along dimension 1/,
+  );
 });
 
 test("scatter family: bad input is a clear error", () => {
