@@ -12,6 +12,23 @@ import { checkOptions } from "../utils/options.ts";
 import { biasDefault_, fans, kaimingUniformDefault_ } from "./init.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
+import { pyValue } from "./repr.ts";
+
+/** PyTorch's `_ConvNd.extra_repr` over sizes given as tuples. */
+function convRepr(m: {
+  inChannels: number;
+  outChannels: number;
+  groups: number;
+  bias: unknown;
+}, sizes: Record<"kernel" | "stride" | "padding" | "dilation" | "outputPadding", number[]>): string {
+  let s = `${m.inChannels}, ${m.outChannels}, kernel_size=${pyValue(sizes.kernel)}, stride=${pyValue(sizes.stride)}`;
+  if (sizes.padding.some((p) => p !== 0)) s += `, padding=${pyValue(sizes.padding)}`;
+  if (sizes.dilation.some((d) => d !== 1)) s += `, dilation=${pyValue(sizes.dilation)}`;
+  if (sizes.outputPadding.some((p) => p !== 0)) s += `, output_padding=${pyValue(sizes.outputPadding)}`;
+  if (m.groups !== 1) s += `, groups=${m.groups}`;
+  if (m.bias === null) s += ", bias=False";
+  return s;
+}
 
 /** Options of {@link Conv1d}. */
 export interface Conv1dOptions {
@@ -84,6 +101,17 @@ export class Conv1d extends Module {
     const shape = [outChannels, inChannels / this.groups, kernelSize];
     this.weight = new Parameter(kaimingUniformDefault_(zeros(shape)));
     this.bias = withBias ? new Parameter(biasDefault_(zeros([outChannels]), fans(shape).fanIn)) : null;
+  }
+
+  /** PyTorch's description: `3, 8, kernel_size=(5,), stride=(1,), padding=(2,)`. */
+  override extraRepr(): string {
+    return convRepr(this, {
+      kernel: [this.kernelSize],
+      stride: [this.stride],
+      padding: [this.padding],
+      dilation: [this.dilation],
+      outputPadding: [0],
+    });
   }
 
   /** Applies the layer: the cross-correlation of `input [N, C, L]` with `weight`, plus `bias`. */
@@ -171,6 +199,17 @@ export class ConvTranspose2d extends Module {
     const shape = [inChannels, outChannels / this.groups, ...this.kernelSize];
     this.weight = new Parameter(kaimingUniformDefault_(zeros(shape)));
     this.bias = withBias ? new Parameter(biasDefault_(zeros([outChannels]), fans(shape).fanIn)) : null;
+  }
+
+  /** PyTorch's description: `16, 8, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1)`. */
+  override extraRepr(): string {
+    return convRepr(this, {
+      kernel: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      outputPadding: this.outputPadding,
+    });
   }
 
   /** Applies the layer to `input [N, inChannels, H, W]`. */

@@ -6,6 +6,7 @@ import { interpolate, INTERPOLATE_OPTIONS, type InterpolateOptions } from "../op
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkOptions } from "../utils/options.ts";
 import { Module } from "./module.ts";
+import { pyValue } from "./repr.ts";
 
 /**
  * Resizes `[N, C, W]` / `[N, C, H, W]` inputs to `size` or by `scaleFactor` with `"nearest"`
@@ -29,6 +30,13 @@ export class Upsample extends Module {
     if (hasSize === hasScale) throw new RangeError("Upsample: give exactly one of size and scaleFactor");
     this.options = { ...o };
   }
+  /** PyTorch's description: `scale_factor=2.0, mode='bilinear'` (or `size=…`). */
+  override extraRepr(): string {
+    const { size, scaleFactor, mode = "nearest" } = this.options;
+    const what = scaleFactor != null ? `scale_factor=${pyValue(scaleFactor, true)}` : `size=${pyValue(size)}`;
+    return `${what}, mode=${pyValue(mode)}`;
+  }
+
   /** Applies the layer: `interpolate(input, options)`. */
   forward(input: Tensor): Tensor {
     return interpolate(input, this.options);

@@ -6,6 +6,7 @@
  * (`area_pixel_compute_source_index`, `nearest_idx`), so the same pixels are picked.
  * @module
  */
+import { isHalf } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkBool, checkInt, checkNumber, checkOneOf } from "../utils/check.ts";
@@ -97,7 +98,7 @@ function linearIndex(n: number, out: number, scale: number | null, alignCorners:
  * `floor(i · in/out)` (PyTorch's legacy rule), `"nearest-exact"` the one at `floor((i + ½) · in/out)`;
  * `"linear"`/`"bilinear"` blend the two (four) nearest pixels, with `alignCorners` choosing how
  * positions map. With `scaleFactor` the source positions use `1/scaleFactor` (as PyTorch, unless
- * `recomputeScaleFactor`). f32 (gradients through the selections).
+ * `recomputeScaleFactor`). f32, or f16/bf16 computed in f32 and rounded once.
  *
  * @example
  * ```ts
@@ -159,7 +160,8 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
     checkBool("interpolate", "recomputeScaleFactor", recompute);
     if (!recompute) scales = factors;
   }
-  if (x.dtype !== "f32") throw new TypeError(`interpolate: expected an f32 tensor, got ${x.dtype}`);
+  if (isHalf(x.dtype)) return interpolate(x.to("f32"), options).to(x.dtype); // computed in f32, rounded once
+  if (x.dtype !== "f32") throw new TypeError(`interpolate: expected an f32, f16 or bf16 tensor, got ${x.dtype}`);
   if (inSizes.some((n) => n === 0)) {
     throw new RangeError(`interpolate: input of shape ${formatShape(x.shape)} has an empty spatial dim`);
   }

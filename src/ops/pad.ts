@@ -6,6 +6,7 @@
  */
 import { record } from "../autograd/graph.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
+import { isHalf } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkNumber, checkOneOf } from "../utils/check.ts";
@@ -100,6 +101,8 @@ export function pad(x: Tensor, padding: readonly number[], mode: PadMode = "cons
       }`,
     );
   }
+  // f16/bf16 through f32: the index-add of the backward accumulates in f32 only.
+  if (isHalf(x.dtype)) return pad(x.to("f32"), padding, mode).to(x.dtype);
   let out = crop(x, pairs);
   for (const [d, before, after] of pairs) {
     const b = Math.max(before, 0);

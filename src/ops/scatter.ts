@@ -117,7 +117,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   const [d, idx] = scatterIndex("scatterAdd", x, dim, index, src);
   if (idx.numel === 0) return x.clone();
   const acc = scatterAddZeros(corner(src, idx).to("f32"), d, x.shape[d], idx);
-  return x.add(padTo(acc, x.shape).to(x.dtype));
+  return x.to("f32").add(padTo(acc, x.shape)).to(x.dtype); // f16/bf16: one rounding of the sum
 }
 
 /**
@@ -242,5 +242,5 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   );
   const added = record(acc, "indexAdd", [values], (g) => [indexSelect(g, d, idx)], [idx]);
   const scaled = alpha === 1 ? added : added.mul(alpha);
-  return x.add(scaled.to(x.dtype));
+  return x.to("f32").add(scaled).to(x.dtype); // f16/bf16: one rounding of the sum
 }

@@ -21,6 +21,7 @@ import {
   noGrad,
   rand,
   randn,
+  Sequential,
   type Tensor,
   tensor,
   Upsample,
@@ -240,4 +241,13 @@ test("F.embedding with paddingIdx gives that row no gradient, as PyTorch", () =>
       ),
     )
   );
+});
+
+test("Conv1d, ConvTranspose2d and Upsample print as PyTorch prints them", () => {
+  const model = new Sequential()
+    .add(new Conv1d(3, 4, 3, { padding: 1 }))
+    .add(new ConvTranspose2d(4, 2, 3, { stride: 2, outputPadding: 1, bias: false, groups: 2 }))
+    .add(new Upsample({ scaleFactor: 2, mode: "bilinear" }))
+    .add(new Upsample({ size: [4, 5] }));
+  assert.equal(String(model), (fx as unknown as Record<string, string>).repr);
 });

@@ -228,7 +228,10 @@ test("interpolate: bad options are clear errors", () => {
   assert.throws(() => interpolate(x, { scaleFactor: 0.1 }), /gives an empty output/);
   assert.throws(() => interpolate(x, { size: 2, mode: "bicubic" as never }), /invalid mode string "bicubic"/);
   assert.throws(() => interpolate(x, { size: 2, antialias: true } as never), /antialias/);
-  assert.throws(() => interpolate(arange(4).reshape(1, 1, 2, 2), { size: 3 }), /expected an f32 tensor, got i32/);
+  assert.throws(
+    () => interpolate(arange(4).reshape(1, 1, 2, 2), { size: 3 }),
+    /expected an f32, f16 or bf16 tensor, got i32/,
+  );
 });
 
 test("empty tensors: bmm, einsum, cdist, interpolate, pad and indexAdd give PyTorch's empty shapes and empty gradients", () => {
@@ -243,4 +246,29 @@ test("empty tensors: bmm, einsum, cdist, interpolate, pad and indexAdd give PyTo
   assert.deepEqual(interpolate(zeros(0, 2, 3, 3), { scaleFactor: 2, mode: "bilinear" }).shape, [0, 2, 6, 6]);
   assert.deepEqual(pad(zeros(0, 2, 3), [1, 1], "reflect").shape, [0, 2, 5]);
   assert.deepEqual(indexAdd(zeros(0, 3), 1, tensor([2, 0]), zeros(0, 2)).shape, [0, 3]);
+});
+
+test("f16/bf16: pad, interpolate, scatterAdd, indexAdd run in f32 and round once (values and gradients)", () => {
+  const x = randn(1, 2, 4, 5);
+  for (const dtype of ["f16", "bf16"] as const) {
+    const h = x.to(dtype).requiresGrad_();
+    const ref = h.detach().to("f32").requiresGrad_();
+    const ops: [string, (t: Tensor) => Tensor][] = [
+      ["reflect pad", (t) => pad(t, [2, 1, 1, 2], "reflect")],
+      ["bilinear", (t) => interpolate(t, { size: [7, 3], mode: "bilinear" })],
+      ["scatterAdd", (t) => scatterAdd(t, 3, zeros([1, 2, 4, 3], { dtype: "i32" }).add(2), t.narrow(3, 0, 3))],
+      ["indexAdd", (t) => indexAdd(t, 2, tensor([3, 3]), t.narrow(2, 0, 2))],
+    ];
+    for (const [name, op] of ops) {
+      h.grad = null;
+      ref.grad = null;
+      const out = op(h);
+      assert.equal(out.dtype, dtype, name);
+      const expectedOut = op(ref);
+      assertClose(values(out.to("f32")), values(expectedOut.to(dtype).to("f32")), { rtol: 0, atol: 0, message: name });
+      out.sum().backward();
+      expectedOut.sum().backward();
+      assertClose(values(h.grad!.to("f32")), values(ref.grad!), { rtol: 1e-2, atol: 1e-2, message: `${name} grad` });
+    }
+  }
 });
