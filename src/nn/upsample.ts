@@ -4,6 +4,7 @@
  */
 import { interpolate, INTERPOLATE_OPTIONS, type InterpolateOptions } from "../ops/interpolate.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkOneOf } from "../utils/check.ts";
 import { checkOptions } from "../utils/options.ts";
 import { Module } from "./module.ts";
 import { pyValue } from "./repr.ts";
@@ -27,7 +28,10 @@ export class Upsample extends Module {
     const o = checkOptions<InterpolateOptions>("Upsample", options, INTERPOLATE_OPTIONS);
     const hasSize = o.size !== undefined && o.size !== null;
     const hasScale = o.scaleFactor !== undefined && o.scaleFactor !== null;
-    if (hasSize === hasScale) throw new RangeError("Upsample: give exactly one of size and scaleFactor");
+    if (hasSize === hasScale) throw new RangeError("Upsample: options must give exactly one of size and scaleFactor");
+    if (o.mode !== undefined) {
+      checkOneOf("Upsample", "mode", o.mode, ["nearest", "nearest-exact", "linear", "bilinear"]);
+    }
     this.options = { ...o };
   }
   /** PyTorch's description: `scale_factor=2.0, mode='bilinear'` (or `size=…`). */

@@ -137,7 +137,7 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   const hasSize = o.size !== undefined && o.size !== null;
   const hasScale = o.scaleFactor !== undefined && o.scaleFactor !== null;
   if (hasSize === hasScale) {
-    throw new RangeError("interpolate: give exactly one of size and scaleFactor");
+    throw new RangeError("interpolate: options must give exactly one of size and scaleFactor");
   }
   const inSizes = x.shape.slice(2);
   let outSizes: number[];

@@ -6,7 +6,7 @@
 import { unary } from "../../ops/elementwise.ts";
 import { logSoftmax as logSoftmaxOp, softmax as softmaxOp } from "../../ops/softmax.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
-import { checkNumber, checkOneOf } from "../../utils/check.ts";
+import { checkInt, checkNumber, checkOneOf } from "../../utils/check.ts";
 import { checkTensor } from "../../utils/check_tensor.ts";
 import { checkOptions } from "../../utils/options.ts";
 
@@ -55,11 +55,13 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
 /** Softmax over `dim`: exp(x) / Σ exp(x), computed stably. */
 export function softmax(input: Tensor, dim: number): Tensor {
   checkTensor("F.softmax", "input", input);
+  checkInt("F.softmax", "dim", dim);
   return softmaxOp(input, dim);
 }
 
 /** log(softmax(x)) over `dim`, computed stably. */
 export function logSoftmax(input: Tensor, dim: number): Tensor {
   checkTensor("F.logSoftmax", "input", input);
+  checkInt("F.logSoftmax", "dim", dim);
   return logSoftmaxOp(input, dim);
 }

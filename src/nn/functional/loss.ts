@@ -17,7 +17,10 @@ import {
   type Reduction,
   SmoothL1Loss,
 } from "../loss.ts";
+import { checkOneOf } from "../../utils/check.ts";
 import { checkOptions } from "../../utils/options.ts";
+
+const REDUCTIONS: readonly Reduction[] = ["mean", "sum", "none"];
 
 /** Options with only a reduction. */
 export interface ReductionOptions {
@@ -38,12 +41,14 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {})
 /** Mean squared error (x − y)². */
 export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const { reduction = "mean" } = checkOptions<ReductionOptions>("F.mseLoss", options, ["reduction"]);
+  checkOneOf("F.mseLoss", "reduction", reduction, REDUCTIONS);
   return new MSELoss(reduction).forward(input, target);
 }
 
 /** Mean absolute error |x − y|. */
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const { reduction = "mean" } = checkOptions<ReductionOptions>("F.l1Loss", options, ["reduction"]);
+  checkOneOf("F.l1Loss", "reduction", reduction, REDUCTIONS);
   return new L1Loss(reduction).forward(input, target);
 }
 

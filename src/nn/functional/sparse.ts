@@ -35,7 +35,13 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   const { paddingIdx = null } = checkOptions<EmbeddingOptions>("F.embedding", options, ["paddingIdx"]);
   const rows = weight.shape[0];
   const index = indexAsI32("F.embedding", "input", input, { lo: 0, hi: rows - 1, what: `${rows} embeddings` });
-  const out = indexSelect(weight, 0, index.reshape([-1])).reshape([...input.shape, weight.shape[1]]);
+  let rowsOut: Tensor;
+  try {
+    rowsOut = indexSelect(weight, 0, index.reshape([-1]));
+  } catch (e) {
+    throw new RangeError(`F.embedding: input holds an index outside [0, ${rows}): ${(e as Error).message}`);
+  }
+  const out = rowsOut.reshape([...input.shape, weight.shape[1]]);
   if (paddingIdx === null || !weight.requiresGrad) return out;
   const pad = checkInt("F.embedding", "paddingIdx", paddingIdx, { min: -rows, max: rows - 1 });
   const keep = index.ne(pad < 0 ? pad + rows : pad).unsqueeze(-1).to(out.dtype);
