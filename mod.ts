@@ -60,6 +60,7 @@ export type { BaddbmmOptions } from "./src/ops/bmm.ts";
 export { einsum } from "./src/ops/einsum.ts";
 export { cdist } from "./src/ops/cdist.ts";
 export { conv1d, convTranspose2d } from "./src/ops/conv_transpose.ts";
+export type { Padding1d } from "./src/ops/conv_transpose.ts";
 export * as F from "./src/nn/functional/mod.ts";
 
 // Autograd

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Pair, pair } from "../ops/conv.ts";
-import { conv1d, convTranspose2d } from "../ops/conv_transpose.ts";
+import { conv1d, convTranspose2d, type Padding1d } from "../ops/conv_transpose.ts";
 import { zeros } from "../ops/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkBool, checkInt } from "../utils/check.ts";
@@ -15,14 +15,19 @@ import { Parameter } from "./parameter.ts";
 import { pyValue } from "./repr.ts";
 
 /** PyTorch's `_ConvNd.extra_repr` over sizes given as tuples. */
-function convRepr(m: {
-  inChannels: number;
-  outChannels: number;
-  groups: number;
-  bias: unknown;
-}, sizes: Record<"kernel" | "stride" | "padding" | "dilation" | "outputPadding", number[]>): string {
+function convRepr(
+  m: {
+    inChannels: number;
+    outChannels: number;
+    groups: number;
+    bias: unknown;
+  },
+  sizes: Record<"kernel" | "stride" | "padding" | "dilation" | "outputPadding", number[]>,
+  named: string | null = null,
+): string {
   let s = `${m.inChannels}, ${m.outChannels}, kernel_size=${pyValue(sizes.kernel)}, stride=${pyValue(sizes.stride)}`;
-  if (sizes.padding.some((p) => p !== 0)) s += `, padding=${pyValue(sizes.padding)}`;
+  if (named !== null) s += `, padding=${named}`; // PyTorch prints the string unquoted
+  else if (sizes.padding.some((p) => p !== 0)) s += `, padding=${pyValue(sizes.padding)}`;
   if (sizes.dilation.some((d) => d !== 1)) s += `, dilation=${pyValue(sizes.dilation)}`;
   if (sizes.outputPadding.some((p) => p !== 0)) s += `, output_padding=${pyValue(sizes.outputPadding)}`;
   if (m.groups !== 1) s += `, groups=${m.groups}`;
@@ -34,8 +39,8 @@ function convRepr(m: {
 export interface Conv1dOptions {
   /** Step of the window (default 1). */
   stride?: number;
-  /** Zero padding added on both ends (default 0). */
-  padding?: number;
+  /** Zero padding added on both ends (default 0), or `"same"` (stride 1) / `"valid"`. */
+  padding?: Padding1d;
   /** Spacing between kernel elements (default 1). */
   dilation?: number;
   /** Number of blocked connections from input to output channels (default 1). */
@@ -75,8 +80,8 @@ export class Conv1d extends Module {
   readonly kernelSize: number;
   /** Step of the window. */
   readonly stride: number;
-  /** Zero padding on both ends. */
-  readonly padding: number;
+  /** Zero padding on both ends, or `"same"` / `"valid"`. */
+  readonly padding: number | "same" | "valid";
   /** Spacing between kernel elements. */
   readonly dilation: number;
   /** Number of channel groups. */
@@ -95,7 +100,13 @@ export class Conv1d extends Module {
     this.outChannels = outChannels;
     this.kernelSize = checkInt("Conv1d", "kernelSize", kernelSize, { min: 1 });
     this.stride = checkInt("Conv1d", "stride", o.stride ?? 1, { min: 1 });
-    this.padding = checkInt("Conv1d", "padding", o.padding ?? 0, { min: 0 });
+    const padding = o.padding ?? 0;
+    this.padding = padding === "same" || padding === "valid"
+      ? padding
+      : checkInt("Conv1d", "padding", padding, { min: 0 });
+    if (this.padding === "same" && this.stride !== 1) {
+      throw new RangeError(`Conv1d: padding "same" needs stride 1, got stride ${this.stride}`);
+    }
     this.dilation = checkInt("Conv1d", "dilation", o.dilation ?? 1, { min: 1 });
     const withBias = checkBool("Conv1d", "bias", o.bias ?? true);
     const shape = [outChannels, inChannels / this.groups, kernelSize];
@@ -108,10 +119,10 @@ export class Conv1d extends Module {
     return convRepr(this, {
       kernel: [this.kernelSize],
       stride: [this.stride],
-      padding: [this.padding],
+      padding: [typeof this.padding === "number" ? this.padding : 0],
       dilation: [this.dilation],
       outputPadding: [0],
-    });
+    }, typeof this.padding === "string" ? this.padding : null);
   }
 
   /** Applies the layer: the cross-correlation of `input [N, C, L]` with `weight`, plus `bias`. */

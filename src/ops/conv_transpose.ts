@@ -17,6 +17,7 @@ import { describe } from "../utils/options.ts";
 import { conv2d, im2col, type Pair, pair, type Window } from "./conv.ts";
 import { cat } from "./join.ts";
 import { packMeta } from "./meta.ts";
+import { pad } from "./pad.ts";
 
 /** Columns `[N, C·KH·KW, L]` summed into the image `[N, C, H, W]` (F.fold); gradient: im2col. */
 function col2im(cols: Tensor, image: readonly number[], win: Window): Tensor {
@@ -139,14 +140,21 @@ export function convTranspose2d(
 function single(value: unknown, name: string, min: number): number {
   const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
-    throw new RangeError(`conv1d: ${name} must be an integer >= ${min} (or a list of one), got ${describe(value)}`);
+    const also = name === "padding" ? ', "same" or "valid"' : "";
+    throw new RangeError(
+      `conv1d: ${name} must be an integer >= ${min} (or a list of one)${also}, got ${describe(value)}`,
+    );
   }
   return v;
 }
 
+/** Padding of {@link conv1d}: a size, or PyTorch's `"same"` (output as long as the input; stride 1) or `"valid"` (0). */
+export type Padding1d = number | readonly [number] | "same" | "valid";
+
 /**
  * 1-d convolution (PyTorch's `F.conv1d`): x `[N, C, L]`, weight `[OC, C/groups, K]`, bias `[OC]`,
- * run as `conv2d` over `[N, C, 1, L]`.
+ * run as `conv2d` over `[N, C, 1, L]`. `padding: "same"` pads `dilation·(K − 1)` in all, the extra
+ * element on the right when it is odd (as PyTorch).
  *
  * @example
  * ```ts
@@ -158,7 +166,7 @@ export function conv1d(
   weight: Tensor,
   bias: Tensor | null = null,
   stride: number | readonly [number] = 1,
-  padding: number | readonly [number] = 0,
+  padding: Padding1d = 0,
   dilation: number | readonly [number] = 1,
   groups = 1,
 ): Tensor {
@@ -169,7 +177,16 @@ export function conv1d(
     throw new RangeError(`conv1d: expected 3-d weight [OC, C/groups, K], got shape ${formatShape(weight.shape)}`);
   }
   const s = single(stride, "stride", 1);
-  const p = single(padding, "padding", 0);
   const d = single(dilation, "dilation", 1);
+  if (padding === "valid") padding = 0;
+  if (padding === "same") {
+    if (s !== 1) throw new RangeError(`conv1d: padding "same" needs stride 1, got stride ${s}`);
+    const total = d * (weight.shape[2] - 1);
+    const left = Math.floor(total / 2);
+    // An odd total puts the extra element on the right, as PyTorch's _conv_forward does.
+    const input = total % 2 === 0 ? x : pad(x, [0, 1]);
+    return conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, [1, 1], [0, left], [1, d], groups).squeeze(2);
+  }
+  const p = single(padding, "padding", 0);
   return conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, [1, s], [0, p], [1, d], groups).squeeze(2);
 }

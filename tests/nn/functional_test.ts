@@ -80,7 +80,7 @@ function checkModule(
 }
 
 test("Conv1d loads PyTorch state dicts (stride, padding, dilation, groups; no bias) and matches output and gradients", () => {
-  for (const name of ["conv1d", "conv1d_plain"]) {
+  for (const name of ["conv1d", "conv1d_plain", "conv1d_same", "conv1d_same_dilated"]) {
     const { inChannels, outChannels, kernelSize, ...rest } = fx[name].config;
     checkModule(
       new Conv1d(inChannels, outChannels, kernelSize, rest as Conv1dOptions),
@@ -114,7 +114,7 @@ test("ConvTranspose2d is the adjoint of Conv2d: <conv(x), y> = <x, convT(y)> wit
 
 test("Conv1d and ConvTranspose2d: bad arguments are clear errors", () => {
   assert.throws(() => new Conv1d(3, 4, 3, { groups: 2 }), /must be divisible by groups 2/);
-  assert.throws(() => new Conv1d(3, 4, 3, { padding: "same" } as never), /padding/);
+  assert.throws(() => new Conv1d(3, 4, 3, { padding: "full" } as never), /padding/);
   assert.throws(() => new Conv1d(3, 4, 3, { strides: 2 } as never), /strides/);
   assert.throws(
     () => new ConvTranspose2d(2, 2, 3, { outputPadding: 2, stride: 2 }),
@@ -250,4 +250,8 @@ test("Conv1d, ConvTranspose2d and Upsample print as PyTorch prints them", () => 
     .add(new Upsample({ scaleFactor: 2, mode: "bilinear" }))
     .add(new Upsample({ size: [4, 5] }));
   assert.equal(String(model), (fx as unknown as Record<string, string>).repr);
+  assert.equal(
+    String(new Conv1d(2, 3, 4, { padding: "valid" })),
+    (fx as unknown as Record<string, string>).conv1d_valid_repr,
+  );
 });
