@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { F, randn } from "@axon/ml";
+ * import { F, randn, tensor } from "@axon/ml";
  * const logits = F.linear(F.gelu(randn(8, 16)), randn(4, 16));
  * const loss = F.crossEntropy(logits, tensor([0, 1, 2, 3, 0, 1, 2, 3]));
  * ```
