@@ -47,6 +47,21 @@ export { gather, indexSelect } from "./src/ops/indexing.ts";
 export { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from "./src/ops/conv.ts";
 export type { Pair, PoolOptions } from "./src/ops/conv.ts";
 export { logSoftmax, softmax } from "./src/ops/softmax.ts";
+// Ops B (issue 15): writes by index, padding, resizing, batched products, einsum, distances,
+// 1-d and transposed convolution; and `F`, the torch.nn.functional namespace
+export { indexAdd, scatter, scatterAdd } from "./src/ops/scatter.ts";
+export type { IndexAddOptions } from "./src/ops/scatter.ts";
+export { pad, PAD_MODES } from "./src/ops/pad.ts";
+export type { PadMode } from "./src/ops/pad.ts";
+export { interpolate } from "./src/ops/interpolate.ts";
+export type { InterpolateMode, InterpolateOptions } from "./src/ops/interpolate.ts";
+export { baddbmm, bmm } from "./src/ops/bmm.ts";
+export type { BaddbmmOptions } from "./src/ops/bmm.ts";
+export { einsum } from "./src/ops/einsum.ts";
+export { cdist } from "./src/ops/cdist.ts";
+export { conv1d, convTranspose2d } from "./src/ops/conv_transpose.ts";
+export type { Padding1d } from "./src/ops/conv_transpose.ts";
+export * as F from "./src/nn/functional/mod.ts";
 
 // Ops A (issue 15): ordering, cumulative, statistics, shape, pointwise and sampling ops
 export { argsort, sort, topk } from "./src/ops/sort.ts";

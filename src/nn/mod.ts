@@ -31,3 +31,6 @@ export type { Conv2dOptions, Pool2d } from "./conv.ts";
 export { Embedding } from "./embedding.ts";
 export { MultiheadAttention } from "./attention.ts";
 export type { AttentionOptions, MultiheadAttentionOptions } from "./attention.ts";
+export { Conv1d, ConvTranspose2d } from "./conv_extra.ts";
+export type { Conv1dOptions, ConvTranspose2dOptions } from "./conv_extra.ts";
+export { Upsample } from "./upsample.ts";

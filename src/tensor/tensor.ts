@@ -38,6 +38,7 @@ import * as views from "../ops/view_grad.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
 import { checkOptions, describe } from "../utils/options.ts";
 import * as opsA from "../ops/ops_a_methods.ts";
+import * as opsB from "../ops/tensor_methods_b.ts";
 
 /** Where a tensor's memory lives. Only `"cpu"` exists until the CUDA backend arrives. */
 export type Device = "cpu" | "cuda";
@@ -920,6 +921,29 @@ export class Tensor {
   /** Category indices drawn from this tensor's weights; see {@link opsA.multinomial}. */
   multinomial(numSamples: number, options?: opsA.MultinomialOptions | boolean): Tensor {
     return opsA.multinomial(this, numSamples, options);
+  }
+
+  // ---- ops B (issue 15): writes by index, batched products --------------------------------------
+
+  /** Out of place: `src` (tensor or number) written at `index` along `dim` (see `scatter`). */
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
+    return opsB.scatter(this, dim, index, src);
+  }
+  /** Out of place: `src` added at `index` along `dim` (PyTorch's `scatter_add`; see `scatterAdd`). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return opsB.scatterAdd(this, dim, index, src);
+  }
+  /** Out of place: `alpha · source` added at rows `index` of `dim` (PyTorch's `index_add`; see `indexAdd`). */
+  indexAdd(dim: number, index: Tensor, source: Tensor, options: opsB.IndexAddOptions = {}): Tensor {
+    return opsB.indexAdd(this, dim, index, source, options);
+  }
+  /** Batched matrix product `[B, N, M] × [B, M, P]` (see `bmm`). */
+  bmm(other: Tensor): Tensor {
+    return opsB.bmm(this, other);
+  }
+  /** `beta · this + alpha · (batch1 @ batch2)` (see `baddbmm`). */
+  baddbmm(batch1: Tensor, batch2: Tensor, options: opsB.BaddbmmOptions = {}): Tensor {
+    return opsB.baddbmm(this, batch1, batch2, options);
   }
 
   // ---- reading values ------------------------------------------------------------------------

@@ -1,0 +1,5 @@
+/**
+ * Dropout of `F`.
+ * @module
+ */
+export { dropout } from "../dropout.ts";
