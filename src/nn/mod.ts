@@ -31,3 +31,20 @@ export type { Conv2dOptions, Pool2d } from "./conv.ts";
 export { Embedding } from "./embedding.ts";
 export { MultiheadAttention } from "./attention.ts";
 export type { AttentionOptions, MultiheadAttentionOptions } from "./attention.ts";
+// Sequence layers (issue 15): recurrent layers and Transformer blocks.
+export { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase } from "./rnn.ts";
+export type { ElmanRNNOptions, LSTMOptions, RNNOptions } from "./rnn.ts";
+export {
+  generateSquareSubsequentMask,
+  TransformerDecoder,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+} from "./transformer.ts";
+export type {
+  DecoderForwardOptions,
+  EncoderForwardOptions,
+  EncoderLayerForwardOptions,
+  TransformerActivation,
+  TransformerLayerOptions,
+} from "./transformer.ts";
