@@ -32,8 +32,8 @@ export { Embedding } from "./embedding.ts";
 export { MultiheadAttention } from "./attention.ts";
 export type { AttentionOptions, MultiheadAttentionOptions } from "./attention.ts";
 // Sequence layers (issue 15): recurrent layers and Transformer blocks.
-export { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase } from "./rnn.ts";
-export type { ElmanRNNOptions, LSTMOptions, RNNOptions } from "./rnn.ts";
+export { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase } from "./rnn.ts";
+export type { ElmanRNNOptions, LSTMOptions, RNNOptions, Weights as RNNWeights } from "./rnn.ts";
 export {
   generateSquareSubsequentMask,
   TransformerDecoder,

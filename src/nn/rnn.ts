@@ -55,12 +55,17 @@ const RNN_KEYS = ["numLayers", "bias", "batchFirst", "dropout", "bidirectional"]
 type Kind = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 const GATES: Record<Kind, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
 
-/** One layer-direction's parameters. */
-interface Weights {
+/** One layer-direction's (or cell's) parameters. */
+export interface Weights {
+  /** Input-to-hidden weight. */
   wih: Tensor;
+  /** Hidden-to-hidden weight. */
   whh: Tensor;
+  /** Input-to-hidden bias, or `null`. */
   bih: Tensor | null;
+  /** Hidden-to-hidden bias, or `null`. */
   bhh: Tensor | null;
+  /** LSTM projection weight, or `null`. */
   whr: Tensor | null;
 }
 
@@ -114,6 +119,11 @@ function inputProjection(kind: Kind, x: Tensor, w: Weights): Tensor {
   return kind !== "GRU" && w.bhh !== null ? pre.add(w.bhh) : pre;
 }
 
+/** An option's value, or `fallback` when it is absent (`null` is a value, refused by the check that follows). */
+function given<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}
+
 function checkFloat(where: string, name: string, t: Tensor): void {
   if (!dtypeInfo(t.dtype).isFloat) {
     throw new TypeError(`${where}: ${name} must be a floating-point tensor, got ${t.dtype}`);
@@ -157,17 +167,17 @@ export abstract class RNNBase extends Module {
     this.#kind = kind;
     this.inputSize = checkInt(where, "inputSize", inputSize, { min: 1 });
     this.hiddenSize = checkInt(where, "hiddenSize", hiddenSize, { min: 1 });
-    this.numLayers = checkInt(where, "numLayers", o.numLayers ?? 1, { min: 1 });
-    this.bias = checkBool(where, "bias", o.bias ?? true);
-    this.batchFirst = checkBool(where, "batchFirst", o.batchFirst ?? false);
-    this.dropoutP = checkNumber(where, "dropout", o.dropout ?? 0, {
+    this.numLayers = checkInt(where, "numLayers", given(o.numLayers, 1), { min: 1 });
+    this.bias = checkBool(where, "bias", given(o.bias, true));
+    this.batchFirst = checkBool(where, "batchFirst", given(o.batchFirst, false));
+    this.dropoutP = checkNumber(where, "dropout", given(o.dropout, 0), {
       lo: 0,
       hi: 1,
       loInclusive: true,
       hiInclusive: true,
     });
-    this.bidirectional = checkBool(where, "bidirectional", o.bidirectional ?? false);
-    this.projSize = checkInt(where, "projSize", o.projSize ?? 0, { min: 0 });
+    this.bidirectional = checkBool(where, "bidirectional", given(o.bidirectional, false));
+    this.projSize = checkInt(where, "projSize", given(o.projSize, 0), { min: 0 });
     if (this.projSize >= hiddenSize) {
       throw new RangeError(`${where}: projSize ${this.projSize} must be smaller than hiddenSize ${hiddenSize}`);
     }
@@ -229,11 +239,9 @@ export abstract class RNNBase extends Module {
     ];
     if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
       throw new RangeError(
-        `${this.#where}: ${name} must be ${formatShape(expected)} (numDirections·numLayers, ${
-          batched ? "N, " : ""
-        }${name === "c0" || this.projSize === 0 ? "hiddenSize" : "projSize"}) for input ${
-          formatShape(like.shape)
-        }, got ${formatShape(t.shape)}`,
+        `${this.#where}: ${name} must be ${formatShape(expected)} (numDirections·numLayers, ${batched ? "N, " : ""}${
+          name === "c0" || this.projSize === 0 ? "hiddenSize" : "projSize"
+        }) for input ${formatShape(like.shape)}, got ${formatShape(t.shape)}`,
       );
     }
   }
@@ -320,7 +328,7 @@ export class RNN extends RNNBase {
   /** Creates the layer with PyTorch's U(−1/√hiddenSize, 1/√hiddenSize) initialisation. */
   constructor(inputSize: number, hiddenSize: number, options: ElmanRNNOptions = {}) {
     const o = checkOptions<ElmanRNNOptions>("RNN", options, [...RNN_KEYS, "nonlinearity"]);
-    const nonlinearity = checkOneOf("RNN", "nonlinearity", o.nonlinearity ?? "tanh", ["tanh", "relu"]);
+    const nonlinearity = checkOneOf("RNN", "nonlinearity", given(o.nonlinearity, "tanh"), ["tanh", "relu"]);
     super("RNN", nonlinearity === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, o);
     this.nonlinearity = nonlinearity;
   }
@@ -410,8 +418,8 @@ function unpackPair(where: string, hx: unknown): [Tensor | null, Tensor | null] 
   return [checkTensor(where, "h0", hx[0]), checkTensor(where, "c0", hx[1])];
 }
 
-/** The parameters and checks shared by the single-step cells. */
-abstract class CellBase extends Module {
+/** The parameters and checks shared by the single-step cells (PyTorch's `nn.RNNCellBase`). */
+export abstract class RNNCellBase extends Module {
   /** Features of the input. */
   readonly inputSize: number;
   /** Features of the hidden state. */
@@ -426,6 +434,7 @@ abstract class CellBase extends Module {
   bias_hh: Parameter | null;
   readonly #where: string;
 
+  /** Creates `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh` for `gates` gates, U(−1/√H, 1/√H). */
   protected constructor(where: string, gates: number, inputSize: number, hiddenSize: number, bias: boolean) {
     super();
     this.#where = where;
@@ -443,6 +452,7 @@ abstract class CellBase extends Module {
     return `${this.inputSize}, ${this.hiddenSize}${this.bias_ih === null ? ", bias=False" : ""}`;
   }
 
+  /** The parameters in the form the step functions take. */
   protected weights(): Weights {
     return { wih: this.weight_ih, whh: this.weight_hh, bih: this.bias_ih, bhh: this.bias_hh, whr: null };
   }
@@ -475,6 +485,38 @@ abstract class CellBase extends Module {
 }
 
 /**
+ * One Elman RNN step, PyTorch's `nn.RNNCell`: h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh).
+ *
+ * @example
+ * ```ts
+ * const cell = new RNNCell(8, 16, true, "relu");
+ * cell.forward(randn([3, 8])).shape; // [3, 16]
+ * ```
+ */
+export class RNNCell extends RNNCellBase {
+  /** The non-linearity. */
+  readonly nonlinearity: "tanh" | "relu";
+  /** Creates the cell with PyTorch's U(−1/√hiddenSize, 1/√hiddenSize) initialisation. */
+  constructor(inputSize: number, hiddenSize: number, bias = true, nonlinearity: "tanh" | "relu" = "tanh") {
+    super("RNNCell", 1, inputSize, hiddenSize, bias);
+    this.nonlinearity = checkOneOf("RNNCell", "nonlinearity", nonlinearity, ["tanh", "relu"]);
+  }
+
+  /** PyTorch's `h1 = cell(input, h0)`; h `[N, H]` (`[H]` unbatched), zero when omitted. */
+  forward(input: Tensor, h0?: Tensor | null): Tensor {
+    const [x, h, batched] = this.checkStep(input, h0, "h0");
+    const w = this.weights();
+    const h1 = rnnStep(inputProjection("RNN_TANH", x, w), h, w.whh, this.nonlinearity === "relu");
+    return batched ? h1 : h1.squeeze(0);
+  }
+
+  /** PyTorch's `extra_repr`. */
+  override extraRepr(): string {
+    return super.extraRepr() + (this.nonlinearity === "relu" ? ", nonlinearity='relu'" : "");
+  }
+}
+
+/**
  * One LSTM step, PyTorch's `nn.LSTMCell` (same gates and parameter names as {@link LSTM}
  * without the `_l0` suffix).
  *
@@ -485,7 +527,7 @@ abstract class CellBase extends Module {
  * [h, c] = cell.forwardWithState(randn([3, 8]), [h, c]);
  * ```
  */
-export class LSTMCell extends CellBase {
+export class LSTMCell extends RNNCellBase {
   /** Creates the cell with PyTorch's U(−1/√hiddenSize, 1/√hiddenSize) initialisation. */
   constructor(inputSize: number, hiddenSize: number, bias = true) {
     super("LSTMCell", 4, inputSize, hiddenSize, bias);
@@ -518,7 +560,7 @@ export class LSTMCell extends CellBase {
  * cell.forward(randn([3, 8]), h);
  * ```
  */
-export class GRUCell extends CellBase {
+export class GRUCell extends RNNCellBase {
   /** Creates the cell with PyTorch's U(−1/√hiddenSize, 1/√hiddenSize) initialisation. */
   constructor(inputSize: number, hiddenSize: number, bias = true) {
     super("GRUCell", 3, inputSize, hiddenSize, bias);

@@ -101,7 +101,9 @@ const DECODER_FORWARD_KEYS = [
  */
 export function generateSquareSubsequentMask(size: number): Tensor {
   checkInt("generateSquareSubsequentMask", "size", size, { min: 0 });
-  const future = arange(0, size, 1, { dtype: "i32" }).unsqueeze(0).gt(arange(0, size, 1, { dtype: "i32" }).unsqueeze(1));
+  const future = arange(0, size, 1, { dtype: "i32" }).unsqueeze(0).gt(
+    arange(0, size, 1, { dtype: "i32" }).unsqueeze(1),
+  );
   return zeros([size, size]).maskedFill(future, -Infinity);
 }
 
@@ -118,24 +120,42 @@ interface LayerConfig {
   bias: boolean;
 }
 
+/** An option's value, or `fallback` when it is absent (`null` is a value, refused by the check that follows). */
+function given<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}
+
 function parseConfig(where: string, dModel: unknown, nhead: unknown, options: unknown): LayerConfig {
   const o = checkOptions<TransformerLayerOptions>(where, options, LAYER_KEYS);
-  const activation = o.activation ?? "relu";
-  if (activation !== "relu" && activation !== "gelu" && typeof activation !== "function" && !(activation instanceof Module)) {
+  const activation = o.activation === undefined ? "relu" : o.activation;
+  if (
+    activation !== "relu" && activation !== "gelu" && typeof activation !== "function" &&
+    !(activation instanceof Module)
+  ) {
     throw new TypeError(
       `${where}: activation must be "relu", "gelu", a function of a Tensor or a Module, got ${describe(activation)}`,
     );
   }
+  checkInt(where, "dModel", dModel, { min: 1 });
+  checkInt(where, "nhead", nhead, { min: 1 });
+  if ((dModel as number) % (nhead as number) !== 0) {
+    throw new RangeError(`${where}: dModel ${dModel} must be divisible by nhead ${nhead}`);
+  }
   return {
-    dModel: checkInt(where, "dModel", dModel, { min: 1 }),
-    nhead: checkInt(where, "nhead", nhead, { min: 1 }),
-    dimFeedforward: checkInt(where, "dimFeedforward", o.dimFeedforward ?? 2048, { min: 1 }),
-    dropout: checkNumber(where, "dropout", o.dropout ?? 0.1, { lo: 0, hi: 1, loInclusive: true, hiInclusive: true }),
+    dModel: dModel as number,
+    nhead: nhead as number,
+    dimFeedforward: checkInt(where, "dimFeedforward", given(o.dimFeedforward, 2048), { min: 1 }),
+    dropout: checkNumber(where, "dropout", given(o.dropout, 0.1), {
+      lo: 0,
+      hi: 1,
+      loInclusive: true,
+      hiInclusive: true,
+    }),
     activation,
-    layerNormEps: checkNumber(where, "layerNormEps", o.layerNormEps ?? 1e-5, { lo: 0 }),
-    batchFirst: checkBool(where, "batchFirst", o.batchFirst ?? false),
-    normFirst: checkBool(where, "normFirst", o.normFirst ?? false),
-    bias: checkBool(where, "bias", o.bias ?? true),
+    layerNormEps: checkNumber(where, "layerNormEps", given(o.layerNormEps, 1e-5), { lo: 0 }),
+    batchFirst: checkBool(where, "batchFirst", given(o.batchFirst, false)),
+    normFirst: checkBool(where, "normFirst", given(o.normFirst, false)),
+    bias: checkBool(where, "bias", given(o.bias, true)),
   };
 }
 
@@ -147,7 +167,11 @@ function applyActivation(activation: TransformerActivation, x: Tensor): Tensor {
 }
 
 function activationRepr(activation: TransformerActivation): string {
-  return typeof activation === "string" ? activation : activation instanceof Module ? activation.constructor.name : "function";
+  return typeof activation === "string"
+    ? activation
+    : activation instanceof Module
+    ? activation.constructor.name
+    : "function";
 }
 
 /** Creates a module with the RNG untouched (PyTorch's deep copies draw no random numbers), then copies `source`'s weights. */
@@ -213,7 +237,11 @@ export class TransformerEncoderLayer extends Module {
     this.dimFeedforward = c.dimFeedforward;
     this.batchFirst = c.batchFirst;
     this.normFirst = c.normFirst;
-    this.self_attn = new MultiheadAttention(c.dModel, c.nhead, { dropout: c.dropout, bias: c.bias, batchFirst: c.batchFirst });
+    this.self_attn = new MultiheadAttention(c.dModel, c.nhead, {
+      dropout: c.dropout,
+      bias: c.bias,
+      batchFirst: c.batchFirst,
+    });
     this.linear1 = new Linear(c.dModel, c.dimFeedforward, c.bias);
     this.dropout = new Dropout(c.dropout);
     this.linear2 = new Linear(c.dimFeedforward, c.dModel, c.bias);
@@ -237,7 +265,7 @@ export class TransformerEncoderLayer extends Module {
     checkTensor(where, "src", src);
     const attnMask = checkOptionalTensor(where, "srcMask", o.srcMask);
     const keyPaddingMask = checkOptionalTensor(where, "srcKeyPaddingMask", o.srcKeyPaddingMask);
-    const isCausal = checkBool(where, "isCausal", o.isCausal ?? false);
+    const isCausal = checkBool(where, "isCausal", given(o.isCausal, false));
     const sa = (x: Tensor) =>
       this.dropout1.forward(
         this.self_attn.forward(x, x, x, { attnMask, keyPaddingMask, isCausal, needWeights: false }),
@@ -286,7 +314,9 @@ export class TransformerEncoder extends Module {
     super();
     const o = checkOptions<{ norm?: Module | null }>("TransformerEncoder", options, ["norm"]);
     if (!(encoderLayer instanceof TransformerEncoderLayer)) {
-      throw new TypeError(`TransformerEncoder: encoderLayer must be a TransformerEncoderLayer, got ${describe(encoderLayer)}`);
+      throw new TypeError(
+        `TransformerEncoder: encoderLayer must be a TransformerEncoderLayer, got ${describe(encoderLayer)}`,
+      );
     }
     this.numLayers = checkInt("TransformerEncoder", "numLayers", numLayers, { min: 1 });
     if (o.norm !== undefined && o.norm !== null && !(o.norm instanceof Module)) {
@@ -301,6 +331,9 @@ export class TransformerEncoder extends Module {
     const where = "TransformerEncoder.forward";
     const o = checkOptions<EncoderForwardOptions>(where, options, ["mask", "srcKeyPaddingMask", "isCausal"]);
     let x = checkTensor(where, "src", src);
+    checkOptionalTensor(where, "mask", o.mask);
+    checkOptionalTensor(where, "srcKeyPaddingMask", o.srcKeyPaddingMask);
+    if (o.isCausal !== undefined) checkBool(where, "isCausal", o.isCausal);
     for (const layer of this.layers) {
       x = layer.forward(x, { srcMask: o.mask, srcKeyPaddingMask: o.srcKeyPaddingMask, isCausal: o.isCausal });
     }
@@ -397,8 +430,8 @@ export class TransformerDecoderLayer extends Module {
     const memoryMask = checkOptionalTensor(where, "memoryMask", o.memoryMask);
     const tgtPad = checkOptionalTensor(where, "tgtKeyPaddingMask", o.tgtKeyPaddingMask);
     const memoryPad = checkOptionalTensor(where, "memoryKeyPaddingMask", o.memoryKeyPaddingMask);
-    const tgtIsCausal = checkBool(where, "tgtIsCausal", o.tgtIsCausal ?? false);
-    const memoryIsCausal = checkBool(where, "memoryIsCausal", o.memoryIsCausal ?? false);
+    const tgtIsCausal = checkBool(where, "tgtIsCausal", given(o.tgtIsCausal, false));
+    const memoryIsCausal = checkBool(where, "memoryIsCausal", given(o.memoryIsCausal, false));
     const sa = (x: Tensor) =>
       this.dropout1.forward(
         this.self_attn.forward(x, x, x, {
@@ -461,7 +494,9 @@ export class TransformerDecoder extends Module {
     super();
     const o = checkOptions<{ norm?: Module | null }>("TransformerDecoder", options, ["norm"]);
     if (!(decoderLayer instanceof TransformerDecoderLayer)) {
-      throw new TypeError(`TransformerDecoder: decoderLayer must be a TransformerDecoderLayer, got ${describe(decoderLayer)}`);
+      throw new TypeError(
+        `TransformerDecoder: decoderLayer must be a TransformerDecoderLayer, got ${describe(decoderLayer)}`,
+      );
     }
     this.numLayers = checkInt("TransformerDecoder", "numLayers", numLayers, { min: 1 });
     if (o.norm !== undefined && o.norm !== null && !(o.norm instanceof Module)) {
@@ -476,6 +511,13 @@ export class TransformerDecoder extends Module {
     const where = "TransformerDecoder.forward";
     const o = checkOptions<DecoderForwardOptions>(where, options, DECODER_FORWARD_KEYS);
     let x = checkTensor(where, "tgt", tgt);
+    checkTensor(where, "memory", memory);
+    for (const key of ["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask"] as const) {
+      checkOptionalTensor(where, key, o[key]);
+    }
+    for (const key of ["tgtIsCausal", "memoryIsCausal"] as const) {
+      if (o[key] !== undefined) checkBool(where, key, o[key]);
+    }
     for (const layer of this.layers) x = layer.forward(x, memory, o);
     return this.norm === null ? x : this.norm.forward(x);
   }

@@ -60,7 +60,10 @@ test("char_transformer under bf16 autocast follows PyTorch's bf16 curve within 1
   const losses = run(true);
   const vsTorch = maxDeviation(losses, fixture.bf16);
   console.log(`bf16: max |Axon − PyTorch| = ${vsTorch.worst.toExponential(2)} at step ${vsTorch.at}`);
-  assert.ok(vsTorch.worst < 1e-3, `largest loss difference to PyTorch's bf16 run ${vsTorch.worst} at step ${vsTorch.at}`);
+  assert.ok(
+    vsTorch.worst < 1e-3,
+    `largest loss difference to PyTorch's bf16 run ${vsTorch.worst} at step ${vsTorch.at}`,
+  );
   const vsF32 = maxDeviation(losses, f32Losses.length > 0 ? f32Losses : run(false));
   assert.ok(vsF32.worst > 0, "the bf16 run equals the f32 run: autocast did not take effect");
 });

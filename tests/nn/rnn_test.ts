@@ -12,13 +12,14 @@ import {
   noGrad,
   randn,
   RNN,
+  RNNCell,
   type Tensor,
   zeros,
 } from "../../mod.ts";
 
 interface Case {
   name: string;
-  cls: "LSTM" | "GRU" | "RNN" | "LSTMCell" | "GRUCell";
+  cls: "LSTM" | "GRU" | "RNN" | "RNNCell" | "LSTMCell" | "GRUCell";
   args: [number, number];
   kwargs: Record<string, number | boolean | string>;
   params: Record<string, EncodedArray>;
@@ -44,6 +45,13 @@ function build(c: Case): Module {
     ? new GRU(inputSize, hiddenSize, options)
     : c.cls === "RNN"
     ? new RNN(inputSize, hiddenSize, options)
+    : c.cls === "RNNCell"
+    ? new RNNCell(
+      inputSize,
+      hiddenSize,
+      (options.bias as boolean | undefined) ?? true,
+      (options.nonlinearity as "tanh" | "relu" | undefined) ?? "tanh",
+    )
     : c.cls === "LSTMCell"
     ? new LSTMCell(inputSize, hiddenSize, (options.bias as boolean | undefined) ?? true)
     : new GRUCell(inputSize, hiddenSize, (options.bias as boolean | undefined) ?? true);
@@ -53,7 +61,7 @@ function build(c: Case): Module {
   return module;
 }
 
-function run(module: Module, c: Case, x: Tensor, h0: Tensor | null, c0: Tensor | null): Tensor[] {
+function run(module: Module, x: Tensor, h0: Tensor | null, c0: Tensor | null): Tensor[] {
   if (module instanceof LSTM) {
     const [out, [h, cn]] = module.forwardWithState(x, h0 ? [h0, c0!] : undefined);
     return [out, h, cn];
@@ -63,7 +71,7 @@ function run(module: Module, c: Case, x: Tensor, h0: Tensor | null, c0: Tensor |
     return [out, h];
   }
   if (module instanceof LSTMCell) return module.forwardWithState(x, h0 ? [h0, c0!] : undefined);
-  return [(module as GRUCell).forward(x, h0)];
+  return [(module as GRUCell | RNNCell).forward(x, h0)];
 }
 
 for (const c of cases) {
@@ -72,7 +80,7 @@ for (const c of cases) {
     const x = decodeTensor(c.input).requiresGrad_();
     const h0 = c.h0 ? decodeTensor(c.h0).requiresGrad_() : null;
     const c0 = c.c0 ? decodeTensor(c.c0).requiresGrad_() : null;
-    const outputs = run(module, c, x, h0, c0);
+    const outputs = run(module, x, h0, c0);
     assert.equal(outputs.length, c.outputs.length);
     let loss: Tensor | null = null;
     outputs.forEach((o, i) => {
@@ -101,9 +109,13 @@ for (const c of cases) {
 test("LSTM and GRU: gradients through two bidirectional layers equal central differences", () => {
   manualSeed(4);
   const lstm = new LSTM(3, 4, { numLayers: 2, bidirectional: true });
-  gradcheck((x, h, c) => lstm.forwardWithState(x, [h, c])[1][1], [randn([4, 2, 3]), randn([4, 2, 4]), randn([4, 2, 4])], {
-    name: "LSTM c_n",
-  });
+  gradcheck(
+    (x, h, c) => lstm.forwardWithState(x, [h, c])[1][1],
+    [randn([4, 2, 3]), randn([4, 2, 4]), randn([4, 2, 4])],
+    {
+      name: "LSTM c_n",
+    },
+  );
   const gru = new GRU(3, 4, { numLayers: 2, batchFirst: true });
   gradcheck((x, h) => gru.forward(x, h), [randn([2, 4, 3]), randn([2, 2, 4])], { name: "GRU" });
 });
@@ -142,13 +154,22 @@ test("LSTM: dropout between layers acts in training only, never after the last l
 test("RNN layers: argument and shape errors name the problem", () => {
   const lstm = new LSTM(3, 4, { numLayers: 2 });
   assert.throws(() => new LSTM(0, 4), /LSTM: invalid inputSize 0/);
-  assert.throws(() => new GRU(3, 4, { num_layers: 2 } as never), /unknown option "num_layers" \(did you mean "numLayers"\?\)/);
+  assert.throws(
+    () => new GRU(3, 4, { num_layers: 2 } as never),
+    /unknown option "num_layers" \(did you mean "numLayers"\?\)/,
+  );
   assert.throws(() => new LSTM(3, 4, { projSize: 4 }), /projSize 4 must be smaller than hiddenSize 4/);
   assert.throws(() => new GRU(3, 4, { projSize: 2 } as never), /unknown option "projSize"/);
   assert.throws(() => new RNN(3, 4, { nonlinearity: "sigmoid" } as never), /nonlinearity/);
   assert.throws(() => new LSTM(3, 4, { dropout: 1.5 }), /dropout/);
-  assert.throws(() => lstm.forward(randn([5, 2, 6])), /input must be \[L, N, inputSize\] or unbatched \[L, inputSize\] with inputSize 3, got \[5, 2, 6\]/);
-  assert.throws(() => lstm.forward(zeros([5, 2, 3], { dtype: "i32" })), /LSTM: input must be a floating-point tensor, got i32/);
+  assert.throws(
+    () => lstm.forward(randn([5, 2, 6])),
+    /input must be \[L, N, inputSize\] or unbatched \[L, inputSize\] with inputSize 3, got \[5, 2, 6\]/,
+  );
+  assert.throws(
+    () => lstm.forward(zeros([5, 2, 3], { dtype: "i32" })),
+    /LSTM: input must be a floating-point tensor, got i32/,
+  );
   assert.throws(() => lstm.forward(randn([0, 2, 3])), /no time steps/);
   assert.throws(() => lstm.forward(randn([5, 2, 3]), [randn([1, 2, 4]), randn([2, 2, 4])]), /h0 must be \[2, 2, 4\]/);
   assert.throws(() => lstm.forward(randn([5, 2, 3]), randn([2, 2, 4]) as never), /hx must be \[h0, c0\]/);

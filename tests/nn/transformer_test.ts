@@ -2,8 +2,8 @@ import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
 import { gradcheck } from "../autograd/gradcheck.ts";
 import {
-  generateSquareSubsequentMask,
   GELU,
+  generateSquareSubsequentMask,
   getRngState,
   LayerNorm,
   manualSeed,
@@ -90,7 +90,12 @@ for (const c of cases) {
 
 test("TransformerEncoderLayer: isCausal alone equals the explicit causal mask; gradients equal central differences", () => {
   manualSeed(3);
-  const layer = new TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, normFirst: true, activation: "gelu" });
+  const layer = new TransformerEncoderLayer(4, 2, {
+    dimFeedforward: 8,
+    dropout: 0,
+    normFirst: true,
+    activation: "gelu",
+  });
   const x = randn([5, 2, 4]);
   const a = noGrad(() => layer.forward(x, { isCausal: true }));
   const b = noGrad(() => layer.forward(x, { srcMask: generateSquareSubsequentMask(5) }));
@@ -139,19 +144,34 @@ test("Transformer layers: dropout is active in training and off in eval; activat
   assert.ok(f32(noGrad(() => withFn.forward(y))).some((v, i) => v !== f32(noGrad(() => withName.forward(y)))[i]));
   assertClose(f32(noGrad(() => withModule.forward(y))), f32(noGrad(() => withName.forward(y))), { rtol: 0, atol: 0 });
   assert.match(String(withModule), /\(activation\): GELU\(approximate='none'\)/);
-  assert.match(String(withName), /TransformerEncoderLayer\(\n  activation=gelu/);
+  assert.match(String(withName), /TransformerEncoderLayer\(\n {2}activation=gelu/);
 });
 
 test("Transformer layers: argument errors name the problem", () => {
-  assert.throws(() => new TransformerEncoderLayer(8, 3), /embedDim 8 must be divisible by numHeads 3/);
-  assert.throws(() => new TransformerEncoderLayer(8, 2, { dim_feedforward: 4 } as never), /unknown option "dim_feedforward"/);
-  assert.throws(() => new TransformerEncoderLayer(8, 2, { activation: "swish" } as never), /activation must be "relu", "gelu"/);
+  assert.throws(
+    () => new TransformerEncoderLayer(8, 3),
+    /TransformerEncoderLayer: dModel 8 must be divisible by nhead 3/,
+  );
+  assert.throws(
+    () => new TransformerEncoderLayer(8, 2, { dim_feedforward: 4 } as never),
+    /unknown option "dim_feedforward"/,
+  );
+  assert.throws(
+    () => new TransformerEncoderLayer(8, 2, { activation: "swish" } as never),
+    /activation must be "relu", "gelu"/,
+  );
   assert.throws(() => new TransformerDecoderLayer(8, 2, { dropout: -0.1 }), /dropout/);
   assert.throws(() => new TransformerEncoder({} as never, 2), /encoderLayer must be a TransformerEncoderLayer/);
   assert.throws(() => new TransformerEncoder(new TransformerEncoderLayer(8, 2), 0), /numLayers 0/);
-  assert.throws(() => new TransformerDecoder(new TransformerDecoderLayer(8, 2), 1, { norm: 3 } as never), /norm must be a Module/);
+  assert.throws(
+    () => new TransformerDecoder(new TransformerDecoderLayer(8, 2), 1, { norm: 3 } as never),
+    /norm must be a Module/,
+  );
   const layer = new TransformerEncoderLayer(8, 2, { dimFeedforward: 16 });
-  assert.throws(() => layer.forward(randn([5, 2, 8]), { mask: null } as never), /unknown option "mask"; accepted options: srcMask/);
+  assert.throws(
+    () => layer.forward(randn([5, 2, 8]), { mask: null } as never),
+    /unknown option "mask"; accepted options: srcMask/,
+  );
   assert.throws(() => layer.forward(randn([5, 2, 8]), { srcMask: randn([4, 4]) }), /attnMask must be \[5, 5\]/);
   assert.throws(() => layer.forward(randn([5, 2, 6])), /query must be \[L, N, 8\]/);
   assert.throws(() => generateSquareSubsequentMask(-1), /size/);
