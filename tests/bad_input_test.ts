@@ -743,6 +743,16 @@ bad(
   () => new ax.TransformerDecoder(dec(), 1).forward(s8(), s8(), { tgtMask: 1 as Any }),
 );
 bad("generateSquareSubsequentMask", "size", () => ax.generateSquareSubsequentMask(2.5));
+bad("Transformer", "numDecoderLayers", () => new ax.Transformer({ dModel: 8, nhead: 2, numDecoderLayers: 1.5 }));
+bad("Transformer", "customDecoder", () => new ax.Transformer({ dModel: 8, nhead: 2, customDecoder: 3 as Any }));
+bad("Transformer", "num_encoder_layers", () => new ax.Transformer({ num_encoder_layers: 1 } as Any));
+bad("Transformer", "options", () => new ax.Transformer(512 as Any));
+bad(
+  "Transformer.forward",
+  "tgt",
+  () =>
+    new ax.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1 }).forward(s8(), null as Any),
+);
 bad("generateSquareSubsequentMask", "size", () => (ax.generateSquareSubsequentMask as Any)("3"));
 
 /** Engine errors that mean the argument was never checked. */

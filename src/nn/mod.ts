@@ -36,6 +36,7 @@ export { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase } from
 export type { ElmanRNNOptions, LSTMOptions, RNNOptions, Weights as RNNWeights } from "./rnn.ts";
 export {
   generateSquareSubsequentMask,
+  Transformer,
   TransformerDecoder,
   TransformerDecoderLayer,
   TransformerEncoder,
@@ -46,5 +47,7 @@ export type {
   EncoderForwardOptions,
   EncoderLayerForwardOptions,
   TransformerActivation,
+  TransformerForwardOptions,
   TransformerLayerOptions,
+  TransformerOptions,
 } from "./transformer.ts";

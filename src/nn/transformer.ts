@@ -1,6 +1,6 @@
 /**
  * Transformer layers, PyTorch's `nn.TransformerEncoderLayer`, `nn.TransformerEncoder`,
- * `nn.TransformerDecoderLayer` and `nn.TransformerDecoder`: the same constructor arguments
+ * `nn.TransformerDecoderLayer`, `nn.TransformerDecoder` and `nn.Transformer`: the same constructor arguments
  * (camelCase), post-norm by default or pre-norm with `normFirst`, ReLU/GELU or any activation, and
  * PyTorch's state-dict names (`self_attn.in_proj_weight`, `linear1.weight`, `norm1.bias`,
  * `layers.0.…`), so weights interchange. Composed from {@link MultiheadAttention}, `Linear`,
@@ -21,6 +21,8 @@ import { Linear } from "./linear.ts";
 import { Module } from "./module.ts";
 import { LayerNorm } from "./normalization.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
+import { formatShape } from "../tensor/shape.ts";
+import { fans, uniform_ } from "./init.ts";
 
 /** The feed-forward activation: PyTorch's `"relu"` / `"gelu"` (exact), a function, or a Module. */
 export type TransformerActivation = "relu" | "gelu" | ((x: Tensor) => Tensor) | Module;
@@ -520,5 +522,138 @@ export class TransformerDecoder extends Module {
     }
     for (const layer of this.layers) x = layer.forward(x, memory, o);
     return this.norm === null ? x : this.norm.forward(x);
+  }
+}
+
+/** Options of {@link Transformer}'s constructor: the layer options and the stack sizes. */
+export interface TransformerOptions extends TransformerLayerOptions {
+  /** Encoder layers (default 6). */
+  numEncoderLayers?: number;
+  /** Decoder layers (default 6). */
+  numDecoderLayers?: number;
+  /** An encoder to use instead of the built one (called as `forward(src, { mask, srcKeyPaddingMask, isCausal })`). */
+  customEncoder?: Module | null;
+  /** A decoder to use instead of the built one (called as `forward(tgt, memory, options)`). */
+  customDecoder?: Module | null;
+}
+
+/** Options of {@link Transformer.forward}. */
+export interface TransformerForwardOptions extends DecoderForwardOptions {
+  /** Encoder self-attention mask `[S, S]` or `[N·nhead, S, S]`. */
+  srcMask?: Tensor | null;
+  /** `[N, S]` padding mask of the source. */
+  srcKeyPaddingMask?: Tensor | null;
+  /** Causal encoder self-attention; combined with any `srcMask`. */
+  srcIsCausal?: boolean;
+}
+
+/**
+ * The whole encoder–decoder model, PyTorch's `nn.Transformer`: a {@link TransformerEncoder} and a
+ * {@link TransformerDecoder}, each with a final LayerNorm (state dict `encoder.layers.0.…`,
+ * `encoder.norm.weight`, `decoder.layers.0.…`), every weight matrix initialised with
+ * `xavier_uniform_` as PyTorch's `_reset_parameters` does.
+ *
+ * @example
+ * ```ts
+ * const model = new Transformer({ dModel: 32, nhead: 4, numEncoderLayers: 2, numDecoderLayers: 2, dimFeedforward: 64 });
+ * const out = model.forward(randn([10, 2, 32]), randn([7, 2, 32]), { tgtMask: generateSquareSubsequentMask(7) });
+ * out.shape; // [7, 2, 32]
+ * ```
+ */
+export class Transformer extends Module {
+  /** The encoder. */
+  encoder: Module;
+  /** The decoder. */
+  decoder: Module;
+  /** Model width E. */
+  readonly dModel: number;
+  /** Attention heads. */
+  readonly nhead: number;
+  /** Whether inputs are `[N, L, E]`. */
+  readonly batchFirst: boolean;
+
+  /** Creates the model with PyTorch's defaults (dModel 512, nhead 8, 6 + 6 layers, dimFeedforward 2048, dropout 0.1). */
+  constructor(options: TransformerOptions & { dModel?: number; nhead?: number } = {}) {
+    super();
+    const where = "Transformer";
+    const o = checkOptions<TransformerOptions & { dModel?: number; nhead?: number }>(where, options, [
+      "dModel",
+      "nhead",
+      "numEncoderLayers",
+      "numDecoderLayers",
+      "customEncoder",
+      "customDecoder",
+      ...LAYER_KEYS,
+    ]);
+    const { dModel = 512, nhead = 8, numEncoderLayers, numDecoderLayers, customEncoder, customDecoder, ...layer } = o;
+    const c = parseConfig(where, dModel, nhead, layer);
+    this.dModel = c.dModel;
+    this.nhead = c.nhead;
+    this.batchFirst = c.batchFirst;
+    const encoderLayers = checkInt(where, "numEncoderLayers", given(numEncoderLayers, 6), { min: 1 });
+    const decoderLayers = checkInt(where, "numDecoderLayers", given(numDecoderLayers, 6), { min: 1 });
+    for (const [name, m] of [["customEncoder", customEncoder], ["customDecoder", customDecoder]] as const) {
+      if (m !== undefined && m !== null && !(m instanceof Module)) {
+        throw new TypeError(`${where}: ${name} must be a Module or null, got ${describe(m)}`);
+      }
+    }
+    const { dModel: _d, nhead: _h, ...layerOptions } = c;
+    const norm = () => new LayerNorm(c.dModel, { eps: c.layerNormEps, bias: c.bias });
+    this.encoder = customEncoder ??
+      new TransformerEncoder(new TransformerEncoderLayer(c.dModel, c.nhead, layerOptions), encoderLayers, {
+        norm: norm(),
+      });
+    this.decoder = customDecoder ??
+      new TransformerDecoder(new TransformerDecoderLayer(c.dModel, c.nhead, layerOptions), decoderLayers, {
+        norm: norm(),
+      });
+    // PyTorch's _reset_parameters: xavier_uniform_ on every parameter with more than one dim.
+    for (const p of this.parameters()) {
+      if (p.ndim > 1) {
+        const { fanIn, fanOut } = fans(p.shape as number[]);
+        const bound = Math.sqrt(6 / (fanIn + fanOut));
+        uniform_(p, -bound, bound);
+      }
+    }
+  }
+
+  /** PyTorch's `Transformer.generate_square_subsequent_mask`; see {@link generateSquareSubsequentMask}. */
+  static generateSquareSubsequentMask(size: number): Tensor {
+    return generateSquareSubsequentMask(size);
+  }
+
+  /**
+   * Encodes `src` (`[S, N, E]`, batch first `[N, S, E]`, or unbatched `[S, E]`) and decodes `tgt`
+   * (`[T, N, E]` …) attending to it; the output has `tgt`'s shape.
+   */
+  forward(src: Tensor, tgt: Tensor, options: TransformerForwardOptions = {}): Tensor {
+    const where = "Transformer.forward";
+    const o = checkOptions<TransformerForwardOptions>(where, options, [
+      "srcMask",
+      "srcKeyPaddingMask",
+      "srcIsCausal",
+      ...DECODER_FORWARD_KEYS,
+    ]);
+    checkTensor(where, "src", src);
+    checkTensor(where, "tgt", tgt);
+    const batched = src.ndim === 3;
+    const nDim = this.batchFirst ? 0 : 1;
+    if (batched && (tgt.ndim !== 3 || src.shape[nDim] !== tgt.shape[nDim])) {
+      throw new RangeError(
+        `Transformer: the batch number of src and tgt must be equal (batchFirst: ${this.batchFirst}), got src ${
+          formatShape(src.shape)
+        } and tgt ${formatShape(tgt.shape)}`,
+      );
+    }
+    if (src.shape[src.ndim - 1] !== this.dModel || tgt.shape[tgt.ndim - 1] !== this.dModel) {
+      throw new RangeError(
+        `Transformer: the feature number of src and tgt must be dModel ${this.dModel}, got src ${
+          formatShape(src.shape)
+        } and tgt ${formatShape(tgt.shape)}`,
+      );
+    }
+    const { srcMask, srcKeyPaddingMask, srcIsCausal, ...decoderOptions } = o;
+    const memory = this.encoder.forward(src, { mask: srcMask, srcKeyPaddingMask, isCausal: srcIsCausal });
+    return this.decoder.forward(tgt, memory, decoderOptions);
   }
 }

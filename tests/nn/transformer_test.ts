@@ -11,16 +11,18 @@ import {
   noGrad,
   randn,
   type Tensor,
+  Transformer,
   TransformerDecoder,
   TransformerDecoderLayer,
   TransformerEncoder,
   TransformerEncoderLayer,
   type TransformerLayerOptions,
+  type TransformerOptions,
 } from "../../mod.ts";
 
 interface Case {
   name: string;
-  kind: "EncoderLayer" | "DecoderLayer";
+  kind: "EncoderLayer" | "DecoderLayer" | "Transformer";
   kwargs: Record<string, number | boolean | string>;
   stack: { num_layers: number; norm: boolean } | null;
   params: Record<string, EncodedArray>;
@@ -45,7 +47,9 @@ function build(c: Case): Module {
     ...Object.fromEntries(Object.entries(c.kwargs).map(([k, v]) => [camel(k), v])),
   } as TransformerLayerOptions;
   let module: Module;
-  if (c.kind === "EncoderLayer") {
+  if (c.kind === "Transformer") {
+    module = new Transformer({ dModel: E, nhead: H, ...options } as TransformerOptions);
+  } else if (c.kind === "EncoderLayer") {
     const layer = new TransformerEncoderLayer(E, H, options);
     module = c.stack
       ? new TransformerEncoder(layer, c.stack.num_layers, { norm: c.stack.norm ? new LayerNorm(E) : null })
@@ -71,7 +75,7 @@ for (const c of cases) {
     );
     const out = memory === null
       ? (module as TransformerEncoderLayer).forward(src, options)
-      : (module as TransformerDecoderLayer).forward(src, memory, options);
+      : (module as TransformerDecoderLayer | Transformer).forward(src, memory, options);
     assert.deepEqual(out.shape, c.outputs[0].shape);
     assertClose(f32(out), decodeArray(c.outputs[0]) as Float32Array, { ...TOL, message: "output" });
     out.backward(decodeTensor(c.w[0]));
@@ -87,6 +91,21 @@ for (const c of cases) {
     }
   });
 }
+
+test("Transformer: PyTorch's xavier_uniform_ initialisation of every weight matrix, and its errors", () => {
+  manualSeed(2);
+  const model = new Transformer({ dModel: 16, nhead: 4, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 48 });
+  assert.equal(model.parameters().length, 12 + 1 * 18 + 4);
+  const w = f32(model.namedParameters().find(([n]) => n === "encoder.layers.0.linear1.weight")![1]);
+  const bound = Math.sqrt(6 / (16 + 48));
+  assert.ok(w.every((v) => Math.abs(v) <= bound) && Math.max(...w.map(Math.abs)) > 0.9 * bound);
+  const inProj = f32(model.namedParameters().find(([n]) => n === "decoder.layers.0.self_attn.in_proj_weight")![1]);
+  assert.ok(Math.max(...inProj.map(Math.abs)) > 0.9 * Math.sqrt(6 / (48 + 16)));
+  assert.throws(() => model.forward(randn([5, 2, 16]), randn([4, 3, 16])), /batch number of src and tgt must be equal/);
+  assert.throws(() => model.forward(randn([5, 2, 16]), randn([4, 2, 8])), /must be dModel 16/);
+  assert.throws(() => new Transformer({ numEncoderLayers: 0 }), /numEncoderLayers/);
+  assert.throws(() => new Transformer({ customEncoder: {} as never }), /customEncoder must be a Module/);
+});
 
 test("TransformerEncoderLayer: isCausal alone equals the explicit causal mask; gradients equal central differences", () => {
   manualSeed(3);
