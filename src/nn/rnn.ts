@@ -199,6 +199,14 @@ export abstract class RNNBase extends Module {
     }
   }
 
+  /**
+   * PyTorch's `flatten_parameters()`, kept so ported code runs: it packs weights for cuDNN, and
+   * Axon's CPU layers read the parameters in place, so there is nothing to do.
+   */
+  flattenParameters(): this {
+    return this;
+  }
+
   /** 2 when bidirectional, else 1. */
   get numDirections(): number {
     return this.bidirectional ? 2 : 1;
