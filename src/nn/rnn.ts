@@ -325,9 +325,12 @@ export abstract class RNNBase extends Module {
  *
  * @example
  * ```ts
+ * import { randn, RNN } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const rnn = new RNN(8, 16, { numLayers: 2 });
  * const [output, hN] = rnn.forwardWithState(randn([5, 3, 8])); // [L, N, inputSize]
- * output.shape; hN.shape;                                      // [5, 3, 16], [2, 3, 16]
+ * assert.deepEqual([output.shape, hN.shape], [[5, 3, 16], [2, 3, 16]]);
  * ```
  */
 export class RNN extends RNNBase {
@@ -360,9 +363,12 @@ export class RNN extends RNNBase {
  *
  * @example
  * ```ts
+ * import { LSTM, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const lstm = new LSTM(8, 16, { numLayers: 2, bidirectional: true, batchFirst: true });
  * const [output, [hN, cN]] = lstm.forwardWithState(randn([3, 5, 8])); // [N, L, inputSize]
- * output.shape; hN.shape; cN.shape;                  // [3, 5, 32], [4, 3, 16], [4, 3, 16]
+ * assert.deepEqual([output.shape, hN.shape, cN.shape], [[3, 5, 32], [4, 3, 16], [4, 3, 16]]);
  * ```
  */
 export class LSTM extends RNNBase {
@@ -395,9 +401,12 @@ export class LSTM extends RNNBase {
  *
  * @example
  * ```ts
+ * import { GRU, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const gru = new GRU(8, 16);
  * const [output, hN] = gru.forwardWithState(randn([5, 3, 8]));
- * output.shape; hN.shape;                                      // [5, 3, 16], [1, 3, 16]
+ * assert.deepEqual([output.shape, hN.shape], [[5, 3, 16], [1, 3, 16]]);
  * ```
  */
 export class GRU extends RNNBase {
@@ -497,8 +506,11 @@ export abstract class RNNCellBase extends Module {
  *
  * @example
  * ```ts
+ * import { randn, RNNCell } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const cell = new RNNCell(8, 16, true, "relu");
- * cell.forward(randn([3, 8])).shape; // [3, 16]
+ * assert.deepEqual(cell.forward(randn([3, 8])).shape, [3, 16]);
  * ```
  */
 export class RNNCell extends RNNCellBase {
@@ -530,9 +542,13 @@ export class RNNCell extends RNNCellBase {
  *
  * @example
  * ```ts
+ * import { LSTMCell, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const cell = new LSTMCell(8, 16);
  * let [h, c] = cell.forwardWithState(randn([3, 8]));
  * [h, c] = cell.forwardWithState(randn([3, 8]), [h, c]);
+ * assert.deepEqual([h.shape, c.shape], [[3, 16], [3, 16]]);
  * ```
  */
 export class LSTMCell extends RNNCellBase {
@@ -563,9 +579,12 @@ export class LSTMCell extends RNNCellBase {
  *
  * @example
  * ```ts
+ * import { GRUCell, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const cell = new GRUCell(8, 16);
- * const h = cell.forward(randn([3, 8]));   // [3, 16]
- * cell.forward(randn([3, 8]), h);
+ * const h = cell.forward(randn([3, 8]));
+ * assert.deepEqual(cell.forward(randn([3, 8]), h).shape, [3, 16]);
  * ```
  */
 export class GRUCell extends RNNCellBase {

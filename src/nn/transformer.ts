@@ -98,7 +98,10 @@ const DECODER_FORWARD_KEYS = [
  *
  * @example
  * ```ts
- * generateSquareSubsequentMask(3).toList(); // [[0, -Infinity, -Infinity], [0, 0, -Infinity], [0, 0, 0]]
+ * import { generateSquareSubsequentMask } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(generateSquareSubsequentMask(3).toList(), [[0, -Infinity, -Infinity], [0, 0, -Infinity], [0, 0, 0]]);
  * ```
  */
 export function generateSquareSubsequentMask(size: number): Tensor {
@@ -194,8 +197,11 @@ function cloneLayer<M extends Module>(make: () => M, source: M): M {
  *
  * @example
  * ```ts
+ * import { randn, TransformerEncoderLayer } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const layer = new TransformerEncoderLayer(32, 4, { dimFeedforward: 64, batchFirst: true, normFirst: true });
- * layer.forward(randn([2, 10, 32]), { isCausal: true }).shape; // [2, 10, 32]
+ * assert.deepEqual(layer.forward(randn([2, 10, 32]), { isCausal: true }).shape, [2, 10, 32]);
  * ```
  */
 export class TransformerEncoderLayer extends Module {
@@ -298,9 +304,13 @@ export class TransformerEncoderLayer extends Module {
  *
  * @example
  * ```ts
+ * import { generateSquareSubsequentMask, LayerNorm, randn, TransformerEncoder, TransformerEncoderLayer } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const layer = new TransformerEncoderLayer(32, 4, { dimFeedforward: 64 });
  * const encoder = new TransformerEncoder(layer, 2, { norm: new LayerNorm(32) });
- * encoder.forward(randn([10, 2, 32]), { mask: generateSquareSubsequentMask(10) }).shape; // [10, 2, 32]
+ * const out = encoder.forward(randn([10, 2, 32]), { mask: generateSquareSubsequentMask(10) });
+ * assert.deepEqual(out.shape, [10, 2, 32]);
  * ```
  */
 export class TransformerEncoder extends Module {
@@ -350,8 +360,11 @@ export class TransformerEncoder extends Module {
  *
  * @example
  * ```ts
+ * import { randn, TransformerDecoderLayer } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const layer = new TransformerDecoderLayer(32, 4, { dimFeedforward: 64 });
- * layer.forward(randn([7, 2, 32]), randn([10, 2, 32]), { tgtIsCausal: true }).shape; // [7, 2, 32]
+ * assert.deepEqual(layer.forward(randn([7, 2, 32]), randn([10, 2, 32]), { tgtIsCausal: true }).shape, [7, 2, 32]);
  * ```
  */
 export class TransformerDecoderLayer extends Module {
@@ -479,8 +492,11 @@ export class TransformerDecoderLayer extends Module {
  *
  * @example
  * ```ts
+ * import { randn, TransformerDecoder, TransformerDecoderLayer } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const decoder = new TransformerDecoder(new TransformerDecoderLayer(32, 4, { dimFeedforward: 64 }), 2);
- * decoder.forward(randn([7, 2, 32]), randn([10, 2, 32]), { tgtIsCausal: true }).shape; // [7, 2, 32]
+ * assert.deepEqual(decoder.forward(randn([7, 2, 32]), randn([10, 2, 32]), { tgtIsCausal: true }).shape, [7, 2, 32]);
  * ```
  */
 export class TransformerDecoder extends Module {
@@ -555,9 +571,12 @@ export interface TransformerForwardOptions extends DecoderForwardOptions {
  *
  * @example
  * ```ts
+ * import { generateSquareSubsequentMask, randn, Transformer } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const model = new Transformer({ dModel: 32, nhead: 4, numEncoderLayers: 2, numDecoderLayers: 2, dimFeedforward: 64 });
  * const out = model.forward(randn([10, 2, 32]), randn([7, 2, 32]), { tgtMask: generateSquareSubsequentMask(7) });
- * out.shape; // [7, 2, 32]
+ * assert.deepEqual(out.shape, [7, 2, 32]);
  * ```
  */
 export class Transformer extends Module {
