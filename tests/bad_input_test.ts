@@ -662,6 +662,99 @@ bad("promoteTypes", "b", () => (ax.promoteTypes as Any)("f32", undefined));
 bad("tensor", "dtype", () => (ax.fromArray as Any)([1, 2], { dtype: "x" }));
 bad("tensor", "dtpye", () => (ax.fromArray as Any)([1, 2], { dtpye: "f32" }));
 
+// ---- sequence layers: RNN/LSTM/GRU, cells, Transformer layers (issue 15) -----------------------
+for (const C of [ax.RNN, ax.LSTM, ax.GRU] as Any[]) {
+  const name = C.name;
+  bad(name, "inputSize", ctor(C, -1, 4));
+  bad(name, "hiddenSize", ctor(C, 3, 2.5));
+  bad(name, "numLayers", ctor(C, 3, 4, { numLayers: 0 }));
+  bad(name, "bidirectional", ctor(C, 3, 4, { bidirectional: "yes" }));
+  bad(name, "batchFirst", ctor(C, 3, 4, { batchFirst: 1 }));
+  bad(name, "dropout", ctor(C, 3, 4, { dropout: NaN }));
+  bad(name, "bias", ctor(C, 3, 4, { bias: null }));
+  bad(name, "num_layers", ctor(C, 3, 4, { num_layers: 2 }));
+  bad(name, "options", ctor(C, 3, 4, 2));
+  bad(`${name}.forward`, "input", () => new C(3, 4).forward([1, 2, 3]));
+  bad(`${name}.forward`, "input", () => new C(3, 4).forward(ax.zeros([5, 2, 4])));
+  bad(`${name}.forward`, "input", () => new C(3, 4).forward(ax.zeros([5, 2, 3], { dtype: "i32" })));
+  bad(`${name}.forward`, "no time steps", () => new C(3, 4).forward(ax.zeros([0, 2, 3])));
+}
+bad("LSTM", "projSize", ctor(ax.LSTM, 3, 4, { projSize: -1 }));
+bad("LSTM", "projSize", ctor(ax.LSTM, 3, 4, { projSize: 4 }));
+bad("RNN", "nonlinearity", ctor(ax.RNN, 3, 4, { nonlinearity: "sigmoid" }));
+bad("LSTM.forward", "hx", () => new ax.LSTM(3, 4).forward(ax.zeros([5, 2, 3]), ax.zeros([1, 2, 4]) as Any));
+bad("LSTM.forward", "c0", () => new ax.LSTM(3, 4).forward(ax.zeros([5, 2, 3]), [ax.zeros([1, 2, 4]), 0] as Any));
+bad(
+  "LSTM.forward",
+  "h0",
+  () => new ax.LSTM(3, 4).forward(ax.zeros([5, 2, 3]), [ax.zeros([1, 3, 4]), ax.zeros([1, 2, 4])]),
+);
+bad("GRU.forward", "h0", () => new ax.GRU(3, 4).forward(ax.zeros([5, 2, 3]), ax.zeros([2, 2, 4])));
+bad("GRU.forward", "h0", () => new ax.GRU(3, 4).forward(ax.zeros([5, 2, 3]), "zeros" as Any));
+for (const C of [ax.RNNCell, ax.LSTMCell, ax.GRUCell] as Any[]) {
+  bad(C.name, "inputSize", ctor(C, 0, 4));
+  bad(C.name, "hiddenSize", ctor(C, 3, NaN));
+  bad(C.name, "bias", ctor(C, 3, 4, "no"));
+  bad(`${C.name}.forward`, "input", () => new C(3, 4).forward(ax.zeros([2, 4])));
+  bad(`${C.name}.forward`, "input", () => new C(3, 4).forward(null));
+}
+bad("GRUCell.forward", "h0", () => new ax.GRUCell(3, 4).forward(ax.zeros([2, 3]), ax.zeros([3, 4])));
+bad("RNNCell", "nonlinearity", () => new ax.RNNCell(3, 4, true, "gelu" as Any));
+bad("LSTMCell.forward", "hx", () => new ax.LSTMCell(3, 4).forward(ax.zeros([2, 3]), {} as Any));
+for (const C of [ax.TransformerEncoderLayer, ax.TransformerDecoderLayer] as Any[]) {
+  bad(C.name, "dModel", ctor(C, 0, 2));
+  bad(C.name, "nhead", ctor(C, 8, 1.5));
+  bad(C.name, "nhead", ctor(C, 8, 3));
+  bad(C.name, "dimFeedforward", ctor(C, 8, 2, { dimFeedforward: 0 }));
+  bad(C.name, "dropout", ctor(C, 8, 2, { dropout: 2 }));
+  bad(C.name, "layerNormEps", ctor(C, 8, 2, { layerNormEps: -1 }));
+  bad(C.name, "activation", ctor(C, 8, 2, { activation: "swish" }));
+  bad(C.name, "activation", ctor(C, 8, 2, { activation: 3 }));
+  bad(C.name, "normFirst", ctor(C, 8, 2, { normFirst: 1 }));
+  bad(C.name, "batchFirst", ctor(C, 8, 2, { batchFirst: "true" }));
+  bad(C.name, "bias", ctor(C, 8, 2, { bias: 0 }));
+  bad(C.name, "dim_feedforward", ctor(C, 8, 2, { dim_feedforward: 16 }));
+  bad(C.name, "options", ctor(C, 8, 2, "relu"));
+}
+const enc = () => new ax.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 });
+const dec = () => new ax.TransformerDecoderLayer(8, 2, { dimFeedforward: 16 });
+const s8 = () => ax.zeros([3, 2, 8]);
+bad("TransformerEncoderLayer.forward", "src", () => enc().forward([1] as Any));
+bad("TransformerEncoderLayer.forward", "srcMask", () => enc().forward(s8(), { srcMask: [[0]] as Any }));
+bad("TransformerEncoderLayer.forward", "isCausal", () => enc().forward(s8(), { isCausal: "yes" as Any }));
+bad("TransformerEncoderLayer.forward", "src_mask", () => enc().forward(s8(), { src_mask: null } as Any));
+bad("TransformerEncoderLayer.forward", "options", () => enc().forward(s8(), true as Any));
+bad("TransformerDecoderLayer.forward", "memory", () => dec().forward(s8(), undefined as Any));
+bad("TransformerDecoderLayer.forward", "tgtIsCausal", () => dec().forward(s8(), s8(), { tgtIsCausal: 1 as Any }));
+bad(
+  "TransformerDecoderLayer.forward",
+  "memoryKeyPaddingMask",
+  () => dec().forward(s8(), s8(), { memoryKeyPaddingMask: "pad" as Any }),
+);
+bad("TransformerEncoder", "encoderLayer", ctor(ax.TransformerEncoder, dec(), 2));
+bad("TransformerEncoder", "numLayers", () => new ax.TransformerEncoder(enc(), -1));
+bad("TransformerEncoder", "norm", () => new ax.TransformerEncoder(enc(), 1, { norm: "layer" as Any }));
+bad("TransformerEncoder", "layers", () => new ax.TransformerEncoder(enc(), 1, { layers: 2 } as Any));
+bad("TransformerEncoder.forward", "mask", () => new ax.TransformerEncoder(enc(), 1).forward(s8(), { mask: 0 as Any }));
+bad("TransformerDecoder", "decoderLayer", ctor(ax.TransformerDecoder, enc(), 2));
+bad(
+  "TransformerDecoder.forward",
+  "tgtMask",
+  () => new ax.TransformerDecoder(dec(), 1).forward(s8(), s8(), { tgtMask: 1 as Any }),
+);
+bad("generateSquareSubsequentMask", "size", () => ax.generateSquareSubsequentMask(2.5));
+bad("Transformer", "numDecoderLayers", () => new ax.Transformer({ dModel: 8, nhead: 2, numDecoderLayers: 1.5 }));
+bad("Transformer", "customDecoder", () => new ax.Transformer({ dModel: 8, nhead: 2, customDecoder: 3 as Any }));
+bad("Transformer", "num_encoder_layers", () => new ax.Transformer({ num_encoder_layers: 1 } as Any));
+bad("Transformer", "options", () => new ax.Transformer(512 as Any));
+bad(
+  "Transformer.forward",
+  "tgt",
+  () =>
+    new ax.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1 }).forward(s8(), null as Any),
+);
+bad("generateSquareSubsequentMask", "size", () => (ax.generateSquareSubsequentMask as Any)("3"));
+
 /** Engine errors that mean the argument was never checked. */
 const UNCHECKED =
   /is not a function|Cannot read propert|is not iterable|undefined is not|null is not|Cannot convert|is not a constructor/;

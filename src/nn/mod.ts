@@ -34,3 +34,23 @@ export type { AttentionOptions, MultiheadAttentionOptions } from "./attention.ts
 export { Conv1d, ConvTranspose2d } from "./conv_extra.ts";
 export type { Conv1dOptions, ConvTranspose2dOptions } from "./conv_extra.ts";
 export { Upsample } from "./upsample.ts";
+// Sequence layers (issue 15): recurrent layers and Transformer blocks.
+export { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase } from "./rnn.ts";
+export type { ElmanRNNOptions, LSTMOptions, RNNOptions, Weights as RNNWeights } from "./rnn.ts";
+export {
+  generateSquareSubsequentMask,
+  Transformer,
+  TransformerDecoder,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+} from "./transformer.ts";
+export type {
+  DecoderForwardOptions,
+  EncoderForwardOptions,
+  EncoderLayerForwardOptions,
+  TransformerActivation,
+  TransformerForwardOptions,
+  TransformerLayerOptions,
+  TransformerOptions,
+} from "./transformer.ts";
