@@ -124,6 +124,7 @@ function floatTarget(where: string, t: unknown): Tensor {
 
 /** Writes `values` into `t` outside the graph and returns `t`. */
 function fill(t: Tensor, values: Tensor): Tensor {
+  if (t.numel === 0) return t;
   noGrad(() => t.copy_(values));
   return t;
 }
@@ -226,7 +227,8 @@ function kaimingStd(where: string, tensor: Tensor, options: KaimingOptions): num
   }
   const { fanIn, fanOut } = fans(tensor.shape);
   const fan = mode === "fanIn" ? fanIn : fanOut;
-  if (fan === 0) throw new RangeError(`${where}: cannot initialise a tensor with a zero ${mode}, shape [${tensor.shape}]`);
+  // PyTorch leaves a tensor with no elements as it is (then fan 0 gives no division by zero here).
+  if (tensor.numel === 0) return 0;
   return calculateGain(nonlinearity, a) / Math.sqrt(fan);
 }
 
