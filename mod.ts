@@ -190,3 +190,21 @@ export type { KaimingOptions, Nonlinearity, OrthogonalOptions, TruncNormalOption
 export { randomSplit, Subset } from "./src/data/subset.ts";
 export type { RandomSplitOptions } from "./src/data/subset.ts";
 export { ConcatDataset } from "./src/data/concat_dataset.ts";
+export {
+  Compose,
+  hflip,
+  Normalize,
+  padConstant,
+  RandomCrop,
+  RandomHorizontalFlip,
+  RandomRotation,
+  rotate,
+  ToTensor,
+} from "./src/vision/transforms/mod.ts";
+export type {
+  Interpolation,
+  RandomCropOptions,
+  RandomRotationOptions,
+  Transform,
+  TransformLike,
+} from "./src/vision/transforms/mod.ts";
