@@ -186,7 +186,13 @@ export {
   xavierUniform_,
   zeros_,
 } from "./src/nn/init.ts";
-export type { KaimingOptions, Nonlinearity, OrthogonalOptions, TruncNormalOptions, XavierOptions } from "./src/nn/init.ts";
+export type {
+  KaimingOptions,
+  Nonlinearity,
+  OrthogonalOptions,
+  TruncNormalOptions,
+  XavierOptions,
+} from "./src/nn/init.ts";
 export { randomSplit, Subset } from "./src/data/subset.ts";
 export type { RandomSplitOptions } from "./src/data/subset.ts";
 export { ConcatDataset } from "./src/data/concat_dataset.ts";

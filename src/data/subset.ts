@@ -65,7 +65,8 @@ export class Subset<S> extends Dataset<S> {
   get getBatch(): ((indices: Int32Array) => Collated<S>) | undefined {
     const base = this.dataset;
     if (typeof base.getBatch !== "function") return undefined;
-    return (indices: Int32Array) => base.getBatch!(indices.map((i) => this.indices[checkIndex(i, this.length, "Subset.getBatch")]));
+    return (indices: Int32Array) =>
+      base.getBatch!(indices.map((i) => this.indices[checkIndex(i, this.length, "Subset.getBatch")]));
   }
 }
 
@@ -95,7 +96,9 @@ export function randomSplit<S>(
   checkDataset("randomSplit", "dataset", dataset);
   checkOptions("randomSplit", options, ["seed"]);
   if (!Array.isArray(lengths) || lengths.length === 0) {
-    throw new TypeError(`randomSplit: lengths must be a non-empty array of sizes or fractions, got ${describe(lengths)}`);
+    throw new TypeError(
+      `randomSplit: lengths must be a non-empty array of sizes or fractions, got ${describe(lengths)}`,
+    );
   }
   const n = dataset.length;
   const sizes = splitLengths(n, lengths);

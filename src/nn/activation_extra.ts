@@ -175,7 +175,9 @@ export class Unflatten extends Module {
     super();
     this.dim = checkInt("Unflatten", "dim", dim);
     if (!Array.isArray(unflattenedSize) || unflattenedSize.length === 0) {
-      throw new TypeError(`Unflatten: unflattenedSize must be a non-empty array of sizes, got ${describe(unflattenedSize)}`);
+      throw new TypeError(
+        `Unflatten: unflattenedSize must be a non-empty array of sizes, got ${describe(unflattenedSize)}`,
+      );
     }
     unflattenedSize.forEach((s, i) => checkInt("Unflatten", `unflattenedSize[${i}]`, s, { min: -1 }));
     if (unflattenedSize.filter((s) => s === -1).length > 1) {
@@ -187,7 +189,9 @@ export class Unflatten extends Module {
   forward(input: Tensor): Tensor {
     const d = this.dim < 0 ? this.dim + input.ndim : this.dim;
     if (d < 0 || d >= input.ndim) {
-      throw new RangeError(`Unflatten: dim ${this.dim} is out of range for an input of shape ${formatShape(input.shape)}`);
+      throw new RangeError(
+        `Unflatten: dim ${this.dim} is out of range for an input of shape ${formatShape(input.shape)}`,
+      );
     }
     const known = this.unflattenedSize.filter((s) => s !== -1).reduce((a, b) => a * b, 1);
     const size = input.shape[d];

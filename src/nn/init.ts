@@ -96,7 +96,9 @@ const NONLINEARITIES: readonly Nonlinearity[] = [
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   if (!NONLINEARITIES.includes(nonlinearity)) {
     throw new RangeError(
-      `calculateGain: unsupported nonlinearity ${describe(nonlinearity)}; it must be one of ${NONLINEARITIES.join(", ")}`,
+      `calculateGain: unsupported nonlinearity ${describe(nonlinearity)}; it must be one of ${
+        NONLINEARITIES.join(", ")
+      }`,
     );
   }
   switch (nonlinearity) {
@@ -284,11 +286,34 @@ function erfc(x: number): number {
   const t = 2 / (2 + z);
   const ty = 4 * t - 2;
   const cof = [
-    -1.3026537197817094, 6.4196979235649026e-1, 1.9476473204185836e-2, -9.561514786808631e-3, -9.46595344482036e-4,
-    3.66839497852761e-4, 4.2523324806907e-5, -2.0278578112534e-5, -1.624290004647e-6, 1.30365583558e-6,
-    1.5626441722e-8, -8.5238095915e-8, 6.529054439e-9, 5.059343495e-9, -9.91364156e-10, -2.27365122e-10,
-    9.6467911e-11, 2.394038e-12, -6.886027e-12, 8.94487e-13, 3.13092e-13, -1.12708e-13, 3.81e-16, 7.106e-15,
-    -1.523e-15, -9.4e-17, 1.21e-16, -2.8e-17,
+    -1.3026537197817094,
+    6.4196979235649026e-1,
+    1.9476473204185836e-2,
+    -9.561514786808631e-3,
+    -9.46595344482036e-4,
+    3.66839497852761e-4,
+    4.2523324806907e-5,
+    -2.0278578112534e-5,
+    -1.624290004647e-6,
+    1.30365583558e-6,
+    1.5626441722e-8,
+    -8.5238095915e-8,
+    6.529054439e-9,
+    5.059343495e-9,
+    -9.91364156e-10,
+    -2.27365122e-10,
+    9.6467911e-11,
+    2.394038e-12,
+    -6.886027e-12,
+    8.94487e-13,
+    3.13092e-13,
+    -1.12708e-13,
+    3.81e-16,
+    7.106e-15,
+    -1.523e-15,
+    -9.4e-17,
+    1.21e-16,
+    -2.8e-17,
   ];
   let d = 0, dd = 0;
   for (let j = cof.length - 1; j > 0; j--) {
@@ -312,12 +337,26 @@ function erfinv(x: Tensor): Tensor {
     return p;
   };
   const central = horner(w.sub(2.5), [
-    2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 2.1858087e-4, -1.25372503e-3, -4.17768164e-3,
-    2.46640727e-1, 1.50140941,
+    2.81022636e-8,
+    3.43273939e-7,
+    -3.5233877e-6,
+    -4.39150654e-6,
+    2.1858087e-4,
+    -1.25372503e-3,
+    -4.17768164e-3,
+    2.46640727e-1,
+    1.50140941,
   ]);
   const tail = horner(w.sqrt().sub(3), [
-    -2.00214257e-4, 1.00950558e-4, 1.34934322e-3, -3.67342844e-3, 5.73950773e-3, -7.6224613e-3, 9.43887047e-3,
-    1.00167406, 2.83297682,
+    -2.00214257e-4,
+    1.00950558e-4,
+    1.34934322e-3,
+    -3.67342844e-3,
+    5.73950773e-3,
+    -7.6224613e-3,
+    9.43887047e-3,
+    1.00167406,
+    2.83297682,
   ]);
   return where(w.lt(5), central, tail).mul(x);
 }
@@ -378,7 +417,9 @@ export function orthogonal_(tensor: Tensor, options: OrthogonalOptions = {}): Te
   const t = floatTarget(where, tensor);
   checkOptions(where, options, ["gain"]);
   const gain = checkNumber(where, "gain", options.gain ?? 1);
-  if (t.ndim < 2) throw new RangeError(`${where}: only tensors with 2 or more dimensions are supported, got shape [${t.shape}]`);
+  if (t.ndim < 2) {
+    throw new RangeError(`${where}: only tensors with 2 or more dimensions are supported, got shape [${t.shape}]`);
+  }
   if (t.numel === 0) return t;
   const rows = t.shape[0];
   const cols = t.numel / rows;

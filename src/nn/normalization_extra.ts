@@ -81,7 +81,12 @@ export interface RMSNormOptions {
 }
 
 /** Machine epsilon per floating dtype (PyTorch's `torch.finfo(dtype).eps`). */
-const MACHINE_EPS: Record<string, number> = { f32: F32_EPS, f64: 2.220446049250313e-16, f16: 0.0009765625, bf16: 0.0078125 };
+const MACHINE_EPS: Record<string, number> = {
+  f32: F32_EPS,
+  f64: 2.220446049250313e-16,
+  f16: 0.0009765625,
+  bf16: 0.0078125,
+};
 
 /**
  * RMS normalisation over the trailing `normalizedShape` dims: y = x / √(mean(x²) + ε)·γ
@@ -191,7 +196,9 @@ export class InstanceNorm2d extends Module {
     const batched = input.ndim === 4 ? input : input.unsqueeze(0);
     if (batched.shape[1] !== this.numFeatures) {
       throw new RangeError(
-        `InstanceNorm2d(${this.numFeatures}): input of shape ${formatShape(input.shape)} has ${batched.shape[1]} channels`,
+        `InstanceNorm2d(${this.numFeatures}): input of shape ${formatShape(input.shape)} has ${
+          batched.shape[1]
+        } channels`,
       );
     }
     const out = instanceNorm(batched, {

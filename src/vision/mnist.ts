@@ -164,7 +164,9 @@ export class ImageClassificationDataset extends Dataset<[Tensor, Tensor]> implem
   #transformBatch([images, targets]: [Tensor, Tensor]): [Tensor, Tensor] {
     const apply = this.#apply;
     if (apply === null) return [images, targets];
-    return noGrad(() => [stack(Array.from({ length: images.shape[0] }, (_, i) => apply(images.select(0, i)))), targets]);
+    return noGrad(
+      () => [stack(Array.from({ length: images.shape[0] }, (_, i) => apply(images.select(0, i)))), targets],
+    );
   }
 }
 

@@ -60,7 +60,10 @@ test("init: calculateGain equals torch.nn.init.calculate_gain", () => {
   for (const g of fixture.gains) {
     assertClose([calculateGain(g.nonlinearity, g.param ?? undefined)], [g.gain], { rtol: 1e-15, atol: 0 });
   }
-  assert.throws(() => calculateGain("leaky_relu" as never), /unsupported nonlinearity string "leaky_relu"; it must be one of/);
+  assert.throws(
+    () => calculateGain("leaky_relu" as never),
+    /unsupported nonlinearity string "leaky_relu"; it must be one of/,
+  );
 });
 
 test("init: xavierUniform_ / xavierNormal_ follow gain·√(6/(in+out)) and gain·√(2/(in+out))", () => {
@@ -88,7 +91,10 @@ test("init: kaimingUniform_ / kaimingNormal_ use the fan of the mode and PyTorch
   checkMoments(normal, 0, Math.sqrt(2 / 1.04) / Math.sqrt(250), "kaimingNormal_ leakyRelu 0.2");
   const tanh = kaimingNormal_(empty([300, 250]), { mode: "fanOut", nonlinearity: "tanh" });
   checkMoments(tanh, 0, (5 / 3) / Math.sqrt(300), "kaimingNormal_ tanh fanOut");
-  assert.throws(() => kaimingNormal_(empty([3, 3]), { mode: "fan_in" as never }), /invalid mode string "fan_in"; it must be "fanIn" or "fanOut"/);
+  assert.throws(
+    () => kaimingNormal_(empty([3, 3]), { mode: "fan_in" as never }),
+    /invalid mode string "fan_in"; it must be "fanIn" or "fanOut"/,
+  );
   assert.throws(() => kaimingNormal_(empty([3, 3]), { gain: 1 } as never), /unknown option "gain"/);
   const none = empty([0, 3]);
   assert.equal(kaimingNormal_(none), none, "a tensor without elements is left as it is, as PyTorch");
@@ -127,7 +133,11 @@ test("init: orthogonal_ gives orthonormal rows or columns (conv weights flattene
   const wide = orthogonal_(empty([6, 10]));
   assertClose(matmul(wide, wide.t()).toArray() as Float32Array, eye(6), { atol: 2e-6, rtol: 0, message: "W·Wᵀ" });
   const tall = orthogonal_(empty([40, 12]), { gain: 2 });
-  assertClose(matmul(tall.t(), tall).toArray() as Float32Array, eye(12, 4), { atol: 1e-5, rtol: 0, message: "WᵀW = 4I" });
+  assertClose(matmul(tall.t(), tall).toArray() as Float32Array, eye(12, 4), {
+    atol: 1e-5,
+    rtol: 0,
+    message: "WᵀW = 4I",
+  });
   const conv = orthogonal_(empty([8, 2, 3, 3])).reshape([8, 18]);
   assertClose(matmul(conv, conv.t()).toArray() as Float32Array, eye(8), { atol: 2e-6, rtol: 0, message: "conv rows" });
   const square = orthogonal_(empty([64, 64]));
@@ -145,9 +155,19 @@ test("init: constant_, zeros_, ones_ fill in place; the same seed gives the same
   assert.deepEqual(Array.from(zeros_(t).toArray() as Float32Array), new Array(12).fill(0));
   assert.deepEqual(Array.from(ones_(t).toArray() as Float32Array), new Array(12).fill(1));
   manualSeed(5);
-  const a = [xavierUniform_(empty([7, 9])), kaimingNormal_(empty([7, 9])), truncNormal_(empty([30])), orthogonal_(empty([5, 5]))];
+  const a = [
+    xavierUniform_(empty([7, 9])),
+    kaimingNormal_(empty([7, 9])),
+    truncNormal_(empty([30])),
+    orthogonal_(empty([5, 5])),
+  ];
   manualSeed(5);
-  const b = [xavierUniform_(empty([7, 9])), kaimingNormal_(empty([7, 9])), truncNormal_(empty([30])), orthogonal_(empty([5, 5]))];
+  const b = [
+    xavierUniform_(empty([7, 9])),
+    kaimingNormal_(empty([7, 9])),
+    truncNormal_(empty([30])),
+    orthogonal_(empty([5, 5])),
+  ];
   a.forEach((x, i) => assert.deepEqual(x.toArray(), b[i].toArray()));
   assert.throws(() => xavierUniform_(empty([3, 3], { dtype: "i32" })), /tensor must be floating point, got i32/);
 });

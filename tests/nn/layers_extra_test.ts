@@ -18,8 +18,8 @@ import {
   RMSNorm,
   SiLU,
   Softplus,
-  tensor,
   type Tensor,
+  tensor,
   Unflatten,
 } from "../../mod.ts";
 
@@ -78,7 +78,10 @@ for (const c of layers) {
     assert.deepEqual(out.shape, c.out.shape);
     assertClose(out.toArray() as Float32Array, decodeArray(c.out) as Float32Array, { ...TOL, message: "output" });
     out.backward(decodeTensor(c.g));
-    assertClose(x.grad!.toArray() as Float32Array, decodeArray(c.x_grad) as Float32Array, { ...TOL, message: "x.grad" });
+    assertClose(x.grad!.toArray() as Float32Array, decodeArray(c.x_grad) as Float32Array, {
+      ...TOL,
+      message: "x.grad",
+    });
     const params = Object.fromEntries(module.namedParameters());
     assert.deepEqual(Object.keys(params).sort(), Object.keys(c.param_grads).sort());
     for (const [name, grad] of Object.entries(c.param_grads)) {
@@ -91,12 +94,18 @@ for (const c of layers) {
     for (const [name, value] of Object.entries(c.state_after)) {
       if (value.dtype === "i64") {
         assert.equal(Number(after[name].item()), Number((decodeArray(value) as BigInt64Array)[0]), name);
-      } else assertClose(after[name].toArray() as Float32Array, decodeArray(value) as Float32Array, { ...TOL, message: name });
+      } else {assertClose(after[name].toArray() as Float32Array, decodeArray(value) as Float32Array, {
+          ...TOL,
+          message: name,
+        });}
     }
     if (c.eval_x !== undefined) {
       module.eval();
       const y = noGrad(() => module.forward(decodeTensor(c.eval_x!)));
-      assertClose(y.toArray() as Float32Array, decodeArray(c.eval_out!) as Float32Array, { ...TOL, message: "eval output" });
+      assertClose(y.toArray() as Float32Array, decodeArray(c.eval_out!) as Float32Array, {
+        ...TOL,
+        message: "eval output",
+      });
     }
   });
 }
@@ -156,7 +165,10 @@ test("layers_extra: options objects refuse unknown keys and bad values with the 
   assert.throws(() => new GroupNorm(2, 6, { momentum: 0.1 } as never), /GroupNorm: unknown option "momentum"/);
   assert.throws(() => new RMSNorm(8, { elementwise_affine: false } as never), /RMSNorm: unknown option/);
   assert.throws(() => new InstanceNorm2d(3, { track_running_stats: true } as never), /InstanceNorm2d: unknown option/);
-  assert.throws(() => new GroupNorm(2, 6).forward(randn([2, 4, 3])), /GroupNorm\(2, 6\): input of shape \[2, 4, 3\] has 4 channels/);
+  assert.throws(
+    () => new GroupNorm(2, 6).forward(randn([2, 4, 3])),
+    /GroupNorm\(2, 6\): input of shape \[2, 4, 3\] has 4 channels/,
+  );
   assert.throws(() => new PReLU({ numParameters: 3 }).forward(randn([2, 4])), /prelu: weight has 3 slopes/);
   assert.throws(() => new RMSNorm(8).forward(randn([2, 7])), /does not end in normalized shape \[8\]/);
   assert.throws(() => new InstanceNorm2d(3).forward(randn([2, 3, 1, 1])), /more than 1 spatial element/);

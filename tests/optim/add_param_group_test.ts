@@ -5,7 +5,19 @@
  * optimizers_test.ts).
  */
 import { assert, test } from "../harness.ts";
-import { Adagrad, Adam, AdamW, LAMB, manualSeed, type Optimizer, Parameter, randn, RMSprop, SGD, type Tensor } from "../../mod.ts";
+import {
+  Adagrad,
+  Adam,
+  AdamW,
+  LAMB,
+  manualSeed,
+  type Optimizer,
+  Parameter,
+  randn,
+  RMSprop,
+  SGD,
+  type Tensor,
+} from "../../mod.ts";
 
 type Build = (params: Tensor[] | { params: Tensor[]; lr?: number }[]) => Optimizer;
 
@@ -43,9 +55,18 @@ for (const [name, { build, option, value }] of Object.entries(OPTIMIZERS)) {
     for (const key of Object.keys(opt.paramGroups[0])) {
       if (key !== "params" && key !== "lr") assert.deepEqual(opt.paramGroups[1][key], opt.paramGroups[0][key], key);
     }
-    assert.throws(() => opt.addParamGroup({ params: [a] }), new RegExp(`${name}.addParamGroup: a parameter appears in more than one group`));
-    assert.throws(() => opt.addParamGroup({ params: [new Parameter(randn([2]))], lrr: 0.1 } as never), /unknown option "lrr" \(did you mean "lr"\?\)/);
-    assert.throws(() => opt.addParamGroup({ params: [new Parameter(randn([2]))], lr: -1 }), /invalid lr \(learning rate\) -1/);
+    assert.throws(
+      () => opt.addParamGroup({ params: [a] }),
+      new RegExp(`${name}.addParamGroup: a parameter appears in more than one group`),
+    );
+    assert.throws(
+      () => opt.addParamGroup({ params: [new Parameter(randn([2]))], lrr: 0.1 } as never),
+      /unknown option "lrr" \(did you mean "lr"\?\)/,
+    );
+    assert.throws(
+      () => opt.addParamGroup({ params: [new Parameter(randn([2]))], lr: -1 }),
+      /invalid lr \(learning rate\) -1/,
+    );
     assert.throws(() => opt.addParamGroup({ params: [] }), /parameter group 2 is empty/);
     assert.throws(() => opt.addParamGroup([a] as never), /group must be an object \{ params, lr\?, … \}/);
     assert.equal(opt.paramGroups.length, 2, "failed additions leave the groups unchanged");

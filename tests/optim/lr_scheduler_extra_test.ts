@@ -66,10 +66,12 @@ const BUILD: Record<string, (o: Optimizer) => LRScheduler> = {
   "CyclicLR triangular": (o) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 5 }),
   "CyclicLR triangular2 stepSizeDown": (o) =>
     new CyclicLR(o, { baseLr: [0.01, 0.001], maxLr: [0.1, 0.05], stepSizeUp: 4, stepSizeDown: 6, mode: "triangular2" }),
-  "CyclicLR exp_range": (o) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, mode: "expRange", gamma: 0.97 }),
+  "CyclicLR exp_range": (o) =>
+    new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, mode: "expRange", gamma: 0.97 }),
   "CyclicLR Adam betas": (o) =>
     new CyclicLR(o, { baseLr: 0.001, maxLr: 0.006, stepSizeUp: 6, baseMomentum: 0.85, maxMomentum: 0.95 }),
-  "CyclicLR no momentum cycling": (o) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 5, cycleMomentum: false }),
+  "CyclicLR no momentum cycling": (o) =>
+    new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 5, cycleMomentum: false }),
 };
 
 function momenta(opt: Optimizer): number[] {
@@ -172,7 +174,10 @@ test("lr_scheduler_extra: a group added after a scheduler: chainable ones scale 
   const o2 = makeOptimizer("sgd", [0.1]);
   const cyclic = new CyclicLR(o2, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 5 });
   o2.addParamGroup({ params: [zeros([1])], lr: 1.0 });
-  assert.throws(() => cyclic.step(), /CyclicLR: the optimizer has 2 parameter groups but the scheduler was built for 1/);
+  assert.throws(
+    () => cyclic.step(),
+    /CyclicLR: the optimizer has 2 parameter groups but the scheduler was built for 1/,
+  );
   const o3 = makeOptimizer("sgd", [0.1]);
   const warm = new CosineAnnealingWarmRestarts(o3, 3);
   o3.addParamGroup({ params: [zeros([1])] });

@@ -2,15 +2,7 @@
  * Prints (when run as a program) or returns the hex bytes of a seeded augmented MNIST batch;
  * transforms_test.ts compares them across Deno and Bun.
  */
-import {
-  Compose,
-  manualSeed,
-  MNIST,
-  Normalize,
-  RandomCrop,
-  RandomHorizontalFlip,
-  RandomRotation,
-} from "../../mod.ts";
+import { Compose, manualSeed, MNIST, Normalize, RandomCrop, RandomHorizontalFlip, RandomRotation } from "../../mod.ts";
 
 /** SHA-free fingerprint: the hex of every byte of a batch of 8 augmented digits (seed 123). */
 export function augmentedBytes(): string {

@@ -15,11 +15,11 @@ import {
   manualSeed,
   MNIST,
   Normalize,
+  rand,
+  randn,
   RandomCrop,
   RandomHorizontalFlip,
   RandomRotation,
-  rand,
-  randn,
   rotate,
   type Tensor,
   tensor,
@@ -72,13 +72,69 @@ test("transforms: hflip / RandomHorizontalFlip, RandomCrop with padding, Normali
   // Cropping the whole padded image shows the padding; every crop is a window of the padded image.
   const full = new RandomCrop([5, 6], { padding: 1, fill: -1 }).apply(x);
   assert.deepEqual(arr(full), [
-    -1, -1, -1, -1, -1, -1,
-    -1, 0, 1, 2, 3, -1,
-    -1, 4, 5, 6, 7, -1,
-    -1, 8, 9, 10, 11, -1,
-    -1, -1, -1, -1, -1, -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    0,
+    1,
+    2,
+    3,
+    -1,
+    -1,
+    4,
+    5,
+    6,
+    7,
+    -1,
+    -1,
+    8,
+    9,
+    10,
+    11,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
   ]);
-  const padded = [-1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 3, -1, -1, 4, 5, 6, 7, -1, -1, 8, 9, 10, 11, -1, -1, -1, -1, -1, -1, -1];
+  const padded = [
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    0,
+    1,
+    2,
+    3,
+    -1,
+    -1,
+    4,
+    5,
+    6,
+    7,
+    -1,
+    -1,
+    8,
+    9,
+    10,
+    11,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+    -1,
+  ];
   const seen = new Set<string>();
   for (let k = 0; k < 200; k++) {
     const c = arr(new RandomCrop(3, { padding: [1, 1] }).apply(x).add(0));
@@ -104,7 +160,10 @@ test("transforms: hflip / RandomHorizontalFlip, RandomCrop with padding, Normali
     new Normalize([1, 10], [2, 5]).apply(rgb).toArray() as Float32Array,
     [0, 0.5, 1, 1.5, 0, 2, 4, 6],
   );
-  assert.throws(() => new Normalize([0, 0, 0], [1, 1, 1]).apply(rgb), /3 channel statistics for an image of shape \[2, 2, 2\]/);
+  assert.throws(
+    () => new Normalize([0, 0, 0], [1, 1, 1]).apply(rgb),
+    /3 channel statistics for an image of shape \[2, 2, 2\]/,
+  );
   assert.throws(() => new Normalize([0], [0]), /invalid std\[0\] 0/);
 
   const pixels = tensor(Uint8Array.from([0, 255, 51, 102, 1, 2]), { shape: [1, 3, 2] }); // [H, W, C]
@@ -131,9 +190,15 @@ test("transforms: RandomRotation draws its angle from the range; Compose chains;
   manualSeed(4);
   const c2 = new Normalize(0, 2).apply(new RandomCrop(4).apply(x).mul(2));
   assert.deepEqual(arr(c1), arr(c2));
-  assert.throws(() => new Compose([42 as never]), /Compose: transforms\[0\]: a transform must be an object with apply\(image\)/);
+  assert.throws(
+    () => new Compose([42 as never]),
+    /Compose: transforms\[0\]: a transform must be an object with apply\(image\)/,
+  );
   assert.throws(() => new RandomRotation(-5), /invalid degrees -5/);
-  assert.throws(() => new RandomRotation(10, { interpolation: "bicubic" as never }), /invalid interpolation string "bicubic"/);
+  assert.throws(
+    () => new RandomRotation(10, { interpolation: "bicubic" as never }),
+    /invalid interpolation string "bicubic"/,
+  );
 });
 
 test("transforms: MNIST's transform option applies to get() and to batches, in sample order", () => {
@@ -156,8 +221,14 @@ test("transforms: MNIST's transform option applies to get() and to batches, in s
     assert.deepEqual(x.shape.slice(1), [1, 28, 28]);
     break;
   }
-  assert.throws(() => MNIST.npmDigits(true, { transform: 3 as never }), /MNIST.npmDigits: transform: a transform must be/);
-  assert.throws(() => MNIST.npmDigits(true, { transfrom: augment } as never), /unknown option "transfrom" \(did you mean "transform"\?\)/);
+  assert.throws(
+    () => MNIST.npmDigits(true, { transform: 3 as never }),
+    /MNIST.npmDigits: transform: a transform must be/,
+  );
+  assert.throws(
+    () => MNIST.npmDigits(true, { transfrom: augment } as never),
+    /unknown option "transfrom" \(did you mean "transform"\?\)/,
+  );
 });
 
 test(`transforms: the same seed gives byte-identical augmentations on Deno and Bun (this is ${runtime})`, () => {

@@ -112,9 +112,9 @@ export function prelu(input: Tensor, weight: Tensor): Tensor {
   if (c !== 1) {
     if (input.ndim < 2 || input.shape[1] !== c) {
       throw new RangeError(
-        `prelu: weight has ${c} slopes but the input of shape ${
-          formatShape(input.shape)
-        } has ${input.ndim < 2 ? "no channel dim" : `${input.shape[1]} channels`} in dim 1`,
+        `prelu: weight has ${c} slopes but the input of shape ${formatShape(input.shape)} has ${
+          input.ndim < 2 ? "no channel dim" : `${input.shape[1]} channels`
+        } in dim 1`,
       );
     }
     slope = weight.reshape(input.shape.map((s, i) => (i === 1 ? s : 1)));

@@ -68,7 +68,9 @@ export function groupNorm(input: Tensor, numGroups: number, options: GroupNormFu
   }
   const c = input.shape[1];
   if (c % numGroups !== 0) {
-    throw new RangeError(`${where}: ${c} channels (dim 1 of ${formatShape(input.shape)}) do not split into ${numGroups} groups`);
+    throw new RangeError(
+      `${where}: ${c} channels (dim 1 of ${formatShape(input.shape)}) do not split into ${numGroups} groups`,
+    );
   }
   checkPerChannel(where, "weight", weight, c);
   checkPerChannel(where, "bias", bias, c);
@@ -99,7 +101,11 @@ export interface RMSNormFunctionOptions {
  * const y = rmsNorm(randn([4, 16]), [16], { weight: ones([16]) });
  * ```
  */
-export function rmsNorm(input: Tensor, normalizedShape: number | number[], options: RMSNormFunctionOptions = {}): Tensor {
+export function rmsNorm(
+  input: Tensor,
+  normalizedShape: number | number[],
+  options: RMSNormFunctionOptions = {},
+): Tensor {
   const where = "rmsNorm";
   checkTensor(where, "input", input);
   const dims = normalizedDims(where, normalizedShape);
@@ -113,7 +119,9 @@ export function rmsNorm(input: Tensor, normalizedShape: number | number[], optio
     );
   }
   if (weight !== null && (weight.ndim !== k || weight.shape.some((d, i) => d !== dims[i]))) {
-    throw new RangeError(`${where}: weight must have the normalized shape ${formatShape(dims)}, got ${formatShape(weight.shape)}`);
+    throw new RangeError(
+      `${where}: weight must have the normalized shape ${formatShape(dims)}, got ${formatShape(weight.shape)}`,
+    );
   }
   [input] = autocastInputs("layerNorm", input);
   const axes = Array.from({ length: k }, (_, i) => input.ndim - k + i);
@@ -183,10 +191,17 @@ export function instanceNorm(input: Tensor, options: InstanceNormFunctionOptions
   });
   const eps = checkNumber(where, "eps", options.eps ?? 1e-5, { lo: 0, loInclusive: true });
   if (input.ndim < 3) {
-    throw new RangeError(`${where}: expected an input [N, C, …] with at least one spatial dim, got ${formatShape(input.shape)}`);
+    throw new RangeError(
+      `${where}: expected an input [N, C, …] with at least one spatial dim, got ${formatShape(input.shape)}`,
+    );
   }
   const c = input.shape[1];
-  for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) {
+  for (
+    const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], [
+      "bias",
+      bias,
+    ]] as const
+  ) {
     checkPerChannel(where, name, t, c);
   }
   if ((runningMean === null) !== (runningVar === null)) {
@@ -201,7 +216,9 @@ export function instanceNorm(input: Tensor, options: InstanceNormFunctionOptions
   let mean: Tensor, variance: Tensor;
   if (useInputStats) {
     if (count <= 1) {
-      throw new RangeError(`${where}: expected more than 1 spatial element per channel, got input of shape ${formatShape(input.shape)}`);
+      throw new RangeError(
+        `${where}: expected more than 1 spatial element per channel, got input of shape ${formatShape(input.shape)}`,
+      );
     }
     mean = input.mean(spatial, true);
     variance = input.sub(mean).square().mean(spatial, true);

@@ -3,7 +3,13 @@
  * @module
  */
 import type { Optimizer } from "../optimizer.ts";
-import { checkOwnOptimizer, checkStateType, type JsonValue, LRScheduler, type SchedulerStateDict } from "./scheduler.ts";
+import {
+  checkOwnOptimizer,
+  checkStateType,
+  type JsonValue,
+  LRScheduler,
+  type SchedulerStateDict,
+} from "./scheduler.ts";
 import { describe } from "../../utils/options.ts";
 
 /**
@@ -27,7 +33,9 @@ export class ChainedScheduler extends LRScheduler {
   /** Chains `schedulers` (at least one, all over the same optimizer; `optimizer` defaults to theirs). */
   constructor(schedulers: readonly LRScheduler[], optimizer?: Optimizer) {
     if (!Array.isArray(schedulers) || schedulers.length === 0) {
-      throw new TypeError(`ChainedScheduler: schedulers must be a non-empty array of schedulers, got ${describe(schedulers)}`);
+      throw new TypeError(
+        `ChainedScheduler: schedulers must be a non-empty array of schedulers, got ${describe(schedulers)}`,
+      );
     }
     schedulers.forEach((s, i) => {
       if (!(s instanceof LRScheduler)) {
@@ -41,9 +49,13 @@ export class ChainedScheduler extends LRScheduler {
     super(optimizer ?? schedulers[0].optimizer);
     schedulers.forEach((s, i) => {
       if (s.optimizer !== this.optimizer) {
-        throw new RangeError(`ChainedScheduler: the scheduler at index ${i} (${s.constructor.name}) drives a different optimizer`);
+        throw new RangeError(
+          `ChainedScheduler: the scheduler at index ${i} (${s.constructor.name}) drives a different optimizer`,
+        );
       }
-      if (schedulers.indexOf(s) !== i) throw new RangeError(`ChainedScheduler: the scheduler at index ${i} appears twice`);
+      if (schedulers.indexOf(s) !== i) {
+        throw new RangeError(`ChainedScheduler: the scheduler at index ${i} appears twice`);
+      }
     });
     this.schedulers = [...schedulers];
     this.lastLr = this.groups.map((g) => g.lr);
@@ -76,7 +88,9 @@ export class ChainedScheduler extends LRScheduler {
     const saved = state.schedulers;
     if (!Array.isArray(saved) || saved.length !== this.schedulers.length) {
       throw new RangeError(
-        `${this.name}.loadStateDict: the state holds ${Array.isArray(saved) ? saved.length : "no"} scheduler states, the chain has ${this.schedulers.length}`,
+        `${this.name}.loadStateDict: the state holds ${
+          Array.isArray(saved) ? saved.length : "no"
+        } scheduler states, the chain has ${this.schedulers.length}`,
       );
     }
     this.schedulers.forEach((s, i) => s.loadStateDict(saved[i] as unknown as SchedulerStateDict));

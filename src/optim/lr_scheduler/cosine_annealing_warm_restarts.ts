@@ -88,7 +88,9 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     if (epochOrOptimizer instanceof Optimizer) checkOwnOptimizer(this.name, this.optimizer, epochOrOptimizer, "step");
     else if (epochOrOptimizer !== undefined) {
       if (typeof epochOrOptimizer !== "number" || !Number.isFinite(epochOrOptimizer) || epochOrOptimizer < 0) {
-        throw new RangeError(`${this.name}.step: epoch must be a finite number >= 0, got ${describe(epochOrOptimizer)}`);
+        throw new RangeError(
+          `${this.name}.step: epoch must be a finite number >= 0, got ${describe(epochOrOptimizer)}`,
+        );
       }
       epoch = epochOrOptimizer;
     }

@@ -3,7 +3,15 @@
  * @module
  */
 import type { Optimizer, ParamGroup } from "../optimizer.ts";
-import { checkInt, checkNumber, checkScheduledGroups, type JsonValue, LRScheduler, perGroup, type SchedulerStateDict } from "./scheduler.ts";
+import {
+  checkInt,
+  checkNumber,
+  checkScheduledGroups,
+  type JsonValue,
+  LRScheduler,
+  perGroup,
+  type SchedulerStateDict,
+} from "./scheduler.ts";
 import { checkOptions, describe } from "../../utils/options.ts";
 
 /** The built-in cycle shapes of {@link CyclicLR}. */
@@ -97,7 +105,9 @@ export class CyclicLR extends LRScheduler {
       throw new TypeError(`${this.name}: options must give baseLr and maxLr`);
     }
     const rates = (name: string, v: number | number[]) =>
-      perGroup(this.name, name, v, n).map((x, i) => checkNumber(this.name, `${name}[${i}]`, x, { lo: 0, loInclusive: true }));
+      perGroup(this.name, name, v, n).map((x, i) =>
+        checkNumber(this.name, `${name}[${i}]`, x, { lo: 0, loInclusive: true })
+      );
     this.cycleBaseLrs = rates("baseLr", o.baseLr);
     this.maxLrs = rates("maxLr", o.maxLr);
     const up = checkInt(this.name, "stepSizeUp", o.stepSizeUp ?? 2000, 1);
@@ -106,7 +116,9 @@ export class CyclicLR extends LRScheduler {
     this.stepRatio = up / this.totalSize;
     const mode = o.mode ?? "triangular";
     if (!["triangular", "triangular2", "expRange"].includes(mode)) {
-      throw new RangeError(`${this.name}: invalid mode ${describe(mode)}; it must be "triangular", "triangular2" or "expRange"`);
+      throw new RangeError(
+        `${this.name}: invalid mode ${describe(mode)}; it must be "triangular", "triangular2" or "expRange"`,
+      );
     }
     this.mode = mode;
     this.gamma = checkNumber(this.name, "gamma", o.gamma ?? 1, { lo: 0 });
@@ -116,7 +128,9 @@ export class CyclicLR extends LRScheduler {
     this.scaleFnCustom = o.scaleFn;
     const scaleMode = o.scaleMode ?? "cycle";
     if (scaleMode !== "cycle" && scaleMode !== "iterations") {
-      throw new RangeError(`${this.name}: invalid scaleMode ${describe(scaleMode)}; it must be "cycle" or "iterations"`);
+      throw new RangeError(
+        `${this.name}: invalid scaleMode ${describe(scaleMode)}; it must be "cycle" or "iterations"`,
+      );
     }
     // As PyTorch: the built-in modes fix the scale mode; a custom function uses the option.
     this.scaleMode = o.scaleFn !== undefined ? scaleMode : mode === "expRange" ? "iterations" : "cycle";
@@ -127,7 +141,9 @@ export class CyclicLR extends LRScheduler {
     this.useBeta1 = "betas" in this.groups[0];
     if (this.cycleMomentum) {
       if (!this.groups.every((g) => "momentum" in g || "betas" in g)) {
-        throw new RangeError(`${this.name}: the optimizer has no momentum or betas option to cycle; pass cycleMomentum: false`);
+        throw new RangeError(
+          `${this.name}: the optimizer has no momentum or betas option to cycle; pass cycleMomentum: false`,
+        );
       }
       const momenta = (name: string, v: number | number[]) =>
         perGroup(this.name, name, v, n).map((x, i) =>

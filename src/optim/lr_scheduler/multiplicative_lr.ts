@@ -46,7 +46,11 @@ export class MultiplicativeLR extends LRScheduler {
     return this.groups.map((g, i) => {
       const factor = this.lrLambdas[i](this.lastEpoch);
       if (typeof factor !== "number" || !Number.isFinite(factor)) {
-        throw new RangeError(`${this.name}: lrLambda returned ${describe(factor)} at step ${this.lastEpoch}; it must return a finite number`);
+        throw new RangeError(
+          `${this.name}: lrLambda returned ${
+            describe(factor)
+          } at step ${this.lastEpoch}; it must return a finite number`,
+        );
       }
       return g.lr * factor;
     });

@@ -33,7 +33,10 @@ export class PolynomialLR extends LRScheduler {
   /** Creates the scheduler and takes the initial step (rates unchanged). */
   constructor(optimizer: Optimizer, options: PolynomialLROptions = {}) {
     super(optimizer);
-    const { totalIters = 5, power = 1 } = checkOptions<PolynomialLROptions>(this.name, options, ["totalIters", "power"]);
+    const { totalIters = 5, power = 1 } = checkOptions<PolynomialLROptions>(this.name, options, [
+      "totalIters",
+      "power",
+    ]);
     this.totalIters = checkInt(this.name, "totalIters", totalIters, 1);
     this.power = checkNumber(this.name, "power", power, { lo: 0, loInclusive: true });
     this.start();

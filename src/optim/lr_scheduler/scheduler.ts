@@ -110,7 +110,12 @@ export function checkStateType(scheduler: string, state: SchedulerStateDict): vo
  * `addParamGroup` after a scheduler that needs a base rate per group was built gets no (or a NaN)
  * rate, which must not reach the optimizer silently.
  */
-export function checkScheduledGroups(scheduler: string, groups: number, known: number, values: readonly unknown[]): void {
+export function checkScheduledGroups(
+  scheduler: string,
+  groups: number,
+  known: number,
+  values: readonly unknown[],
+): void {
   if (values.length !== groups || values.some((v) => typeof v !== "number" || Number.isNaN(v))) {
     throw new RangeError(
       `${scheduler}: the optimizer has ${groups} parameter groups but the scheduler was built for ${known}; a group added with addParamGroup after the scheduler cannot be scheduled by it (build the scheduler after adding the group)`,

@@ -25,7 +25,9 @@ function sides(value: unknown): [number, number, number, number] {
   const list = typeof value === "number" ? [value] : value;
   if (!Array.isArray(list) || ![1, 2, 4].includes(list.length)) {
     throw new TypeError(
-      `RandomCrop: padding must be a size, [leftRight, topBottom] or [left, top, right, bottom], got ${describe(value)}`,
+      `RandomCrop: padding must be a size, [leftRight, topBottom] or [left, top, right, bottom], got ${
+        describe(value)
+      }`,
     );
   }
   const p = list.map((v, i) => checkInt("RandomCrop", `padding[${i}]`, v, { min: 0 }));
@@ -72,7 +74,10 @@ export class RandomCrop implements Transform {
     if (!Array.isArray(s) || s.length !== 2) {
       throw new TypeError(`RandomCrop: size must be a size or [height, width], got ${describe(size)}`);
     }
-    this.size = [checkInt("RandomCrop", "size[0]", s[0], { min: 1 }), checkInt("RandomCrop", "size[1]", s[1], { min: 1 })];
+    this.size = [
+      checkInt("RandomCrop", "size[0]", s[0], { min: 1 }),
+      checkInt("RandomCrop", "size[1]", s[1], { min: 1 }),
+    ];
     checkOptions("RandomCrop", options, ["padding", "padIfNeeded", "fill"]);
     this.padding = sides(options.padding ?? 0);
     this.padIfNeeded = checkBool("RandomCrop", "padIfNeeded", options.padIfNeeded ?? false);
@@ -91,7 +96,9 @@ export class RandomCrop implements Transform {
     }
     if (h < th || w < tw) {
       throw new RangeError(
-        `RandomCrop: crop size [${th}, ${tw}] is larger than the (padded) image ${formatShape(x.shape)}; pass padIfNeeded: true`,
+        `RandomCrop: crop size [${th}, ${tw}] is larger than the (padded) image ${
+          formatShape(x.shape)
+        }; pass padIfNeeded: true`,
       );
     }
     const [u0, u1] = drawUniforms(2);

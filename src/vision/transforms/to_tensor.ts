@@ -20,7 +20,9 @@ export class ToTensor implements Transform {
   /** Returns the scaled f32 image `[C, H, W]`. */
   apply(image: Tensor): Tensor {
     if (image.dtype !== "u8") {
-      throw new TypeError(`ToTensor: expected u8 pixels, got ${image.dtype} (f32 images are already tensors in [0, 1])`);
+      throw new TypeError(
+        `ToTensor: expected u8 pixels, got ${image.dtype} (f32 images are already tensors in [0, 1])`,
+      );
     }
     if (image.ndim === 2) return image.to("f32").div(255).unsqueeze(0);
     if (image.ndim === 3) return image.permute([2, 0, 1]).to("f32").div(255).contiguous();
