@@ -146,6 +146,14 @@ test("lr_scheduler_extra: bad options are refused with clear messages", () => {
     () => new CyclicLR(o, { baseLr: 0.1, maxLr: 1, mode: "exp_range" as never }),
     /invalid mode string "exp_range"; it must be "triangular", "triangular2" or "expRange"/,
   );
+  assert.throws(
+    () => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, scaleFn: (x) => 1 / x, scaleMode: "iterations" }),
+    /CyclicLR: scaleFn\(0\) returned .*Infinity; it must return a finite number/,
+  );
+  assert.throws(
+    () => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, scaleFn: () => NaN }),
+    /CyclicLR: scaleFn\(1\) returned .*NaN; it must return a finite number/,
+  );
   const noMomentum = new Fixed([{ params: [zeros([1])] }], { lr: 0.1 });
   assert.throws(() => new CyclicLR(noMomentum, { baseLr: 0.01, maxLr: 0.1 }), /no momentum or betas option to cycle/);
   assert.throws(() => new ChainedScheduler([]), /ChainedScheduler: schedulers must be a non-empty array/);

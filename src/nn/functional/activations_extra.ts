@@ -10,6 +10,7 @@ import { formatShape } from "../../tensor/shape.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import { checkNumber } from "../../utils/check.ts";
 import { checkTensor } from "../../utils/check_tensor.ts";
+import { checkOptions } from "../../utils/options.ts";
 
 /**
  * SiLU (swish): y = x·σ(x).
@@ -36,8 +37,9 @@ export function silu(input: Tensor): Tensor {
  */
 export function softplus(input: Tensor, options: { beta?: number; threshold?: number } = {}): Tensor {
   checkTensor("softplus", "input", input);
-  const beta = checkNumber("softplus", "beta", options?.beta ?? 1, { lo: 0 });
-  const threshold = checkNumber("softplus", "threshold", options?.threshold ?? 20);
+  checkOptions("softplus", options, ["beta", "threshold"]);
+  const beta = checkNumber("softplus", "beta", options.beta ?? 1, { lo: 0 });
+  const threshold = checkNumber("softplus", "threshold", options.threshold ?? 20);
   return softplusUnchecked(input, beta, threshold);
 }
 
@@ -73,7 +75,8 @@ export function mish(input: Tensor): Tensor {
  */
 export function elu(input: Tensor, options: { alpha?: number } = {}): Tensor {
   checkTensor("elu", "input", input);
-  const alpha = checkNumber("elu", "alpha", options?.alpha ?? 1);
+  checkOptions("elu", options, ["alpha"]);
+  const alpha = checkNumber("elu", "alpha", options.alpha ?? 1);
   const negative = clamp(input, undefined, 0).expm1().mul(alpha);
   return where(input.gt(0), input, negative);
 }

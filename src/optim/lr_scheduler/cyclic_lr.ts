@@ -166,7 +166,13 @@ export class CyclicLR extends LRScheduler {
 
   /** The amplitude scale at cycle `x` (or step `x` in `iterations` mode). */
   private scale(x: number): number {
-    if (this.scaleFnCustom !== undefined) return this.scaleFnCustom(x);
+    if (this.scaleFnCustom !== undefined) {
+      const value = this.scaleFnCustom(x);
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        throw new RangeError(`${this.name}: scaleFn(${x}) returned ${describe(value)}; it must return a finite number`);
+      }
+      return value;
+    }
     if (this.mode === "triangular") return 1;
     if (this.mode === "triangular2") return 1 / 2 ** (x - 1);
     return this.gamma ** x;

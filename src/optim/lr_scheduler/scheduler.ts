@@ -116,10 +116,14 @@ export function checkScheduledGroups(
   known: number,
   values: readonly unknown[],
 ): void {
-  if (values.length !== groups || values.some((v) => typeof v !== "number" || Number.isNaN(v))) {
+  const bad = values.findIndex((v) => typeof v !== "number" || Number.isNaN(v));
+  if (values.length !== groups || (bad >= 0 && bad >= known)) {
     throw new RangeError(
       `${scheduler}: the optimizer has ${groups} parameter groups but the scheduler was built for ${known}; a group added with addParamGroup after the scheduler cannot be scheduled by it (build the scheduler after adding the group)`,
     );
+  }
+  if (bad >= 0) {
+    throw new RangeError(`${scheduler}: computed the learning rate ${String(values[bad])} for parameter group ${bad}`);
   }
 }
 
