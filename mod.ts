@@ -188,3 +188,56 @@ export type { GradScalerOptions, GradScalerStateDict } from "./src/optim/grad_sc
 export { checkpoint, checkpointSequential } from "./src/autograd/checkpoint.ts";
 export { memory } from "./src/autograd/memory.ts";
 export type { MemoryStats } from "./src/autograd/memory.ts";
+
+// Issue 15: layers, functions, init, schedulers, data helpers and vision transforms (one block)
+export { ELU, Hardswish, Mish, PReLU, SiLU, Softplus, Unflatten } from "./src/nn/activation_extra.ts";
+export type { ELUOptions, PReLUOptions, SoftplusOptions } from "./src/nn/activation_extra.ts";
+export { GroupNorm, InstanceNorm2d, RMSNorm } from "./src/nn/normalization_extra.ts";
+export type { GroupNormOptions, InstanceNormOptions, RMSNormOptions } from "./src/nn/normalization_extra.ts";
+export { elu, hardswish, mish, prelu, silu, softplus } from "./src/nn/functional/activations_extra.ts";
+export { groupNorm, instanceNorm, rmsNorm } from "./src/nn/functional/normalization_extra.ts";
+export type {
+  GroupNormFunctionOptions,
+  InstanceNormFunctionOptions,
+  RMSNormFunctionOptions,
+} from "./src/nn/functional/normalization_extra.ts";
+export {
+  calculateGain,
+  constant_,
+  kaimingNormal_,
+  kaimingUniform_,
+  ones_,
+  orthogonal_,
+  truncNormal_,
+  xavierNormal_,
+  xavierUniform_,
+  zeros_,
+} from "./src/nn/init.ts";
+export type {
+  KaimingOptions,
+  Nonlinearity,
+  OrthogonalOptions,
+  TruncNormalOptions,
+  XavierOptions,
+} from "./src/nn/init.ts";
+export { randomSplit, Subset } from "./src/data/subset.ts";
+export type { RandomSplitOptions } from "./src/data/subset.ts";
+export { ConcatDataset } from "./src/data/concat_dataset.ts";
+export {
+  Compose,
+  hflip,
+  Normalize,
+  padConstant,
+  RandomCrop,
+  RandomHorizontalFlip,
+  RandomRotation,
+  rotate,
+  ToTensor,
+} from "./src/vision/transforms/mod.ts";
+export type {
+  Interpolation,
+  RandomCropOptions,
+  RandomRotationOptions,
+  Transform,
+  TransformLike,
+} from "./src/vision/transforms/mod.ts";

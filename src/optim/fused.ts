@@ -32,7 +32,7 @@ export abstract class FusedOptimizer extends Optimizer {
   protected abstract update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number;
 
   /** Hook for per-step checks of a group's options. */
-  protected checkGroup(_group: ParamGroup): void {}
+  protected override checkGroup(_group: ParamGroup): void {}
 
   /** Updates every parameter that has a gradient, one native kernel call each; parameters must be f32. */
   step(): void {

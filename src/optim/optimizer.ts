@@ -101,6 +101,8 @@ export abstract class Optimizer {
   protected readonly state: Map<Tensor, ParamState> = new Map();
   /** Name used in error messages. */
   protected abstract readonly name: string;
+  /** The options every group starts from (PyTorch's `defaults`), as given to the constructor. */
+  readonly defaults: GroupOptions;
 
   /** Collects `params` into groups, filling each group's missing options from `defaults`. */
   constructor(params: ParamsInput, defaults: GroupOptions) {
@@ -110,36 +112,84 @@ export abstract class Optimizer {
     const groups = list[0] instanceof Tensor
       ? [{ params: list as Tensor[] }]
       : (list as ({ params: Iterable<Tensor> } & Partial<GroupOptions>)[]);
-    const accepted = ["params", ...Object.keys(defaults)];
+    this.defaults = { ...defaults };
     const seen = new Set<Tensor>();
-    this.paramGroups = groups.map((group, i) => {
-      if (group instanceof Tensor) {
-        throw new TypeError(`${where}: params mixes tensors and parameter groups; pass one or the other`);
-      }
-      checkOptions(`${where}: parameter group ${i}`, group, accepted);
-      if (!("params" in group)) throw new TypeError(`${where}: parameter group ${i} has no params`);
-      const tensors = [...iterableParams(where, `parameter group ${i} params`, group.params)];
-      if (tensors.length === 0) throw new RangeError(`${new.target.name}: parameter group ${i} is empty`);
-      for (const p of tensors) {
-        if (!(p instanceof Tensor)) {
-          throw new TypeError(`${new.target.name}: parameter group ${i} holds something that is not a Tensor`);
-        }
-        if (seen.has(p)) throw new RangeError(`${new.target.name}: a parameter appears in more than one group`);
-        seen.add(p);
-      }
-      const { params: _params, ...options } = group;
-      for (const [key, value] of Object.entries(options)) {
-        if (typeof defaults[key] === "boolean" && typeof value !== "boolean") {
-          throw new TypeError(`${where}: parameter group ${i}: ${key} must be true or false, got ${describe(value)}`);
-        }
-      }
-      return { ...defaults, ...options, params: tensors } as ParamGroup;
-    });
+    this.paramGroups = groups.map((group, i) => this.buildGroup(where, group, i, seen));
     for (const group of this.paramGroups) checkHyper(where, LR, group.lr, 0);
   }
 
-  /** Sets an option on every group (the seed's builder style: `.momentum(0.9)`). */
+  /**
+   * Checks one parameter group as given by the user (keys, tensors, no parameter in two groups)
+   * and returns it with its missing options filled from {@link Optimizer.defaults}.
+   */
+  private buildGroup(where: string, group: unknown, i: number, seen: Set<Tensor>): ParamGroup {
+    const defaults = this.defaults;
+    if (group instanceof Tensor) {
+      throw new TypeError(`${where}: params mixes tensors and parameter groups; pass one or the other`);
+    }
+    checkOptions(`${where}: parameter group ${i}`, group, ["params", ...Object.keys(defaults)]);
+    if (group === undefined || !("params" in (group as object))) {
+      throw new TypeError(`${where}: parameter group ${i} has no params`);
+    }
+    const given = group as { params: unknown } & Record<string, unknown>;
+    const tensors = given.params instanceof Tensor
+      ? [given.params]
+      : [...iterableParams(where, `parameter group ${i} params`, given.params)];
+    if (tensors.length === 0) throw new RangeError(`${where}: parameter group ${i} is empty`);
+    for (const p of tensors) {
+      if (!(p instanceof Tensor)) {
+        throw new TypeError(`${where}: parameter group ${i} holds something that is not a Tensor`);
+      }
+      if (seen.has(p)) throw new RangeError(`${where}: a parameter appears in more than one group`);
+      seen.add(p);
+    }
+    const { params: _params, ...options } = given;
+    for (const [key, value] of Object.entries(options)) {
+      if (typeof defaults[key] === "boolean" && typeof value !== "boolean") {
+        throw new TypeError(`${where}: parameter group ${i}: ${key} must be true or false, got ${describe(value)}`);
+      }
+    }
+    return { ...structuredClone(defaults), ...options, params: tensors as Tensor[] } as ParamGroup;
+  }
+
+  /**
+   * Adds a parameter group (PyTorch's `add_param_group`), e.g. to unfreeze layers while
+   * fine-tuning: options it does not give come from the optimizer's defaults (the constructor's
+   * learning rate and the builder methods' values, such as `.momentum(0.9)`; not changes made by
+   * schedulers or `setLr`); a
+   * parameter already in a group is an error; the group is validated like the constructor's.
+   * Schedulers built before the call keep scheduling the groups they were built with: the
+   * chainable ones (StepLR, ExponentialLR, …) also scale the new group, as in PyTorch, and the ones
+   * that need a base rate per group throw at their next step, naming the new group.
+   *
+   * @example
+   * ```ts
+   * const optimizer = new SGD(head.parameters(), 0.1).momentum(0.9);
+   * optimizer.addParamGroup({ params: backbone.parameters(), lr: 0.01 });
+   * ```
+   */
+  addParamGroup(group: { params: Iterable<Tensor> | Tensor } & Partial<GroupOptions>): void {
+    const where = `${this.name}.addParamGroup`;
+    if (group === null || typeof group !== "object" || Array.isArray(group) || group instanceof Tensor) {
+      throw new TypeError(`${where}: group must be an object { params, lr?, … }, got ${describe(group)}`);
+    }
+    const seen = new Set<Tensor>(this.paramGroups.flatMap((g) => g.params));
+    const built = this.buildGroup(where, group, this.paramGroups.length, seen);
+    checkHyper(where, LR, built.lr, 0);
+    this.checkGroup(built);
+    this.paramGroups.push(built);
+  }
+
+  /** Validates a group's optimizer-specific options; optimizers override it. */
+  protected checkGroup(_group: ParamGroup): void {}
+
+  /**
+   * Sets an option on every group and in the defaults (the seed's builder style:
+   * `.momentum(0.9)`, the counterpart of PyTorch's constructor keyword), so groups added later
+   * with {@link Optimizer.addParamGroup} get it too.
+   */
   protected setOption(option: string, value: unknown): this {
+    this.defaults[option] = structuredClone(value);
     for (const group of this.paramGroups) group[option] = value;
     return this;
   }

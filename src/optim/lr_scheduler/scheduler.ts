@@ -105,6 +105,28 @@ export function checkStateType(scheduler: string, state: SchedulerStateDict): vo
   }
 }
 
+/**
+ * Throws unless the scheduler computed a number for every parameter group: a group added with
+ * `addParamGroup` after a scheduler that needs a base rate per group was built gets no (or a NaN)
+ * rate, which must not reach the optimizer silently.
+ */
+export function checkScheduledGroups(
+  scheduler: string,
+  groups: number,
+  known: number,
+  values: readonly unknown[],
+): void {
+  const bad = values.findIndex((v) => typeof v !== "number" || Number.isNaN(v));
+  if (values.length !== groups || (bad >= 0 && bad >= known)) {
+    throw new RangeError(
+      `${scheduler}: the optimizer has ${groups} parameter groups but the scheduler was built for ${known}; a group added with addParamGroup after the scheduler cannot be scheduled by it (build the scheduler after adding the group)`,
+    );
+  }
+  if (bad >= 0) {
+    throw new RangeError(`${scheduler}: computed the learning rate ${String(values[bad])} for parameter group ${bad}`);
+  }
+}
+
 /** Reads a list of numbers (one per group) from a state dict. */
 export function numberList(scheduler: string, state: SchedulerStateDict, key: string, groups: number): number[] {
   const v = state[key];
@@ -230,6 +252,7 @@ export abstract class LRScheduler implements Scheduler {
       this.lastEpoch = epoch;
       values = this.closedFormLr() ?? this.computeLr();
     }
+    checkScheduledGroups(this.name, this.groups.length, this.baseLrs.length, values);
     this.groups.forEach((group, i) => (group.lr = values[i]));
     this.lastLr = this.groups.map((group) => group.lr);
   }
