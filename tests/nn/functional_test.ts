@@ -1,5 +1,6 @@
 import { assert, assertClose, test } from "../harness.ts";
 import { decodeArray, decodeTensor, type EncodedArray, loadFixture } from "../fixtures/load.ts";
+import * as ax from "../../mod.ts";
 import {
   BCELoss,
   BCEWithLogitsLoss,
@@ -225,6 +226,16 @@ test("F functions equal the layers and losses they mirror", () => {
   same(F.linear(x, w), x.matmul(w.t()), "linear");
   assert.throws(() => F.mseLoss(x, y, { reduce: true } as never), /reduce/);
   assert.throws(() => F.gelu(x, { approximate: "fast" } as never), /approximate/);
+  // The functional forms of the other layers (GroupNorm, RMSNorm, …) are reachable through F too.
+  same(F.mish(x), new ax.Mish().forward(x), "mish");
+  same(F.elu(x, { alpha: 0.5 }), new ax.ELU({ alpha: 0.5 }).forward(x), "elu");
+  same(F.softplus(x), new ax.Softplus().forward(x), "softplus");
+  same(F.hardswish(x), new ax.Hardswish().forward(x), "hardswish");
+  same(F.silu(x), new ax.SiLU().forward(x), "silu");
+  const gn = new ax.GroupNorm(2, 6);
+  same(F.groupNorm(x, 2, { weight: gn.weight, bias: gn.bias }), gn.forward(x), "groupNorm");
+  const rn = new ax.RMSNorm(6);
+  same(F.rmsNorm(x, [6], { weight: rn.weight }), rn.forward(x), "rmsNorm");
 });
 
 test("F.embedding with paddingIdx gives that row no gradient, as PyTorch", () => {

@@ -12,18 +12,8 @@ import { checkNumber } from "../../utils/check.ts";
 import { checkTensor } from "../../utils/check_tensor.ts";
 import { checkOptions } from "../../utils/options.ts";
 
-/**
- * SiLU (swish): y = x·σ(x).
- *
- * @example
- * ```ts
- * silu(tensor([-1, 0, 2])); // [-0.2689, 0, 1.7616]
- * ```
- */
-export function silu(input: Tensor): Tensor {
-  checkTensor("silu", "input", input);
-  return input.mul(input.sigmoid());
-}
+/** SiLU (swish): y = x·σ(x); the same function as `F.silu`. */
+export { silu } from "./activation.ts";
 
 /**
  * Softplus as PyTorch: y = log(1 + e^(βx))/β, and y = x where βx > threshold (for numerical

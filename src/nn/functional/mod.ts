@@ -18,3 +18,10 @@ export * from "./normalization.ts";
 export * from "./sparse.ts";
 export * from "./dropout.ts";
 export * from "./attention.ts";
+export { elu, hardswish, mish, prelu, softplus } from "./activations_extra.ts";
+export { groupNorm, instanceNorm, rmsNorm } from "./normalization_extra.ts";
+export type {
+  GroupNormFunctionOptions,
+  InstanceNormFunctionOptions,
+  RMSNormFunctionOptions,
+} from "./normalization_extra.ts";
