@@ -10,14 +10,25 @@ export { assert };
 
 type TestBody = () => void | Promise<void>;
 
-async function pickRegistrar(): Promise<(name: string, body: TestBody) => void> {
+/** Options of {@link test}. */
+export interface TestOptions {
+  /**
+   * Bun's per-test limit in milliseconds for a test that runs whole suites in child processes
+   * (default: the `bun test --timeout` of the command line). Deno has no per-test limit.
+   */
+  timeoutMs?: number;
+}
+
+type Registrar = (name: string, body: TestBody, options?: TestOptions) => void;
+
+async function pickRegistrar(): Promise<Registrar> {
   if ("Deno" in globalThis) return (name, body) => Deno.test(name, body);
   const bunTest = await import(["bun", "test"].join(":"));
-  return (name, body) => bunTest.test(name, body);
+  return (name, body, options) => bunTest.test(name, body, options?.timeoutMs);
 }
 
 /** Registers a test with the current runtime's runner. */
-export const test: (name: string, body: TestBody) => void = await pickRegistrar();
+export const test: Registrar = await pickRegistrar();
 
 /** The runtime running the tests. */
 export const runtime: "deno" | "bun" = "Deno" in globalThis ? "deno" : "bun";

@@ -29,7 +29,7 @@ test("collectives under mpirun -np 2: 100 MB all-reduces of every dtype with eve
       "each dtype and op once",
     );
   }
-});
+}, { timeoutMs: 600_000 }); // 100 MB transfers; mpirun itself is bounded at 600 s
 
 test("a rank that throws ends the whole job with a non-zero status within 30 s", () => {
   const r = mpirun(2, workerPath("fault_worker.ts"), ["throw"], 60);
