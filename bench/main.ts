@@ -15,7 +15,7 @@
  *
  * `--gemm-only` runs the GEMM tables alone (no FFI or MLP rows).
  * `--targets` runs only what issue 12's targets need (training rows with every rival, the five matmul runs, 1024³
- * against NumPy) and writes bench/results/latest-targets.md.
+ * against NumPy) and writes bench/results/latest-targets.md. `--epochs N` times N epochs per trainer (default 3).
  * `--distributed` runs only the MPI benchmark (bench/distributed/main.ts): all-reduce against C
  * `MPI_Allreduce`, 2-rank against 1-rank training, bucket overlap.
  * - Per-call FFI overhead on Deno and on Bun (bench/ffi_overhead.ts).
@@ -102,7 +102,9 @@ let ffiDeno: any, ffiBun: any, ampDeno: any, ampBun: any, ampTorch: any;
 // The CNN example's network on the first CNN_SAMPLES training images (a full epoch takes ~25 s).
 const CNN_SAMPLES = 12_800;
 // The seed's MLP, one epoch of Fashion-MNIST: one warm-up epoch, then the median of MLP_EPOCHS.
-const MLP_EPOCHS = 3;
+const epochsAt = Deno.args.indexOf("--epochs");
+const MLP_EPOCHS = epochsAt >= 0 ? Number(Deno.args[epochsAt + 1]) : 3;
+if (!Number.isInteger(MLP_EPOCHS) || MLP_EPOCHS < 1) throw new Error(`--epochs takes a positive integer`);
 // The big MLPs at batch 256: 784-2048-2048-10 on the first BIG_SAMPLES images (~35 MFLOP a sample).
 const BIG_SAMPLES = 15_360;
 const mlpArgs = ["--epochs", String(MLP_EPOCHS)];
