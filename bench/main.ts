@@ -60,7 +60,12 @@ async function runJson(command: string, args: string[], env: Record<string, stri
   const output = await new Deno.Command(command, { args, env, stdout: "piped", stderr: "inherit" }).output();
   if (!output.success) throw new Error(`${command} ${args.join(" ")} failed`);
   const text = new TextDecoder().decode(output.stdout).trim().split("\n").pop()!;
-  return JSON.parse(text);
+  const result = JSON.parse(text);
+  // Progress: each training result as it arrives (a whole run takes many minutes).
+  if (result.samplesPerSec !== undefined) {
+    console.error(`[bench]   ${result.runtime}: ${Math.round(result.samplesPerSec)} samples/s (${text})`);
+  }
+  return result;
 }
 
 const threads = [...new Set([1, getNumThreads()])];
@@ -119,12 +124,12 @@ async function trainAll(label: string, args: string[], rivalsToo: { compile: boo
   );
   const py = ["--threads", String(allThreads), ...args];
   const torch = await runJson(PYTHON, [`${ROOT}bench/train_epoch_torch.py`, ...py]);
+  const deno = await runJson(DENO, ["run", "-A", `${ROOT}bench/train_epoch.ts`, ...args], mlpEnv);
+  const bun = await runJson(BUN, [`${ROOT}bench/train_epoch.ts`, ...args], mlpEnv);
+  const jax = rivalsToo.jax ? await runJson(PYTHON, [`${ROOT}bench/train_epoch_jax.py`, ...py]) : undefined;
   const compiled = rivalsToo.compile
     ? await runJson(PYTHON, [`${ROOT}bench/train_epoch_torch.py`, ...py, "--compile"])
     : undefined;
-  const jax = rivalsToo.jax ? await runJson(PYTHON, [`${ROOT}bench/train_epoch_jax.py`, ...py]) : undefined;
-  const deno = await runJson(DENO, ["run", "-A", `${ROOT}bench/train_epoch.ts`, ...args], mlpEnv);
-  const bun = await runJson(BUN, [`${ROOT}bench/train_epoch.ts`, ...args], mlpEnv);
   return { torch, compiled, jax, deno, bun };
 }
 
@@ -170,6 +175,9 @@ if (!GEMM_ONLY) {
       String(allThreads),
     ]);
     matmulRuns.push({ axon: gemmGflops(TARGET_SHAPE, allThreads), torch: r.torch?.[key(TARGET_SHAPE, allThreads)] });
+    console.error(
+      `[bench]   run ${run + 1}: Axon ${matmulRuns[run].axon.toFixed(1)}, PyTorch ${matmulRuns[run].torch} GFLOP/s`,
+    );
   }
   if (TARGETS_ONLY) {
     console.error(`[bench] 1024³ GEMM (Axon, NumPy), ${allThreads} threads`);
@@ -181,6 +189,7 @@ if (!GEMM_ONLY) {
       String(allThreads),
     ]);
     square = { axon: gemmGflops(SQUARE, allThreads), numpy: r.numpy?.[key(SQUARE, allThreads)] };
+    console.error(`[bench]   Axon ${square.axon.toFixed(1)}, NumPy ${square.numpy} GFLOP/s`);
   } else {
     square = { axon: axon[key(SQUARE, allThreads)], numpy: rivals.numpy?.[key(SQUARE, allThreads)] };
   }
