@@ -1183,9 +1183,10 @@ test "gemm with strided leading dimensions, alpha and beta" {
     try checkCase(.{ .m = 96, .n = 200, .k = 100, .ta = true, .tb = true, .pad = 1, .alpha = 2, .beta = 0.5 });
     // A large product crossing every cache block (KC, MC, NC) with beta accumulation.
     try checkCase(.{ .m = 230, .n = 3100, .k = 800, .beta = 1, .alpha = 0.75 });
-    // B blocks cut by the L2 budget (ncFor): k = 500 → kc = 250, 32 panels of 32 (16 with AVX2)
-    // columns per 1 MB block, so n = 1100 (and 600 with AVX2) takes two or more column blocks, with
-    // a ragged last panel; every transpose, beta, padded leading dimensions, 1 to 3 threads.
+    // B blocks cut by the L2 budget (ncFor): k = 500 → kc = 250, at most 1024-1048 columns per
+    // 1 MB block at every vector width (NR = 32, 16, 8), so n = 1100 takes two column blocks (and
+    // k = 1300, n = 1037 too), with a ragged last panel; every transpose, beta, padded leading
+    // dimensions, 1 to 3 threads.
     for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
         try checkCase(.{ .m = 200, .n = 1100, .k = 500, .ta = ta, .tb = tb, .pad = 3, .beta = 0.5 });
         try checkCase(.{ .m = 31, .n = 1037, .k = 1300, .ta = ta, .tb = tb });
