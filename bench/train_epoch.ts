@@ -1,15 +1,15 @@
 /**
- * One training epoch (Adam 1e-3; CrossEntropyLoss; batch 64; shuffled) on the Fashion-MNIST
+ * One training epoch (Adam 1e-3; CrossEntropyLoss; batch 64 or `--batch`; shuffled) on the Fashion-MNIST
  * training set (60,000 images from /usr/share/datasets/fashion-mnist, normalised
  * (x/255 − 0.2860)/0.3530), on the running runtime, of either model:
- * - `--model mlp` (default): the seed's MLP, 784-256-10 with ReLU;
+ * - `--model mlp` (default): the seed's MLP, 784-256-10 with ReLU (`--hidden 512,512`: 784-512-512-10);
  * - `--model cnn`: examples/mnist_cnn.ts's network, Conv2d(1→32, 3, pad 1) → ReLU → MaxPool2d(2) →
  *   Conv2d(32→64, 3, pad 1) → ReLU → MaxPool2d(2) → Flatten → Dropout(0.25) → Linear(3136, 128) →
  *   ReLU → Dropout(0.5) → Linear(128, 10).
  * `--limit N` trains on the first N images only (an "epoch" is then N images).
- * bench/train_epoch_torch.py is the same loop in PyTorch.
+ * bench/train_epoch_torch.py is the same loop in PyTorch, bench/train_epoch_jax.py in JAX.
  *
- *   deno run -A bench/train_epoch.ts [--model mlp|cnn] [--limit N] [--epochs 3] [--root DIR] [--amp bf16|f16]
+ *   deno run -A bench/train_epoch.ts [--model mlp|cnn] [--hidden 256] [--batch 64] [--limit N] [--epochs 3] [--root DIR] [--amp bf16|f16]
  *   bun bench/train_epoch.ts [...]
  *
  * `--amp DTYPE` runs each forward and loss under `autocast(DTYPE)` (parameters and Adam stay f32;
@@ -50,7 +50,10 @@ function option(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-const BATCH = 64;
+const BATCH = Number(option("batch", "64"));
+if (!Number.isInteger(BATCH) || BATCH < 1) throw new Error(`--batch takes a positive integer, got ${BATCH}`);
+const hidden = option("hidden", "256").split(",").map(Number);
+if (hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error(`--hidden takes sizes like 512,512`);
 const epochs = Number(option("epochs", "3"));
 const root = option("root", FASHION_MNIST_DEBIAN_ROOT);
 const amp = option("amp", "") as "" | "bf16" | "f16";
@@ -68,13 +71,20 @@ const train = limit < fullTrain.length
 const testSet = new FashionMNIST(root, false, { normalize: { mean: 0.2860, std: 0.3530 } });
 const loader = new DataLoader(train, BATCH, true);
 const inputShape = modelName === "mlp" ? [-1, 784] : [-1, 1, 28, 28];
-const model = modelName === "mlp"
-  ? new Sequential().add(new Linear(784, 256)).add(ReLU).add(new Linear(256, 10))
-  : new Sequential()
-    .add(new Conv2d(1, 32, 3, { padding: 1 })).add(ReLU).add(new MaxPool2d(2))
-    .add(new Conv2d(32, 64, 3, { padding: 1 })).add(ReLU).add(new MaxPool2d(2))
-    .add(new Flatten()).add(new Dropout(0.25)).add(new Linear(64 * 7 * 7, 128)).add(ReLU).add(new Dropout(0.5))
-    .add(new Linear(128, 10));
+function mlp(): Sequential {
+  const sizes = [784, ...hidden, 10];
+  const net = new Sequential();
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    net.add(new Linear(sizes[i], sizes[i + 1]));
+    if (i + 2 < sizes.length) net.add(ReLU);
+  }
+  return net;
+}
+const model = modelName === "mlp" ? mlp() : new Sequential()
+  .add(new Conv2d(1, 32, 3, { padding: 1 })).add(ReLU).add(new MaxPool2d(2))
+  .add(new Conv2d(32, 64, 3, { padding: 1 })).add(ReLU).add(new MaxPool2d(2))
+  .add(new Flatten()).add(new Dropout(0.25)).add(new Linear(64 * 7 * 7, 128)).add(ReLU).add(new Dropout(0.5))
+  .add(new Linear(128, 10));
 const optimizer = new Adam(model.parameters(), 0.001);
 const lossFn = new CrossEntropyLoss();
 

@@ -4,7 +4,7 @@
 #
 #   tools/dev.sh train     install + build + run the training example (deno task train)
 #   tools/dev.sh test      install + build + release files + every test, on Deno and on Bun; last line "N passed, N failed"
-#   tools/dev.sh bench     install (also PyTorch/NumPy into .tools/pyenv) + build + deno task bench
+#   tools/dev.sh bench     install (also PyTorch/NumPy/JAX into .tools/pyenv) + build + deno task bench [--targets]
 #   tools/dev.sh pyenv     install only the Python environment the fixture scripts (tests/fixtures/make_*.py) use
 #   tools/dev.sh build     install + build only
 #   tools/dev.sh release   install + build the release files of every platform and stage the JSR/npm packages (tools/release.sh)
@@ -51,6 +51,15 @@ ensure_python_rivals() {
   log "installing PyTorch $TORCH_VERSION (CPU), NumPy and safetensors into .tools/pyenv (benchmark rivals, fixture scripts)"
   python3 -m venv "$PYENV"
   "$PYENV/bin/pip" install --quiet --disable-pip-version-check "torch==$TORCH_VERSION" numpy safetensors >&2
+}
+
+# JAX (XLA) and optax: `deno task bench`'s jit rival (bench/train_epoch_jax.py). Added to the existing
+# .tools/pyenv (never recreated here: other checkouts may share it); `python -m pip` works even
+# where the venv was moved and its pip script's #! line points elsewhere.
+ensure_jax_rival() {
+  if "$PYENV/bin/python" -c "import jax, optax" 2>/dev/null; then return; fi
+  log "installing JAX, jaxlib and optax (CPU) into .tools/pyenv (benchmark rival)"
+  "$PYENV/bin/python" -m pip install --quiet --disable-pip-version-check jax jaxlib optax >&2
 }
 
 # TensorBoard's own event reader, with which the SummaryWriter tests read Axon's event files back
@@ -197,6 +206,6 @@ case "${1:-}" in
   pyenv) ensure_python_rivals ;;
   test) run_tests ;;
   train) build; ensure_fashion_mnist; shift; exec "$DENO" task train "$@" ;;
-  bench) build; ensure_python_rivals; ensure_mpi; tools/release.sh; shift; exec "$DENO" task bench "$@" ;;
+  bench) build; ensure_python_rivals; ensure_jax_rival; ensure_mpi; tools/release.sh; shift; exec "$DENO" task bench "$@" ;;
   *) echo "usage: tools/dev.sh {train|test|bench|build|release}" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 //!
 //! Structure (per thread, over its part of C):
 //!
-//!   for jc in N step NC            B block  (KC × NC)  packed once per (jc, pc): lives in L2/L3
+//!   for jc in N step NC            B block  (KC × NC)  packed once per (jc, pc): sized to L2 (ncFor)
 //!     for pc in K step KC
 //!       pack B[pc.., jc..]         → NR-wide panels  Bp[p·NR + j]   (zero-padded edge panel)
 //!       for ic in M step MC        A block  (MC × KC)  packed once per (ic, pc): lives in L2
@@ -58,6 +58,24 @@ const narrow: Tile = if (has_avx512) .{ .mr = 16, .nv = 1 } else if (has_avx2) .
 const KC: usize = 400;
 const MC_TILES: usize = 12; // MC = MC_TILES · MR
 const NC: usize = 3072;
+
+/// Bytes of a packed B block (kc × nc) meant to stay in L2 across the row tiles of A: the
+/// micro-kernel streams B's micro-panels for every MR rows of C, so a block larger than L2 is read
+/// again from L3 for every row tile. Measured on one core (CPU time, 2026-12-02, 2 MB L2):
+/// 256×2048×2048 went from ~100 GFLOP/s (one 342 × 2048 block, 2.8 MB) to ~128-136 with blocks of
+/// ≤ 1 MB, on two cores 215-232 → 235-252; 1024³ unchanged (~140-150 on one core).
+const b_block_budget: usize = 1024 * 1024;
+
+/// Columns of a B block for a thread's `cols` columns and `kc`: the columns cut into equal blocks
+/// (whole NR-wide panels) that each fit `b_block_budget`, at most NC. Blocking over n changes no
+/// arithmetic (every element still sums its k blocks in order).
+fn ncFor(cols: usize, kc: usize, comptime NR: usize) usize {
+    const panels = (cols + NR - 1) / NR;
+    const per_panel = kc * NR * @sizeOf(f32);
+    const fit = @max(1, @min(NC / NR, b_block_budget / @max(per_panel, 1)));
+    const blocks = (panels + fit - 1) / fit;
+    return (panels + blocks - 1) / blocks * NR;
+}
 
 const max_mr = @max(wide.mr, narrow.mr);
 const max_nr = @max(wide.nv, narrow.nv) * vlen;
@@ -888,7 +906,7 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
     // K blocks of equal size (a short last block would pay a full C update for little work);
     // the split depends on k alone, so the accumulation order is fixed.
     const kc_max: usize = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
-    const nc_max: usize = @min(NC, roundUp(n1 - n0, NR));
+    const nc_max: usize = ncFor(n1 - n0, kc_max, NR);
     const mc_max: usize = @min(MC, roundUp(m1 - m0, MR));
 
     // Scratch layout: [B block | A block | edge A panel | edge B panel].
@@ -906,8 +924,8 @@ fn blocked(comptime t: Tile, p: *const Problem, pl: Plan, m0: usize, m1: usize, 
     const a_direct_stride = p.lda;
 
     var jc = n0;
-    while (jc < n1) : (jc += NC) {
-        const nc: usize = @min(NC, n1 - jc);
+    while (jc < n1) : (jc += nc_max) {
+        const nc: usize = @min(nc_max, n1 - jc);
         var pc: usize = 0;
         while (pc < k) : (pc += kc_max) {
             const kc: usize = @min(kc_max, k - pc);
@@ -1165,6 +1183,26 @@ test "gemm with strided leading dimensions, alpha and beta" {
     try checkCase(.{ .m = 96, .n = 200, .k = 100, .ta = true, .tb = true, .pad = 1, .alpha = 2, .beta = 0.5 });
     // A large product crossing every cache block (KC, MC, NC) with beta accumulation.
     try checkCase(.{ .m = 230, .n = 3100, .k = 800, .beta = 1, .alpha = 0.75 });
+    // B blocks cut by the L2 budget (ncFor): k = 500 → kc = 250, at most 1024-1048 columns per
+    // 1 MB block at every vector width (NR = 32, 16, 8), so n = 1100 takes two column blocks (and
+    // k = 1300, n = 1037 too), with a ragged last panel; every transpose, beta, padded leading
+    // dimensions, 1 to 3 threads.
+    for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
+        try checkCase(.{ .m = 200, .n = 1100, .k = 500, .ta = ta, .tb = tb, .pad = 3, .beta = 0.5 });
+        try checkCase(.{ .m = 31, .n = 1037, .k = 1300, .ta = ta, .tb = tb });
+    };
+}
+
+test "B blocks fit the L2 budget in equal whole panels" {
+    // kc 342 × 2048 columns of f32 (2.8 MB): 64 panels of 32, 23 fit in 1 MB → 3 blocks of at
+    // most 22 panels (704 columns).
+    try testing.expectEqual(@as(usize, 704), ncFor(2048, 342, 32));
+    // A block that fits stays whole (1024 columns × 200 × 4 B = 800 KB).
+    try testing.expectEqual(@as(usize, 1024), ncFor(1024, 200, 32));
+    // Never more than NC (3125 panels in 33 equal blocks of 95), never less than one panel.
+    try testing.expectEqual(@as(usize, 3040), ncFor(100_000, 1, 32));
+    try testing.expectEqual(@as(usize, 32), ncFor(5000, 100_000, 32));
+    try testing.expectEqual(@as(usize, 16), ncFor(3, 10, 16));
 }
 
 test "batched gemm with broadcast operands" {
