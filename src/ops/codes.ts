@@ -4,14 +4,5 @@
  * an op is its line in the kernel's enum, its kernel and its backward rule.
  * @module
  */
-import type { BinaryOp, Distribution, ReduceOp, UnaryOp } from "../native/abi.generated.ts";
-
 export { BinaryOp, Distribution, ReduceOp, UnaryOp } from "../native/abi.generated.ts";
-/** Name of a unary op. */
-export type UnaryOpName = keyof typeof UnaryOp;
-/** Name of a binary op. */
-export type BinaryOpName = keyof typeof BinaryOp;
-/** Name of a reduction. */
-export type ReduceOpName = keyof typeof ReduceOp;
-/** Name of a random distribution. */
-export type DistributionName = keyof typeof Distribution;
+export type { BinaryOpName, DistributionName, ReduceOpName, UnaryOpName } from "../backend/backend.ts";
