@@ -2,7 +2,7 @@
 //!
 //!   zig build -Doptimize=ReleaseFast        → zig-out/lib/libaxon.so for this machine's CPU
 //!   zig build test                          → runs the `test` blocks of every kernel file
-//!   zig build abi                           → writes src/native/abi.generated.ts (zig/abi_gen.zig)
+//!   zig build abi                           → writes src/native/abi_generated.ts (zig/abi_gen.zig)
 //!   zig build -Dlevel=x86-64-v3 -Dstrip     → an x86-64 file for one dispatch level (zig/cpu/levels.zig);
 //!                                             `tools/dev.sh release` builds every level and platform
 const std = @import("std");
@@ -40,11 +40,11 @@ pub fn build(b: *std.Build) void {
         .link_libc = true,
     }) });
     const run_gen = b.addRunArtifact(gen);
-    if (b.option([]const u8, "abi-out", "abi: where to write the generated TypeScript (default src/native/abi.generated.ts; - for stdout)")) |out| {
+    if (b.option([]const u8, "abi-out", "abi: where to write the generated TypeScript (default src/native/abi_generated.ts; - for stdout)")) |out| {
         if (!std.mem.eql(u8, out, "-")) run_gen.addArg(out);
-    } else run_gen.addArg(b.pathFromRoot("src/native/abi.generated.ts"));
+    } else run_gen.addArg(b.pathFromRoot("src/native/abi_generated.ts"));
     run_gen.has_side_effects = true;
-    const abi_step = b.step("abi", "Generate src/native/abi.generated.ts from the Zig declarations of the C ABI");
+    const abi_step = b.step("abi", "Generate src/native/abi_generated.ts from the Zig declarations of the C ABI");
     abi_step.dependOn(&run_gen.step);
 }
 

@@ -7,7 +7,7 @@
 #   tools/dev.sh bench     install (also PyTorch/NumPy into .tools/pyenv) + build + deno task bench
 #   tools/dev.sh pyenv     install only the Python environment the fixture scripts (tests/fixtures/make_*.py) use
 #   tools/dev.sh build     install + build only
-#   tools/dev.sh abi       regenerate src/native/abi.generated.ts from the Zig declarations of the C ABI (zig build abi)
+#   tools/dev.sh abi       regenerate src/native/abi_generated.ts from the Zig declarations of the C ABI (zig build abi)
 #   tools/dev.sh release   install + build the release files of every platform and stage the JSR/npm packages (tools/release.sh)
 #
 # Toolchains: Deno and Bun from npm (pinned in package.json/package-lock.json), Zig from PyPI
@@ -192,7 +192,7 @@ run_tests() {
 
 case "${1:-}" in
   build) build ;;
-  abi) ensure_zig; log "generating src/native/abi.generated.ts (zig build abi)"; "$ZIG" build abi ;;
+  abi) ensure_zig; log "generating src/native/abi_generated.ts (zig build abi)"; "$ZIG" build abi ;;
   release) ensure_runtimes; ensure_zig; exec tools/release.sh ;;
   pyenv) ensure_python_rivals ;;
   test) run_tests ;;

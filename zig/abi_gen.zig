@@ -1,4 +1,4 @@
-//! Prints src/native/abi.generated.ts: the TypeScript side of the C ABI, generated from the one
+//! Prints src/native/abi_generated.ts: the TypeScript side of the C ABI, generated from the one
 //! declaration of it in Zig (`zig build abi` writes the file; `tools/dev.sh abi` runs that).
 //!
 //! What it reads, by reflection over `root.families` (zig/root.zig):

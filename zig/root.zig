@@ -9,7 +9,7 @@ const std = @import("std");
 pub const abi_version: u32 = 8;
 
 /// Every family of exports, one file each (zig/abi/<family>.zig), in the order zig/ABI.md and the
-/// generated TypeScript (src/native/abi.generated.ts, `tools/dev.sh abi`) list them. A family's
+/// generated TypeScript (src/native/abi_generated.ts, `tools/dev.sh abi`) list them. A family's
 /// exports are `pub export fn`s named axon_* (public, so the generator sees them); its public enums are
 /// the codes, flag bits and layouts TypeScript gets (zig/abi_gen.zig says which). A new family is
 /// one line here. `cpu` is bound apart by the loader (CPU_SYMBOLS).

@@ -25,7 +25,7 @@ import type {
   SgdFlag,
   SgdHyper,
   UnaryOp,
-} from "../native/abi.generated.ts";
+} from "../native/abi_generated.ts";
 import type { Storage } from "../tensor/storage.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Device } from "./device.ts";

@@ -1,6 +1,6 @@
 /**
  * Packs typed objects into the flag words, hyper-parameter arrays and meta arrays of the C ABI,
- * by the layouts generated from the Zig declarations (src/native/abi.generated.ts). Call sites
+ * by the layouts generated from the Zig declarations (src/native/abi_generated.ts). Call sites
  * pass objects; positions and bits live only in Zig.
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * The C ABI of the native library for both runtimes, typed from the signatures generated from the
- * Zig exports (`src/native/abi.generated.ts`, `tools/dev.sh abi`; see `zig/ABI.md`).
+ * Zig exports (`src/native/abi_generated.ts`, `tools/dev.sh abi`; see `zig/ABI.md`).
  *
  * Types use a neutral vocabulary that `deno.ts` and `bun.ts` translate: `"buffer"` is a typed
  * array passed zero-copy (or `null` for an empty operand).
@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ABI_VERSION, CPU_SYMBOLS as GENERATED_CPU_SYMBOLS, SYMBOLS as GENERATED_SYMBOLS } from "./abi.generated.ts";
+import { ABI_VERSION, CPU_SYMBOLS as GENERATED_CPU_SYMBOLS, SYMBOLS as GENERATED_SYMBOLS } from "./abi_generated.ts";
 
 /** Version of the C ABI this TypeScript expects; must equal `axon_abi_version()` (generated from zig/root.zig). */
 export { ABI_VERSION };
@@ -24,7 +24,7 @@ export interface NativeSignature {
 
 /**
  * Every export of the native library with its signature, generated from the Zig exports
- * (src/native/abi.generated.ts; regenerate with `tools/dev.sh abi`).
+ * (src/native/abi_generated.ts; regenerate with `tools/dev.sh abi`).
  */
 export const SYMBOLS = GENERATED_SYMBOLS satisfies Record<string, NativeSignature>;
 

@@ -1,5 +1,5 @@
 /**
- * Regenerates src/native/abi.generated.ts from the Zig declarations (`zig build abi`, printing to
+ * Regenerates src/native/abi_generated.ts from the Zig declarations (`zig build abi`, printing to
  * standard output) and compares it with the committed file: the check that the TypeScript side of
  * the C ABI is exactly what Zig declares (tests/native/abi_generated_test.ts).
  * @module
@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The committed generated file. */
-export const GENERATED_FILE: string = `${ROOT}src/native/abi.generated.ts`;
+export const GENERATED_FILE: string = `${ROOT}src/native/abi_generated.ts`;
 
 /** What the generator prints now, from the Zig sources of this checkout. */
 export function regenerate(): string {
@@ -39,7 +39,7 @@ export function generatedMismatches(file: string, generated: string): string[] {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] === b[i]) continue;
     problems.push(
-      `src/native/abi.generated.ts line ${i + 1}: ${
+      `src/native/abi_generated.ts line ${i + 1}: ${
         a[i] === undefined ? "missing" : JSON.stringify(a[i])
       }, but Zig declares ${b[i] === undefined ? "nothing there" : JSON.stringify(b[i])}`,
     );

@@ -1,11 +1,11 @@
 import { assert, test } from "../harness.ts";
 import { committed, generatedMismatches, regenerate } from "./abi_generated.ts";
-import * as abi from "../../src/native/abi.generated.ts";
+import * as abi from "../../src/native/abi_generated.ts";
 import { UnaryOp } from "../../src/ops/codes.ts";
 
 const generated = regenerate();
 
-test("src/native/abi.generated.ts is exactly what zig/abi_gen.zig prints from the Zig declarations", () => {
+test("src/native/abi_generated.ts is exactly what zig/abi_gen.zig prints from the Zig declarations", () => {
   assert.deepEqual(generatedMismatches(committed(), generated), []);
 });
 

@@ -53,7 +53,7 @@ const Window = struct {
     }
 };
 
-/// The meta layouts of this family, declared once: src/native/abi.generated.ts is generated from
+/// The meta layouts of this family, declared once: src/native/abi_generated.ts is generated from
 /// them and the parsers below read by them. Every conv/pool layout but the adaptive one starts
 /// with the window `[n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw]` (readWindow).
 pub const Im2colMeta = enum { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, x_off, cols_off };

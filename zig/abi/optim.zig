@@ -44,7 +44,7 @@ fn buffers(comptime N: usize, fname: []const u8, n: usize, bufs: [N]Buf) Error![
 }
 
 /// The hyper-parameters of one call, read from `(ptr, len)` in the order of the layout enum `E`
-/// (the one declaration both sides use: src/native/abi.generated.ts is generated from it), as a
+/// (the one declaration both sides use: src/native/abi_generated.ts is generated from it), as a
 /// struct with one field per name.
 fn hyperOf(comptime E: type, fname: []const u8, ptr: ?[*]const f64, len: i64) Error!std.enums.EnumFieldStruct(E, f64, null) {
     const names = comptime std.meta.fieldNames(E);

@@ -9,7 +9,7 @@ import {
   Im2colMeta,
   Pool2dMeta,
   PoolKind,
-} from "../../native/abi.generated.ts";
+} from "../../native/abi_generated.ts";
 import { native } from "../../native/library.ts";
 import type { ConvKernels, PoolWindow2d } from "../backend.ts";
 import { packLayoutMeta } from "../layout.ts";

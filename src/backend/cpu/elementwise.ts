@@ -2,7 +2,7 @@
  * CPU element-wise kernels: unary, binary, where, strided copy, fill, arange (zig/abi/elementwise.zig).
  * @module
  */
-import { BinaryOp, UnaryOp } from "../../native/abi.generated.ts";
+import { BinaryOp, UnaryOp } from "../../native/abi_generated.ts";
 import { native } from "../../native/library.ts";
 import { packMeta, stridedMeta } from "../../ops/meta.ts";
 import { broadcastStrides } from "../../tensor/shape.ts";

@@ -5,7 +5,7 @@
  */
 import { check as checkStatus } from "../../native/library.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
-import { DTypeCode } from "../../native/abi.generated.ts";
+import { DTypeCode } from "../../native/abi_generated.ts";
 
 /** The storage bytes of `t` (the pointer of an operand), or null for no tensor. */
 export function bytesOf(t: Tensor | null): Uint8Array | null {

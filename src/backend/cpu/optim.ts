@@ -15,7 +15,7 @@ import {
   RmspropHyper,
   SgdFlag,
   SgdHyper,
-} from "../../native/abi.generated.ts";
+} from "../../native/abi_generated.ts";
 import { native } from "../../native/library.ts";
 import type { OptimizerKernels } from "../backend.ts";
 import { packFlags, packHyper } from "../layout.ts";

@@ -2,7 +2,7 @@
  * CPU reductions and softmax (zig/abi/reduce.zig).
  * @module
  */
-import { ReduceOp } from "../../native/abi.generated.ts";
+import { ReduceOp } from "../../native/abi_generated.ts";
 import { native } from "../../native/library.ts";
 import type { ReduceKernels } from "../backend.ts";
 import { bytesOf, check, dtypeCode, lengthOf } from "./operand.ts";

@@ -2,7 +2,7 @@
  * CPU counter-based random numbers (zig/abi/rng.zig).
  * @module
  */
-import { Distribution } from "../../native/abi.generated.ts";
+import { Distribution } from "../../native/abi_generated.ts";
 import { native } from "../../native/library.ts";
 import type { RngKernels } from "../backend.ts";
 import { bytesOf, check, dtypeCode, lengthOf } from "./operand.ts";
