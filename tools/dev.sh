@@ -7,6 +7,7 @@
 #   tools/dev.sh bench     install (also PyTorch/NumPy/JAX into .tools/pyenv) + build + deno task bench [--targets]
 #   tools/dev.sh pyenv     install only the Python environment the fixture scripts (tests/fixtures/make_*.py) use
 #   tools/dev.sh build     install + build only
+#   tools/dev.sh abi       regenerate src/native/abi_generated.ts from the Zig declarations of the C ABI (zig build abi)
 #   tools/dev.sh release   install + build the release files of every platform and stage the JSR/npm packages (tools/release.sh)
 #
 # Toolchains: Deno and Bun from npm (pinned in package.json/package-lock.json), Zig from PyPI
@@ -165,6 +166,10 @@ run_tests() {
   log "arm64 Zig unit tests under qemu (zig build test -Dtarget=aarch64-linux-gnu -fqemu)"
   "$ZIG" build test -Doptimize=ReleaseSafe -Dtarget=aarch64-linux-gnu.2.28 -fqemu --glibc-runtimes /usr \
     --cache-dir "${AXON_ZIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/axon-build/zig}" --summary all >&2 || zig_failed=1
+  # The generator tests/native/abi_generated_test.ts runs: compiled once here, so the test only
+  # runs it (a cold compile takes a minute on a loaded machine).
+  log "ABI generator (zig build abi, to standard output)"
+  "$ZIG" build abi -Dabi-out=- >/dev/null || zig_failed=1
   log "type check (deno check)"
   local types_failed=0
   log "hygiene: deno fmt --check, deno lint, zig fmt --check"
@@ -202,10 +207,11 @@ run_tests() {
 
 case "${1:-}" in
   build) build ;;
+  abi) ensure_zig; log "generating src/native/abi_generated.ts (zig build abi)"; "$ZIG" build abi ;;
   release) ensure_runtimes; ensure_zig; exec tools/release.sh ;;
   pyenv) ensure_python_rivals ;;
   test) run_tests ;;
   train) build; ensure_fashion_mnist; shift; exec "$DENO" task train "$@" ;;
   bench) build; ensure_python_rivals; ensure_jax_rival; ensure_mpi; tools/release.sh; shift; exec "$DENO" task bench "$@" ;;
-  *) echo "usage: tools/dev.sh {train|test|bench|build|release}" >&2; exit 2 ;;
+  *) echo "usage: tools/dev.sh {train|test|bench|build|release|abi}" >&2; exit 2 ;;
 esac

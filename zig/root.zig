@@ -5,55 +5,36 @@
 //!
 //! Bump `abi_version` whenever any export's signature or meaning changes.
 const std = @import("std");
-const status = @import("status.zig");
-const pool = @import("cpu/pool.zig");
 
 pub const abi_version: u32 = 8;
 
+/// Every family of exports, one file each (zig/abi/<family>.zig), in the order zig/ABI.md and the
+/// generated TypeScript (src/native/abi_generated.ts, `tools/dev.sh abi`) list them. A family's
+/// exports are `pub export fn`s named axon_* (public, so the generator sees them); its public enums are
+/// the codes, flag bits and layouts TypeScript gets (zig/abi_gen.zig says which). A new family is
+/// one line here. `cpu` is bound apart by the loader (CPU_SYMBOLS).
+pub const families = struct {
+    pub const core = @import("abi/core.zig");
+    pub const gemm = @import("abi/gemm.zig");
+    pub const elementwise = @import("abi/elementwise.zig");
+    pub const reduce = @import("abi/reduce.zig");
+    pub const rng = @import("abi/rng.zig");
+    pub const conv = @import("abi/conv.zig");
+    pub const index = @import("abi/index.zig");
+    pub const loss = @import("abi/loss.zig");
+    pub const prefetch = @import("abi/prefetch.zig");
+    pub const memory = @import("abi/memory.zig");
+    pub const death_watch = @import("abi/death_watch.zig");
+    pub const process = @import("abi/process.zig");
+    pub const optim = @import("abi/optim.zig");
+    pub const amp = @import("abi/amp.zig");
+    pub const distributed = @import("abi/distributed.zig");
+    pub const cpu = @import("abi/cpu.zig");
+    pub const sort = @import("abi/sort.zig");
+};
+
 comptime {
-    _ = @import("abi/prefetch.zig");
-    _ = @import("abi/memory.zig");
-    _ = @import("abi/gemm.zig");
-    _ = @import("abi/elementwise.zig");
-    _ = @import("abi/reduce.zig");
-    _ = @import("abi/rng.zig");
-    _ = @import("abi/conv.zig");
-    _ = @import("abi/index.zig");
-    _ = @import("abi/loss.zig");
-    _ = @import("abi/optim.zig");
-    _ = @import("abi/amp.zig");
-    _ = @import("abi/death_watch.zig");
-    _ = @import("abi/process.zig");
-    _ = @import("abi/distributed.zig");
-    _ = @import("abi/cpu.zig");
-    _ = @import("abi/sort.zig");
-}
-
-/// The ABI version this library implements; TypeScript refuses to run against another.
-export fn axon_abi_version() u32 {
-    return abi_version;
-}
-
-/// Copies the calling thread's last error message into `buf` (at most `cap` bytes) and returns
-/// the message's full length.
-export fn axon_last_error(buf: ?[*]u8, cap: i64) i64 {
-    const message = status.lastMessage();
-    if (buf) |out| {
-        const n = @min(message.len, @as(usize, @intCast(@max(cap, 0))));
-        @memcpy(out[0..n], message[0..n]);
-    }
-    return @intCast(message.len);
-}
-
-/// Threads used by parallel kernels, the calling thread included.
-export fn axon_get_num_threads() i32 {
-    return @intCast(pool.numThreads());
-}
-
-/// Sets the number of threads for later kernels; returns how many are available, or an error.
-export fn axon_set_num_threads(threads: i32) i32 {
-    if (threads < 1) return status.fail(.invalid_argument, "thread count must be >= 1, got {d}", .{threads});
-    return @intCast(pool.setNumThreads(@intCast(threads)));
+    for (@typeInfo(families).@"struct".decls) |d| _ = @field(families, d.name);
 }
 
 test {
@@ -61,6 +42,7 @@ test {
     _ = @import("cpu/levels.zig");
     _ = @import("abi/memory.zig");
     std.testing.refAllDecls(@This());
+    std.testing.refAllDecls(families);
     _ = @import("abi/check.zig");
     _ = @import("cpu/pool.zig");
     _ = @import("abi/reduce.zig");

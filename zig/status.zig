@@ -36,6 +36,13 @@ pub fn lastMessage() []const u8 {
 /// Error set used inside kernels; `toCode` maps it at the ABI boundary.
 pub const Error = error{ InvalidArgument, OutOfBounds, Overflow, UnsupportedDtype, OutOfMemory };
 
+/// The status an export returns for the result of its implementation: 0, or the error's code
+/// (the one style of zig/abi/*.zig: `return status.wrap(fooImpl(…));`).
+pub fn wrap(result: Error!void) i32 {
+    result catch |e| return toCode(e);
+    return 0;
+}
+
 pub fn toCode(e: Error) i32 {
     return @intFromEnum(switch (e) {
         error.InvalidArgument => Status.invalid_argument,

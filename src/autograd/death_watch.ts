@@ -12,10 +12,11 @@
  * FinalizationRegistry.
  * @module
  */
-import { native, watchBlock } from "../native/library.ts";
+import { watchBlock } from "../native/library.ts";
+import { drainWatch, newWatchOwner } from "../native/runtime.ts";
 
 /** One native owner id per realm (main thread or Worker), so realms never drain each other's tokens. */
-const owner: number = native.axon_watch_owner();
+const owner: number = newWatchOwner();
 
 /**
  * What {@link DeathWatch.watch} returns. Whatever holds `keepAlive` is watched: when the last of
@@ -114,7 +115,7 @@ const drained = new Uint32Array(1024);
 function drainAll(): void {
   sinceDrain = 0;
   for (;;) {
-    const n = Number(native.axon_watch_drain(owner, drained, drained.byteLength));
+    const n = drainWatch(owner, drained);
     for (let i = 0; i < n; i++) DeathWatch.fire(drained[i]);
     if (n < drained.length) return;
   }

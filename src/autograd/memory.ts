@@ -9,7 +9,7 @@
  * them would hide what checkpointing saves.
  * @module
  */
-import { native } from "../native/library.ts";
+import { backendFor } from "../backend/registry.ts";
 import type { Storage } from "../tensor/storage.ts";
 import { DeathWatch, type Watched } from "./death_watch.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -160,9 +160,9 @@ export const memory: {
     peak = current;
   },
   nativeBytes(): number {
-    return Number(native.axon_native_bytes());
+    return backendFor("cpu").nativeBytes();
   },
   emptyCache(): number {
-    return Number(native.axon_empty_cache());
+    return backendFor("cpu").emptyCache();
   },
 };

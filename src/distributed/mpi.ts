@@ -6,6 +6,7 @@
  */
 import { check, lastNativeError, native, NativeError } from "../native/library.ts";
 import { dtypeInfo } from "../tensor/dtype.ts";
+import { bytesOf, lengthOf } from "../backend/cpu/operand.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { ProcessGroup, ReduceOpName, Work } from "./process_group.ts";
 
@@ -106,11 +107,11 @@ export class MpiProcessGroup implements ProcessGroup {
       op,
       dtype,
       n,
-      t === null ? null : t.storage.bytes,
-      t === null ? 0 : t.storage.byteLength,
+      bytesOf(t),
+      lengthOf(t),
       t === null ? 0 : t.offset,
-      out === null ? null : out.storage.bytes,
-      out === null ? 0 : out.storage.byteLength,
+      bytesOf(out),
+      lengthOf(out),
       out === null ? 0 : out.offset,
       root,
     ] as const;

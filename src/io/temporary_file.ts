@@ -8,7 +8,7 @@
 import { readdirSync, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
-import { native } from "../native/library.ts";
+import { processAlive } from "../native/runtime.ts";
 
 const MARK = ".axon-partial.";
 
@@ -39,7 +39,7 @@ export function removeStaleTemporaries(path: string): string[] {
     const pid = Number(name.slice(prefix.length).split(".")[0]);
     if (!Number.isSafeInteger(pid) || pid <= 0) continue;
     const file = join(dir, name);
-    if (pid === process.pid || native.axon_process_alive(pid) !== 0) continue;
+    if (pid === process.pid || processAlive(pid)) continue;
     try {
       unlinkSync(file);
       removed.push(name);

@@ -5,13 +5,13 @@
  * @module
  */
 import { record } from "../autograd/graph.ts";
-import { check, native } from "../native/library.ts";
+import { backendOf } from "../backend/registry.ts";
+import type { PoolKindName, PoolWindow2d, Window2d } from "../backend/backend.ts";
 import { formatShape } from "../tensor/shape.ts";
-import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import { isHalf } from "../tensor/dtype.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { cat } from "./join.ts";
-import { packMeta } from "./meta.ts";
 import { checkBool, checkInt } from "../utils/check.ts";
 import { checkOptionalTensor, checkTensor } from "../utils/check_tensor.ts";
 import { checkOptions, describe } from "../utils/options.ts";
@@ -45,9 +45,23 @@ export function outputSize(size: number, k: number, s: number, p: number, d: num
   return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
 
-function windowMeta(x: Tensor, w: Window): number[] {
+/** The backend's window of `w` over the image shape of `x` (`[N, C, H, W]`). */
+export function window2d(x: { readonly shape: readonly number[] }, w: Window): Window2d {
   const [n, c, h, wd] = x.shape;
-  return [n, c, h, wd, ...w.kernel, ...w.stride, ...w.padding, ...w.dilation];
+  return {
+    n,
+    c,
+    h,
+    w: wd,
+    kh: w.kernel[0],
+    kw: w.kernel[1],
+    sh: w.stride[0],
+    sw: w.stride[1],
+    ph: w.padding[0],
+    pw: w.padding[1],
+    dh: w.dilation[0],
+    dw: w.dilation[1],
+  };
 }
 
 /** [OH, OW] of a convolution window over `x [N, C, H, W]`; an error when either is below 1. */
@@ -69,38 +83,15 @@ export function im2col(x: Tensor, w: Window): Tensor {
   const input = x.contiguous();
   const [n, c, h, wd] = x.shape;
   const [oh, ow] = convOutputSize(x, w);
-  const cols = Tensor.empty([n, c * w.kernel[0] * w.kernel[1], oh * ow], x.dtype);
-  const values = [...windowMeta(x, w), input.offset, 0];
-  check(
-    native.axon_im2col(
-      dtypeInfo(x.dtype).code,
-      packMeta(values),
-      values.length,
-      input.storage.bytes,
-      input.storage.byteLength,
-      cols.storage.bytes,
-      cols.storage.byteLength,
-    ),
-    "im2col",
-  );
+  const backend = backendOf("im2col", input);
+  const cols = Tensor.empty([n, c * w.kernel[0] * w.kernel[1], oh * ow], x.dtype, x.device);
+  backend.im2col(window2d(x, w), input, cols);
   return record(cols, "im2col", [x], (grad) => {
     // col2im sums overlapping windows: in f32 for 16-bit gradients, rounded once afterwards.
     const g = isHalf(grad.dtype) ? grad.to("f32") : grad;
-    const gx = Tensor.empty([n, c, h, wd], g.dtype);
+    const gx = Tensor.empty([n, c, h, wd], g.dtype, g.device);
     const gc = g.contiguous();
-    const meta = [...windowMeta(x, w), 0, gc.offset];
-    check(
-      native.axon_col2im(
-        0,
-        packMeta(meta),
-        meta.length,
-        gc.storage.bytes,
-        gc.storage.byteLength,
-        gx.storage.bytes,
-        gx.storage.byteLength,
-      ),
-      "col2im",
-    );
+    backendOf("col2im", gc, gx).col2im(window2d(x, w), gc, gx);
     return [gx.to(grad.dtype)];
   });
 }
@@ -174,50 +165,17 @@ function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, win: Window
   const b = bias?.contiguous() ?? null;
   const [n, c, h, wd] = x.shape;
   const oc = weight.shape[0];
-  const geometry = [...windowMeta(x, win), oc, input.offset, w.offset];
-  const y = Tensor.empty([n, oc, oh, ow], "f32");
-  const meta = [...geometry, b?.offset ?? 0];
-  check(
-    native.axon_conv2d(
-      packMeta(meta),
-      meta.length,
-      input.storage.bytes,
-      input.storage.byteLength,
-      w.storage.bytes,
-      w.storage.byteLength,
-      b?.storage.bytes ?? null,
-      b?.storage.byteLength ?? 0,
-      y.storage.bytes,
-      y.storage.byteLength,
-    ),
-    "conv2d",
-  );
+  const geometry = window2d(x, win);
+  const backend = backendOf("conv2d", input, w, b);
+  const y = Tensor.empty([n, oc, oh, ow], "f32", x.device);
+  backend.conv2d(geometry, oc, input, w, b, y);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return record(y, "conv2d", inputs, (grad) => {
     const dy = grad.contiguous();
-    const dx = x.requiresGrad ? Tensor.empty([n, c, h, wd], "f32") : null;
-    const dw = weight.requiresGrad ? Tensor.empty(weight.shape, "f32") : null;
-    const db = bias?.requiresGrad ? Tensor.empty([oc], "f32") : null;
-    const backMeta = [...geometry, dy.offset];
-    check(
-      native.axon_conv2d_backward(
-        packMeta(backMeta),
-        backMeta.length,
-        input.storage.bytes,
-        input.storage.byteLength,
-        w.storage.bytes,
-        w.storage.byteLength,
-        dy.storage.bytes,
-        dy.storage.byteLength,
-        dx?.storage.bytes ?? null,
-        dx?.storage.byteLength ?? 0,
-        dw?.storage.bytes ?? null,
-        dw?.storage.byteLength ?? 0,
-        db?.storage.bytes ?? null,
-        db?.storage.byteLength ?? 0,
-      ),
-      "conv2d backward",
-    );
+    const dx = x.requiresGrad ? Tensor.empty([n, c, h, wd], "f32", x.device) : null;
+    const dw = weight.requiresGrad ? Tensor.empty(weight.shape, "f32", x.device) : null;
+    const db = bias?.requiresGrad ? Tensor.empty([oc], "f32", x.device) : null;
+    backendOf("conv2d backward", input, dy).conv2dBackward(geometry, oc, input, w, dy, { dx, dw, db });
     return bias === null ? [dx, dw] : [dx, dw, db];
   }, [input, w]);
 }
@@ -262,8 +220,8 @@ export function checkPoolOptions(where: string, options: unknown): PoolOptions {
   return o;
 }
 
-function pooled(kind: 0 | 1, x: Tensor, kernel: Pair, options: PoolOptions): Tensor {
-  const name = kind === 0 ? "maxPool2d" : "avgPool2d";
+function pooled(kind: PoolKindName, x: Tensor, kernel: Pair, options: PoolOptions): Tensor {
+  const name = kind === "max" ? "maxPool2d" : "avgPool2d";
   checkTensor(name, "input", x);
   checkPoolOptions(name, options);
   if (x.ndim !== 4) throw new RangeError(`${name}: expected 4-d input [N, C, H, W], got shape ${formatShape(x.shape)}`);
@@ -273,51 +231,39 @@ function pooled(kind: 0 | 1, x: Tensor, kernel: Pair, options: PoolOptions): Ten
   const s = pair(options.stride ?? kernel, `${name} stride`, 1);
   const p = pair(options.padding ?? 0, `${name} padding`, 0);
   const d = pair(options.dilation ?? 1, `${name} dilation`, 1);
-  const ceil = options.ceilMode ? 1 : 0;
-  const includePad = (options.countIncludePad ?? true) ? 1 : 0;
-  const divisor = options.divisorOverride ?? 0;
+  const ceilMode = options.ceilMode ?? false;
   const [n, c, h, w] = x.shape;
-  const oh = poolOutputSize(h, k[0], s[0], p[0], d[0], ceil === 1);
-  const ow = poolOutputSize(w, k[1], s[1], p[1], d[1], ceil === 1);
+  const oh = poolOutputSize(h, k[0], s[0], p[0], d[0], ceilMode);
+  const ow = poolOutputSize(w, k[1], s[1], p[1], d[1], ceilMode);
   if (oh < 1 || ow < 1) {
     throw new RangeError(`${name}: input of shape ${formatShape(x.shape)} is too small for kernel ${formatShape(k)}`);
   }
   const input = x.contiguous();
-  const meta = [n, c, h, w, ...k, ...s, ...p, ...d, ceil, includePad, divisor, input.offset];
-  const out = Tensor.empty([n, c, oh, ow], x.dtype);
-  const indices = kind === 0 ? Tensor.empty([n, c, oh, ow], "i32") : null;
-  check(
-    native.axon_pool2d(
-      kind,
-      packMeta(meta),
-      meta.length,
-      input.storage.bytes,
-      input.storage.byteLength,
-      out.storage.bytes,
-      out.storage.byteLength,
-      indices?.storage.bytes ?? null,
-      indices?.storage.byteLength ?? 0,
-    ),
-    name,
-  );
+  const window: PoolWindow2d = {
+    n,
+    c,
+    h,
+    w,
+    kh: k[0],
+    kw: k[1],
+    sh: s[0],
+    sw: s[1],
+    ph: p[0],
+    pw: p[1],
+    dh: d[0],
+    dw: d[1],
+    ceilMode,
+    countIncludePad: options.countIncludePad ?? true,
+    divisorOverride: options.divisorOverride ?? 0,
+  };
+  const backend = backendOf(name, input);
+  const out = Tensor.empty([n, c, oh, ow], x.dtype, x.device);
+  const indices = kind === "max" ? Tensor.empty([n, c, oh, ow], "i32", x.device) : null;
+  backend.pool2d(kind, window, input, out, indices, name);
   return record(out, name, [x], (g) => {
-    const gx = Tensor.empty(x.shape, g.dtype);
+    const gx = Tensor.empty(x.shape, g.dtype, g.device);
     const gc = g.isContiguous() && g.offset === 0 ? g : g.clone(); // dy is read from element 0
-    const backMeta = [...meta.slice(0, -1), 0];
-    check(
-      native.axon_pool2d_backward(
-        kind,
-        packMeta(backMeta),
-        backMeta.length,
-        gc.storage.bytes,
-        gc.storage.byteLength,
-        indices?.storage.bytes ?? null,
-        indices?.storage.byteLength ?? 0,
-        gx.storage.bytes,
-        gx.storage.byteLength,
-      ),
-      `${name} backward`,
-    );
+    backendOf(`${name} backward`, gc, gx).pool2dBackward(kind, window, gc, indices, gx, `${name} backward`);
     return [gx];
   });
 }
@@ -332,12 +278,12 @@ export function poolOutputSize(size: number, k: number, s: number, p: number, d:
 
 /** Max pooling over `[N, C, H, W]` (padding counts as −inf). */
 export function maxPool2d(x: Tensor, kernel: Pair, options: PoolOptions = {}): Tensor {
-  return pooled(0, x, kernel, options);
+  return pooled("max", x, kernel, options);
 }
 
 /** Average pooling over `[N, C, H, W]`. */
 export function avgPool2d(x: Tensor, kernel: Pair, options: PoolOptions = {}): Tensor {
-  return pooled(1, x, kernel, options);
+  return pooled("avg", x, kernel, options);
 }
 
 /** Adaptive average pooling to `[OH, OW]` (PyTorch's window rule). */
@@ -351,35 +297,14 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   const [oh, ow] = pair(outputSize, "adaptiveAvgPool2d outputSize", 1);
   const [n, c, h, w] = x.shape;
   const input = x.isContiguous() && x.offset === 0 ? x : x.detach().clone(); // the export takes no offset
-  const meta = [n, c, h, w, oh, ow];
-  const out = Tensor.empty([n, c, oh, ow], x.dtype);
-  check(
-    native.axon_adaptive_avg_pool2d(
-      0,
-      packMeta(meta),
-      meta.length,
-      input.storage.bytes,
-      input.storage.byteLength,
-      out.storage.bytes,
-      out.storage.byteLength,
-    ),
-    "adaptiveAvgPool2d",
-  );
+  const geometry = { n, c, h, w, oh, ow };
+  const backend = backendOf("adaptiveAvgPool2d", input);
+  const out = Tensor.empty([n, c, oh, ow], x.dtype, x.device);
+  backend.adaptiveAvgPool2d(false, geometry, input, out);
   return record(out, "adaptiveAvgPool2d", [x], (g) => {
-    const gx = Tensor.empty(x.shape, g.dtype);
+    const gx = Tensor.empty(x.shape, g.dtype, g.device);
     const gc = g.isContiguous() && g.offset === 0 ? g : g.clone(); // the export takes no offset
-    check(
-      native.axon_adaptive_avg_pool2d(
-        1,
-        packMeta(meta),
-        meta.length,
-        gc.storage.bytes,
-        gc.storage.byteLength,
-        gx.storage.bytes,
-        gx.storage.byteLength,
-      ),
-      "adaptiveAvgPool2d backward",
-    );
+    backendOf("adaptiveAvgPool2d backward", gc, gx).adaptiveAvgPool2d(true, geometry, gc, gx);
     return [gx];
   });
 }

@@ -7,36 +7,23 @@
  */
 import { record } from "../autograd/graph.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
-import { check, native } from "../native/library.ts";
-import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import { backendOf } from "../backend/registry.ts";
+import { isHalf } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { checkInt } from "../utils/check.ts";
 import { checkOptionalTensor, checkTensor } from "../utils/check_tensor.ts";
 import { describe } from "../utils/options.ts";
-import { conv2d, im2col, type Pair, pair, type Window } from "./conv.ts";
+import { conv2d, im2col, type Pair, pair, type Window, window2d } from "./conv.ts";
 import { cat } from "./join.ts";
-import { packMeta } from "./meta.ts";
 import { pad } from "./pad.ts";
 
 /** Columns `[N, C·KH·KW, L]` summed into the image `[N, C, H, W]` (F.fold); gradient: im2col. */
 function col2im(cols: Tensor, image: readonly number[], win: Window): Tensor {
   const [n, c, h, w] = image;
   const input = cols.contiguous();
-  const out = Tensor.empty([n, c, h, w], "f32");
-  const meta = [n, c, h, w, ...win.kernel, ...win.stride, ...win.padding, ...win.dilation, 0, input.offset];
-  check(
-    native.axon_col2im(
-      dtypeInfo("f32").code,
-      packMeta(meta),
-      meta.length,
-      input.storage.bytes,
-      input.storage.byteLength,
-      out.storage.bytes,
-      out.storage.byteLength,
-    ),
-    "convTranspose2d (col2im)",
-  );
+  const out = Tensor.empty([n, c, h, w], "f32", input.device);
+  backendOf("convTranspose2d (col2im)", input, out).col2im(window2d(out, win), input, out);
   return record(out, "col2im", [cols], (g) => [im2col(g, win)]);
 }
 

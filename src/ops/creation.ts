@@ -2,7 +2,7 @@
  * Creating tensors: constants, ranges, identity, and tensors from JavaScript data.
  * @module
  */
-import { check, native } from "../native/library.ts";
+import { backendOf } from "../backend/registry.ts";
 import { checkFits, type DType, dtypeInfo, type TypedArray } from "../tensor/dtype.ts";
 import { checkShape, formatShape, numelOf, type Shape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -61,10 +61,7 @@ function fillWith(where: string, shape: Shape, value: number, dtype: DType): Ten
   const out = Tensor.empty(dims, dtype);
   checkFits(value, out.dtype, where);
   if (out.numel > 0 && value !== 0) {
-    check(
-      native.axon_fill(dtypeInfo(out.dtype).code, out.numel, out.storage.bytes, out.storage.byteLength, 0, value),
-      "full",
-    );
+    backendOf("full", out).fill(out.numel, out, value, "full");
   }
   return out;
 }
@@ -148,10 +145,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   }
   const out = Tensor.empty([n], dtype);
   if (n > 0) {
-    check(
-      native.axon_arange(dtypeInfo(dtype).code, n, out.storage.bytes, out.storage.byteLength, 0, start, step),
-      "arange",
-    );
+    backendOf("arange", out).arange(n, out, start, step);
   }
   return out;
 }

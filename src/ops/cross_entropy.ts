@@ -9,7 +9,7 @@
  * @module
  */
 import { record } from "../autograd/graph.ts";
-import { check, native } from "../native/library.ts";
+import { backendOf } from "../backend/registry.ts";
 import { isHalf } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -63,58 +63,18 @@ export function crossEntropyIndices(
   if (w !== null && w.numel !== c) {
     throw new RangeError(`CrossEntropyLoss: weight of shape ${formatShape(w.shape)} does not match ${c} classes`);
   }
-  const loss = Tensor.empty([n], "f32");
-  const lse = Tensor.empty([n], "f32");
-  check(
-    native.axon_cross_entropy(
-      n,
-      c,
-      z.storage.bytes,
-      z.storage.byteLength,
-      z.offset,
-      t.storage.bytes,
-      t.storage.byteLength,
-      t.offset,
-      w?.storage.bytes ?? null,
-      w?.storage.byteLength ?? 0,
-      ignoreIndex,
-      smoothing,
-      loss.storage.bytes,
-      loss.storage.byteLength,
-      lse.storage.bytes,
-      lse.storage.byteLength,
-    ),
-    "CrossEntropyLoss",
-  );
+  const backend = backendOf("CrossEntropyLoss", z, t, w);
+  const loss = Tensor.empty([n], "f32", z.device);
+  const lse = Tensor.empty([n], "f32", z.device);
+  const call = { n, c, logits: z, target: t, weight: w, ignoreIndex, labelSmoothing: smoothing, lse };
+  backend.crossEntropy(call, loss);
   const valid = notIgnored(t, ignoreIndex);
   const safeTarget = where(valid, t, 0);
   const targetWeight = w === null ? valid.to("f32") : indexSelect(w.reshape([c]), 0, safeTarget).mul(valid.to("f32"));
   const out = record(loss, "crossEntropy", [logits], (g) => {
     const gl = packedAtZero(g);
-    const dz = Tensor.empty([n, c], "f32");
-    check(
-      native.axon_cross_entropy_backward(
-        n,
-        c,
-        z.storage.bytes,
-        z.storage.byteLength,
-        z.offset,
-        t.storage.bytes,
-        t.storage.byteLength,
-        t.offset,
-        w?.storage.bytes ?? null,
-        w?.storage.byteLength ?? 0,
-        ignoreIndex,
-        smoothing,
-        lse.storage.bytes,
-        lse.storage.byteLength,
-        gl.storage.bytes,
-        gl.storage.byteLength,
-        dz.storage.bytes,
-        dz.storage.byteLength,
-      ),
-      "CrossEntropyLoss backward",
-    );
+    const dz = Tensor.empty([n, c], "f32", z.device);
+    backendOf("CrossEntropyLoss backward", z, gl).crossEntropyBackward(call, gl, dz);
     return [dz];
   }, [z]);
   return { loss: out, weightSum: targetWeight.sum() };

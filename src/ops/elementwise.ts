@@ -3,12 +3,11 @@
  * promotion, `where`, `clamp`.
  * @module
  */
-import { check, native } from "../native/library.ts";
+import { backendOf } from "../backend/registry.ts";
 import { checkFits, type DType, dtypeInfo, isHalf, promoteTypes } from "../tensor/dtype.ts";
-import { broadcastShapes, broadcastStrides } from "../tensor/shape.ts";
-import { Tensor, type TensorLike } from "../tensor/tensor.ts";
-import { BinaryOp, type BinaryOpName, UnaryOp, type UnaryOpName } from "./codes.ts";
-import { packMeta, stridedMeta } from "./meta.ts";
+import { broadcastShapes } from "../tensor/shape.ts";
+import { type Device, Tensor, type TensorLike } from "../tensor/tensor.ts";
+import type { BinaryOpName, UnaryOpName } from "./codes.ts";
 import { record } from "../autograd/graph.ts";
 import { sumToShape } from "./view_grad.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
@@ -62,33 +61,20 @@ export function unary(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
   let input = x;
   if (!dtypeInfo(x.dtype).isFloat && !INTEGER_UNARY.has(op)) input = x.to("f32");
   input = input.contiguous();
-  const out = Tensor.empty(input.shape, input.dtype);
+  const backend = backendOf(op, input);
+  const out = Tensor.empty(input.shape, input.dtype, input.device);
   const n = input.numel;
   if (n === 0) return out;
-  check(
-    native.axon_unary(
-      UnaryOp[op],
-      dtypeInfo(input.dtype).code,
-      n,
-      input.storage.bytes,
-      input.storage.byteLength,
-      input.offset,
-      out.storage.bytes,
-      out.storage.byteLength,
-      0,
-      p0,
-      p1,
-    ),
-    op,
-  );
+  backend.unary(op, n, input, out, p0, p1);
   const grad = UNARY_GRADS[op];
   if (grad === undefined || !input.requiresGrad) return out;
   const saved = grad.saves === "x" ? [input] : grad.saves === "y" ? [out] : grad.saves === "xy" ? [input, out] : [];
   return record(out, op, [input], (g) => [grad.rule(g, input, out, p0, p1)], saved);
 }
 
-/** A one-element tensor holding `value`, for mixing numbers into tensor ops. */
-export function scalarTensor(value: number, dtype: DType): Tensor {
+/** A one-element tensor holding `value` on `device`, for mixing numbers into tensor ops. */
+export function scalarTensor(value: number, dtype: DType, device: Device = "cpu"): Tensor {
+  if (device !== "cpu") return scalarTensor(value, dtype).to(device);
   if (isHalf(dtype)) return scalarTensor(value, "f32").to(dtype); // rounds to the 16-bit format
   if (!dtypeInfo(dtype).isFloat) checkFits(value, dtype, `a number with an ${dtype} tensor`);
   const t = Tensor.empty([], dtype);
@@ -104,7 +90,7 @@ function scalarDType(value: number, dtype: DType): DType {
 }
 
 function asTensor(value: TensorLike, partner: Tensor): Tensor {
-  return value instanceof Tensor ? value : scalarTensor(value, scalarDType(value, partner.dtype));
+  return value instanceof Tensor ? value : scalarTensor(value, scalarDType(value, partner.dtype), partner.device);
 }
 
 /** Applies a binary kernel with broadcasting; comparisons return u8. */
@@ -130,29 +116,11 @@ export function binary(op: BinaryOpName, left: TensorLike, right: TensorLike): T
   const dtype = promoteTypes(a.dtype, b.dtype);
   if (a.dtype !== dtype) a = a.to(dtype);
   if (b.dtype !== dtype) b = b.to(dtype);
+  const backend = backendOf(op, a, b);
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const out = Tensor.empty(shape, COMPARISONS.has(op) ? "u8" : dtype);
+  const out = Tensor.empty(shape, COMPARISONS.has(op) ? "u8" : dtype, a.device);
   if (out.numel === 0) return out;
-  const values = stridedMeta(shape, [
-    out,
-    { offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) },
-    { offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) },
-  ]);
-  check(
-    native.axon_binary(
-      BinaryOp[op],
-      dtypeInfo(dtype).code,
-      packMeta(values),
-      values.length,
-      out.storage.bytes,
-      out.storage.byteLength,
-      a.storage.bytes,
-      a.storage.byteLength,
-      b.storage.bytes,
-      b.storage.byteLength,
-    ),
-    op,
-  );
+  backend.binary(op, out, a, b);
   if (COMPARISONS.has(op) || !(a.requiresGrad || b.requiresGrad)) return out;
   return recordBinary(op, a, b, out);
 }
@@ -277,36 +245,20 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   checkTensorLike("where", "a", a);
   checkTensorLike("where", "b", b);
   const cond = condition.dtype === "u8" ? condition : condition.ne(0);
-  let x = a instanceof Tensor ? a : scalarTensor(a, b instanceof Tensor ? scalarDType(a, b.dtype) : "f32");
-  let y = b instanceof Tensor ? b : scalarTensor(b, scalarDType(b, x.dtype));
+  let x = a instanceof Tensor ? a : scalarTensor(
+    a,
+    b instanceof Tensor ? scalarDType(a, b.dtype) : "f32",
+    b instanceof Tensor ? b.device : cond.device,
+  );
+  let y = b instanceof Tensor ? b : scalarTensor(b, scalarDType(b, x.dtype), x.device);
   const dtype = promoteTypes(x.dtype, y.dtype);
   if (x.dtype !== dtype) x = x.to(dtype);
   if (y.dtype !== dtype) y = y.to(dtype);
+  const backend = backendOf("where", cond, x, y);
   const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, "where"), y.shape, "where");
-  const out = Tensor.empty(shape, dtype);
+  const out = Tensor.empty(shape, dtype, x.device);
   if (out.numel === 0) return out;
-  const values = stridedMeta(shape, [
-    out,
-    { offset: cond.offset, strides: broadcastStrides(cond.shape, cond.strides, shape) },
-    { offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) },
-    { offset: y.offset, strides: broadcastStrides(y.shape, y.strides, shape) },
-  ]);
-  check(
-    native.axon_where(
-      dtypeInfo(dtype).code,
-      packMeta(values),
-      values.length,
-      out.storage.bytes,
-      out.storage.byteLength,
-      cond.storage.bytes,
-      cond.storage.byteLength,
-      x.storage.bytes,
-      x.storage.byteLength,
-      y.storage.bytes,
-      y.storage.byteLength,
-    ),
-    "where",
-  );
+  backend.where(out, cond, x, y);
   if (!(x.requiresGrad || y.requiresGrad)) return out;
   return record(out, "where", [x, y], (g) => [
     x.requiresGrad ? sumToShape(where(cond, g, 0), x.shape) : null,

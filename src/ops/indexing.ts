@@ -5,8 +5,8 @@
  * @module
  */
 import { record } from "../autograd/graph.ts";
-import { check, native } from "../native/library.ts";
-import { dtypeInfo } from "../tensor/dtype.ts";
+import { backendOf } from "../backend/registry.ts";
+import type { Backend } from "../backend/backend.ts";
 import { formatShape, normalizeDim, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { indexAsI32 } from "./index_dtype.ts";
@@ -27,43 +27,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const inner = numelOf(x.shape.slice(d + 1));
   const shape = [...x.shape];
   shape[d] = idx.numel;
-  const out = Tensor.empty(shape, x.dtype);
-  check(
-    native.axon_index_select(
-      dtypeInfo(x.dtype).code,
-      outer,
-      size,
-      inner,
-      input.storage.bytes,
-      input.storage.byteLength,
-      input.offset,
-      idx.storage.bytes,
-      idx.storage.byteLength,
-      idx.numel,
-      out.storage.bytes,
-      out.storage.byteLength,
-    ),
-    "indexSelect",
-  );
+  const extent = { outer, dim: size, inner, count: idx.numel };
+  const backend = backendOf("indexSelect", input, idx);
+  const out = Tensor.empty(shape, x.dtype, x.device);
+  backend.indexSelect(extent, input, idx, out);
   return record(out, "indexSelect", [x], (g) => {
-    const grad = Tensor.empty(x.shape, g.dtype);
+    const grad = Tensor.empty(x.shape, g.dtype, g.device);
     const src = g.contiguous();
-    check(
-      native.axon_index_add(
-        dtypeInfo(g.dtype).code,
-        outer,
-        size,
-        inner,
-        grad.storage.bytes,
-        grad.storage.byteLength,
-        idx.storage.bytes,
-        idx.storage.byteLength,
-        idx.numel,
-        src.storage.bytes,
-        src.storage.byteLength,
-      ),
-      "indexSelect backward",
-    );
+    backendOf("indexSelect backward", grad, idx, src).indexAdd(extent, grad, idx, src);
     return [grad];
   }, [idx]);
 }
@@ -83,49 +54,18 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const outer = numelOf(x.shape.slice(0, d));
   const inner = numelOf(x.shape.slice(d + 1));
   const k = idx.shape[d];
-  const out = Tensor.empty(idx.shape, x.dtype);
-  check(
-    native.axon_gather(
-      dtypeInfo(x.dtype).code,
-      outer,
-      x.shape[d],
-      inner,
-      input.storage.bytes,
-      input.storage.byteLength,
-      input.offset,
-      idx.storage.bytes,
-      idx.storage.byteLength,
-      k,
-      out.storage.bytes,
-      out.storage.byteLength,
-    ),
-    "gather",
-  );
+  const extent = { outer, dim: x.shape[d], inner, count: k };
+  const backend = backendOf("gather", input, idx);
+  const out = Tensor.empty(idx.shape, x.dtype, x.device);
+  backend.gather(extent, input, idx, out);
   return record(out, "gather", [x], (g) => {
-    const grad = Tensor.empty(x.shape, g.dtype);
+    const grad = Tensor.empty(x.shape, g.dtype, g.device);
     const src = g.contiguous();
-    check(
-      native.axon_scatter_add(
-        dtypeInfo(g.dtype).code,
-        outer,
-        x.shape[d],
-        inner,
-        grad.storage.bytes,
-        grad.storage.byteLength,
-        idx.storage.bytes,
-        idx.storage.byteLength,
-        k,
-        src.storage.bytes,
-        src.storage.byteLength,
-      ),
-      "gather backward",
-    );
+    backendOf("gather backward", grad, idx, src).scatterAdd(extent, grad, idx, src);
     return [grad];
   }, [idx]);
 }
 
-/** Status the library returns when every prefetch slot is taken (see zig/status.zig). */
-const BUSY = -6;
 /**
  * Gathers this thread has queued and not yet waited for: their buffers are kept alive here until
  * the wait, whatever the caller drops. Slots themselves are claimed by the library (they are
@@ -133,31 +73,24 @@ const BUSY = -6;
  */
 const inFlight = new Map<number, readonly Tensor[]>();
 
+/** The backend each queued gather runs on (its slot numbers are that backend's). */
+const slotBackends = new Map<number, Backend>();
+
 function waitSlot(slot: number): void {
-  const status = native.axon_async_wait(slot);
+  const backend = slotBackends.get(slot)!;
   inFlight.delete(slot);
-  check(status, "prefetched gather");
+  slotBackends.delete(slot);
+  backend.asyncWait(slot, "prefetched gather");
 }
 
 /** Queues one gather of rows `index` of `x` into `out`; returns its slot, or -1 when all are busy. */
 function submitGather(x: Tensor, index: Tensor, out: Tensor): number {
-  const slot = native.axon_index_select_async(
-    dtypeInfo(x.dtype).code,
-    1,
-    x.shape[0],
-    numelOf(x.shape.slice(1)),
-    x.storage.bytes,
-    x.storage.byteLength,
-    x.offset,
-    index.storage.bytes,
-    index.storage.byteLength,
-    index.numel,
-    out.storage.bytes,
-    out.storage.byteLength,
-  );
-  if (slot === BUSY) return -1;
-  check(slot, "prefetched gather");
+  const backend = backendOf("prefetched gather", x, index, out);
+  const extent = { outer: 1, dim: x.shape[0], inner: numelOf(x.shape.slice(1)), count: index.numel };
+  const slot = backend.indexSelectAsync(extent, x, index, out);
+  if (slot === null) return -1;
   inFlight.set(slot, [x, index, out]);
+  slotBackends.set(slot, backend);
   return slot;
 }
 
@@ -178,7 +111,7 @@ export function startGatherRows(tensors: readonly Tensor[], indices: Tensor): ()
       : { lo: 0, hi: 2147483647, what: "rows" },
   ).contiguous();
   const sources = tensors.map((t) => t.detach().contiguous());
-  const outs = sources.map((t) => Tensor.empty([index.numel, ...t.shape.slice(1)], t.dtype));
+  const outs = sources.map((t) => Tensor.empty([index.numel, ...t.shape.slice(1)], t.dtype, t.device));
   const used: number[] = [];
   try {
     sources.forEach((x, i) => {
@@ -194,8 +127,9 @@ export function startGatherRows(tensors: readonly Tensor[], indices: Tensor): ()
   } catch (e) {
     // Drain what was queued before the failure, so no slot or buffer is left behind.
     for (const s of used) {
-      native.axon_async_wait(s);
+      slotBackends.get(s)?.asyncDiscard(s);
       inFlight.delete(s);
+      slotBackends.delete(s);
     }
     throw e;
   }

@@ -6,8 +6,8 @@
  * `a.matmul(b.t())` costs no copy.
  * @module
  */
-import { check, native } from "../native/library.ts";
-import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import { backendOf } from "../backend/registry.ts";
+import { isHalf } from "../tensor/dtype.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
 import { broadcastShapes, formatShape, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -81,9 +81,8 @@ function prepare(t: Tensor, batch: readonly number[], rows: number, cols: number
   return { tensor: x, layout, batchStride: stride };
 }
 
-/** out[i] = A[i]·B[i] for each of `batch` problems, out contiguous. */
+/** out[i] = A[i]·B[i] for each of `batch` problems, out contiguous (on the operands' backend). */
 function gemm(
-  dtypeCode: number,
   A: Tensor,
   la: MatrixLayout,
   aBatchStride: number,
@@ -97,35 +96,17 @@ function gemm(
   k: number,
   beta = 0,
 ): void {
-  check(
-    native.axon_gemm(
-      dtypeCode,
-      la.trans ? 1 : 0,
-      lb.trans ? 1 : 0,
-      batch,
-      m,
-      n,
-      k,
-      1,
-      A.storage.bytes,
-      A.storage.byteLength,
-      A.offset,
-      la.ld,
-      aBatchStride,
-      B.storage.bytes,
-      B.storage.byteLength,
-      B.offset,
-      lb.ld,
-      bBatchStride,
-      beta,
-      out.storage.bytes,
-      out.storage.byteLength,
-      out.offset,
-      Math.max(n, 1),
-      m * n,
-    ),
-    "matmul",
-  );
+  backendOf("matmul", A, B, out).gemm({
+    batch,
+    m,
+    n,
+    k,
+    alpha: 1,
+    beta,
+    a: { tensor: A, trans: la.trans, ld: la.ld, batchStride: aBatchStride },
+    b: { tensor: B, trans: lb.trans, ld: lb.ld, batchStride: bBatchStride },
+    c: { tensor: out, ld: Math.max(n, 1), batchStride: m * n },
+  }, "matmul");
 }
 
 /**
@@ -149,7 +130,6 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: expected two f32, f16 or bf16 tensors of the same dtype, got ${a.dtype} and ${b.dtype}`,
     );
   }
-  const code = dtypeInfo(a.dtype).code;
   if (a.ndim === 2 && b.ndim === 2) {
     // The common case (every Linear layer) without the batch machinery: ~1 µs less per call.
     const [m, k] = a.shape;
@@ -157,8 +137,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const lhs = matrixLayout(m, k, a.strides[0], a.strides[1]);
     const rhs = matrixLayout(k, n, b.strides[0], b.strides[1]);
     if (b.shape[0] === k && lhs !== null && rhs !== null) {
-      const out = Tensor.empty([m, n], a.dtype);
-      if (out.numel > 0) gemm(code, a, lhs, 0, b, rhs, 0, out, 1, m, n, k);
+      const out = Tensor.empty([m, n], a.dtype, a.device);
+      if (out.numel > 0) gemm(a, lhs, 0, b, rhs, 0, out, 1, m, n, k);
       return recordMatmul(out, a, b);
     }
   }
@@ -175,12 +155,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     );
   }
   const batch = broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2), "matmul");
-  const out = Tensor.empty([...batch, m, n], a.dtype);
+  const out = Tensor.empty([...batch, m, n], a.dtype, a.device);
   if (out.numel > 0) {
     const lhs = prepare(left, batch, m, k);
     const rhs = prepare(right, batch, k, n);
     gemm(
-      code,
       lhs.tensor,
       lhs.layout,
       lhs.batchStride,
@@ -225,10 +204,10 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     const out = matmul(x, weight.t());
     return b === null ? out : out.add(b);
   }
-  const out = Tensor.empty([m, outFeatures], x.dtype);
+  const out = Tensor.empty([m, outFeatures], x.dtype, x.device);
   if (out.numel > 0) {
     copyStrided(out, b.detach().expand([m, outFeatures]));
-    gemm(dtypeInfo(x.dtype).code, rows, lhs, 0, weight, rhs, 0, out, 1, m, outFeatures, inFeatures, 1);
+    gemm(rows, lhs, 0, weight, rhs, 0, out, 1, m, outFeatures, inFeatures, 1);
   }
   const result = record(out, "linear", [rows, weight, b], (g) => [
     rows.requiresGrad ? matmul(g, weight) : null,

@@ -4,12 +4,12 @@
  * @module
  */
 import { parseSizeArgs, type SizeArgs } from "./size_args.ts";
-import { check, native } from "../native/library.ts";
-import { type DType, dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import { backendOf } from "../backend/registry.ts";
+import { type DType, isHalf } from "../tensor/dtype.ts";
 import { copyStrided } from "./copy.ts";
 import { checkShape, type Shape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { Distribution } from "./codes.ts";
+import type { DistributionName } from "./codes.ts";
 import { createDtype } from "./creation.ts";
 import { checkNumber } from "../utils/check.ts";
 import { describe } from "../utils/options.ts";
@@ -73,30 +73,16 @@ export function setRngState(state: RngState | { readonly seed: string; readonly 
 }
 
 /** Fills `out` (contiguous) from a distribution, advancing the counter by one block per 4 values. */
-export function fillRandom(out: Tensor, distribution: keyof typeof Distribution, p0: number, p1: number): Tensor {
+export function fillRandom(out: Tensor, distribution: DistributionName, p0: number, p1: number): Tensor {
   if (!out.isContiguous()) throw new RangeError("fillRandom: output must be contiguous");
   const n = out.numel;
   if (n === 0) return out;
   if (isHalf(out.dtype)) {
     // Same stream as an f32 draw, rounded to the 16-bit format.
-    copyStrided(out, fillRandom(Tensor.empty(out.shape, "f32"), distribution, p0, p1));
+    copyStrided(out, fillRandom(Tensor.empty(out.shape, "f32", out.device), distribution, p0, p1));
     return out;
   }
-  check(
-    native.axon_rng(
-      Distribution[distribution],
-      dtypeInfo(out.dtype).code,
-      n,
-      out.storage.bytes,
-      out.storage.byteLength,
-      out.offset,
-      seed,
-      counter,
-      p0,
-      p1,
-    ),
-    distribution,
-  );
+  backendOf(distribution, out).rng(distribution, n, out, seed, counter, p0, p1);
   counter = (counter + BigInt(Math.ceil(n / 4))) & MASK_64;
   return out;
 }

@@ -6,12 +6,12 @@
  * tensor is permuted (kept dims first) and copied once.
  * @module
  */
-import { check, native } from "../native/library.ts";
+import { backendOf } from "../backend/registry.ts";
 import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { ReduceOp, type ReduceOpName } from "./codes.ts";
+import type { ReduceOpName } from "./codes.ts";
 import { record } from "../autograd/graph.ts";
 import { where } from "./elementwise.ts";
 import { describe } from "../utils/options.ts";
@@ -35,7 +35,7 @@ function run(op: ReduceOpName, x: Tensor, dims: number[], keepdim: boolean): Ten
   const keptDims = [...x.shape.keys()].filter((d) => !reduced.has(d));
   const outShape = keepdim ? x.shape.map((s, d) => (reduced.has(d) ? 1 : s)) : keptDims.map((d) => x.shape[d]);
   const outDtype = op === "argmax" || op === "argmin" ? "i32" : x.dtype;
-  const out = Tensor.empty(outShape, outDtype);
+  const out = Tensor.empty(outShape, outDtype, x.device);
   if (out.numel === 0) return out;
 
   let input = x;
@@ -53,22 +53,7 @@ function run(op: ReduceOpName, x: Tensor, dims: number[], keepdim: boolean): Ten
     r = numelOf(dims.map((d) => x.shape[d]));
     inner = 1;
   }
-  check(
-    native.axon_reduce(
-      ReduceOp[op],
-      dtypeInfo(input.dtype).code,
-      outer,
-      r,
-      inner,
-      input.storage.bytes,
-      input.storage.byteLength,
-      input.offset,
-      out.storage.bytes,
-      out.storage.byteLength,
-      0,
-    ),
-    op,
-  );
+  backendOf(op, input, out).reduce(op, { outer, r, inner }, input, out);
   return out;
 }
 

@@ -6,8 +6,8 @@
  * @module
  */
 import { record } from "../autograd/graph.ts";
-import { check, native } from "../native/library.ts";
-import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
+import { backendOf } from "../backend/registry.ts";
+import { isHalf } from "../tensor/dtype.ts";
 import { formatShape, normalizeDim, numelOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { checkNumber } from "../utils/check.ts";
@@ -59,26 +59,14 @@ function scatterIndex(op: string, x: Tensor, dim: number, index: Tensor, src: Te
 function scatterAddZeros(src: Tensor, d: number, dimSize: number, index: Tensor): Tensor {
   const shape = [...index.shape];
   shape[d] = dimSize;
-  const acc = Tensor.empty(shape, "f32");
+  const acc = Tensor.empty(shape, "f32", src.device);
   const values = src.contiguous();
   const outer = numelOf(index.shape.slice(0, d));
   const inner = numelOf(index.shape.slice(d + 1));
-  check(
-    native.axon_scatter_add(
-      dtypeInfo("f32").code,
-      outer,
-      dimSize,
-      inner,
-      acc.storage.bytes,
-      acc.storage.byteLength,
-      index.storage.bytes,
-      index.storage.byteLength,
-      index.ndim === 0 ? 1 : index.shape[d],
-      values.storage.bytes,
-      values.storage.byteLength,
-    ),
-    "scatterAdd",
-  );
+  const count = index.ndim === 0 ? 1 : index.shape[d];
+  const backend = backendOf("scatterAdd", acc, index, values);
+  backend.fill(acc.numel, acc, 0, "scatterAdd"); // the kernel adds into acc
+  backend.scatterAdd({ outer, dim: dimSize, inner, count }, acc, index, values, "scatterAdd");
   return record(acc, "scatterAdd", [src], (g) => [gather(g, d, index)], [index]);
 }
 
@@ -223,23 +211,11 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   if (idx.numel === 0) return x.clone();
   const values = src.to("f32");
   const contiguous = values.contiguous();
-  const acc = Tensor.empty(shape, "f32");
-  check(
-    native.axon_index_add(
-      dtypeInfo("f32").code,
-      numelOf(shape.slice(0, d)),
-      size,
-      numelOf(shape.slice(d + 1)),
-      acc.storage.bytes,
-      acc.storage.byteLength,
-      idx.storage.bytes,
-      idx.storage.byteLength,
-      idx.numel,
-      contiguous.storage.bytes,
-      contiguous.storage.byteLength,
-    ),
-    "indexAdd",
-  );
+  const acc = Tensor.empty(shape, "f32", contiguous.device);
+  const extent = { outer: numelOf(shape.slice(0, d)), dim: size, inner: numelOf(shape.slice(d + 1)), count: idx.numel };
+  const backend = backendOf("indexAdd", acc, idx, contiguous);
+  backend.fill(acc.numel, acc, 0, "indexAdd"); // the kernel adds into acc
+  backend.indexAdd(extent, acc, idx, contiguous, "indexAdd");
   const added = record(acc, "indexAdd", [values], (g) => [indexSelect(g, d, idx)], [idx]);
   const scaled = alpha === 1 ? added : added.mul(alpha);
   return x.to("f32").add(scaled).to(x.dtype); // f16/bf16: one rounding of the sum

@@ -2,7 +2,7 @@
  * Softmax and log-softmax over one dim, in one stable native pass.
  * @module
  */
-import { check, native } from "../native/library.ts";
+import { backendOf } from "../backend/registry.ts";
 import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
 import { normalizeDim, numelOf } from "../tensor/shape.ts";
@@ -20,27 +20,13 @@ function run(log: boolean, x: Tensor, dim: number): Tensor {
   if (isHalf(x.dtype)) return run(log, x.to("f32"), dim).to(x.dtype); // computed in f32, rounded once
   const d = normalizeDim(dim, x.ndim, name);
   const input = x.contiguous();
-  const out = Tensor.empty(input.shape, input.dtype);
+  const backend = backendOf(name, input);
+  const out = Tensor.empty(input.shape, input.dtype, input.device);
   if (out.numel === 0) return out;
   const outer = numelOf(input.shape.slice(0, d));
   const r = input.ndim === 0 ? 1 : input.shape[d];
   const inner = numelOf(input.shape.slice(d + 1));
-  check(
-    native.axon_softmax(
-      log ? 1 : 0,
-      dtypeInfo(input.dtype).code,
-      outer,
-      r,
-      inner,
-      input.storage.bytes,
-      input.storage.byteLength,
-      input.offset,
-      out.storage.bytes,
-      out.storage.byteLength,
-      0,
-    ),
-    name,
-  );
+  backend.softmax(log, { outer, r, inner }, input, out, name);
   if (!x.requiresGrad) return out;
   return log
     ? record(out, name, [x], (g) => [g.sub(out.exp().mul(g.sum(d, true)))], [out])

@@ -2,8 +2,7 @@
  * Gradient helpers shared by view ops and broadcasting ops.
  * @module
  */
-import { check, native } from "../native/library.ts";
-import { dtypeInfo } from "../tensor/dtype.ts";
+import { backendOf } from "../backend/registry.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
 /** Sums a broadcast gradient back down to `shape` (the input's shape before broadcasting). */
@@ -20,7 +19,7 @@ export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
 
 /** Fills a contiguous tensor with ones in place (the seed gradient of backward()). */
 export function fillOnes(t: Tensor): void {
-  check(native.axon_fill(dtypeInfo(t.dtype).code, t.numel, t.storage.bytes, t.storage.byteLength, t.offset, 1), "fill");
+  backendOf("fill", t).fill(t.numel, t, 1, "fill");
 }
 
 /** Gradient of a strided sub-view: zeros of the input's shape with `grad` written into the view. */

@@ -2,9 +2,9 @@
  * Adam and AdamW (decoupled weight decay), PyTorch's single-tensor updates in one kernel each.
  * @module
  */
-import { native } from "../native/library.ts";
+import { backendOf } from "../backend/registry.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { FusedOptimizer, operand, stateBuffer } from "./fused.ts";
+import { FusedOptimizer, stateBuffer } from "./fused.ts";
 import { checkFlag, checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
 
 /** Shared surface of Adam, AdamW and LAMB: betas, eps, weight decay. */
@@ -41,7 +41,14 @@ export abstract class AdamFamily extends FusedOptimizer {
   }
 }
 
-function adamStep(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState, decoupled: boolean): number {
+function adamStep(
+  name: string,
+  param: Tensor,
+  grad: Tensor,
+  group: ParamGroup,
+  state: ParamState,
+  decoupled: boolean,
+): void {
   if (state.step === undefined) {
     state.step = 0;
     state.exp_avg = stateBuffer(param);
@@ -51,25 +58,25 @@ function adamStep(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamSt
   if (group.amsgrad && state.max_exp_avg_sq === undefined) state.max_exp_avg_sq = stateBuffer(param);
   state.step = (state.step as number) + 1;
   const [beta1, beta2] = group.betas as [number, number];
-  const hyper = new Float64Array([
-    group.lr,
-    beta1,
-    beta2,
-    group.eps as number,
-    group.weightDecay as number,
-    state.step,
-  ]);
-  const flags = (group.amsgrad ? 1 : 0) | (decoupled ? 2 : 0) | (group.maximize ? 4 : 0);
-  return native.axon_adam_step(
-    param.numel,
-    ...operand(param),
-    ...operand(grad),
-    ...operand(state.exp_avg as Tensor),
-    ...operand(state.exp_avg_sq as Tensor),
-    ...operand(group.amsgrad ? state.max_exp_avg_sq as Tensor : null),
-    hyper,
-    hyper.length,
-    flags,
+  const buffers = {
+    param,
+    grad,
+    expAvg: state.exp_avg as Tensor,
+    expAvgSq: state.exp_avg_sq as Tensor,
+    maxExpAvgSq: group.amsgrad ? state.max_exp_avg_sq as Tensor : null,
+  };
+  backendOf(name, param, grad).adamStep(
+    buffers,
+    {
+      lr: group.lr,
+      beta1,
+      beta2,
+      eps: group.eps as number,
+      weightDecay: group.weightDecay as number,
+      step: state.step as number,
+    },
+    { amsgrad: Boolean(group.amsgrad), decoupled, maximize: Boolean(group.maximize) },
+    name,
   );
 }
 
@@ -98,8 +105,8 @@ export class Adam extends AdamFamily {
     return this.setOption("amsgrad", checkFlag(this.name, "amsgrad", enabled));
   }
   /** Runs one Adam step on `param` in a single kernel (weight decay added to the gradient). */
-  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
-    return adamStep(param, grad, group, state, false);
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): void {
+    adamStep(this.name, param, grad, group, state, false);
   }
 }
 
@@ -128,7 +135,7 @@ export class AdamW extends AdamFamily {
     return this.setOption("amsgrad", checkFlag(this.name, "amsgrad", enabled));
   }
   /** Runs one AdamW step on `param` in a single kernel (weight decay applied to the weights). */
-  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
-    return adamStep(param, grad, group, state, true);
+  protected override update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): void {
+    adamStep(this.name, param, grad, group, state, true);
   }
 }

@@ -4,7 +4,6 @@
  * @module
  */
 import { noGrad } from "../autograd/grad_mode.ts";
-import { check } from "../native/library.ts";
 import { zeros } from "../ops/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { Optimizer, type ParamGroup, type ParamState } from "./optimizer.ts";
@@ -15,21 +14,16 @@ function packed(t: Tensor): Tensor {
   return f.isContiguous() && f.offset === 0 ? f : f.clone();
 }
 
-/** `[pointer, byte length]` of a buffer, or a null operand. */
-export function operand(t: Tensor | null | undefined): [Uint8Array | null, number] {
-  return t ? [t.storage.bytes, t.storage.byteLength] : [null, 0];
-}
-
 /** A state buffer of zeros shaped like `p` (or filled with `value`). */
 export function stateBuffer(p: Tensor, value = 0): Tensor {
-  const t = zeros(p.shape, { dtype: "f32" });
+  const t = zeros(p.shape, { dtype: "f32" }).to(p.device);
   return value === 0 ? t : t.fill_(value);
 }
 
 /** Base of optimizers whose step is one native kernel per parameter. */
 export abstract class FusedOptimizer extends Optimizer {
-  /** Updates `param` (contiguous f32 at offset 0) in place from `grad`; returns the status. */
-  protected abstract update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number;
+  /** Updates `param` (contiguous f32 at offset 0) in place from `grad` (on their backend). */
+  protected abstract update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): void;
 
   /** Hook for per-step checks of a group's options. */
   protected override checkGroup(_group: ParamGroup): void {}
@@ -46,7 +40,7 @@ export abstract class FusedOptimizer extends Optimizer {
           if (state === undefined) this.state.set(p, state = {});
           const buffer = packed(p);
           const grad = packed(p.grad);
-          check(this.update(buffer, grad, group, state), this.name);
+          this.update(buffer, grad, group, state);
           if (buffer.storage === p.storage) p.storage.version++;
           else p.copy_(buffer);
         }

@@ -8,9 +8,10 @@
  * The check and the division are one fused native pass per gradient (`axon_amp_unscale`).
  * @module
  */
-import { check, native } from "../native/library.ts";
-import { dtypeInfo, isHalf } from "../tensor/dtype.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { backendOf } from "../backend/registry.ts";
+import { isHalf } from "../tensor/dtype.ts";
+import { Storage } from "../tensor/storage.ts";
+import { Tensor } from "../tensor/tensor.ts";
 import { Optimizer } from "./optimizer.ts";
 import { checkTensor } from "../utils/check_tensor.ts";
 import { checkBool } from "../utils/check.ts";
@@ -61,20 +62,11 @@ interface OptimizerStage {
 const f32 = Math.fround;
 
 /**
- * Unscales `data` (contiguous, float) in place by `invScale` and returns whether any element was
- * inf/NaN, in one native pass.
+ * Unscales `n` elements of `t` (contiguous, float) in place by `invScale` and returns whether any
+ * element was inf/NaN, in one pass on its backend.
  */
-function unscaleBuffer(
-  dtypeCode: number,
-  n: number,
-  bytes: Uint8Array | Float32Array,
-  byteLength: number,
-  offset: number,
-  invScale: number,
-): boolean {
-  const found = new Uint8Array(1);
-  check(native.axon_amp_unscale(dtypeCode, n, bytes, byteLength, offset, invScale, found, 1), "GradScaler unscale");
-  return found[0] !== 0;
+function unscaleTensor(t: Tensor, n: number, invScale: number): boolean {
+  return backendOf("GradScaler unscale", t).ampUnscale(n, t, invScale, "GradScaler unscale");
 }
 
 /**
@@ -213,7 +205,15 @@ export class GradScaler {
     if (!this.#enabled) return true;
     // A number[] takes the same f32 arithmetic through a copy (the seed's gradients are f32 values).
     const values = grads instanceof Float32Array ? grads : Float32Array.from(grads, Number);
-    const found = unscaleBuffer(dtypeInfo("f32").code, values.length, values, values.byteLength, 0, this.#invScale());
+    // The array's own memory, seen as a CPU tensor: the kernel writes the unscaled values into it.
+    const view = new Tensor(
+      Storage.wrap(new Uint8Array(values.buffer as ArrayBuffer, values.byteOffset, values.byteLength)),
+      [values.length],
+      [1],
+      0,
+      "f32",
+    );
+    const found = unscaleTensor(view, values.length, this.#invScale());
     if (values !== grads) values.forEach((v, i) => (grads[i] = v));
     this.#flatChecks.push(found);
     return !found;
@@ -257,8 +257,7 @@ export class GradScaler {
         if (!g.isContiguous()) throw new Error("GradScaler.unscale: gradients must be contiguous");
         if (g.numel === 0) continue;
         g.storage.version++;
-        found = unscaleBuffer(dtypeInfo(g.dtype).code, g.numel, g.storage.bytes, g.storage.byteLength, g.offset, inv) ||
-          found;
+        found = unscaleTensor(g, g.numel, inv) || found;
       }
     }
     stage.unscaled = true;

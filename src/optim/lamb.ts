@@ -6,11 +6,10 @@
  * norm is 0). Two kernels per parameter with the norms (native reductions) in between.
  * @module
  */
-import { native } from "../native/library.ts";
+import { backendOf } from "../backend/registry.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { AdamFamily } from "./adam.ts";
-import { operand, stateBuffer } from "./fused.ts";
-import { check } from "../native/library.ts";
+import { stateBuffer } from "./fused.ts";
 import { checkFlag, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
 
 /**
@@ -41,7 +40,7 @@ export class LAMB extends AdamFamily {
   }
 
   /** Runs one LAMB step: the Adam-style update, its norm and the parameter's, then the trust-ratio step. */
-  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): void {
     if (state.step === undefined) {
       state.step = 0;
       state.exp_avg = stateBuffer(param);
@@ -54,25 +53,21 @@ export class LAMB extends AdamFamily {
       this.#scratch.set(state.exp_avg as Tensor, update);
     }
     const [beta1, beta2] = group.betas as [number, number];
-    const hyper = new Float64Array([beta1, beta2, group.eps as number, group.weightDecay as number, state.step]);
-    const flags = (group.biasCorrection ? 1 : 0) | (group.maximize ? 2 : 0);
-    check(
-      native.axon_lamb_update(
-        param.numel,
-        ...operand(param),
-        ...operand(grad),
-        ...operand(state.exp_avg as Tensor),
-        ...operand(state.exp_avg_sq as Tensor),
-        ...operand(update),
-        hyper,
-        hyper.length,
-        flags,
-      ),
+    const backend = backendOf("LAMB", param, grad, update);
+    backend.lambUpdate(
+      { param, grad, expAvg: state.exp_avg as Tensor, expAvgSq: state.exp_avg_sq as Tensor, update },
+      {
+        beta1,
+        beta2,
+        eps: group.eps as number,
+        weightDecay: group.weightDecay as number,
+        step: state.step as number,
+      },
+      { biasCorrection: Boolean(group.biasCorrection), maximize: Boolean(group.maximize) },
       "LAMB",
     );
     const paramNorm = Math.sqrt(param.reshape([-1]).sumOfSquares().item());
     const updateNorm = Math.sqrt(update.reshape([-1]).sumOfSquares().item());
-    const applyHyper = new Float64Array([group.lr, paramNorm, updateNorm]);
-    return native.axon_lamb_apply(param.numel, ...operand(param), ...operand(update), applyHyper, applyHyper.length);
+    backend.lambApply(param, update, { lr: group.lr, paramNorm, updateNorm }, this.name);
   }
 }

@@ -2,9 +2,9 @@
  * RMSprop and Adagrad, PyTorch's updates in one kernel each.
  * @module
  */
-import { native } from "../native/library.ts";
+import { backendOf } from "../backend/registry.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { FusedOptimizer, operand, stateBuffer } from "./fused.ts";
+import { FusedOptimizer, stateBuffer } from "./fused.ts";
 import { checkFlag, checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
 
 /**
@@ -58,7 +58,7 @@ export class RMSprop extends FusedOptimizer {
   }
 
   /** Runs one RMSprop step on `param` in a single kernel. */
-  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): void {
     if (state.step === undefined) {
       state.step = 0;
       state.square_avg = stateBuffer(param);
@@ -68,24 +68,23 @@ export class RMSprop extends FusedOptimizer {
     }
     if (group.centered && state.grad_avg === undefined) state.grad_avg = stateBuffer(param);
     state.step = (state.step as number) + 1;
-    const hyper = new Float64Array([
-      group.lr,
-      group.alpha as number,
-      group.eps as number,
-      group.weightDecay as number,
-      group.momentum as number,
-    ]);
-    const flags = (group.centered ? 1 : 0) | (group.maximize ? 2 : 0);
-    return native.axon_rmsprop_step(
-      param.numel,
-      ...operand(param),
-      ...operand(grad),
-      ...operand(state.square_avg as Tensor),
-      ...operand((group.momentum as number) > 0 ? state.momentum_buffer as Tensor : null),
-      ...operand(group.centered ? state.grad_avg as Tensor : null),
-      hyper,
-      hyper.length,
-      flags,
+    backendOf(this.name, param, grad).rmspropStep(
+      {
+        param,
+        grad,
+        squareAvg: state.square_avg as Tensor,
+        momentumBuffer: (group.momentum as number) > 0 ? state.momentum_buffer as Tensor : null,
+        gradAvg: group.centered ? state.grad_avg as Tensor : null,
+      },
+      {
+        lr: group.lr,
+        alpha: group.alpha as number,
+        eps: group.eps as number,
+        weightDecay: group.weightDecay as number,
+        momentum: group.momentum as number,
+      },
+      { centered: Boolean(group.centered), maximize: Boolean(group.maximize) },
+      this.name,
     );
   }
 }
@@ -131,27 +130,23 @@ export class Adagrad extends FusedOptimizer {
   }
 
   /** Runs one Adagrad step on `param` in a single kernel. */
-  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): void {
     if (state.step === undefined) {
       state.step = 0;
       state.sum = stateBuffer(param, group.initialAccumulatorValue as number);
     }
     state.step = (state.step as number) + 1;
-    const hyper = new Float64Array([
-      group.lr,
-      group.lrDecay as number,
-      group.weightDecay as number,
-      group.eps as number,
-      state.step,
-    ]);
-    return native.axon_adagrad_step(
-      param.numel,
-      ...operand(param),
-      ...operand(grad),
-      ...operand(state.sum as Tensor),
-      hyper,
-      hyper.length,
-      group.maximize ? 1 : 0,
+    backendOf(this.name, param, grad).adagradStep(
+      { param, grad, stateSum: state.sum as Tensor },
+      {
+        lr: group.lr,
+        lrDecay: group.lrDecay as number,
+        weightDecay: group.weightDecay as number,
+        eps: group.eps as number,
+        step: state.step as number,
+      },
+      { maximize: Boolean(group.maximize) },
+      this.name,
     );
   }
 }

@@ -2,9 +2,9 @@
  * Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (PyTorch's SGD).
  * @module
  */
-import { native } from "../native/library.ts";
+import { backendOf } from "../backend/registry.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { FusedOptimizer, operand, stateBuffer } from "./fused.ts";
+import { FusedOptimizer, stateBuffer } from "./fused.ts";
 import { checkFlag, checkHyper, type ParamGroup, type ParamsInput, type ParamState } from "./optimizer.ts";
 
 /**
@@ -61,22 +61,15 @@ export class SGD extends FusedOptimizer {
   }
 
   /** Runs one SGD step on `param` in a single kernel. */
-  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): number {
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): void {
     const momentum = group.momentum as number;
-    let flags = (group.nesterov ? 1 : 0) | (group.maximize ? 2 : 0);
-    if (momentum !== 0 && state.momentum_buffer === undefined) {
-      state.momentum_buffer = stateBuffer(param);
-      flags |= 4;
-    }
-    const hyper = new Float64Array([group.lr, momentum, group.dampening as number, group.weightDecay as number]);
-    return native.axon_sgd_step(
-      param.numel,
-      ...operand(param),
-      ...operand(grad),
-      ...operand(state.momentum_buffer as Tensor | undefined),
-      hyper,
-      hyper.length,
-      flags,
+    const firstStep = momentum !== 0 && state.momentum_buffer === undefined;
+    if (firstStep) state.momentum_buffer = stateBuffer(param);
+    backendOf("SGD", param, grad).sgdStep(
+      { param, grad, momentumBuffer: (state.momentum_buffer as Tensor | undefined) ?? null },
+      { lr: group.lr, momentum, dampening: group.dampening as number, weightDecay: group.weightDecay as number },
+      { nesterov: Boolean(group.nesterov), maximize: Boolean(group.maximize), firstStep },
+      "SGD",
     );
   }
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import { addressOf, allocateHostBuffer } from "../native/library.ts";
+import type { Device } from "../backend/device.ts";
 
 const ALIGNMENT = 64;
 
@@ -45,9 +46,12 @@ export class Storage {
    * saved for backward, so a modified saved tensor is an error instead of a wrong gradient.
    */
   version = 0;
+  /** The device holding the memory; its backend runs the kernels of tensors over it. */
+  readonly device: Device;
 
-  private constructor(bytes: Uint8Array<ArrayBuffer>) {
+  private constructor(bytes: Uint8Array<ArrayBuffer>, device: Device = "cpu") {
     this.bytes = bytes;
+    this.device = device;
   }
 
   /** Allocates `byteLength` zeroed bytes, 64-byte aligned. */
@@ -62,9 +66,12 @@ export class Storage {
     return new Storage(new Uint8Array(buffer, alignedStart(buffer), byteLength));
   }
 
-  /** Wraps existing bytes without copying (alignment is whatever they have). */
-  static wrap(bytes: Uint8Array<ArrayBuffer>): Storage {
-    return new Storage(bytes);
+  /**
+   * Wraps existing bytes without copying (alignment is whatever they have). `device` is for
+   * backends whose memory is host-addressable (a test backend delegating to the CPU's kernels).
+   */
+  static wrap(bytes: Uint8Array<ArrayBuffer>, device: Device = "cpu"): Storage {
+    return new Storage(bytes, device);
   }
 
   /** Size in bytes. */

@@ -40,8 +40,9 @@ import { checkOptions, describe } from "../utils/options.ts";
 import * as opsA from "../ops/ops_a_methods.ts";
 import * as opsB from "../ops/tensor_methods_b.ts";
 
-/** Where a tensor's memory lives. Only `"cpu"` exists until the CUDA backend arrives. */
-export type Device = "cpu" | "cuda";
+import { type Device, isDevice } from "../backend/device.ts";
+import { backendFor } from "../backend/registry.ts";
+export type { Device };
 
 /** A scalar or a tensor, accepted by binary ops. */
 export type TensorLike = Tensor | number;
@@ -97,8 +98,10 @@ export class Tensor {
   readonly offset: number;
   /** Element type. */
   readonly dtype: DType;
-  /** Device holding the memory. */
-  readonly device: Device = "cpu";
+  /** Device holding the memory (its backend runs this tensor's ops). */
+  get device(): Device {
+    return this.storage.device;
+  }
   /** Whether gradients flow to this tensor (set on parameters; propagated by ops). */
   requiresGrad = false;
   /** Accumulated gradient of a leaf after `backward()`; null until a backward reaches it. */
@@ -122,10 +125,11 @@ export class Tensor {
     this.dtype = dtype;
   }
 
-  /** An uninitialised (zero-filled) contiguous tensor. */
-  static empty(shape: Shape, dtype: DType = "f32"): Tensor {
+  /** An uninitialised (zero-filled) contiguous tensor, on `device` (default the CPU). */
+  static empty(shape: Shape, dtype: DType = "f32", device: Device = "cpu"): Tensor {
     const dims = checkShape(shape, "empty");
-    const storage = Storage.allocate(numelOf(dims) * dtypeInfo(dtype).size);
+    const bytes = numelOf(dims) * dtypeInfo(dtype).size;
+    const storage = device === "cpu" ? Storage.allocate(bytes) : backendFor(device).allocate(bytes);
     trustedConstruction = true;
     return new Tensor(storage, dims, contiguousStrides(dims), 0, dtype);
   }
@@ -253,8 +257,7 @@ export class Tensor {
           }, pass a gradient of that shape`,
         );
       }
-      grad = Tensor.empty(this.shape, this.dtype);
-      grad.storage.bytes.fill(0);
+      grad = Tensor.empty(this.shape, this.dtype, this.device);
       views.fillOnes(grad);
     } else {
       if (gradient.shape.length !== this.ndim || gradient.shape.some((d, i) => d !== this.shape[i])) {
@@ -499,21 +502,39 @@ export class Tensor {
 
   /** A contiguous copy with its own storage. */
   clone(): Tensor {
-    const out = Tensor.empty(this.shape, this.dtype);
+    const out = Tensor.empty(this.shape, this.dtype, this.device);
     copyStrided(out, this);
     return record(out, "clone", [this], (g) => [g]);
   }
 
-  /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
-  to(dtype: DType): Tensor {
-    if (dtype === this.dtype) return this;
+  /**
+   * A copy converted to `dtype`, or moved to `device` (this tensor itself when it already has it).
+   * A device without a registered backend is an error ("CUDA backend is not available…").
+   */
+  to(dtype: DType | Device): Tensor {
+    if (dtype === this.dtype || dtype === this.device) return this;
+    if (isDevice(dtype)) return this.#toDevice(dtype);
     if (!isDType(dtype)) {
-      throw new TypeError(`to: unknown dtype ${describe(dtype)}; expected one of f32, f64, f16, bf16, i32, i64, u8`);
+      throw new TypeError(
+        `to: unknown dtype or device ${describe(dtype)}; expected one of f32, f64, f16, bf16, i32, i64, u8, cpu, cuda`,
+      );
     }
-    const out = Tensor.empty(this.shape, dtype);
+    const out = Tensor.empty(this.shape, dtype, this.device);
     copyStrided(out, this);
     if (!dtypeInfo(dtype).isFloat || !dtypeInfo(this.dtype).isFloat) return out;
     return record(out, "to", [this], (g) => [g.to(this.dtype)]);
+  }
+
+  #toDevice(device: Device): Tensor {
+    const target = backendFor(device);
+    const source = this.contiguous();
+    const host = backendFor(this.device).read(source.storage);
+    const size = dtypeInfo(this.dtype).size;
+    const storage = target.allocate(source.numel * size);
+    target.write(storage, host.subarray(source.offset * size, (source.offset + source.numel) * size));
+    trustedConstruction = true;
+    const out = new Tensor(storage, this.shape, contiguousStrides(this.shape), 0, this.dtype);
+    return record(out, "to", [this], (g) => [g.to(this.device)]);
   }
 
   /** Copies `src` (broadcast to this shape, cast to this dtype) into this tensor in place. */
@@ -963,7 +984,7 @@ export class Tensor {
   toArray(): TypedArray {
     const packed = this.isContiguous() ? this : this.clone();
     const info = dtypeInfo(this.dtype);
-    const bytes = packed.storage.bytes;
+    const bytes = packed.device === "cpu" ? packed.storage.bytes : backendFor(packed.device).read(packed.storage);
     const start = bytes.byteOffset + packed.offset * info.size;
     const view = info.view(bytes.buffer, start, packed.numel);
     return view.slice() as TypedArray;

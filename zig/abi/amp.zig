@@ -33,9 +33,8 @@ fn unscaleImpl(dtype_code: u32, n: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, inv
 /// `x[off..off+n] *= inv_scale` in place (contiguous, any float dtype) and sets `found[0] = 1`
 /// when any of those elements was ±inf or NaN; `found` is never cleared, so one flag can
 /// collect the result over many gradients.
-export fn axon_amp_unscale(dtype: u32, n: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, inv_scale: f64, found: ?[*]u8, found_bytes: i64) i32 {
-    unscaleImpl(dtype, n, x, x_bytes, x_off, inv_scale, found, found_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_amp_unscale(dtype: u32, n: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, inv_scale: f64, found: ?[*]u8, found_bytes: i64) i32 {
+    return status.wrap(unscaleImpl(dtype, n, x, x_bytes, x_off, inv_scale, found, found_bytes));
 }
 
 // ---------------------------------------------------------------------------------------------

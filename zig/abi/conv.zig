@@ -53,10 +53,46 @@ const Window = struct {
     }
 };
 
-fn metaOf(ptr: ?[*]const i64, len: i64, want: usize, name: []const u8, layout: []const u8) Error![]const i64 {
+/// The meta layouts of this family, declared once: src/native/abi_generated.ts is generated from
+/// them and the parsers below read by them. Every conv/pool layout but the adaptive one starts
+/// with the window `[n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw]` (readWindow).
+pub const Im2colMeta = enum { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, x_off, cols_off };
+/// `axon_conv2d` meta layout.
+pub const Conv2dMeta = enum { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oc, x_off, w_off, bias_off };
+/// `axon_conv2d_backward` meta layout.
+pub const Conv2dBackwardMeta = enum { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oc, x_off, w_off, dy_off };
+/// `axon_pool2d` / `axon_pool2d_backward` meta layout (ceil_mode and count_include_pad are 0 or 1;
+/// divisor_override 0 means none).
+pub const Pool2dMeta = enum { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode, count_include_pad, divisor_override, x_off };
+/// `axon_adaptive_avg_pool2d` meta layout.
+pub const AdaptivePool2dMeta = enum { n, c, h, w, oh, ow };
+/// `axon_pool2d` kinds.
+pub const PoolKind = enum(u32) { max = 0, avg = 1 };
+
+const window_fields = [_][]const u8{ "n", "c", "h", "w", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw" };
+
+comptime {
+    for (.{ Im2colMeta, Conv2dMeta, Conv2dBackwardMeta, Pool2dMeta }) |Layout| {
+        for (window_fields, 0..) |name, i| std.debug.assert(std.mem.eql(u8, @tagName(@as(Layout, @enumFromInt(i))), name));
+    }
+}
+
+/// Position of `field` in its layout.
+fn slot(field: anytype) usize {
+    return @intFromEnum(field);
+}
+
+/// The meta array of a call, checked to have exactly the entries of `Layout`.
+fn metaOf(comptime Layout: type, ptr: ?[*]const i64, len: i64, name: []const u8) Error![]const i64 {
+    const fields = comptime std.meta.fieldNames(Layout);
+    const layout = comptime blk: {
+        var text: []const u8 = "[";
+        for (fields, 0..) |f, i| text = text ++ (if (i == 0) "" else ", ") ++ f;
+        break :blk text ++ "]";
+    };
     const meta = try check.metaSlice(ptr, len);
-    if (meta.len != want)
-        return status.err(error.InvalidArgument, "{s}: meta must have {d} entries {s}, got {d}", .{ name, want, layout, meta.len });
+    if (meta.len != fields.len)
+        return status.err(error.InvalidArgument, "{s}: meta must have {d} entries {s}, got {d}", .{ name, fields.len, layout, meta.len });
     return meta;
 }
 
@@ -66,10 +102,10 @@ fn atLeastOne(v: usize, name: []const u8, what: []const u8) Error!void {
 
 /// Reads `[N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW]` from the start of meta.
 fn readWindow(meta: []const i64, name: []const u8) Error!Window {
-    var at: usize = 0;
+    var pos: usize = 0;
     var v: [12]usize = undefined;
     const names = [_][]const u8{ "N", "C", "H", "W", "kernel height", "kernel width", "stride height", "stride width", "padding height", "padding width", "dilation height", "dilation width" };
-    for (&v, names) |*o, what| o.* = try check.readOne(meta, &at, what);
+    for (&v, names) |*o, what| o.* = try check.readOne(meta, &pos, what);
     const s = Window{ .n = v[0], .c = v[1], .h = v[2], .w = v[3], .kh = v[4], .kw = v[5], .sh = v[6], .sw = v[7], .ph = v[8], .pw = v[9], .dh = v[10], .dw = v[11] };
     for (4..8) |i| try atLeastOne(v[i], name, names[i]);
     for (10..12) |i| try atLeastOne(v[i], name, names[i]);
@@ -105,11 +141,12 @@ fn parseIm2col(dtype_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []
     const dt = try check.dtype(dtype_code);
     const ok = dt == .f32 or (halves and (dt == .f16 or dt == .bf16));
     if (!ok) return status.err(error.UnsupportedDtype, "{s}: dtype {s} is not supported ({s})", .{ name, dt.name(), if (halves) "f32, f16 or bf16" else "f32 only" });
-    const meta = try metaOf(meta_ptr, meta_len, 14, name, "[N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, x_off, cols_off]");
+    const meta = try metaOf(Im2colMeta, meta_ptr, meta_len, name);
     const g = try readGeometry(meta, name);
-    var at: usize = 12;
-    const x_off = try check.readOne(meta, &at, "x offset");
-    const cols_off = try check.readOne(meta, &at, "cols offset");
+    var i = slot(Im2colMeta.x_off);
+    const x_off = try check.readOne(meta, &i, "x offset");
+    i = slot(Im2colMeta.cols_off);
+    const cols_off = try check.readOne(meta, &i, "cols offset");
     return .{ .g = g, .x_off = x_off, .cols_off = cols_off, .dt = dt };
 }
 
@@ -135,15 +172,13 @@ fn col2imImpl(dtype: u32, meta: ?[*]const i64, meta_len: i64, cols: ?[*]u8, cols
 }
 
 /// x contiguous `[N, C, H, W]` → cols contiguous `[N, C·KH·KW, OH·OW]` (F.unfold).
-export fn axon_im2col(dtype: u32, meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, cols: ?[*]u8, cols_bytes: i64) i32 {
-    im2colImpl(dtype, meta, meta_len, x, x_bytes, cols, cols_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_im2col(dtype: u32, meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, cols: ?[*]u8, cols_bytes: i64) i32 {
+    return status.wrap(im2colImpl(dtype, meta, meta_len, x, x_bytes, cols, cols_bytes));
 }
 
 /// cols → x (overwritten with the sum of every column entry mapping to it; F.fold).
-export fn axon_col2im(dtype: u32, meta: ?[*]const i64, meta_len: i64, cols: ?[*]u8, cols_bytes: i64, x: ?[*]u8, x_bytes: i64) i32 {
-    col2imImpl(dtype, meta, meta_len, cols, cols_bytes, x, x_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_col2im(dtype: u32, meta: ?[*]const i64, meta_len: i64, cols: ?[*]u8, cols_bytes: i64, x: ?[*]u8, x_bytes: i64) i32 {
+    return status.wrap(col2imImpl(dtype, meta, meta_len, cols, cols_bytes, x, x_bytes));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,14 +189,19 @@ const ConvCall = struct { s: kconv.Conv, x_off: usize, w_off: usize, other_off: 
 /// meta: `[N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, OC, x_off, w_off, third_off]`; the third
 /// offset is the bias's (forward) or dy's (backward).
 fn parseConv(meta_ptr: ?[*]const i64, meta_len: i64, name: []const u8, third: []const u8) Error!ConvCall {
-    const meta = try metaOf(meta_ptr, meta_len, 16, name, "[N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, OC, x_off, w_off, bias_off or dy_off]");
+    // The forward and backward layouts differ only in the name of their last entry.
+    comptime std.debug.assert(slot(Conv2dMeta.bias_off) == slot(Conv2dBackwardMeta.dy_off));
+    const meta = try metaOf(Conv2dMeta, meta_ptr, meta_len, name);
     const g = try readGeometry(meta, name);
-    var at: usize = 12;
-    const oc = try check.readOne(meta, &at, "output channels");
+    var i = slot(Conv2dMeta.oc);
+    const oc = try check.readOne(meta, &i, "output channels");
     try atLeastOne(oc, name, "output channels");
-    const x_off = try check.readOne(meta, &at, "x offset");
-    const w_off = try check.readOne(meta, &at, "weight offset");
-    const other_off = try check.readOne(meta, &at, third);
+    i = slot(Conv2dMeta.x_off);
+    const x_off = try check.readOne(meta, &i, "x offset");
+    i = slot(Conv2dMeta.w_off);
+    const w_off = try check.readOne(meta, &i, "weight offset");
+    i = slot(Conv2dMeta.bias_off);
+    const other_off = try check.readOne(meta, &i, third);
     const s = kconv.Conv{ .g = g, .oc = oc };
     _ = try check.numel(&.{ oc, s.k() });
     _ = try check.numel(&.{ s.g.n, oc, s.l() });
@@ -208,38 +248,35 @@ fn conv2dBackwardImpl(meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i6
 }
 
 /// y `[N, OC, OH, OW]` (from element 0) = conv2d(x, weight `[OC, C, KH, KW]`, bias `[OC]` or null).
-export fn axon_conv2d(meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, w: ?[*]u8, w_bytes: i64, bias: ?[*]u8, bias_bytes: i64, y: ?[*]u8, y_bytes: i64) i32 {
-    conv2dImpl(meta, meta_len, x, x_bytes, w, w_bytes, bias, bias_bytes, y, y_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_conv2d(meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, w: ?[*]u8, w_bytes: i64, bias: ?[*]u8, bias_bytes: i64, y: ?[*]u8, y_bytes: i64) i32 {
+    return status.wrap(conv2dImpl(meta, meta_len, x, x_bytes, w, w_bytes, bias, bias_bytes, y, y_bytes));
 }
 
 /// Gradients of axon_conv2d: dx, dw, db (each from element 0; null: not computed).
-export fn axon_conv2d_backward(meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, w: ?[*]u8, w_bytes: i64, dy: ?[*]u8, dy_bytes: i64, dx: ?[*]u8, dx_bytes: i64, dw: ?[*]u8, dw_bytes: i64, db: ?[*]u8, db_bytes: i64) i32 {
-    conv2dBackwardImpl(meta, meta_len, x, x_bytes, w, w_bytes, dy, dy_bytes, dx, dx_bytes, dw, dw_bytes, db, db_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_conv2d_backward(meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, w: ?[*]u8, w_bytes: i64, dy: ?[*]u8, dy_bytes: i64, dx: ?[*]u8, dx_bytes: i64, dw: ?[*]u8, dw_bytes: i64, db: ?[*]u8, db_bytes: i64) i32 {
+    return status.wrap(conv2dBackwardImpl(meta, meta_len, x, x_bytes, w, w_bytes, dy, dy_bytes, dx, dx_bytes, dw, dw_bytes, db, db_bytes));
 }
 
 // ---------------------------------------------------------------------------------------------
 // pool2d
 
-const Kind = enum(u32) { max = 0, avg = 1 };
+const Kind = PoolKind;
 
 const Pool = struct { kind: Kind, g: kpool.Geom, x_off: usize };
 
 fn parsePool(kind_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []const u8) Error!Pool {
     const kind = std.meta.intToEnum(Kind, kind_code) catch
         return status.err(error.InvalidArgument, "{s}: unknown kind {d} (0 max, 1 avg)", .{ name, kind_code });
-    const meta = try metaOf(meta_ptr, meta_len, 16, name, "[N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, ceil_mode, count_include_pad, divisor_override, x_off]");
+    const meta = try metaOf(Pool2dMeta, meta_ptr, meta_len, name);
     const s = try readWindow(meta, name);
-    const flags = [_][]const u8{ "ceil_mode", "count_include_pad" };
-    for (flags, 12..) |what, i| {
-        if (meta[i] != 0 and meta[i] != 1)
-            return status.err(error.InvalidArgument, "{s}: {s} must be 0 or 1, got {d}", .{ name, what, meta[i] });
+    inline for (.{ Pool2dMeta.ceil_mode, Pool2dMeta.count_include_pad }) |flag| {
+        if (meta[slot(flag)] != 0 and meta[slot(flag)] != 1)
+            return status.err(error.InvalidArgument, "{s}: {s} must be 0 or 1, got {d}", .{ name, @tagName(flag), meta[slot(flag)] });
     }
-    const ceil_mode = meta[12] == 1;
-    const divisor_override = meta[14];
-    var at: usize = 15;
-    const x_off = try check.readOne(meta, &at, "x offset");
+    const ceil_mode = meta[slot(Pool2dMeta.ceil_mode)] == 1;
+    const divisor_override = meta[slot(Pool2dMeta.divisor_override)];
+    var i = slot(Pool2dMeta.x_off);
+    const x_off = try check.readOne(meta, &i, "x offset");
     if (s.h < 1 or s.w < 1)
         return status.err(error.InvalidArgument, "{s}: input planes must be non-empty, got {d}x{d}", .{ name, s.h, s.w });
     if (kind == .avg and (s.dh != 1 or s.dw != 1))
@@ -250,9 +287,9 @@ fn parsePool(kind_code: u32, meta_ptr: ?[*]const i64, meta_len: i64, name: []con
     const oh = kpool.outputSize(s.h, s.kh, s.sh, s.ph, s.dh, ceil_mode);
     const ow = kpool.outputSize(s.w, s.kw, s.sw, s.pw, s.dw, ceil_mode);
     if (oh == null or ow == null)
-        return status.err(error.InvalidArgument, "{s}: output size is too small: input {d}x{d}, kernel {d}x{d}, stride {d}x{d}, padding {d}x{d}, dilation {d}x{d}, ceil_mode {d} give an output < 1", .{ name, s.h, s.w, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, meta[12] });
+        return status.err(error.InvalidArgument, "{s}: output size is too small: input {d}x{d}, kernel {d}x{d}, stride {d}x{d}, padding {d}x{d}, dilation {d}x{d}, ceil_mode {d} give an output < 1", .{ name, s.h, s.w, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, meta[slot(Pool2dMeta.ceil_mode)] });
     var g = s.geom(kpool.Geom, oh.?, ow.?);
-    g.count_include_pad = meta[13] == 1;
+    g.count_include_pad = meta[slot(Pool2dMeta.count_include_pad)] == 1;
     g.divisor_override = divisor_override;
     _ = try check.numel(&.{ g.n, g.c, g.h, g.w });
     _ = try check.numel(&.{ g.n, g.c, g.oh, g.ow });
@@ -292,15 +329,13 @@ fn pool2dBackwardImpl(kind: u32, meta: ?[*]const i64, meta_len: i64, dy: ?[*]u8,
 }
 
 /// kind 0 max, 1 avg: x `[N, C, H, W]` → y `[N, C, OH, OW]` (+ i32 argmax indices, optional).
-export fn axon_pool2d(kind: u32, meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, y: ?[*]u8, y_bytes: i64, idx: ?[*]u8, idx_bytes: i64) i32 {
-    pool2dImpl(kind, meta, meta_len, x, x_bytes, y, y_bytes, idx, idx_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_pool2d(kind: u32, meta: ?[*]const i64, meta_len: i64, x: ?[*]u8, x_bytes: i64, y: ?[*]u8, y_bytes: i64, idx: ?[*]u8, idx_bytes: i64) i32 {
+    return status.wrap(pool2dImpl(kind, meta, meta_len, x, x_bytes, y, y_bytes, idx, idx_bytes));
 }
 
 /// dy `[N, C, OH, OW]` → dx `[N, C, H, W]` (overwritten); max uses the forward's indices.
-export fn axon_pool2d_backward(kind: u32, meta: ?[*]const i64, meta_len: i64, dy: ?[*]u8, dy_bytes: i64, idx: ?[*]u8, idx_bytes: i64, dx: ?[*]u8, dx_bytes: i64) i32 {
-    pool2dBackwardImpl(kind, meta, meta_len, dy, dy_bytes, idx, idx_bytes, dx, dx_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_pool2d_backward(kind: u32, meta: ?[*]const i64, meta_len: i64, dy: ?[*]u8, dy_bytes: i64, idx: ?[*]u8, idx_bytes: i64, dx: ?[*]u8, dx_bytes: i64) i32 {
+    return status.wrap(pool2dBackwardImpl(kind, meta, meta_len, dy, dy_bytes, idx, idx_bytes, dx, dx_bytes));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,11 +344,11 @@ export fn axon_pool2d_backward(kind: u32, meta: ?[*]const i64, meta_len: i64, dy
 fn adaptiveImpl(direction: u32, meta_ptr: ?[*]const i64, meta_len: i64, src: ?[*]u8, src_bytes: i64, dst: ?[*]u8, dst_bytes: i64) Error!void {
     const name = "axon_adaptive_avg_pool2d";
     if (direction > 1) return status.err(error.InvalidArgument, "{s}: direction must be 0 (forward) or 1 (backward), got {d}", .{ name, direction });
-    const meta = try metaOf(meta_ptr, meta_len, 6, name, "[N, C, H, W, OH, OW]");
-    var at: usize = 0;
+    const meta = try metaOf(AdaptivePool2dMeta, meta_ptr, meta_len, name);
+    var pos: usize = 0;
     var v: [6]usize = undefined;
     const names = [_][]const u8{ "N", "C", "H", "W", "output height", "output width" };
-    for (&v, names) |*o, what| o.* = try check.readOne(meta, &at, what);
+    for (&v, names) |*o, what| o.* = try check.readOne(meta, &pos, what);
     for (2..6) |i| try atLeastOne(v[i], name, names[i]);
     const a = kpool.Adaptive{ .planes = try check.mul(v[0], v[1]), .h = v[2], .w = v[3], .oh = v[4], .ow = v[5] };
     // window bounds compute (o + 1)·in + out
@@ -333,9 +368,8 @@ fn adaptiveImpl(direction: u32, meta_ptr: ?[*]const i64, meta_len: i64, src: ?[*
 }
 
 /// direction 0: x `[N, C, H, W]` → y `[N, C, OH, OW]`; 1: dy → dx (overwritten).
-export fn axon_adaptive_avg_pool2d(direction: u32, meta: ?[*]const i64, meta_len: i64, src: ?[*]u8, src_bytes: i64, dst: ?[*]u8, dst_bytes: i64) i32 {
-    adaptiveImpl(direction, meta, meta_len, src, src_bytes, dst, dst_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_adaptive_avg_pool2d(direction: u32, meta: ?[*]const i64, meta_len: i64, src: ?[*]u8, src_bytes: i64, dst: ?[*]u8, dst_bytes: i64) i32 {
+    return status.wrap(adaptiveImpl(direction, meta, meta_len, src, src_bytes, dst, dst_bytes));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,11 +5,11 @@ const levels = @import("../cpu/levels.zig");
 
 /// The level this file was built for: an index into zig/cpu/levels.zig's `levels`
 /// (0 x86-64-v2 … 4 amx), or -1 when not built for x86-64.
-export fn axon_cpu_build_level() i32 {
+pub export fn axon_cpu_build_level() i32 {
     return levels.build_level;
 }
 
 /// The highest level this CPU and OS run (same numbering), or -1 when not x86-64.
-export fn axon_cpu_best_level() i32 {
+pub export fn axon_cpu_best_level() i32 {
     return levels.bestLevel();
 }

@@ -12,18 +12,18 @@ const watch = @import("../cpu/death_watch.zig");
 const status = @import("../status.zig");
 
 /// A new owner id for the realm (main thread or Worker) calling it.
-export fn axon_watch_owner() u32 {
+pub export fn axon_watch_owner() u32 {
     return watch.newOwner();
 }
 
 /// A watch block for `token` of `owner` (8 bytes), or null when out of memory. Hand it to the
 /// garbage collector with `axon_watch_fired` as its deallocator and the block as the context.
-export fn axon_watch_new(owner: u32, token: u32) ?*anyopaque {
+pub export fn axon_watch_new(owner: u32, token: u32) ?*anyopaque {
     return watch.create(owner, token);
 }
 
 /// Deallocator of a watch block (JavaScriptCore's signature: bytes, context = the block).
-export fn axon_watch_fired(bytes: ?*anyopaque, context: ?*anyopaque) void {
+pub export fn axon_watch_fired(bytes: ?*anyopaque, context: ?*anyopaque) void {
     _ = bytes;
     const w: *watch.Watch = @ptrCast(@alignCast(context orelse return));
     watch.fire(w);
@@ -31,7 +31,7 @@ export fn axon_watch_fired(bytes: ?*anyopaque, context: ?*anyopaque) void {
 
 /// Writes up to `out_bytes / 4` collected tokens of `owner` (u32) into `out`; returns how many,
 /// or a negative status for a bad buffer.
-export fn axon_watch_drain(owner: u32, out: ?[*]u8, out_bytes: i64) i64 {
+pub export fn axon_watch_drain(owner: u32, out: ?[*]u8, out_bytes: i64) i64 {
     if (out_bytes < 0 or (out == null and out_bytes != 0)) return status.fail(.invalid_argument, "axon_watch_drain: bad output buffer ({d} bytes)", .{out_bytes});
     const n: usize = @intCast(@divFloor(out_bytes, 4));
     if (n == 0) return 0;

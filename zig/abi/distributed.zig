@@ -7,6 +7,11 @@ const std = @import("std");
 const status = @import("../status.zig");
 const check = @import("check.zig");
 const worker = @import("../comm/worker.zig");
+
+/// `axon_dist_submit` / `axon_dist_run` collective kinds (`finalize` is internal: axon_dist_finalize).
+pub const CollectiveKind = worker.Kind;
+/// Reduction of an all_reduce or reduce_scatter.
+pub const CollectiveOp = worker.ReduceOp;
 const Error = status.Error;
 
 fn nsFromMs(ms: i64) u64 {
@@ -16,7 +21,7 @@ fn nsFromMs(ms: i64) u64 {
 /// Loads MPI (from `path`, or the default library names when `path_len` is 0), initialises it on
 /// the communication thread and writes `[rank, world size, flavor (1 Open MPI, 2 MPICH ABI)]`
 /// into `info` (three i64).
-export fn axon_dist_init(path: ?[*]const u8, path_len: i64, timeout_ms: i64, info: ?[*]u8, info_bytes: i64) i32 {
+pub export fn axon_dist_init(path: ?[*]const u8, path_len: i64, timeout_ms: i64, info: ?[*]u8, info_bytes: i64) i32 {
     const out = check.view(i64, info, info_bytes, 0, 3, "info") catch |e| return status.toCode(e);
     if (timeout_ms <= 0) return status.fail(.invalid_argument, "timeout must be > 0 ms, got {d}", .{timeout_ms});
     switch (worker.phase) {
@@ -84,7 +89,7 @@ fn submitImpl(kind_code: u32, op_code: u32, dtype_code: u32, n_arg: i64, a: ?[*]
 /// kind: 0 all_reduce (`a` in place, n elements), 1 broadcast (`a`, n elements, from rank `root`),
 /// 2 all_gather (`a` n elements → `b` size·n), 3 reduce_scatter (`a` size·n → `b` n), 4 barrier.
 /// op (all_reduce, reduce_scatter): 0 sum, 1 avg, 2 max, 3 min. dtype: f32, f16, bf16, i32.
-export fn axon_dist_submit(kind: u32, op: u32, dtype: u32, n: i64, a: ?[*]u8, a_bytes: i64, a_off: i64, b: ?[*]u8, b_bytes: i64, b_off: i64, root: i64) i64 {
+pub export fn axon_dist_submit(kind: u32, op: u32, dtype: u32, n: i64, a: ?[*]u8, a_bytes: i64, a_off: i64, b: ?[*]u8, b_bytes: i64, b_off: i64, root: i64) i64 {
     const ticket = submitImpl(kind, op, dtype, n, a, a_bytes, a_off, b, b_bytes, b_off, root) catch |e| return status.toCode(e);
     return @intCast(ticket);
 }
@@ -93,7 +98,7 @@ export fn axon_dist_submit(kind: u32, op: u32, dtype: u32, n: i64, a: ?[*]u8, a_
 /// nothing is queued (and MPI grants MPI_THREAD_SERIALIZED), else queues it and waits. Past
 /// `timeout_ms` a call on the calling thread cannot return: the communication thread then reports
 /// it on stderr and aborts the job.
-export fn axon_dist_run(kind: u32, op: u32, dtype: u32, n: i64, a: ?[*]u8, a_bytes: i64, a_off: i64, b: ?[*]u8, b_bytes: i64, b_off: i64, root: i64, timeout_ms: i64) i32 {
+pub export fn axon_dist_run(kind: u32, op: u32, dtype: u32, n: i64, a: ?[*]u8, a_bytes: i64, a_off: i64, b: ?[*]u8, b_bytes: i64, b_off: i64, root: i64, timeout_ms: i64) i32 {
     if (timeout_ms <= 0) return status.fail(.invalid_argument, "timeout must be > 0 ms, got {d}", .{timeout_ms});
     const r = buildRequest(kind, op, dtype, n, a, a_bytes, a_off, b, b_bytes, b_off, root) catch |e| return status.toCode(e);
     if (worker.runDirect(r, nsFromMs(timeout_ms))) |result| return waitStatus(result, timeout_ms, 0);
@@ -113,14 +118,14 @@ fn waitStatus(result: worker.WaitResult, timeout_ms: i64, ticket: i64) i32 {
 
 /// Waits for a ticket of `axon_dist_submit`. Past `timeout_ms` it fails with a message saying so
 /// and the group becomes unusable (the stuck MPI call cannot be cancelled): abort the job.
-export fn axon_dist_wait(ticket: i64, timeout_ms: i64) i32 {
+pub export fn axon_dist_wait(ticket: i64, timeout_ms: i64) i32 {
     if (ticket < 0) return status.fail(.invalid_argument, "ticket must be >= 0, got {d}", .{ticket});
     if (timeout_ms <= 0) return status.fail(.invalid_argument, "timeout must be > 0 ms, got {d}", .{timeout_ms});
     return waitStatus(worker.wait(@intCast(ticket), nsFromMs(timeout_ms)), timeout_ms, ticket);
 }
 
 /// Finalizes MPI (after every queued collective) and stops the communication thread.
-export fn axon_dist_finalize(timeout_ms: i64) i32 {
+pub export fn axon_dist_finalize(timeout_ms: i64) i32 {
     if (worker.phase != .ready) return status.fail(.invalid_argument, "the process group is not initialized", .{});
     if (timeout_ms <= 0) return status.fail(.invalid_argument, "timeout must be > 0 ms, got {d}", .{timeout_ms});
     if (worker.broken) return status.fail(.invalid_argument, "the process group is broken: an earlier collective timed out", .{});
@@ -133,7 +138,7 @@ export fn axon_dist_finalize(timeout_ms: i64) i32 {
 /// MPI_Abort(MPI_COMM_WORLD, code): ends every rank of the job. Called from the caller's thread,
 /// not the communication thread, which may be blocked in the very collective a failed rank never
 /// joins (Open MPI and MPICH abort through their launcher from any thread).
-export fn axon_dist_abort(code: i32) i32 {
+pub export fn axon_dist_abort(code: i32) i32 {
     if (worker.phase != .ready) return status.fail(.invalid_argument, "the process group is not initialized (or already finalized)", .{});
     _ = worker.mpi.abort(worker.mpi.comm_world, code);
     return 0;

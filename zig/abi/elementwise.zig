@@ -16,6 +16,11 @@ const check = @import("check.zig");
 const copy = @import("../cpu/copy.zig");
 const unary = @import("../cpu/unary.zig");
 const binary = @import("../cpu/binary.zig");
+
+/// `axon_unary` op codes (declared with the kernels; TypeScript's are generated from this).
+pub const UnaryOp = unary.Op;
+/// `axon_binary` op codes.
+pub const BinaryOp = binary.Op;
 const Error = status.Error;
 const DType = check.DType;
 
@@ -101,9 +106,8 @@ fn unaryImpl(op_code: u32, dtype_code: u32, n_in: i64, x: ?[*]u8, x_bytes: i64, 
     try unary.run(op, dt, xb + x_off * dt.size(), yb + y_off * dt.size(), n, p0, p1);
 }
 
-export fn axon_unary(op: u32, dtype: u32, n: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, y: ?[*]u8, y_bytes: i64, y_off: i64, p0: f64, p1: f64) i32 {
-    unaryImpl(op, dtype, n, x, x_bytes, x_off, y, y_bytes, y_off, p0, p1) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_unary(op: u32, dtype: u32, n: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, y: ?[*]u8, y_bytes: i64, y_off: i64, p0: f64, p1: f64) i32 {
+    return status.wrap(unaryImpl(op, dtype, n, x, x_bytes, x_off, y, y_bytes, y_off, p0, p1));
 }
 
 fn binaryImpl(op_code: u32, dtype_code: u32, meta: ?[*]const i64, meta_len: i64, out: ?[*]u8, out_bytes: i64, a: ?[*]u8, a_bytes: i64, b: ?[*]u8, b_bytes: i64) Error!void {
@@ -122,9 +126,8 @@ fn binaryImpl(op_code: u32, dtype_code: u32, meta: ?[*]const i64, meta_len: i64,
     try binary.binary(op, dt, p.layout, ob, ab, bb, p.offs, threaded);
 }
 
-export fn axon_binary(op: u32, dtype: u32, meta: ?[*]const i64, meta_len: i64, out: ?[*]u8, out_bytes: i64, a: ?[*]u8, a_bytes: i64, b: ?[*]u8, b_bytes: i64) i32 {
-    binaryImpl(op, dtype, meta, meta_len, out, out_bytes, a, a_bytes, b, b_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_binary(op: u32, dtype: u32, meta: ?[*]const i64, meta_len: i64, out: ?[*]u8, out_bytes: i64, a: ?[*]u8, a_bytes: i64, b: ?[*]u8, b_bytes: i64) i32 {
+    return status.wrap(binaryImpl(op, dtype, meta, meta_len, out, out_bytes, a, a_bytes, b, b_bytes));
 }
 
 fn whereImpl(dtype_code: u32, meta: ?[*]const i64, meta_len: i64, out: ?[*]u8, out_bytes: i64, cond: ?[*]u8, cond_bytes: i64, a: ?[*]u8, a_bytes: i64, b: ?[*]u8, b_bytes: i64) Error!void {
@@ -140,9 +143,8 @@ fn whereImpl(dtype_code: u32, meta: ?[*]const i64, meta_len: i64, out: ?[*]u8, o
     binary.where(dt, p.layout, ob, cb, ab, bb, p.offs, threaded);
 }
 
-export fn axon_where(dtype: u32, meta: ?[*]const i64, meta_len: i64, out: ?[*]u8, out_bytes: i64, cond: ?[*]u8, cond_bytes: i64, a: ?[*]u8, a_bytes: i64, b: ?[*]u8, b_bytes: i64) i32 {
-    whereImpl(dtype, meta, meta_len, out, out_bytes, cond, cond_bytes, a, a_bytes, b, b_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_where(dtype: u32, meta: ?[*]const i64, meta_len: i64, out: ?[*]u8, out_bytes: i64, cond: ?[*]u8, cond_bytes: i64, a: ?[*]u8, a_bytes: i64, b: ?[*]u8, b_bytes: i64) i32 {
+    return status.wrap(whereImpl(dtype, meta, meta_len, out, out_bytes, cond, cond_bytes, a, a_bytes, b, b_bytes));
 }
 
 fn copyImpl(dst_code: u32, src_code: u32, meta: ?[*]const i64, meta_len: i64, dst: ?[*]u8, dst_bytes: i64, src: ?[*]u8, src_bytes: i64) Error!void {
@@ -157,9 +159,8 @@ fn copyImpl(dst_code: u32, src_code: u32, meta: ?[*]const i64, meta_len: i64, ds
     copy.copyDyn(ddt, sdt, p.layout, db, p.offs[0], sb, p.offs[1], threaded);
 }
 
-export fn axon_copy(dst_dtype: u32, src_dtype: u32, meta: ?[*]const i64, meta_len: i64, dst: ?[*]u8, dst_bytes: i64, src: ?[*]u8, src_bytes: i64) i32 {
-    copyImpl(dst_dtype, src_dtype, meta, meta_len, dst, dst_bytes, src, src_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_copy(dst_dtype: u32, src_dtype: u32, meta: ?[*]const i64, meta_len: i64, dst: ?[*]u8, dst_bytes: i64, src: ?[*]u8, src_bytes: i64) i32 {
+    return status.wrap(copyImpl(dst_dtype, src_dtype, meta, meta_len, dst, dst_bytes, src, src_bytes));
 }
 
 fn fillImpl(dtype_code: u32, n_in: i64, y: ?[*]u8, y_bytes: i64, y_off_in: i64, value: f64, step: f64, comptime is_arange: bool) Error!void {
@@ -177,14 +178,12 @@ fn fillImpl(dtype_code: u32, n_in: i64, y: ?[*]u8, y_bytes: i64, y_off_in: i64, 
     }
 }
 
-export fn axon_fill(dtype: u32, n: i64, y: ?[*]u8, y_bytes: i64, y_off: i64, value: f64) i32 {
-    fillImpl(dtype, n, y, y_bytes, y_off, value, 0, false) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_fill(dtype: u32, n: i64, y: ?[*]u8, y_bytes: i64, y_off: i64, value: f64) i32 {
+    return status.wrap(fillImpl(dtype, n, y, y_bytes, y_off, value, 0, false));
 }
 
-export fn axon_arange(dtype: u32, n: i64, y: ?[*]u8, y_bytes: i64, y_off: i64, start: f64, step: f64) i32 {
-    fillImpl(dtype, n, y, y_bytes, y_off, start, step, true) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_arange(dtype: u32, n: i64, y: ?[*]u8, y_bytes: i64, y_off: i64, start: f64, step: f64) i32 {
+    return status.wrap(fillImpl(dtype, n, y, y_bytes, y_off, start, step, true));
 }
 
 // ---------------------------------------------------------------------------------------------

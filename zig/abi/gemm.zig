@@ -154,8 +154,7 @@ pub export fn axon_gemm(
     ldc: i64,
     c_bstride: i64,
 ) i32 {
-    run(dtype, trans_a, trans_b, batch, m, n, k, alpha, a, a_bytes, a_off, lda, a_bstride, b, b_bytes, b_off, ldb, b_bstride, beta, c, c_bytes, c_off, ldc, c_bstride) catch |e| return status.toCode(e);
-    return 0;
+    return status.wrap(run(dtype, trans_a, trans_b, batch, m, n, k, alpha, a, a_bytes, a_off, lda, a_bstride, b, b_bytes, b_off, ldb, b_bstride, beta, c, c_bytes, c_off, ldc, c_bstride));
 }
 
 // ---------------------------------------------------------------------------------------------

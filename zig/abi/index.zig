@@ -73,27 +73,23 @@ fn addImpl(comptime is_scatter: bool, dtype_code: u32, outer: i64, dim: i64, inn
 
 /// x contiguous `[outer, dim, inner]` (from element `x_off`), y contiguous `[outer, n_index, inner]`:
 /// `y[o, i, :] = x[o, index[i], :]`; any dtype.
-export fn axon_index_select(dtype: u32, outer: i64, dim: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, index: ?[*]u8, index_bytes: i64, n_index: i64, y: ?[*]u8, y_bytes: i64) i32 {
-    selectImpl(false, dtype, outer, dim, inner, x, x_bytes, x_off, index, index_bytes, n_index, y, y_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_index_select(dtype: u32, outer: i64, dim: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, index: ?[*]u8, index_bytes: i64, n_index: i64, y: ?[*]u8, y_bytes: i64) i32 {
+    return status.wrap(selectImpl(false, dtype, outer, dim, inner, x, x_bytes, x_off, index, index_bytes, n_index, y, y_bytes));
 }
 
 /// `dx[o, index[i], :] += src[o, i, :]` in increasing i (deterministic); f32.
-export fn axon_index_add(dtype: u32, outer: i64, dim: i64, inner: i64, dx: ?[*]u8, dx_bytes: i64, index: ?[*]u8, index_bytes: i64, n_index: i64, src: ?[*]u8, src_bytes: i64) i32 {
-    addImpl(false, dtype, outer, dim, inner, dx, dx_bytes, index, index_bytes, n_index, src, src_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_index_add(dtype: u32, outer: i64, dim: i64, inner: i64, dx: ?[*]u8, dx_bytes: i64, index: ?[*]u8, index_bytes: i64, n_index: i64, src: ?[*]u8, src_bytes: i64) i32 {
+    return status.wrap(addImpl(false, dtype, outer, dim, inner, dx, dx_bytes, index, index_bytes, n_index, src, src_bytes));
 }
 
 /// index and y contiguous `[outer, k, inner]`: `y[o, j, i] = x[o, index[o, j, i], i]`; any dtype.
-export fn axon_gather(dtype: u32, outer: i64, dim: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, index: ?[*]u8, index_bytes: i64, k: i64, y: ?[*]u8, y_bytes: i64) i32 {
-    selectImpl(true, dtype, outer, dim, inner, x, x_bytes, x_off, index, index_bytes, k, y, y_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_gather(dtype: u32, outer: i64, dim: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, index: ?[*]u8, index_bytes: i64, k: i64, y: ?[*]u8, y_bytes: i64) i32 {
+    return status.wrap(selectImpl(true, dtype, outer, dim, inner, x, x_bytes, x_off, index, index_bytes, k, y, y_bytes));
 }
 
 /// `dx[o, index[o, j, i], i] += src[o, j, i]` in increasing j (deterministic); f32.
-export fn axon_scatter_add(dtype: u32, outer: i64, dim: i64, inner: i64, dx: ?[*]u8, dx_bytes: i64, index: ?[*]u8, index_bytes: i64, k: i64, src: ?[*]u8, src_bytes: i64) i32 {
-    addImpl(true, dtype, outer, dim, inner, dx, dx_bytes, index, index_bytes, k, src, src_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_scatter_add(dtype: u32, outer: i64, dim: i64, inner: i64, dx: ?[*]u8, dx_bytes: i64, index: ?[*]u8, index_bytes: i64, k: i64, src: ?[*]u8, src_bytes: i64) i32 {
+    return status.wrap(addImpl(true, dtype, outer, dim, inner, dx, dx_bytes, index, index_bytes, k, src, src_bytes));
 }
 
 // ---------------------------------------------------------------------------------------------

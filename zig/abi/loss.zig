@@ -62,15 +62,13 @@ fn backwardImpl(n: i64, c: i64, logits: ?[*]u8, logits_bytes: i64, logits_off: i
 }
 
 /// Per-row cross-entropy loss and logsumexp; see zig/ABI.md.
-export fn axon_cross_entropy(n: i64, c: i64, logits: ?[*]u8, logits_bytes: i64, logits_off: i64, target: ?[*]u8, target_bytes: i64, target_off: i64, weight: ?[*]u8, weight_bytes: i64, ignore_index: i64, smoothing: f64, loss: ?[*]u8, loss_bytes: i64, lse: ?[*]u8, lse_bytes: i64) i32 {
-    forwardImpl(n, c, logits, logits_bytes, logits_off, target, target_bytes, target_off, weight, weight_bytes, ignore_index, smoothing, loss, loss_bytes, lse, lse_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_cross_entropy(n: i64, c: i64, logits: ?[*]u8, logits_bytes: i64, logits_off: i64, target: ?[*]u8, target_bytes: i64, target_off: i64, weight: ?[*]u8, weight_bytes: i64, ignore_index: i64, smoothing: f64, loss: ?[*]u8, loss_bytes: i64, lse: ?[*]u8, lse_bytes: i64) i32 {
+    return status.wrap(forwardImpl(n, c, logits, logits_bytes, logits_off, target, target_bytes, target_off, weight, weight_bytes, ignore_index, smoothing, loss, loss_bytes, lse, lse_bytes));
 }
 
 /// Gradient of the per-row loss with respect to the logits, scaled by grad_loss; see zig/ABI.md.
-export fn axon_cross_entropy_backward(n: i64, c: i64, logits: ?[*]u8, logits_bytes: i64, logits_off: i64, target: ?[*]u8, target_bytes: i64, target_off: i64, weight: ?[*]u8, weight_bytes: i64, ignore_index: i64, smoothing: f64, lse: ?[*]u8, lse_bytes: i64, grad_loss: ?[*]u8, grad_loss_bytes: i64, dlogits: ?[*]u8, dlogits_bytes: i64) i32 {
-    backwardImpl(n, c, logits, logits_bytes, logits_off, target, target_bytes, target_off, weight, weight_bytes, ignore_index, smoothing, lse, lse_bytes, grad_loss, grad_loss_bytes, dlogits, dlogits_bytes) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_cross_entropy_backward(n: i64, c: i64, logits: ?[*]u8, logits_bytes: i64, logits_off: i64, target: ?[*]u8, target_bytes: i64, target_off: i64, weight: ?[*]u8, weight_bytes: i64, ignore_index: i64, smoothing: f64, lse: ?[*]u8, lse_bytes: i64, grad_loss: ?[*]u8, grad_loss_bytes: i64, dlogits: ?[*]u8, dlogits_bytes: i64) i32 {
+    return status.wrap(backwardImpl(n, c, logits, logits_bytes, logits_off, target, target_bytes, target_off, weight, weight_bytes, ignore_index, smoothing, lse, lse_bytes, grad_loss, grad_loss_bytes, dlogits, dlogits_bytes));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,25 +8,25 @@ const host_memory = @import("../cpu/host_memory.zig");
 const scratch = @import("../cpu/scratch.zig");
 
 /// Zeroed, 64-byte-aligned memory of `bytes` bytes (at least 1), or null when out of memory.
-export fn axon_alloc(bytes: i64) ?*anyopaque {
+pub export fn axon_alloc(bytes: i64) ?*anyopaque {
     if (bytes < 0) return null;
     return host_memory.alloc(@intCast(bytes));
 }
 
 /// Frees memory from `axon_alloc` (into the cache); the signature of a JavaScriptCore bytes deallocator.
-export fn axon_free(ptr: ?*anyopaque, context: ?*anyopaque) void {
+pub export fn axon_free(ptr: ?*anyopaque, context: ?*anyopaque) void {
     _ = context;
     host_memory.free(ptr);
 }
 
 /// Bytes the native library holds now: `axon_alloc` blocks (live, and freed ones cached for
 /// reuse) plus the kernels' per-thread scratch buffers (which only grow to the largest problem seen).
-export fn axon_native_bytes() i64 {
+pub export fn axon_native_bytes() i64 {
     return scratch.heldBytes();
 }
 
 /// Gives the cached free blocks of `axon_alloc` back to the OS; returns the bytes released.
-export fn axon_empty_cache() i64 {
+pub export fn axon_empty_cache() i64 {
     return @intCast(host_memory.releaseCached());
 }
 

@@ -43,16 +43,21 @@ fn buffers(comptime N: usize, fname: []const u8, n: usize, bufs: [N]Buf) Error![
     return out;
 }
 
-fn hyperSlice(fname: []const u8, ptr: ?[*]const f64, len: i64, comptime names: []const []const u8) Error![names.len]f64 {
+/// The hyper-parameters of one call, read from `(ptr, len)` in the order of the layout enum `E`
+/// (the one declaration both sides use: src/native/abi_generated.ts is generated from it), as a
+/// struct with one field per name.
+fn hyperOf(comptime E: type, fname: []const u8, ptr: ?[*]const f64, len: i64) Error!std.enums.EnumFieldStruct(E, f64, null) {
+    const names = comptime std.meta.fieldNames(E);
     if (len != names.len)
         return status.err(error.InvalidArgument, "{s}: hyper array must have {d} entries ({s}), got {d}", .{ fname, names.len, comptime joinNames(names), len });
     const p = ptr orelse return status.err(error.InvalidArgument, "{s}: hyper: null pointer", .{fname});
     if (@intFromPtr(p) % @alignOf(f64) != 0) return status.err(error.InvalidArgument, "{s}: hyper: pointer not 8-byte aligned", .{fname});
-    var out: [names.len]f64 = undefined;
-    inline for (names, 0..) |name, i| {
-        out[i] = p[i];
-        if (!std.math.isFinite(out[i]))
-            return status.err(error.InvalidArgument, "{s}: {s} must be finite, got {d}", .{ fname, name, out[i] });
+    var out: std.enums.EnumFieldStruct(E, f64, null) = undefined;
+    inline for (@typeInfo(E).@"enum".fields) |field| {
+        const value = p[field.value];
+        if (!std.math.isFinite(value))
+            return status.err(error.InvalidArgument, "{s}: {s} must be finite, got {d}", .{ fname, field.name, value });
+        @field(out, field.name) = value;
     }
     return out;
 }
@@ -73,35 +78,46 @@ fn unitInterval(fname: []const u8, name: []const u8, value: f64) Error!void {
     if (!(value >= 0 and value < 1)) return status.err(error.InvalidArgument, "{s}: {s} must be in [0, 1), got {d}", .{ fname, name, value });
 }
 
-fn flagBits(fname: []const u8, flags: u32, known: u32, comptime meaning: []const u8) Error!void {
+/// Refuses flag bits that the flag enum `F` (bit values) does not name.
+fn flagBits(comptime F: type, fname: []const u8, flags: u32) Error!void {
+    const known: u32, const meaning: []const u8 = comptime blk: {
+        var mask: u32 = 0;
+        var text: []const u8 = "";
+        for (@typeInfo(F).@"enum".fields, 0..) |field, i| {
+            mask |= field.value;
+            text = text ++ (if (i == 0) "" else ", ") ++ std.fmt.comptimePrint("{d} {s}", .{ field.value, field.name });
+        }
+        break :blk .{ mask, text };
+    };
     if (flags & ~known != 0)
         return status.err(error.InvalidArgument, "{s}: unknown flag bits 0x{x} (known: " ++ meaning ++ ")", .{ fname, flags & ~known });
 }
 
-fn wrap(result: Error!void) i32 {
-    result catch |e| return status.toCode(e);
-    return 0;
+/// Whether `flag` is set in `flags`.
+fn has(flags: u32, flag: anytype) bool {
+    return flags & @intFromEnum(flag) != 0;
 }
 
 // ---------------------------------------------------------------------------------------------
 // SGD
 
-pub const sgd_nesterov: u32 = 1;
-pub const sgd_maximize: u32 = 2;
-pub const sgd_first_step: u32 = 4;
+/// `axon_sgd_step` flag bits (first_step: momentum_buf = grad, as PyTorch's lazily created buffer).
+pub const SgdFlag = enum(u32) { nesterov = 1, maximize = 2, first_step = 4 };
+/// `axon_sgd_step` hyper-parameter layout.
+pub const SgdHyper = enum { lr, momentum, dampening, weight_decay };
 
 fn sgdImpl(n_: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, mbuf: ?[*]u8, mbuf_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) Error!void {
     const f = "axon_sgd_step";
-    try flagBits(f, flags, 7, "1 nesterov, 2 maximize, 4 first step");
+    try flagBits(SgdFlag, f, flags);
     const n = try check.count(n_, "n");
-    const h = try hyperSlice(f, hyper, hyper_len, &.{ "lr", "momentum", "dampening", "weight_decay" });
-    try atLeast(f, "lr", h[0], 0);
-    try atLeast(f, "momentum", h[1], 0);
-    try atLeast(f, "weight_decay", h[3], 0);
-    const nesterov = flags & sgd_nesterov != 0;
-    if (nesterov and (h[1] <= 0 or h[2] != 0))
-        return status.err(error.InvalidArgument, "{s}: nesterov momentum requires momentum > 0 and dampening == 0 (got momentum {d}, dampening {d})", .{ f, h[1], h[2] });
-    const kk = k.Sgd.init(h[0], h[1], h[2], h[3], nesterov, flags & sgd_maximize != 0, flags & sgd_first_step != 0);
+    const h = try hyperOf(SgdHyper, f, hyper, hyper_len);
+    try atLeast(f, "lr", h.lr, 0);
+    try atLeast(f, "momentum", h.momentum, 0);
+    try atLeast(f, "weight_decay", h.weight_decay, 0);
+    const nesterov = has(flags, SgdFlag.nesterov);
+    if (nesterov and (h.momentum <= 0 or h.dampening != 0))
+        return status.err(error.InvalidArgument, "{s}: nesterov momentum requires momentum > 0 and dampening == 0 (got momentum {d}, dampening {d})", .{ f, h.momentum, h.dampening });
+    const kk = k.Sgd.init(h.lr, h.momentum, h.dampening, h.weight_decay, nesterov, has(flags, SgdFlag.maximize), has(flags, SgdFlag.first_step));
     if (kk.use_momentum) {
         const s = try buffers(3, f, n, .{ .{ .name = "param", .ptr = param, .bytes = param_bytes }, .{ .name = "grad", .ptr = grad, .bytes = grad_bytes }, .{ .name = "momentum_buf", .ptr = mbuf, .bytes = mbuf_bytes } });
         k.sgd(kk, s[0], s[1], s[2]);
@@ -113,30 +129,31 @@ fn sgdImpl(n_: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i
 
 /// hyper = [lr, momentum, dampening, weight_decay]; flags: 1 nesterov, 2 maximize, 4 first step
 /// (momentum_buf = grad, as PyTorch's lazily created buffer). momentum_buf is used iff momentum ≠ 0.
-export fn axon_sgd_step(n: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, momentum_buf: ?[*]u8, momentum_buf_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) i32 {
-    return wrap(sgdImpl(n, param, param_bytes, grad, grad_bytes, momentum_buf, momentum_buf_bytes, hyper, hyper_len, flags));
+pub export fn axon_sgd_step(n: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, momentum_buf: ?[*]u8, momentum_buf_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) i32 {
+    return status.wrap(sgdImpl(n, param, param_bytes, grad, grad_bytes, momentum_buf, momentum_buf_bytes, hyper, hyper_len, flags));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Adam / AdamW
 
-pub const adam_amsgrad: u32 = 1;
-pub const adam_decoupled: u32 = 2;
-pub const adam_maximize: u32 = 4;
+/// `axon_adam_step` flag bits (amsgrad: max_exp_avg_sq required; decoupled: AdamW's weight decay).
+pub const AdamFlag = enum(u32) { amsgrad = 1, decoupled = 2, maximize = 4 };
+/// `axon_adam_step` hyper-parameter layout (step ≥ 1: PyTorch's state["step"] after its increment).
+pub const AdamHyper = enum { lr, beta1, beta2, eps, weight_decay, step };
 
 fn adamImpl(n_: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, exp_avg: ?[*]u8, exp_avg_bytes: i64, exp_avg_sq: ?[*]u8, exp_avg_sq_bytes: i64, max_exp_avg_sq: ?[*]u8, max_exp_avg_sq_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) Error!void {
     const f = "axon_adam_step";
-    try flagBits(f, flags, 7, "1 amsgrad, 2 decoupled weight decay (AdamW), 4 maximize");
+    try flagBits(AdamFlag, f, flags);
     const n = try check.count(n_, "n");
-    const h = try hyperSlice(f, hyper, hyper_len, &.{ "lr", "beta1", "beta2", "eps", "weight_decay", "step" });
-    try atLeast(f, "lr", h[0], 0);
-    try unitInterval(f, "beta1", h[1]);
-    try unitInterval(f, "beta2", h[2]);
-    try atLeast(f, "eps", h[3], 0);
-    try atLeast(f, "weight_decay", h[4], 0);
-    try atLeast(f, "step", h[5], 1);
-    const amsgrad = flags & adam_amsgrad != 0;
-    const kk = k.Adam.init(h[0], h[1], h[2], h[3], h[4], h[5], amsgrad, flags & adam_decoupled != 0, flags & adam_maximize != 0);
+    const h = try hyperOf(AdamHyper, f, hyper, hyper_len);
+    try atLeast(f, "lr", h.lr, 0);
+    try unitInterval(f, "beta1", h.beta1);
+    try unitInterval(f, "beta2", h.beta2);
+    try atLeast(f, "eps", h.eps, 0);
+    try atLeast(f, "weight_decay", h.weight_decay, 0);
+    try atLeast(f, "step", h.step, 1);
+    const amsgrad = has(flags, AdamFlag.amsgrad);
+    const kk = k.Adam.init(h.lr, h.beta1, h.beta2, h.eps, h.weight_decay, h.step, amsgrad, has(flags, AdamFlag.decoupled), has(flags, AdamFlag.maximize));
     const p = Buf{ .name = "param", .ptr = param, .bytes = param_bytes };
     const g = Buf{ .name = "grad", .ptr = grad, .bytes = grad_bytes };
     const m = Buf{ .name = "exp_avg", .ptr = exp_avg, .bytes = exp_avg_bytes };
@@ -153,27 +170,29 @@ fn adamImpl(n_: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: 
 /// hyper = [lr, beta1, beta2, eps, weight_decay, step] (step ≥ 1: the step being taken, i.e.
 /// PyTorch's state["step"] after its increment); flags: 1 amsgrad (max_exp_avg_sq required),
 /// 2 decoupled weight decay (AdamW), 4 maximize.
-export fn axon_adam_step(n: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, exp_avg: ?[*]u8, exp_avg_bytes: i64, exp_avg_sq: ?[*]u8, exp_avg_sq_bytes: i64, max_exp_avg_sq: ?[*]u8, max_exp_avg_sq_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) i32 {
-    return wrap(adamImpl(n, param, param_bytes, grad, grad_bytes, exp_avg, exp_avg_bytes, exp_avg_sq, exp_avg_sq_bytes, max_exp_avg_sq, max_exp_avg_sq_bytes, hyper, hyper_len, flags));
+pub export fn axon_adam_step(n: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, exp_avg: ?[*]u8, exp_avg_bytes: i64, exp_avg_sq: ?[*]u8, exp_avg_sq_bytes: i64, max_exp_avg_sq: ?[*]u8, max_exp_avg_sq_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) i32 {
+    return status.wrap(adamImpl(n, param, param_bytes, grad, grad_bytes, exp_avg, exp_avg_bytes, exp_avg_sq, exp_avg_sq_bytes, max_exp_avg_sq, max_exp_avg_sq_bytes, hyper, hyper_len, flags));
 }
 
 // ---------------------------------------------------------------------------------------------
 // RMSprop
 
-pub const rmsprop_centered: u32 = 1;
-pub const rmsprop_maximize: u32 = 2;
+/// `axon_rmsprop_step` flag bits (centered: grad_avg required).
+pub const RmspropFlag = enum(u32) { centered = 1, maximize = 2 };
+/// `axon_rmsprop_step` hyper-parameter layout.
+pub const RmspropHyper = enum { lr, alpha, eps, weight_decay, momentum };
 
 fn rmspropImpl(n_: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, square_avg: ?[*]u8, square_avg_bytes: i64, momentum_buf: ?[*]u8, momentum_buf_bytes: i64, grad_avg: ?[*]u8, grad_avg_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) Error!void {
     const f = "axon_rmsprop_step";
-    try flagBits(f, flags, 3, "1 centered, 2 maximize");
+    try flagBits(RmspropFlag, f, flags);
     const n = try check.count(n_, "n");
-    const h = try hyperSlice(f, hyper, hyper_len, &.{ "lr", "alpha", "eps", "weight_decay", "momentum" });
-    try atLeast(f, "lr", h[0], 0);
-    try atLeast(f, "alpha", h[1], 0);
-    try atLeast(f, "eps", h[2], 0);
-    try atLeast(f, "weight_decay", h[3], 0);
-    try atLeast(f, "momentum", h[4], 0);
-    const kk = k.Rmsprop.init(h[0], h[1], h[2], h[3], h[4], flags & rmsprop_centered != 0, flags & rmsprop_maximize != 0);
+    const h = try hyperOf(RmspropHyper, f, hyper, hyper_len);
+    try atLeast(f, "lr", h.lr, 0);
+    try atLeast(f, "alpha", h.alpha, 0);
+    try atLeast(f, "eps", h.eps, 0);
+    try atLeast(f, "weight_decay", h.weight_decay, 0);
+    try atLeast(f, "momentum", h.momentum, 0);
+    const kk = k.Rmsprop.init(h.lr, h.alpha, h.eps, h.weight_decay, h.momentum, has(flags, RmspropFlag.centered), has(flags, RmspropFlag.maximize));
     const p = Buf{ .name = "param", .ptr = param, .bytes = param_bytes };
     const g = Buf{ .name = "grad", .ptr = grad, .bytes = grad_bytes };
     const sq = Buf{ .name = "square_avg", .ptr = square_avg, .bytes = square_avg_bytes };
@@ -196,54 +215,61 @@ fn rmspropImpl(n_: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_byte
 
 /// hyper = [lr, alpha, eps, weight_decay, momentum]; flags: 1 centered (grad_avg required),
 /// 2 maximize. momentum_buf is used iff momentum > 0.
-export fn axon_rmsprop_step(n: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, square_avg: ?[*]u8, square_avg_bytes: i64, momentum_buf: ?[*]u8, momentum_buf_bytes: i64, grad_avg: ?[*]u8, grad_avg_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) i32 {
-    return wrap(rmspropImpl(n, param, param_bytes, grad, grad_bytes, square_avg, square_avg_bytes, momentum_buf, momentum_buf_bytes, grad_avg, grad_avg_bytes, hyper, hyper_len, flags));
+pub export fn axon_rmsprop_step(n: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, square_avg: ?[*]u8, square_avg_bytes: i64, momentum_buf: ?[*]u8, momentum_buf_bytes: i64, grad_avg: ?[*]u8, grad_avg_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) i32 {
+    return status.wrap(rmspropImpl(n, param, param_bytes, grad, grad_bytes, square_avg, square_avg_bytes, momentum_buf, momentum_buf_bytes, grad_avg, grad_avg_bytes, hyper, hyper_len, flags));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Adagrad
 
-pub const adagrad_maximize: u32 = 1;
+/// `axon_adagrad_step` flag bits.
+pub const AdagradFlag = enum(u32) { maximize = 1 };
+/// `axon_adagrad_step` hyper-parameter layout (step ≥ 1, after increment).
+pub const AdagradHyper = enum { lr, lr_decay, weight_decay, eps, step };
 
 fn adagradImpl(n_: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, state_sum: ?[*]u8, state_sum_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) Error!void {
     const f = "axon_adagrad_step";
-    try flagBits(f, flags, 1, "1 maximize");
+    try flagBits(AdagradFlag, f, flags);
     const n = try check.count(n_, "n");
-    const h = try hyperSlice(f, hyper, hyper_len, &.{ "lr", "lr_decay", "weight_decay", "eps", "step" });
-    try atLeast(f, "lr", h[0], 0);
-    try atLeast(f, "lr_decay", h[1], 0);
-    try atLeast(f, "weight_decay", h[2], 0);
-    try atLeast(f, "eps", h[3], 0);
-    try atLeast(f, "step", h[4], 1);
-    const kk = k.Adagrad.init(h[0], h[1], h[2], h[3], h[4], flags & adagrad_maximize != 0);
+    const h = try hyperOf(AdagradHyper, f, hyper, hyper_len);
+    try atLeast(f, "lr", h.lr, 0);
+    try atLeast(f, "lr_decay", h.lr_decay, 0);
+    try atLeast(f, "weight_decay", h.weight_decay, 0);
+    try atLeast(f, "eps", h.eps, 0);
+    try atLeast(f, "step", h.step, 1);
+    const kk = k.Adagrad.init(h.lr, h.lr_decay, h.weight_decay, h.eps, h.step, has(flags, AdagradFlag.maximize));
     const s = try buffers(3, f, n, .{ .{ .name = "param", .ptr = param, .bytes = param_bytes }, .{ .name = "grad", .ptr = grad, .bytes = grad_bytes }, .{ .name = "state_sum", .ptr = state_sum, .bytes = state_sum_bytes } });
     k.adagrad(kk, s[0], s[1], s[2]);
 }
 
 /// hyper = [lr, lr_decay, weight_decay, eps, step] (step ≥ 1, after increment; clr = lr / (1 +
 /// (step − 1)·lr_decay)); flags: 1 maximize. state_sum starts at initial_accumulator_value.
-export fn axon_adagrad_step(n: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, state_sum: ?[*]u8, state_sum_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) i32 {
-    return wrap(adagradImpl(n, param, param_bytes, grad, grad_bytes, state_sum, state_sum_bytes, hyper, hyper_len, flags));
+pub export fn axon_adagrad_step(n: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, state_sum: ?[*]u8, state_sum_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) i32 {
+    return status.wrap(adagradImpl(n, param, param_bytes, grad, grad_bytes, state_sum, state_sum_bytes, hyper, hyper_len, flags));
 }
 
 // ---------------------------------------------------------------------------------------------
 // LAMB (the variant is described in zig/cpu/optim.zig: trust ratio ‖x‖/‖r‖, φ = identity, 1 when
 // either norm is 0)
 
-pub const lamb_bias_correction: u32 = 1;
-pub const lamb_maximize: u32 = 2;
+/// `axon_lamb_update` flag bits.
+pub const LambFlag = enum(u32) { bias_correction = 1, maximize = 2 };
+/// `axon_lamb_update` hyper-parameter layout.
+pub const LambHyper = enum { beta1, beta2, eps, weight_decay, step };
+/// `axon_lamb_apply` hyper-parameter layout (the L2 norms, e.g. sqrt of axon_reduce sum_of_squares).
+pub const LambApplyHyper = enum { lr, param_norm, update_norm };
 
 fn lambUpdateImpl(n_: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, exp_avg: ?[*]u8, exp_avg_bytes: i64, exp_avg_sq: ?[*]u8, exp_avg_sq_bytes: i64, update: ?[*]u8, update_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) Error!void {
     const f = "axon_lamb_update";
-    try flagBits(f, flags, 3, "1 bias correction, 2 maximize");
+    try flagBits(LambFlag, f, flags);
     const n = try check.count(n_, "n");
-    const h = try hyperSlice(f, hyper, hyper_len, &.{ "beta1", "beta2", "eps", "weight_decay", "step" });
-    try unitInterval(f, "beta1", h[0]);
-    try unitInterval(f, "beta2", h[1]);
-    try atLeast(f, "eps", h[2], 0);
-    try atLeast(f, "weight_decay", h[3], 0);
-    try atLeast(f, "step", h[4], 1);
-    const kk = k.Lamb.init(h[0], h[1], h[2], h[3], h[4], flags & lamb_bias_correction != 0, flags & lamb_maximize != 0);
+    const h = try hyperOf(LambHyper, f, hyper, hyper_len);
+    try unitInterval(f, "beta1", h.beta1);
+    try unitInterval(f, "beta2", h.beta2);
+    try atLeast(f, "eps", h.eps, 0);
+    try atLeast(f, "weight_decay", h.weight_decay, 0);
+    try atLeast(f, "step", h.step, 1);
+    const kk = k.Lamb.init(h.beta1, h.beta2, h.eps, h.weight_decay, h.step, has(flags, LambFlag.bias_correction), has(flags, LambFlag.maximize));
     const s = try buffers(5, f, n, .{
         .{ .name = "param", .ptr = param, .bytes = param_bytes },
         .{ .name = "grad", .ptr = grad, .bytes = grad_bytes },
@@ -257,26 +283,26 @@ fn lambUpdateImpl(n_: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_b
 /// First half of a LAMB step: updates exp_avg/exp_avg_sq and writes r = m̂/(√v̂ + eps) + wd·param
 /// into update (param is only read). hyper = [beta1, beta2, eps, weight_decay, step];
 /// flags: 1 bias correction, 2 maximize.
-export fn axon_lamb_update(n: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, exp_avg: ?[*]u8, exp_avg_bytes: i64, exp_avg_sq: ?[*]u8, exp_avg_sq_bytes: i64, update: ?[*]u8, update_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) i32 {
-    return wrap(lambUpdateImpl(n, param, param_bytes, grad, grad_bytes, exp_avg, exp_avg_bytes, exp_avg_sq, exp_avg_sq_bytes, update, update_bytes, hyper, hyper_len, flags));
+pub export fn axon_lamb_update(n: i64, param: ?[*]u8, param_bytes: i64, grad: ?[*]u8, grad_bytes: i64, exp_avg: ?[*]u8, exp_avg_bytes: i64, exp_avg_sq: ?[*]u8, exp_avg_sq_bytes: i64, update: ?[*]u8, update_bytes: i64, hyper: ?[*]const f64, hyper_len: i64, flags: u32) i32 {
+    return status.wrap(lambUpdateImpl(n, param, param_bytes, grad, grad_bytes, exp_avg, exp_avg_bytes, exp_avg_sq, exp_avg_sq_bytes, update, update_bytes, hyper, hyper_len, flags));
 }
 
 fn lambApplyImpl(n_: i64, param: ?[*]u8, param_bytes: i64, update: ?[*]u8, update_bytes: i64, hyper: ?[*]const f64, hyper_len: i64) Error!void {
     const f = "axon_lamb_apply";
     const n = try check.count(n_, "n");
-    const h = try hyperSlice(f, hyper, hyper_len, &.{ "lr", "param_norm", "update_norm" });
-    try atLeast(f, "lr", h[0], 0);
-    try atLeast(f, "param_norm", h[1], 0);
-    try atLeast(f, "update_norm", h[2], 0);
+    const h = try hyperOf(LambApplyHyper, f, hyper, hyper_len);
+    try atLeast(f, "lr", h.lr, 0);
+    try atLeast(f, "param_norm", h.param_norm, 0);
+    try atLeast(f, "update_norm", h.update_norm, 0);
     const s = try buffers(2, f, n, .{ .{ .name = "param", .ptr = param, .bytes = param_bytes }, .{ .name = "update", .ptr = update, .bytes = update_bytes } });
-    k.axpy(@floatCast(-h[0] * k.lambTrust(h[1], h[2])), s[0], s[1]);
+    k.axpy(@floatCast(-h.lr * k.lambTrust(h.param_norm, h.update_norm)), s[0], s[1]);
 }
 
 /// Second half of a LAMB step: param += f32(−lr·trust)·update (one fma per element), trust =
 /// param_norm / update_norm (f64), or 1 when either is 0. hyper = [lr, param_norm, update_norm]
 /// (the L2 norms, e.g. sqrt of axon_reduce sum_of_squares).
-export fn axon_lamb_apply(n: i64, param: ?[*]u8, param_bytes: i64, update: ?[*]u8, update_bytes: i64, hyper: ?[*]const f64, hyper_len: i64) i32 {
-    return wrap(lambApplyImpl(n, param, param_bytes, update, update_bytes, hyper, hyper_len));
+pub export fn axon_lamb_apply(n: i64, param: ?[*]u8, param_bytes: i64, update: ?[*]u8, update_bytes: i64, hyper: ?[*]const f64, hyper_len: i64) i32 {
+    return status.wrap(lambApplyImpl(n, param, param_bytes, update, update_bytes, hyper, hyper_len));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,8 +316,8 @@ fn scaleImpl(n_: i64, buf: ?[*]u8, bytes: i64, s: f64) Error!void {
 }
 
 /// buf[i] *= f32(scale) (PyTorch's `g.mul_(clip_coef)` of clip_grad_norm_).
-export fn axon_scale_inplace(n: i64, buf: ?[*]u8, buf_bytes: i64, scale: f64) i32 {
-    return wrap(scaleImpl(n, buf, buf_bytes, scale));
+pub export fn axon_scale_inplace(n: i64, buf: ?[*]u8, buf_bytes: i64, scale: f64) i32 {
+    return status.wrap(scaleImpl(n, buf, buf_bytes, scale));
 }
 
 fn clampImpl(n_: i64, buf: ?[*]u8, bytes: i64, lo: f64, hi: f64) Error!void {
@@ -303,8 +329,8 @@ fn clampImpl(n_: i64, buf: ?[*]u8, bytes: i64, lo: f64, hi: f64) Error!void {
 }
 
 /// buf[i] = clamp(buf[i], f32(lo), f32(hi)); NaN stays NaN; lo ≤ hi (±inf allowed).
-export fn axon_clamp_inplace(n: i64, buf: ?[*]u8, buf_bytes: i64, lo: f64, hi: f64) i32 {
-    return wrap(clampImpl(n, buf, buf_bytes, lo, hi));
+pub export fn axon_clamp_inplace(n: i64, buf: ?[*]u8, buf_bytes: i64, lo: f64, hi: f64) i32 {
+    return status.wrap(clampImpl(n, buf, buf_bytes, lo, hi));
 }
 
 fn nonfiniteImpl(n_: i64, buf: ?[*]u8, bytes: i64, out: ?[*]u8, out_bytes: i64) Error!void {
@@ -317,8 +343,8 @@ fn nonfiniteImpl(n_: i64, buf: ?[*]u8, bytes: i64, out: ?[*]u8, out_bytes: i64) 
 }
 
 /// out[0] (i64) = number of NaN/±inf elements among buf's first n f32.
-export fn axon_nonfinite_count(n: i64, buf: ?[*]u8, buf_bytes: i64, out: ?[*]u8, out_bytes: i64) i32 {
-    return wrap(nonfiniteImpl(n, buf, buf_bytes, out, out_bytes));
+pub export fn axon_nonfinite_count(n: i64, buf: ?[*]u8, buf_bytes: i64, out: ?[*]u8, out_bytes: i64) i32 {
+    return status.wrap(nonfiniteImpl(n, buf, buf_bytes, out, out_bytes));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ fn slotAt(slot: u32) ?*Slot {
 /// Claims a free slot, queues an `axon_index_select` (same arguments) into it and returns the
 /// slot's number (>= 0) at once, or a negative status: `busy` when every slot is taken (gather
 /// synchronously then), `invalid_argument` for a bad argument.
-export fn axon_index_select_async(dtype: u32, outer: i64, dim: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, idx: ?[*]u8, index_bytes: i64, n_index: i64, y: ?[*]u8, y_bytes: i64) i32 {
+pub export fn axon_index_select_async(dtype: u32, outer: i64, dim: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, idx: ?[*]u8, index_bytes: i64, n_index: i64, y: ?[*]u8, y_bytes: i64) i32 {
     if (!ensureStarted()) return status.fail(.out_of_memory, "could not start the prefetch thread", .{});
     const slot_index = claim() orelse return status.fail(.busy, "all {d} prefetch slots are busy", .{slot_count});
     const s = &slots[slot_index];
@@ -120,7 +120,7 @@ fn claim() ?u32 {
 /// Waits for the gather queued in `slot`, frees the slot and returns the gather's status. Waiting
 /// on a slot that holds no submitted gather is an error (it would belong to nobody, or to another
 /// caller).
-export fn axon_async_wait(slot: u32) i32 {
+pub export fn axon_async_wait(slot: u32) i32 {
     const s = slotAt(slot) orelse return status.fail(.invalid_argument, "prefetch slot {d} out of range (0..{d})", .{ slot, slot_count - 1 });
     while (true) {
         const state = s.state.load(.acquire);

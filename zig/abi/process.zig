@@ -6,7 +6,7 @@ const status = @import("../status.zig");
 
 /// 1 when process `pid` exists (also when it belongs to another user), 0 when it does not, a
 /// negative status for a pid that is not a positive `pid_t`.
-export fn axon_process_alive(pid: i64) i32 {
+pub export fn axon_process_alive(pid: i64) i32 {
     if (pid <= 0 or pid > std.math.maxInt(std.posix.pid_t)) return status.fail(.invalid_argument, "axon_process_alive: pid {d} is not a positive process id", .{pid});
     std.posix.kill(@intCast(pid), 0) catch |e| return switch (e) {
         error.PermissionDenied => 1,

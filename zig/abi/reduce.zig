@@ -6,6 +6,9 @@ const status = @import("../status.zig");
 const check = @import("check.zig");
 const kreduce = @import("../cpu/reduce.zig");
 const ksoftmax = @import("../cpu/softmax.zig");
+
+/// `axon_reduce` op codes (declared with the kernels; TypeScript's are generated from this).
+pub const ReduceOp = kreduce.Op;
 const Error = status.Error;
 const Op = kreduce.Op;
 
@@ -71,9 +74,8 @@ fn reduceImpl(op_code: u32, dtype_code: u32, outer: i64, r: i64, inner: i64, x: 
 }
 
 /// x contiguous `[outer, r, inner]` → y contiguous `[outer, inner]` (i32 for argmax/argmin).
-export fn axon_reduce(op: u32, dtype: u32, outer: i64, r: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, y: ?[*]u8, y_bytes: i64, y_off: i64) i32 {
-    reduceImpl(op, dtype, outer, r, inner, x, x_bytes, x_off, y, y_bytes, y_off) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_reduce(op: u32, dtype: u32, outer: i64, r: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, y: ?[*]u8, y_bytes: i64, y_off: i64) i32 {
+    return status.wrap(reduceImpl(op, dtype, outer, r, inner, x, x_bytes, x_off, y, y_bytes, y_off));
 }
 
 fn softmaxImpl(log: u32, dtype_code: u32, outer: i64, r: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, y: ?[*]u8, y_bytes: i64, y_off: i64) Error!void {
@@ -89,9 +91,8 @@ fn softmaxImpl(log: u32, dtype_code: u32, outer: i64, r: i64, inner: i64, x: ?[*
 }
 
 /// Softmax (log = 0) or log-softmax (log = 1) over the middle axis of contiguous `[outer, r, inner]`.
-export fn axon_softmax(log: u32, dtype: u32, outer: i64, r: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, y: ?[*]u8, y_bytes: i64, y_off: i64) i32 {
-    softmaxImpl(log, dtype, outer, r, inner, x, x_bytes, x_off, y, y_bytes, y_off) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_softmax(log: u32, dtype: u32, outer: i64, r: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, y: ?[*]u8, y_bytes: i64, y_off: i64) i32 {
+    return status.wrap(softmaxImpl(log, dtype, outer, r, inner, x, x_bytes, x_off, y, y_bytes, y_off));
 }
 
 // ---------------------------------------------------------------------------------------------

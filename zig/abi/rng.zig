@@ -5,6 +5,9 @@ const std = @import("std");
 const status = @import("../status.zig");
 const check = @import("check.zig");
 const krng = @import("../cpu/rng.zig");
+
+/// `axon_rng` distributions (declared with the kernels; TypeScript's are generated from this).
+pub const Distribution = krng.Dist;
 const Error = status.Error;
 
 fn typed(comptime T: type, ptr: ?[*]u8, byte_len: i64, off: usize, n: usize) Error![]T {
@@ -52,9 +55,8 @@ fn rngImpl(dist_code: u32, dtype_code: u32, n: i64, y: ?[*]u8, y_bytes: i64, y_o
 
 /// Fills `n` elements: dist 0 uniform [p0, p1), 1 normal (mean p0, std p1), 2 bernoulli(p0).
 /// Block j (elements 4j..4j+3) uses counter `counter + j`; callers advance by ceil(n / 4).
-export fn axon_rng(dist: u32, dtype: u32, n: i64, y: ?[*]u8, y_bytes: i64, y_off: i64, seed: u64, counter: u64, p0: f64, p1: f64) i32 {
-    rngImpl(dist, dtype, n, y, y_bytes, y_off, seed, counter, p0, p1) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_rng(dist: u32, dtype: u32, n: i64, y: ?[*]u8, y_bytes: i64, y_off: i64, seed: u64, counter: u64, p0: f64, p1: f64) i32 {
+    return status.wrap(rngImpl(dist, dtype, n, y, y_bytes, y_off, seed, counter, p0, p1));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ const std = @import("std");
 const status = @import("../status.zig");
 const check = @import("check.zig");
 const ksort = @import("../cpu/sort.zig");
+/// `axon_scan` op codes.
+pub const ScanOp = ksort.ScanOp;
 const Error = status.Error;
 
 const view = check.view;
@@ -40,9 +42,8 @@ fn argsortImpl(dtype_code: u32, descending: u32, rows: i64, n: i64, x: ?[*]u8, x
 
 /// Stable sorting permutation (i32) of each row of contiguous `[rows, n]` x; NaN is the largest
 /// value (last ascending, first descending).
-export fn axon_argsort(dtype: u32, descending: u32, rows: i64, n: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, idx: ?[*]u8, idx_bytes: i64, idx_off: i64) i32 {
-    argsortImpl(dtype, descending, rows, n, x, x_bytes, x_off, idx, idx_bytes, idx_off) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_argsort(dtype: u32, descending: u32, rows: i64, n: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, idx: ?[*]u8, idx_bytes: i64, idx_off: i64) i32 {
+    return status.wrap(argsortImpl(dtype, descending, rows, n, x, x_bytes, x_off, idx, idx_bytes, idx_off));
 }
 
 fn topkImpl(dtype_code: u32, largest: u32, sorted: u32, rows: i64, n: i64, k: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, idx: ?[*]u8, idx_bytes: i64, idx_off: i64) Error!void {
@@ -79,9 +80,8 @@ fn topkImpl(dtype_code: u32, largest: u32, sorted: u32, rows: i64, n: i64, k: i6
 
 /// PyTorch's CPU topk selection on each row of contiguous `[rows, n]` x: the first k entries of
 /// each row of idx (i32 `[rows, n]`, the rest scratch) are the indices, in PyTorch's order.
-export fn axon_topk(dtype: u32, largest: u32, sorted: u32, rows: i64, n: i64, k: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, idx: ?[*]u8, idx_bytes: i64, idx_off: i64) i32 {
-    topkImpl(dtype, largest, sorted, rows, n, k, x, x_bytes, x_off, idx, idx_bytes, idx_off) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_topk(dtype: u32, largest: u32, sorted: u32, rows: i64, n: i64, k: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, idx: ?[*]u8, idx_bytes: i64, idx_off: i64) i32 {
+    return status.wrap(topkImpl(dtype, largest, sorted, rows, n, k, x, x_bytes, x_off, idx, idx_bytes, idx_off));
 }
 
 const Lines = struct { outer: usize, r: usize, inner: usize, total: usize };
@@ -121,9 +121,8 @@ fn scanImpl(op_code: u32, dtype_code: u32, reverse: u32, outer: i64, r: i64, inn
 
 /// Inclusive cumsum (op 0) or cumprod (op 1) along the middle axis of contiguous
 /// `[outer, r, inner]`, from the end when `reverse` is 1; y may be x itself.
-export fn axon_scan(op: u32, dtype: u32, reverse: u32, outer: i64, r: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, y: ?[*]u8, y_bytes: i64, y_off: i64) i32 {
-    scanImpl(op, dtype, reverse, outer, r, inner, x, x_bytes, x_off, y, y_bytes, y_off) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_scan(op: u32, dtype: u32, reverse: u32, outer: i64, r: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, y: ?[*]u8, y_bytes: i64, y_off: i64) i32 {
+    return status.wrap(scanImpl(op, dtype, reverse, outer, r, inner, x, x_bytes, x_off, y, y_bytes, y_off));
 }
 
 fn cumprodBackwardImpl(dtype_code: u32, outer: i64, r: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, g: ?[*]u8, g_bytes: i64, g_off: i64, dx: ?[*]u8, dx_bytes: i64, dx_off: i64) Error!void {
@@ -148,9 +147,8 @@ fn cumprodBackwardImpl(dtype_code: u32, outer: i64, r: i64, inner: i64, x: ?[*]u
 
 /// Gradient of cumprod along the middle axis of contiguous `[outer, r, inner]`: dx from x and
 /// the output gradient g, exact with zeros in x. dx must not overlap x or g.
-export fn axon_cumprod_backward(dtype: u32, outer: i64, r: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, g: ?[*]u8, g_bytes: i64, g_off: i64, dx: ?[*]u8, dx_bytes: i64, dx_off: i64) i32 {
-    cumprodBackwardImpl(dtype, outer, r, inner, x, x_bytes, x_off, g, g_bytes, g_off, dx, dx_bytes, dx_off) catch |e| return status.toCode(e);
-    return 0;
+pub export fn axon_cumprod_backward(dtype: u32, outer: i64, r: i64, inner: i64, x: ?[*]u8, x_bytes: i64, x_off: i64, g: ?[*]u8, g_bytes: i64, g_off: i64, dx: ?[*]u8, dx_bytes: i64, dx_off: i64) i32 {
+    return status.wrap(cumprodBackwardImpl(dtype, outer, r, inner, x, x_bytes, x_off, g, g_bytes, g_off, dx, dx_bytes, dx_off));
 }
 
 const testing = std.testing;

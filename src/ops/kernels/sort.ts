@@ -1,14 +1,13 @@
 /**
- * The one TypeScript caller of the sort/scan kernel family (zig/abi/sort.zig): typed wrappers
- * that take tensors, so the ops above never spread storage fields by hand.
+ * Sort and scan kernels for the ops above (src/backend `SortKernels`): allocate the outputs on the
+ * input's device and dispatch through its backend.
  * @module
  */
-import { check, native } from "../../native/library.ts";
-import { dtypeInfo } from "../../tensor/dtype.ts";
+import { backendOf } from "../../backend/registry.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 
-/** `axon_scan` op codes. */
-export const ScanOp = { cumsum: 0, cumprod: 1 } as const;
+/** Name of a scan. */
+export type ScanOpName = "cumsum" | "cumprod";
 
 function assertContiguous(t: Tensor, what: string, op: string): void {
   if (!t.isContiguous()) throw new Error(`${op}: internal error, ${what} must be contiguous`);
@@ -17,23 +16,9 @@ function assertContiguous(t: Tensor, what: string, op: string): void {
 /** Stable argsort (i32 indices) of each row of a contiguous `[rows, n]` tensor; NaN is largest. */
 export function argsortRows(x: Tensor, rows: number, n: number, descending: boolean, op: string): Tensor {
   assertContiguous(x, "x", op);
-  const idx = Tensor.empty([rows, n], "i32");
+  const idx = Tensor.empty([rows, n], "i32", x.device);
   if (rows * n === 0) return idx;
-  check(
-    native.axon_argsort(
-      dtypeInfo(x.dtype).code,
-      descending ? 1 : 0,
-      rows,
-      n,
-      x.storage.bytes,
-      x.storage.byteLength,
-      x.offset,
-      idx.storage.bytes,
-      idx.storage.byteLength,
-      0,
-    ),
-    op,
-  );
+  backendOf(op, x).argsort(descending, rows, n, x, idx, op);
   return idx;
 }
 
@@ -43,31 +28,15 @@ export function argsortRows(x: Tensor, rows: number, n: number, descending: bool
  */
 export function topkRows(x: Tensor, rows: number, n: number, k: number, largest: boolean, sorted: boolean): Tensor {
   assertContiguous(x, "x", "topk");
-  const idx = Tensor.empty([rows, n], "i32");
+  const idx = Tensor.empty([rows, n], "i32", x.device);
   if (rows * n === 0) return idx.narrow(1, 0, k);
-  check(
-    native.axon_topk(
-      dtypeInfo(x.dtype).code,
-      largest ? 1 : 0,
-      sorted ? 1 : 0,
-      rows,
-      n,
-      k,
-      x.storage.bytes,
-      x.storage.byteLength,
-      x.offset,
-      idx.storage.bytes,
-      idx.storage.byteLength,
-      0,
-    ),
-    "topk",
-  );
+  backendOf("topk", x).topk(largest, sorted, rows, n, k, x, idx);
   return idx.narrow(1, 0, k).contiguous();
 }
 
 /** Inclusive scan along the middle axis of contiguous `[outer, r, inner]` (f32, f64, i64). */
 export function scanLines(
-  op: keyof typeof ScanOp,
+  op: ScanOpName,
   x: Tensor,
   outer: number,
   r: number,
@@ -75,25 +44,9 @@ export function scanLines(
   reverse: boolean,
 ): Tensor {
   assertContiguous(x, "x", op);
-  const y = Tensor.empty(x.shape, x.dtype);
+  const y = Tensor.empty(x.shape, x.dtype, x.device);
   if (y.numel === 0) return y;
-  check(
-    native.axon_scan(
-      ScanOp[op],
-      dtypeInfo(x.dtype).code,
-      reverse ? 1 : 0,
-      outer,
-      r,
-      inner,
-      x.storage.bytes,
-      x.storage.byteLength,
-      x.offset,
-      y.storage.bytes,
-      y.storage.byteLength,
-      0,
-    ),
-    op,
-  );
+  backendOf(op, x).scan(op, reverse, { outer, r, inner }, x, y);
   return y;
 }
 
@@ -101,25 +54,8 @@ export function scanLines(
 export function cumprodBackward(x: Tensor, g: Tensor, outer: number, r: number, inner: number): Tensor {
   assertContiguous(x, "x", "cumprod backward");
   assertContiguous(g, "grad", "cumprod backward");
-  const dx = Tensor.empty(x.shape, x.dtype);
+  const dx = Tensor.empty(x.shape, x.dtype, x.device);
   if (dx.numel === 0) return dx;
-  check(
-    native.axon_cumprod_backward(
-      dtypeInfo(x.dtype).code,
-      outer,
-      r,
-      inner,
-      x.storage.bytes,
-      x.storage.byteLength,
-      x.offset,
-      g.storage.bytes,
-      g.storage.byteLength,
-      g.offset,
-      dx.storage.bytes,
-      dx.storage.byteLength,
-      0,
-    ),
-    "cumprod backward",
-  );
+  backendOf("cumprod backward", x, g).cumprodBackward({ outer, r, inner }, x, g, dx);
   return dx;
 }
