@@ -319,7 +319,7 @@ function pooled(kind: 0 | 1, x: Tensor, kernel: Pair, options: PoolOptions): Ten
       `${name} backward`,
     );
     return [gx];
-  });
+  }, [], [indices]);
 }
 
 /** PyTorch's pooling output size, including the ceil-mode rule that the last window must start inside. */

@@ -116,6 +116,6 @@ export function crossEntropyIndices(
       "CrossEntropyLoss backward",
     );
     return [dz];
-  }, [z]);
+  }, [z], [t, w, lse]);
   return { loss: out, weightSum: targetWeight.sum() };
 }

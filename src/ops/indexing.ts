@@ -8,7 +8,7 @@ import { record } from "../autograd/graph.ts";
 import { check, native } from "../native/library.ts";
 import { dtypeInfo } from "../tensor/dtype.ts";
 import { formatShape, normalizeDim, numelOf } from "../tensor/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { lifetime, Tensor } from "../tensor/tensor.ts";
 import { indexAsI32 } from "./index_dtype.ts";
 
 /** The index as contiguous i32 (an i64 one range-checked against `size`, PyTorch's default dtype). */
@@ -135,7 +135,7 @@ const inFlight = new Map<number, readonly Tensor[]>();
 
 function waitSlot(slot: number): void {
   const status = native.axon_async_wait(slot);
-  inFlight.delete(slot);
+  release(slot);
   check(status, "prefetched gather");
 }
 
@@ -157,8 +157,15 @@ function submitGather(x: Tensor, index: Tensor, out: Tensor): number {
   );
   if (slot === BUSY) return -1;
   check(slot, "prefetched gather");
+  // Held, so that no dispose() (or tidy) frees memory the prefetch thread still reads or writes.
+  for (const t of [x, index, out]) lifetime.hold(t);
   inFlight.set(slot, [x, index, out]);
   return slot;
+}
+
+function release(slot: number): void {
+  for (const t of inFlight.get(slot) ?? []) lifetime.unhold(t);
+  inFlight.delete(slot);
 }
 
 /**
@@ -195,7 +202,7 @@ export function startGatherRows(tensors: readonly Tensor[], indices: Tensor): ()
     // Drain what was queued before the failure, so no slot or buffer is left behind.
     for (const s of used) {
       native.axon_async_wait(s);
-      inFlight.delete(s);
+      release(s);
     }
     throw e;
   }
