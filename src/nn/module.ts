@@ -240,7 +240,9 @@ export abstract class Module {
       }
       for (const module of this.modules()) {
         const self = module as unknown as Record<string, unknown>;
-        for (const [name, b] of module.#ownBuffers()) if (dtypeInfo(b.dtype).isFloat) self[name] = keepBuffer(b.to(dtype));
+        for (const [name, b] of module.#ownBuffers()) {
+          if (dtypeInfo(b.dtype).isFloat) self[name] = keepBuffer(b.to(dtype));
+        }
       }
     });
     return this;

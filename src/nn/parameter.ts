@@ -18,6 +18,5 @@ export class Parameter extends Tensor {
     if (requiresGrad) this.requiresGrad_(true);
     markParameterStorage(this);
     lifetime.keep(this); // a module owns it: no tidy() disposes it
-
   }
 }

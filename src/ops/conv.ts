@@ -300,26 +300,33 @@ function pooled(kind: 0 | 1, x: Tensor, kernel: Pair, options: PoolOptions): Ten
     ),
     name,
   );
-  return record(out, name, [x], (g) => {
-    const gx = Tensor.empty(x.shape, g.dtype);
-    const gc = g.isContiguous() && g.offset === 0 ? g : g.clone(); // dy is read from element 0
-    const backMeta = [...meta.slice(0, -1), 0];
-    check(
-      native.axon_pool2d_backward(
-        kind,
-        packMeta(backMeta),
-        backMeta.length,
-        gc.storage.bytes,
-        gc.storage.byteLength,
-        indices?.storage.bytes ?? null,
-        indices?.storage.byteLength ?? 0,
-        gx.storage.bytes,
-        gx.storage.byteLength,
-      ),
-      `${name} backward`,
-    );
-    return [gx];
-  }, [], [indices]);
+  return record(
+    out,
+    name,
+    [x],
+    (g) => {
+      const gx = Tensor.empty(x.shape, g.dtype);
+      const gc = g.isContiguous() && g.offset === 0 ? g : g.clone(); // dy is read from element 0
+      const backMeta = [...meta.slice(0, -1), 0];
+      check(
+        native.axon_pool2d_backward(
+          kind,
+          packMeta(backMeta),
+          backMeta.length,
+          gc.storage.bytes,
+          gc.storage.byteLength,
+          indices?.storage.bytes ?? null,
+          indices?.storage.byteLength ?? 0,
+          gx.storage.bytes,
+          gx.storage.byteLength,
+        ),
+        `${name} backward`,
+      );
+      return [gx];
+    },
+    [],
+    [indices],
+  );
 }
 
 /** PyTorch's pooling output size, including the ceil-mode rule that the last window must start inside. */

@@ -89,33 +89,40 @@ export function crossEntropyIndices(
   const valid = notIgnored(t, ignoreIndex);
   const safeTarget = where(valid, t, 0);
   const targetWeight = w === null ? valid.to("f32") : indexSelect(w.reshape([c]), 0, safeTarget).mul(valid.to("f32"));
-  const out = record(loss, "crossEntropy", [logits], (g) => {
-    const gl = packedAtZero(g);
-    const dz = Tensor.empty([n, c], "f32");
-    check(
-      native.axon_cross_entropy_backward(
-        n,
-        c,
-        z.storage.bytes,
-        z.storage.byteLength,
-        z.offset,
-        t.storage.bytes,
-        t.storage.byteLength,
-        t.offset,
-        w?.storage.bytes ?? null,
-        w?.storage.byteLength ?? 0,
-        ignoreIndex,
-        smoothing,
-        lse.storage.bytes,
-        lse.storage.byteLength,
-        gl.storage.bytes,
-        gl.storage.byteLength,
-        dz.storage.bytes,
-        dz.storage.byteLength,
-      ),
-      "CrossEntropyLoss backward",
-    );
-    return [dz];
-  }, [z], [t, w, lse]);
+  const out = record(
+    loss,
+    "crossEntropy",
+    [logits],
+    (g) => {
+      const gl = packedAtZero(g);
+      const dz = Tensor.empty([n, c], "f32");
+      check(
+        native.axon_cross_entropy_backward(
+          n,
+          c,
+          z.storage.bytes,
+          z.storage.byteLength,
+          z.offset,
+          t.storage.bytes,
+          t.storage.byteLength,
+          t.offset,
+          w?.storage.bytes ?? null,
+          w?.storage.byteLength ?? 0,
+          ignoreIndex,
+          smoothing,
+          lse.storage.bytes,
+          lse.storage.byteLength,
+          gl.storage.bytes,
+          gl.storage.byteLength,
+          dz.storage.bytes,
+          dz.storage.byteLength,
+        ),
+        "CrossEntropyLoss backward",
+      );
+      return [dz];
+    },
+    [z],
+    [t, w, lse],
+  );
   return { loss: out, weightSum: targetWeight.sum() };
 }

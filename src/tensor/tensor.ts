@@ -51,6 +51,9 @@ export type TensorLike = Tensor | number;
  */
 let trustedConstruction = false;
 
+const KEPT = 1;
+const AS_GRAD = 2;
+
 /** Lifetime hooks into Tensor's private state, for lifetime.ts, tidy.ts and the autograd graph (not public API). */
 export let lifetime: {
   /** Marks `t` as escaping every tidy scope. */
@@ -105,8 +108,8 @@ export class Tensor {
   #disposed = false;
   /** Live autograd nodes whose backward reads this tensor: its storage reference outlives dispose(). */
   #holds = 0;
-  /** Escapes every tidy scope (keep, Parameters, buffers, `.grad`, optimizer state). */
-  #kept = false;
+  /** Escapes every tidy scope: `KEPT` (keep, Parameters, buffers, optimizer state) or `AS_GRAD` (a `.grad`). */
+  #kept: 0 | typeof KEPT | typeof AS_GRAD = 0;
   #grad: Tensor | null = null;
 
   /** Backing memory, possibly shared with other views. Throws "tensor was disposed" once this tensor was. */
@@ -139,7 +142,7 @@ export class Tensor {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#kept = false;
+    this.#kept = 0;
     if (this.#holds === 0) this.#release();
   }
 
@@ -164,16 +167,25 @@ export class Tensor {
     return this.#grad;
   }
   set grad(value: Tensor | null) {
-    if (value !== null) value.#kept = true;
+    const old = this.#grad;
+    if (old === value) return;
+    if (value !== null && value.#kept === 0) value.#kept = AS_GRAD;
     this.#grad = value;
+    // A gradient replaced inside a tidy (zeroGrad, accumulation) belongs to that tidy from now on,
+    // so a loop written with tidy frees each step's gradients deterministically. Outside any
+    // tidy it is left to the collector: whoever still holds it may use it, as in PyTorch.
+    if (old !== null && old.#kept === AS_GRAD && currentScope !== null) {
+      old.#kept = 0;
+      currentScope.push(old);
+    }
   }
 
   static {
     lifetime = {
       keep(t) {
-        if (!t.#disposed) t.#kept = true;
+        if (!t.#disposed) t.#kept = KEPT;
       },
-      isKept: (t) => t.#kept,
+      isKept: (t) => t.#kept !== 0,
       hold(t) {
         t.#holds++;
       },

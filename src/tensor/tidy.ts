@@ -16,8 +16,8 @@ function tensorsIn(value: unknown, into: Set<Tensor>, seen = new Set<object>()):
   }
   if (value === null || typeof value !== "object" || seen.has(value)) return into;
   seen.add(value);
-  if (Array.isArray(value)) for (const v of value) tensorsIn(v, into, seen);
-  else if (value instanceof Map) for (const v of value.values()) tensorsIn(v, into, seen);
+  if (Array.isArray(value)) { for (const v of value) tensorsIn(v, into, seen); }
+  else if (value instanceof Map) { for (const v of value.values()) tensorsIn(v, into, seen); }
   else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
     for (const v of Object.values(value)) tensorsIn(v, into, seen);
   }
