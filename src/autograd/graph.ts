@@ -34,24 +34,28 @@ export class Node {
    * group's watch reports the graph's collection once its last node is gone.
    */
   readonly #group: SavedGroup | null;
-  /** Tensors the rule may read (inputs, saved, `reads`): their memory outlives dispose() until release. */
+  /** Tensors the rule may read (inputs, saved, `owns`): their memory outlives dispose() until release. */
   #held: readonly Tensor[];
+  /** Tensors the forward made for the rule alone: disposed on release. */
+  #owned: readonly (Tensor | null)[];
 
   /**
-   * Records an op; `saved` tensors are checked for in-place changes when the rule runs. `reads`
-   * are other tensors the rule reads (made by the forward, e.g. max-pooling indices): they are
-   * kept alive for the rule like inputs and saved tensors, but neither version-checked nor counted.
+   * Records an op; `saved` tensors are checked for in-place changes when the rule runs. `owns`
+   * are tensors the forward made only for the rule (e.g. max-pooling indices, packed copies of
+   * the operands) and nobody else sees: held like saved tensors, neither version-checked nor
+   * counted, and disposed when the node is released.
    */
   constructor(
     name: string,
     inputs: readonly Tensor[],
     rule: BackwardRule,
     saved: readonly Tensor[],
-    reads: readonly (Tensor | null)[] = [],
+    owns: readonly (Tensor | null)[] = [],
   ) {
     this.name = name;
     const held: Tensor[] = [...inputs, ...saved];
-    for (const t of reads) if (t !== null) held.push(t);
+    for (const t of owns) if (t !== null) held.push(t);
+    this.#owned = owns;
     for (const t of held) lifetime.hold(t);
     this.#held = held;
     this.inputs = inputs;
@@ -107,6 +111,8 @@ export class Node {
     this.#saved = [];
     const held = this.#held;
     this.#held = [];
+    for (const t of this.#owned) t?.dispose();
+    this.#owned = [];
     for (const t of held) lifetime.unhold(t);
     if (this.#savedIds.length > 0) {
       this.#group!.release(this.#savedIds);
@@ -159,10 +165,10 @@ export function record(
   inputs: readonly Tensor[],
   rule: BackwardRule,
   saved: readonly Tensor[] = [],
-  reads: readonly (Tensor | null)[] = [],
+  owns: readonly (Tensor | null)[] = [],
 ): Tensor {
   if (!needsGrad(...inputs)) return out;
-  out.gradFn = new Node(name, inputs, rule, saved, reads);
+  out.gradFn = new Node(name, inputs, rule, saved, owns);
   out.requiresGrad = true;
   return out;
 }
@@ -286,6 +292,9 @@ function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptio
       // Every pending gradient is a tensor object of the engine's own, freed once consumed: the
       // memory of interior gradients goes as soon as the node that needed it has run.
       const pending = new Map<Node, Tensor>([[rootNode, ownsGrad ? grad : grad.detach()]]);
+      // Gradients this pass stored into a `.grad` that was null: a second contribution replaces
+      // them, and nobody else can hold them yet, so they are freed at once.
+      const fresh = new Set<Tensor>();
       for (const node of topologicalOrder(rootNode)) {
         const g = pending.get(node);
         pending.delete(node);
@@ -314,7 +323,7 @@ function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptio
             );
           }
           if (input.gradFn === null) {
-            accumulateLeaf(input, gi, handedOut);
+            accumulateLeaf(input, gi, handedOut, fresh);
             gi.dispose();
           } else {
             const previous = pending.get(input.gradFn);
@@ -332,11 +341,16 @@ function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptio
     }));
 }
 
-function accumulateLeaf(leaf: Tensor, grad: Tensor, handedOut: Set<Storage>): void {
+function accumulateLeaf(leaf: Tensor, grad: Tensor, handedOut: Set<Storage>, fresh?: Set<Tensor>): void {
   const g = grad.dtype === leaf.dtype ? grad : grad.to(leaf.dtype);
-  if (leaf.grad !== null) {
-    leaf.grad = leaf.grad.add(g);
+  const previous = leaf.grad;
+  if (previous !== null) {
+    leaf.grad = previous.add(g);
     if (g !== grad) g.dispose();
+    if (fresh?.delete(previous)) {
+      previous.dispose();
+      fresh.add(leaf.grad);
+    }
     runHooks(leaf);
     return;
   }
@@ -348,6 +362,7 @@ function accumulateLeaf(leaf: Tensor, grad: Tensor, handedOut: Set<Storage>): vo
   if (g !== grad) g.dispose();
   handedOut.add(owned.storage);
   leaf.grad = owned;
+  fresh?.add(owned);
   runHooks(leaf);
 }
 

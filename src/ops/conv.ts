@@ -325,7 +325,7 @@ function pooled(kind: 0 | 1, x: Tensor, kernel: Pair, options: PoolOptions): Ten
       return [gx];
     },
     [],
-    [indices],
+    [indices], // the node's own, freed with it
   );
 }
 

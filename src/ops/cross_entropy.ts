@@ -122,7 +122,7 @@ export function crossEntropyIndices(
       return [dz];
     },
     [z],
-    [t, w, lse],
+    [z, t, w, lse], // packed copies and lse: the node's own, freed with it
   );
   return { loss: out, weightSum: targetWeight.sum() };
 }
