@@ -248,7 +248,10 @@ export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions
   backwardDepth++;
   try {
     backwardThroughGraph(root, grad, options, ownsGrad);
-    for (let i = first; i < backwardCallbacks.length; i++) backwardCallbacks[i]();
+    // Untracked like the hooks that queue them: what they make is theirs (collectives in flight).
+    untracked(() => {
+      for (let i = first; i < backwardCallbacks.length; i++) backwardCallbacks[i]();
+    });
   } finally {
     backwardCallbacks.length = first;
     backwardDepth--;
