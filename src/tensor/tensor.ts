@@ -134,9 +134,13 @@ export class Tensor {
    *
    * @example
    * ```ts
-   * const t = axon.randn(1000, 1000);
+   * import { randn } from "@axon/ml";
+   * const t = randn(1000, 1000);
    * t.sum().item();
    * t.dispose(); // the 4 MB are released now, not at the next garbage collection
+   * {
+   *   using u = randn(10); // disposed at the end of the block
+   * }
    * ```
    */
   dispose(): void {

@@ -60,14 +60,20 @@ function isAsyncFunction(fn: unknown): boolean {
  *
  * @example
  * ```ts
- * for (const [x, y] of loader) {
+ * import { Adam, CrossEntropyLoss, Linear, randn, tensor, tidy } from "@axon/ml";
+ * const model = new Linear(784, 10);
+ * const optimizer = new Adam(model.parameters(), 1e-3);
+ * const lossFn = new CrossEntropyLoss();
+ * const [x, y] = [randn(64, 784), tensor(Int32Array.from({ length: 64 }, (_, i) => i % 10))];
+ * for (let step = 0; step < 3; step++) {
  *   const loss = tidy(() => {
  *     optimizer.zeroGrad();
- *     const loss = lossFn.compute(model.forward(x.view(-1, 784)), y);
+ *     const loss = lossFn.compute(model.forward(x), y);
  *     loss.backward();
  *     optimizer.step();
  *     return loss.item(); // a number: every tensor of the step is freed here
  *   });
+ *   console.log(loss);
  * }
  * ```
  */
@@ -119,10 +125,12 @@ export function tidy<T>(fn: () => T): T {
  *
  * @example
  * ```ts
+ * import { keep, randn, type Tensor, tidy } from "@axon/ml";
  * let best: Tensor | null = null;
  * tidy(() => {
- *   best = keep(model.forward(x).argmax(1));
+ *   best = keep(randn(4, 3).argmax(1)); // survives the tidy
  * });
+ * best!.dispose();
  * ```
  */
 export function keep<T extends Tensor>(t: T): T {
@@ -138,8 +146,10 @@ export function keep<T extends Tensor>(t: T): T {
  *
  * @example
  * ```ts
- * const [mean, std] = [x.mean(), x.sub(x.mean()).square().mean().sqrt()];
- * dispose([mean, std]);
+ * import { dispose, randn } from "@axon/ml";
+ * const x = randn(100);
+ * const stats = { mean: x.mean(), std: x.sub(x.mean()).square().mean().sqrt() };
+ * dispose([x, stats]);
  * ```
  */
 export function dispose(value: unknown): void {

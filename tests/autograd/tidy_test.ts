@@ -223,7 +223,11 @@ test("tidy: a graph not reachable from the result (evaluation without noGrad) is
 });
 
 test("tidy: async functions and Promises are refused clearly; an exception still frees the scope", () => {
-  assert.throws(() => tidy((async () => randn(2)) as unknown as () => Tensor), /tidy: fn is an async function/);
+  const asyncFn = async () => {
+    await null;
+    return randn(2);
+  };
+  assert.throws(() => tidy(asyncFn as unknown as () => Tensor), /tidy: fn is an async function/);
   let made: Tensor | undefined;
   assert.throws(
     () =>
