@@ -10,7 +10,7 @@ import { formatShape } from "../tensor/shape.ts";
 import { dtypeInfo } from "../tensor/dtype.ts";
 import type { Storage } from "../tensor/storage.ts";
 import { lifetime, type Tensor } from "../tensor/tensor.ts";
-import { closeScope, openScope, type Scope, untracked, withGraphAccess } from "../tensor/lifetime.ts";
+import { closeScope, enterGraphAccess, leaveGraphAccess, openScope, type Scope, untracked } from "../tensor/lifetime.ts";
 import { isGradEnabled, noGrad } from "./grad_mode.ts";
 import { withAutocastState } from "./amp/autocast.ts";
 import { retainSaved, SavedGroup } from "./memory.ts";
@@ -84,8 +84,8 @@ export class Node {
           `pass { retainGraph: true } to the first backward() if you need to backward twice`,
       );
     }
-    const rule = this.#rule;
-    return withGraphAccess(() => {
+    enterGraphAccess();
+    try {
       this.#saved.forEach((t, i) => {
         if (t.storage.version !== this.#savedVersions[i]) {
           throw new Error(
@@ -96,8 +96,10 @@ export class Node {
           );
         }
       });
-      return rule(grad);
-    });
+      return this.#rule(grad);
+    } finally {
+      leaveGraphAccess();
+    }
   }
 
   /** Whether the rule is gone (a backward without retainGraph ran, or the node was released). */
@@ -270,9 +272,8 @@ function applyScoped(node: Node, g: Tensor, wanted: (i: number) => boolean): { g
     grads = node.apply(g).map((gi, i) => (gi !== null && gi !== undefined && wanted(i) ? gi : null));
   } finally {
     const parent = closeScope(scope);
-    const out = new Set(grads);
     for (const t of scope) {
-      if (out.has(t)) parent?.push(t);
+      if (grads.includes(t)) parent?.push(t);
       else if (!lifetime.isKept(t)) t.dispose();
     }
   }
@@ -303,14 +304,14 @@ function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptio
         pending.delete(node);
         if (g === undefined) continue;
         const { grads: inputGrads, made } = applyScoped(node, g, (i) => node.inputs[i].requiresGrad);
-        const given = new Set<Tensor>();
+        const given: Tensor[] = [];
         node.inputs.forEach((input, i) => {
           let gi = inputGrads[i];
           if (gi === null) return;
           // One tensor object per edge, owned by the engine: a rule may pass `g` through, return
           // one tensor for two inputs, or return a tensor it captured.
-          if (gi === g || given.has(gi) || !made.includes(gi)) gi = gi.detach();
-          given.add(gi);
+          if (gi === g || given.includes(gi) || !made.includes(gi)) gi = gi.detach();
+          given.push(gi);
           // A gradient has its input's dtype (PyTorch's engine casts too): an f16 branch feeding
           // an f32 op gets f16 gradients, and the f32 parameters behind a cast get f32 ones.
           if (gi.dtype !== input.dtype) {

@@ -56,14 +56,14 @@ export function untracked<T>(fn: () => T): T {
 /** Backward rules running now; while > 0, tensors held by the graph may be read after dispose. */
 export let graphAccess = 0;
 
-/** Runs a backward rule: it may read the disposed tensors its node holds. */
-export function withGraphAccess<T>(fn: () => T): T {
+/** A backward rule starts: it may read the disposed tensors its node holds (pair with {@link leaveGraphAccess}). */
+export function enterGraphAccess(): void {
   graphAccess++;
-  try {
-    return fn();
-  } finally {
-    graphAccess--;
-  }
+}
+
+/** The backward rule of the last {@link enterGraphAccess} ended. */
+export function leaveGraphAccess(): void {
+  graphAccess--;
 }
 
 /** The error for a tensor used after it was disposed (or its storage freed). */
