@@ -119,7 +119,7 @@ const SITES: { api: string; call: (options: unknown) => unknown; valid: Record<s
 ];
 
 test("every options object refuses an unknown key, naming the key and the accepted ones", () => {
-  for (const { call, valid } of SITES) {
+  for (const { api, call, valid } of SITES) {
     const where = api.split(".")[0];
     assert.throws(() => call({ ...valid, bogusKey: 1 }), (e: Error) => {
       assert.ok(e instanceof TypeError, `${api}: ${e}`);
