@@ -10,7 +10,14 @@ import { formatShape } from "../tensor/shape.ts";
 import { dtypeInfo } from "../tensor/dtype.ts";
 import type { Storage } from "../tensor/storage.ts";
 import { lifetime, type Tensor } from "../tensor/tensor.ts";
-import { closeScope, enterGraphAccess, leaveGraphAccess, openScope, type Scope, untracked } from "../tensor/lifetime.ts";
+import {
+  closeScope,
+  enterGraphAccess,
+  leaveGraphAccess,
+  openScope,
+  type Scope,
+  untracked,
+} from "../tensor/lifetime.ts";
 import { isGradEnabled, noGrad } from "./grad_mode.ts";
 import { withAutocastState } from "./amp/autocast.ts";
 import { retainSaved, SavedGroup } from "./memory.ts";
@@ -304,14 +311,18 @@ function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptio
         pending.delete(node);
         if (g === undefined) continue;
         const { grads: inputGrads, made } = applyScoped(node, g, (i) => node.inputs[i].requiresGrad);
+        // One tensor object per edge, owned by the engine (all made before any is freed): a rule
+        // may pass `g` through, return one tensor for two inputs, or return a tensor it captured.
         const given: Tensor[] = [];
-        node.inputs.forEach((input, i) => {
-          let gi = inputGrads[i];
-          if (gi === null) return;
-          // One tensor object per edge, owned by the engine: a rule may pass `g` through, return
-          // one tensor for two inputs, or return a tensor it captured.
-          if (gi === g || given.includes(gi) || !made.includes(gi)) gi = gi.detach();
+        const edges = inputGrads.map((gi) => {
+          if (gi === null) return null;
+          const edge = gi === g || given.includes(gi) || !made.includes(gi) ? gi.detach() : gi;
           given.push(gi);
+          return edge;
+        });
+        node.inputs.forEach((input, i) => {
+          let gi = edges[i];
+          if (gi === null) return;
           // A gradient has its input's dtype (PyTorch's engine casts too): an f16 branch feeding
           // an f32 op gets f16 gradients, and the f32 parameters behind a cast get f32 ones.
           if (gi.dtype !== input.dtype) {

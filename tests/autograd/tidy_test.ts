@@ -25,6 +25,7 @@ import {
 } from "../../mod.ts";
 import type { Storage } from "../../src/tensor/storage.ts";
 import { closeScope, openScope } from "../../src/tensor/lifetime.ts";
+import { record } from "../../src/autograd/graph.ts";
 
 function bits(t: Tensor): number[] {
   return [...new Uint32Array(t.detach().contiguous().toArray().slice().buffer)];
@@ -319,4 +320,23 @@ test("backward frees the saved tensors the user disposed once their node ran (no
   const got = [...l1.parameters(), ...l2.parameters()].map((p) => bits(p.grad!.div(2)));
   assert.deepEqual(got, expected, "gradients (accumulated twice, halved) equal the plain run's");
   assert.throws(() => f.h.toArray(), /tensor was disposed: f32 \[5, 8\]/);
+});
+
+test("backward: a rule returning one tensor for two inputs, or a tensor it captured, leaves both gradients and the captured tensor intact", () => {
+  const a = randn(3).requiresGrad_();
+  const b = randn(3).requiresGrad_();
+  const captured = randn(3);
+  const expected = bits(captured);
+  const twice = record(a.detach().add(b.detach()), "twice", [a, b], (g) => {
+    const t = g.mul(2);
+    return [t, t];
+  });
+  twice.sum().backward();
+  assert.deepEqual([...a.grad!.toArray()], [2, 2, 2]);
+  assert.deepEqual([...b.grad!.toArray()], [2, 2, 2]);
+  const c = randn(3).requiresGrad_();
+  record(c.detach().mul(1), "capture", [c], () => [captured]).sum().backward();
+  assert.equal(captured.isDisposed, false, "the engine freed only its own view of the captured tensor");
+  assert.deepEqual(bits(captured), expected);
+  assert.deepEqual(bits(c.grad!), expected);
 });
