@@ -86,6 +86,8 @@ const levelLines = await cpuLevelTable();
 
 let ffiDeno: any, ffiBun: any, mlpDeno: any, mlpBun: any, mlpTorch: any, ampDeno: any, ampBun: any, ampTorch: any;
 let cnnDeno: any, cnnBun: any, cnnTorch: any;
+// The same loops written with tidy() (issue 12's targets are stated for them).
+let mlpTidyDeno: any, mlpTidyBun: any, cnnTidyDeno: any, cnnTidyBun: any;
 // The CNN example's network on the first CNN_SAMPLES training images (a full epoch takes ~25 s).
 const CNN_SAMPLES = 12_800;
 // The seed's MLP, one epoch of Fashion-MNIST: one warm-up epoch, then the median of MLP_EPOCHS.
@@ -102,6 +104,8 @@ if (!GEMM_ONLY) {
   const mlpEnv = { AXON_NUM_THREADS: String(allThreads) };
   mlpDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/train_epoch.ts`, ...mlpArgs], mlpEnv);
   mlpBun = await runJson(BUN, [`${ROOT}bench/train_epoch.ts`, ...mlpArgs], mlpEnv);
+  mlpTidyDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/train_epoch.ts`, ...mlpArgs, "--tidy"], mlpEnv);
+  mlpTidyBun = await runJson(BUN, [`${ROOT}bench/train_epoch.ts`, ...mlpArgs, "--tidy"], mlpEnv);
   console.error(`[bench] MLP epoch under autocast bf16 (PyTorch, Axon on Deno, Axon on Bun)`);
   const ampArgs = [...mlpArgs, "--amp", "bf16"];
   ampTorch = await runJson(PYTHON, [`${ROOT}bench/train_epoch_torch.py`, "--threads", String(allThreads), ...ampArgs]);
@@ -112,6 +116,8 @@ if (!GEMM_ONLY) {
   cnnTorch = await runJson(PYTHON, [`${ROOT}bench/train_epoch_torch.py`, "--threads", String(allThreads), ...cnnArgs]);
   cnnDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/train_epoch.ts`, ...cnnArgs], mlpEnv);
   cnnBun = await runJson(BUN, [`${ROOT}bench/train_epoch.ts`, ...cnnArgs], mlpEnv);
+  cnnTidyDeno = await runJson(DENO, ["run", "-A", `${ROOT}bench/train_epoch.ts`, ...cnnArgs, "--tidy"], mlpEnv);
+  cnnTidyBun = await runJson(BUN, [`${ROOT}bench/train_epoch.ts`, ...cnnArgs, "--tidy"], mlpEnv);
 }
 const mlpRow = (label: string, r: any, rival: any) =>
   `| ${label} | ${r.threads} | ${Math.round(r.samplesPerSec).toLocaleString("en-US")} | ${
@@ -179,6 +185,8 @@ if (!GEMM_ONLY) {
     "|---|---|---|---|---|---|",
     mlpRow(`Axon, Deno ${Deno.version.deno}`, mlpDeno, mlpTorch),
     mlpRow("Axon, Bun", mlpBun, mlpTorch),
+    mlpRow(`Axon with tidy, Deno ${Deno.version.deno}`, mlpTidyDeno, mlpTorch),
+    mlpRow("Axon with tidy, Bun", mlpTidyBun, mlpTorch),
     mlpRow(mlpTorch.runtime, mlpTorch, mlpTorch),
     "",
     'The same epoch with forward and loss under autocast bf16 (f32 parameters and Adam; PyTorch: torch.autocast("cpu", torch.bfloat16))',
@@ -199,6 +207,8 @@ if (!GEMM_ONLY) {
     "|---|---|---|---|---|---|",
     mlpRow(`Axon, Deno ${Deno.version.deno}`, cnnDeno, cnnTorch),
     mlpRow("Axon, Bun", cnnBun, cnnTorch),
+    mlpRow(`Axon with tidy, Deno ${Deno.version.deno}`, cnnTidyDeno, cnnTorch),
+    mlpRow("Axon with tidy, Bun", cnnTidyBun, cnnTorch),
     mlpRow(cnnTorch.runtime, cnnTorch, cnnTorch),
   );
 }
