@@ -22,13 +22,21 @@ export type Scope = Tensor[];
 
 /** The innermost open scope, or null (nothing is recorded). Read by the Tensor constructor. */
 export let currentScope: Scope | null = null;
+/**
+ * The innermost open `tidy` scope (the engine's own scopes are not), or null: gradients replaced
+ * in it are given to it (see Tensor's `grad` setter).
+ */
+export let currentTidy: Scope | null = null;
 const stack: (Scope | null)[] = [];
+const tidyStack: (Scope | null)[] = [];
 
-/** Opens a scope: tensors constructed until {@link closeScope} are recorded in it. */
-export function openScope(): Scope {
+/** Opens a scope: tensors constructed until {@link closeScope} are recorded in it. `tidy` marks a user's tidy. */
+export function openScope(tidy = false): Scope {
   const scope: Scope = [];
   stack.push(currentScope);
+  tidyStack.push(currentTidy);
   currentScope = scope;
+  if (tidy) currentTidy = scope;
   return scope;
 }
 
@@ -39,17 +47,21 @@ export function openScope(): Scope {
 export function closeScope(scope: Scope): Scope | null {
   if (currentScope !== scope) throw new Error("internal: tensor scopes closed out of order");
   currentScope = stack.pop() ?? null;
+  currentTidy = tidyStack.pop() ?? null;
   return currentScope;
 }
 
 /** Runs `fn` with recording off: tensors it makes belong to no scope (library-owned memory). */
 export function untracked<T>(fn: () => T): T {
   stack.push(currentScope);
+  tidyStack.push(currentTidy);
   currentScope = null;
+  currentTidy = null;
   try {
     return fn();
   } finally {
     currentScope = stack.pop() ?? null;
+    currentTidy = tidyStack.pop() ?? null;
   }
 }
 

@@ -37,7 +37,7 @@ import { isGradEnabled } from "../autograd/grad_mode.ts";
 import * as views from "../ops/view_grad.ts";
 import { autocastInputs } from "../autograd/amp/policy.ts";
 import { checkOptions, describe } from "../utils/options.ts";
-import { currentScope, disposedError, graphAccess } from "./lifetime.ts";
+import { currentScope, currentTidy, disposedError, graphAccess } from "./lifetime.ts";
 
 /** Where a tensor's memory lives. Only `"cpu"` exists until the CUDA backend arrives. */
 export type Device = "cpu" | "cuda";
@@ -178,9 +178,9 @@ export class Tensor {
     // A gradient replaced inside a tidy (zeroGrad, accumulation) belongs to that tidy from now on,
     // so a loop written with tidy frees each step's gradients deterministically. Outside any
     // tidy it is left to the collector: whoever still holds it may use it, as in PyTorch.
-    if (old !== null && old.#kept === AS_GRAD && currentScope !== null) {
+    if (old !== null && old.#kept === AS_GRAD && currentTidy !== null) {
       old.#kept = 0;
-      currentScope.push(old);
+      currentTidy.push(old);
     }
   }
 

@@ -85,7 +85,7 @@ export function tidy<T>(fn: () => T): T {
         "await outside and call tidy inside, or dispose() the tensors yourself",
     );
   }
-  const scope = openScope();
+  const scope = openScope(true);
   let result: T;
   let escaping = new Set<Tensor>();
   try {
