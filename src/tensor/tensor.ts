@@ -155,9 +155,9 @@ export class Tensor {
     this.dispose();
   }
 
-  /** This tensor, after checking it is not disposed (for methods that may return `this`). */
+  /** This tensor, after the same check as reading its storage (for methods that may return `this`). */
   #live(): this {
-    if (this.isDisposed) throw disposedError(this.shape, this.dtype);
+    void this.storage;
     return this;
   }
 

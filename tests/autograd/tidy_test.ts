@@ -340,3 +340,14 @@ test("backward: a rule returning one tensor for two inputs, or a tensor it captu
   assert.deepEqual(bits(captured), expected);
   assert.deepEqual(bits(c.grad!), expected);
 });
+
+test("backward rules may call contiguous(), to(same dtype) and t() on the disposed tensors they hold", () => {
+  const w = randn(4).requiresGrad_();
+  const x = randn(4); // 1-d and contiguous: each call returns x itself
+  const expected = bits(x);
+  const y = record(w.detach().mul(x), "custom", [w], (g) => [g.mul(x.contiguous().to("f32").t())], [x]);
+  x.dispose();
+  y.sum().backward();
+  assert.deepEqual(bits(w.grad!), expected);
+  assert.throws(() => x.contiguous(), /tensor was disposed: f32 \[4\]/, "outside backward it is an error again");
+});
