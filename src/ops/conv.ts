@@ -193,33 +193,40 @@ function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, win: Window
     "conv2d",
   );
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
-  return record(y, "conv2d", inputs, (grad) => {
-    const dy = grad.contiguous();
-    const dx = x.requiresGrad ? Tensor.empty([n, c, h, wd], "f32") : null;
-    const dw = weight.requiresGrad ? Tensor.empty(weight.shape, "f32") : null;
-    const db = bias?.requiresGrad ? Tensor.empty([oc], "f32") : null;
-    const backMeta = [...geometry, dy.offset];
-    check(
-      native.axon_conv2d_backward(
-        packMeta(backMeta),
-        backMeta.length,
-        input.storage.bytes,
-        input.storage.byteLength,
-        w.storage.bytes,
-        w.storage.byteLength,
-        dy.storage.bytes,
-        dy.storage.byteLength,
-        dx?.storage.bytes ?? null,
-        dx?.storage.byteLength ?? 0,
-        dw?.storage.bytes ?? null,
-        dw?.storage.byteLength ?? 0,
-        db?.storage.bytes ?? null,
-        db?.storage.byteLength ?? 0,
-      ),
-      "conv2d backward",
-    );
-    return bias === null ? [dx, dw] : [dx, dw, db];
-  }, [input, w]);
+  return record(
+    y,
+    "conv2d",
+    inputs,
+    (grad) => {
+      const dy = grad.contiguous();
+      const dx = x.requiresGrad ? Tensor.empty([n, c, h, wd], "f32") : null;
+      const dw = weight.requiresGrad ? Tensor.empty(weight.shape, "f32") : null;
+      const db = bias?.requiresGrad ? Tensor.empty([oc], "f32") : null;
+      const backMeta = [...geometry, dy.offset];
+      check(
+        native.axon_conv2d_backward(
+          packMeta(backMeta),
+          backMeta.length,
+          input.storage.bytes,
+          input.storage.byteLength,
+          w.storage.bytes,
+          w.storage.byteLength,
+          dy.storage.bytes,
+          dy.storage.byteLength,
+          dx?.storage.bytes ?? null,
+          dx?.storage.byteLength ?? 0,
+          dw?.storage.bytes ?? null,
+          dw?.storage.byteLength ?? 0,
+          db?.storage.bytes ?? null,
+          db?.storage.byteLength ?? 0,
+        ),
+        "conv2d backward",
+      );
+      return bias === null ? [dx, dw] : [dx, dw, db];
+    },
+    [input, w],
+    [input === x ? null : input, w === weight ? null : w],
+  ); // contiguous copies: the node's own
 }
 
 /** Options of the 2-d pooling ops. */

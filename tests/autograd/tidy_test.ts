@@ -7,6 +7,7 @@ import {
   autocast,
   BatchNorm1d,
   checkpoint,
+  Conv2d,
   CrossEntropyLoss,
   dispose,
   keep,
@@ -350,4 +351,27 @@ test("backward rules may call contiguous(), to(same dtype) and t() on the dispos
   y.sum().backward();
   assert.deepEqual(bits(w.grad!), expected);
   assert.throws(() => x.contiguous(), /tensor was disposed: f32 \[4\]/, "outside backward it is an error again");
+});
+
+test("backward frees the contiguous copy conv2d made of a strided input once its node ran; the gradient is unchanged", () => {
+  const run = (strided: boolean) => {
+    manualSeed(11);
+    const conv = new Conv2d(2, 3, 3, { padding: 1 });
+    const base = randn(1, 5, 5, 2); // NHWC, permuted to NCHW: not contiguous
+    const x = strided ? base.permute(0, 3, 1, 2) : base.permute(0, 3, 1, 2).contiguous();
+    const scope = openScope();
+    let y: Tensor;
+    try {
+      y = conv.forward(x).square().sum();
+    } finally {
+      closeScope(scope);
+    }
+    const copies = scope.filter((t) => t.shape.join() === "1,2,5,5" && t !== x);
+    y.backward();
+    return { grads: conv.parameters().map((p) => bits(p.grad!)), copies };
+  };
+  const strided = run(true);
+  assert.equal(strided.copies.length, 1, "conv2d made one contiguous copy of the input");
+  assert.equal(strided.copies[0].isDisposed, true, "the node freed it when released");
+  assert.deepEqual(strided.grads, run(false).grads);
 });
