@@ -19,6 +19,7 @@ export { DType, isDType, isHalf, promoteTypes } from "./src/tensor/dtype.ts";
 export type { TypedArray } from "./src/tensor/dtype.ts";
 export type { Shape } from "./src/tensor/shape.ts";
 export type { Storage } from "./src/tensor/storage.ts";
+export { dispose, keep, tidy } from "./src/tensor/tidy.ts"; // deterministic lifetimes: tidy(fn), keep(t), dispose(tensors)
 
 // Creation
 export {

@@ -7,6 +7,8 @@
  *   Conv2d(32→64, 3, pad 1) → ReLU → MaxPool2d(2) → Flatten → Dropout(0.25) → Linear(3136, 128) →
  *   ReLU → Dropout(0.5) → Linear(128, 10).
  * `--limit N` trains on the first N images only (an "epoch" is then N images).
+ * `--tidy` runs each step inside `tidy()` and disposes each batch after its step (deterministic
+ * freeing; without it, the seed's loop as written, memory is freed by the garbage collector).
  * bench/train_epoch_torch.py is the same loop in PyTorch, bench/train_epoch_jax.py in JAX.
  *
  *   deno run -A bench/train_epoch.ts [--model mlp|cnn] [--hidden 256] [--batch 64] [--limit N] [--epochs 3] [--root DIR] [--amp bf16|f16]
@@ -42,6 +44,7 @@ import {
   RUNTIME,
   Sequential,
   TensorDataset,
+  tidy,
   Variable,
 } from "../mod.ts";
 
@@ -59,6 +62,7 @@ const root = option("root", FASHION_MNIST_DEBIAN_ROOT);
 const amp = option("amp", "") as "" | "bf16" | "f16";
 if (amp !== "" && amp !== "bf16" && amp !== "f16") throw new Error(`--amp takes bf16 or f16, got ${amp}`);
 
+const useTidy = process.argv.includes("--tidy");
 const modelName = option("model", "mlp");
 if (modelName !== "mlp" && modelName !== "cnn") throw new Error(`--model takes mlp or cnn, got ${modelName}`);
 
@@ -93,12 +97,19 @@ function epoch(): number {
   const start = performance.now();
   let last = 0;
   for (const [inputs, targets] of loader.iter()) {
-    const forward = () => lossFn.compute(model.forward(new Variable(inputs.view(inputShape), false)), targets);
-    const loss = amp === "" ? forward() : autocast(amp, forward);
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
-    last = loss.data().item();
+    const step = () => {
+      const forward = () => lossFn.compute(model.forward(new Variable(inputs.view(inputShape), false)), targets);
+      const loss = amp === "" ? forward() : autocast(amp, forward);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      return loss.data().item();
+    };
+    if (useTidy) {
+      last = tidy(step);
+      inputs.dispose();
+      targets.dispose();
+    } else last = step();
   }
   const seconds = (performance.now() - start) / 1000;
   if (!Number.isFinite(last)) throw new Error(`loss became ${last}`);
@@ -122,6 +133,7 @@ console.log(JSON.stringify({
   runtime: RUNTIME,
   model: modelName,
   amp: amp || null,
+  tidy: useTidy,
   threads: getNumThreads(),
   samples: train.length,
   batchSize: BATCH,

@@ -3,6 +3,9 @@
  * Conv2d(1, 32, 3, pad 1) → ReLU → MaxPool2d(2) → Conv2d(32, 64, 3, pad 1) → ReLU → MaxPool2d(2)
  * → Flatten → Dropout(0.25) → Linear(64·7·7, 128) → ReLU → Dropout(0.5) → Linear(128, 10),
  * Adam 1e-3, cosine schedule, batch 64, then `saveModel` to mnist_cnn.safetensors.
+ * Each training step and each evaluation batch runs inside `tidy`, so its tensors are freed when it
+ * ends rather than when the garbage collector gets to them (examples/mnist_mlp.ts keeps the seed's
+ * loop without it; both hold flat memory).
  *
  *   deno run --allow-ffi --allow-read --allow-write --allow-env examples/mnist_cnn.ts [--dataset fashion-mnist] [--epochs N]
  *   bun examples/mnist_cnn.ts [--dataset fashion-mnist] [--epochs N]
@@ -28,6 +31,7 @@ const {
   Sequential,
   Variable,
   noGrad,
+  tidy,
   saveModel,
   loadModel,
 } = axon;
@@ -63,9 +67,10 @@ function evaluate(model: axon.Module, testLoader: axon.DataLoader, limit = Infin
 
   noGrad(() => {
     for (const [inputs, targets] of testLoader.iter()) {
-      const output = model.forward(new Variable(inputs, false));
-      correct += output.data().argmax(1).eq(targets).sum().item();
+      correct += tidy(() => model.forward(new Variable(inputs, false)).argmax(1).eq(targets).sum().item());
       total += targets.shape[0];
+      inputs.dispose();
+      targets.dispose();
       if (total >= limit) break;
     }
   });
@@ -104,14 +109,20 @@ function main() {
     const bar = new axon.ProgressBar(trainLoader.length, 64, `epoch ${epoch}`);
 
     for (const [inputs, targets] of trainLoader.iter()) {
-      const output = model.forward(new Variable(inputs, false));
-      const loss = lossFn.compute(output, targets);
+      // Everything the step makes (activations, the previous step's gradients) is freed when tidy
+      // returns; the parameters, their .grad and Adam's state are kept.
+      const value = tidy(() => {
+        const output = model.forward(new Variable(inputs, false));
+        const loss = lossFn.compute(output, targets);
 
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
 
-      const value = loss.data().item();
+        return loss.data().item();
+      });
+      inputs.dispose(); // the batch was made by the loader, outside the step's tidy
+      targets.dispose();
       trainLoss += value;
       batches++;
       bar.tick(value);

@@ -9,7 +9,15 @@
 import { formatShape } from "../tensor/shape.ts";
 import { dtypeInfo } from "../tensor/dtype.ts";
 import type { Storage } from "../tensor/storage.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { lifetime, type Tensor } from "../tensor/tensor.ts";
+import {
+  closeScope,
+  enterGraphAccess,
+  leaveGraphAccess,
+  openScope,
+  type Scope,
+  untracked,
+} from "../tensor/lifetime.ts";
 import { isGradEnabled, noGrad } from "./grad_mode.ts";
 import { withAutocastState } from "./amp/autocast.ts";
 import { retainSaved, SavedGroup } from "./memory.ts";
@@ -33,10 +41,30 @@ export class Node {
    * group's watch reports the graph's collection once its last node is gone.
    */
   readonly #group: SavedGroup | null;
+  /** Tensors the rule may read (inputs, saved, `owns`): their memory outlives dispose() until release. */
+  #held: readonly Tensor[];
+  /** Tensors the forward made for the rule alone: disposed on release. */
+  #owned: readonly (Tensor | null)[];
 
-  /** Records an op; `saved` tensors are checked for in-place changes when the rule runs. */
-  constructor(name: string, inputs: readonly Tensor[], rule: BackwardRule, saved: readonly Tensor[]) {
+  /**
+   * Records an op; `saved` tensors are checked for in-place changes when the rule runs. `owns`
+   * are tensors the forward made only for the rule (e.g. max-pooling indices, packed copies of
+   * the operands) and nobody else sees: held like saved tensors, neither version-checked nor
+   * counted, and disposed when the node is released.
+   */
+  constructor(
+    name: string,
+    inputs: readonly Tensor[],
+    rule: BackwardRule,
+    saved: readonly Tensor[],
+    owns: readonly (Tensor | null)[] = [],
+  ) {
     this.name = name;
+    const held: Tensor[] = [...inputs, ...saved];
+    for (const t of owns) if (t !== null) held.push(t);
+    this.#owned = owns;
+    for (const t of held) lifetime.hold(t);
+    this.#held = held;
     this.inputs = inputs;
     this.#rule = rule;
     this.#saved = saved;
@@ -63,23 +91,38 @@ export class Node {
           `pass { retainGraph: true } to the first backward() if you need to backward twice`,
       );
     }
-    this.#saved.forEach((t, i) => {
-      if (t.storage.version !== this.#savedVersions[i]) {
-        throw new Error(
-          `${this.name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
-            `${t.dtype} ${formatShape(t.shape)} is at version ${t.storage.version}; expected version ${
-              this.#savedVersions[i]
-            }`,
-        );
-      }
-    });
-    return this.#rule(grad);
+    enterGraphAccess();
+    try {
+      this.#saved.forEach((t, i) => {
+        if (t.storage.version !== this.#savedVersions[i]) {
+          throw new Error(
+            `${this.name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
+              `${t.dtype} ${formatShape(t.shape)} is at version ${t.storage.version}; expected version ${
+                this.#savedVersions[i]
+              }`,
+          );
+        }
+      });
+      return this.#rule(grad);
+    } finally {
+      leaveGraphAccess();
+    }
+  }
+
+  /** Whether the rule is gone (a backward without retainGraph ran, or the node was released). */
+  get released(): boolean {
+    return this.#rule === null;
   }
 
   /** Drops the rule and saved tensors (after a backward without retainGraph). */
   release(): void {
     this.#rule = null;
     this.#saved = [];
+    const held = this.#held;
+    this.#held = [];
+    for (const t of this.#owned) t?.dispose();
+    this.#owned = [];
+    for (const t of held) lifetime.unhold(t);
     if (this.#savedIds.length > 0) {
       this.#group!.release(this.#savedIds);
       this.#savedIds = [];
@@ -131,9 +174,10 @@ export function record(
   inputs: readonly Tensor[],
   rule: BackwardRule,
   saved: readonly Tensor[] = [],
+  owns: readonly (Tensor | null)[] = [],
 ): Tensor {
   if (!needsGrad(...inputs)) return out;
-  out.gradFn = new Node(name, inputs, rule, saved);
+  out.gradFn = new Node(name, inputs, rule, saved, owns);
   out.requiresGrad = true;
   return out;
 }
@@ -204,23 +248,50 @@ export function queueBackwardCallback(fn: () => void): void {
   backwardCallbacks.push(fn);
 }
 
-/** Back-propagates `grad` (d root / d root) from `root` and accumulates into leaf `.grad`s. */
-export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions = {}): void {
+/**
+ * Back-propagates `grad` (d root / d root) from `root` and accumulates into leaf `.grad`s.
+ * `ownsGrad`: `grad` is the engine's to free (a fresh tensor or a view made for this call).
+ */
+export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions = {}, ownsGrad = false): void {
   const first = backwardCallbacks.length;
   backwardDepth++;
   try {
-    backwardThroughGraph(root, grad, options);
-    for (let i = first; i < backwardCallbacks.length; i++) backwardCallbacks[i]();
+    backwardThroughGraph(root, grad, options, ownsGrad);
+    // Untracked like the hooks that queue them: what they make is theirs (collectives in flight).
+    untracked(() => {
+      for (let i = first; i < backwardCallbacks.length; i++) backwardCallbacks[i]();
+    });
   } finally {
     backwardCallbacks.length = first;
     backwardDepth--;
   }
 }
 
-function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptions): void {
+/**
+ * Runs one node's rule in a scope of its own: tensors the rule makes and does not return are
+ * disposed when it returns; of those it returns, the ones it made (or passed through) are
+ * returned with `made` set, the others (tensors the rule captured) are the caller's to view.
+ */
+function applyScoped(node: Node, g: Tensor, wanted: (i: number) => boolean): { grads: (Tensor | null)[]; made: Scope } {
+  const scope = openScope();
+  let grads: (Tensor | null)[] = [];
+  try {
+    grads = node.apply(g).map((gi, i) => (gi !== null && gi !== undefined && wanted(i) ? gi : null));
+  } finally {
+    const parent = closeScope(scope);
+    for (const t of scope) {
+      if (grads.includes(t)) parent?.push(t);
+      else if (!lifetime.isKept(t)) t.dispose();
+    }
+  }
+  return { grads, made: scope };
+}
+
+function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptions, ownsGrad: boolean): void {
   const rootNode = root.gradFn;
   if (rootNode === null) {
     if (root.requiresGrad) accumulateLeaf(root, grad, new Set([grad.storage]));
+    if (ownsGrad) grad.dispose();
     return;
   }
   // Backward rules run in the dtypes of the forward, whatever autocast region backward() is in.
@@ -229,18 +300,36 @@ function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptio
       // Storages already handed to a leaf (or owned by the caller): a gradient living in one of
       // these is copied, anything else is adopted as `.grad` without a copy.
       const handedOut = new Set<Storage>([grad.storage]);
-      const pending = new Map<Node, Tensor>([[rootNode, grad]]);
+      // Every pending gradient is a tensor object of the engine's own, freed once consumed: the
+      // memory of interior gradients goes as soon as the node that needed it has run.
+      const pending = new Map<Node, Tensor>([[rootNode, ownsGrad ? grad : grad.detach()]]);
+      // Gradients this pass stored into a `.grad` that was null: a second contribution replaces
+      // them, and nobody else can hold them yet, so they are freed at once.
+      const fresh = new Set<Tensor>();
       for (const node of topologicalOrder(rootNode)) {
         const g = pending.get(node);
         pending.delete(node);
         if (g === undefined) continue;
-        const inputGrads = node.apply(g);
+        const { grads: inputGrads, made } = applyScoped(node, g, (i) => node.inputs[i].requiresGrad);
+        // One tensor object per edge, owned by the engine (all made before any is freed): a rule
+        // may pass `g` through, return one tensor for two inputs, or return a tensor it captured.
+        const given: Tensor[] = [];
+        const edges = inputGrads.map((gi) => {
+          if (gi === null) return null;
+          const edge = gi === g || given.includes(gi) || !made.includes(gi) ? gi.detach() : gi;
+          given.push(gi);
+          return edge;
+        });
         node.inputs.forEach((input, i) => {
-          let gi = inputGrads[i];
-          if (gi === null || gi === undefined || !input.requiresGrad) return;
+          let gi = edges[i];
+          if (gi === null) return;
           // A gradient has its input's dtype (PyTorch's engine casts too): an f16 branch feeding
           // an f32 op gets f16 gradients, and the f32 parameters behind a cast get f32 ones.
-          if (gi.dtype !== input.dtype) gi = gi.to(input.dtype);
+          if (gi.dtype !== input.dtype) {
+            const cast = gi.to(input.dtype);
+            gi.dispose();
+            gi = cast;
+          }
           if (gi.shape.length !== input.shape.length || gi.shape.some((d, k) => d !== input.shape[k])) {
             throw new Error(
               `${node.name} backward produced a gradient of shape ${formatShape(gi.shape)} for an input of shape ${
@@ -249,30 +338,51 @@ function backwardThroughGraph(root: Tensor, grad: Tensor, options: BackwardOptio
             );
           }
           if (input.gradFn === null) {
-            accumulateLeaf(input, gi, handedOut);
+            accumulateLeaf(input, gi, handedOut, fresh);
+            gi.dispose();
           } else {
             const previous = pending.get(input.gradFn);
-            pending.set(input.gradFn, previous === undefined ? gi : previous.add(gi));
+            if (previous === undefined) pending.set(input.gradFn, gi);
+            else {
+              pending.set(input.gradFn, previous.add(gi));
+              previous.dispose();
+              gi.dispose();
+            }
           }
         });
+        g.dispose();
         if (!options.retainGraph) node.release();
       }
     }));
 }
 
-function accumulateLeaf(leaf: Tensor, grad: Tensor, handedOut: Set<Storage>): void {
+function accumulateLeaf(leaf: Tensor, grad: Tensor, handedOut: Set<Storage>, fresh?: Set<Tensor>): void {
   const g = grad.dtype === leaf.dtype ? grad : grad.to(leaf.dtype);
-  if (leaf.grad !== null) {
-    leaf.grad = leaf.grad.add(g);
-    postAccumulateGradHooks.get(leaf)?.forEach((hook) => hook(leaf));
+  const previous = leaf.grad;
+  if (previous !== null) {
+    leaf.grad = previous.add(g);
+    if (g !== grad) g.dispose();
+    if (fresh?.delete(previous)) {
+      previous.dispose();
+      fresh.add(leaf.grad);
+    }
+    runHooks(leaf);
     return;
   }
   // A `.grad` must own its memory: rules pass gradients through (add, views), and a gradient
   // sharing storage with another would change under in-place updates of the other (clipping,
   // zeroing). A gradient that fills a storage nobody else received is adopted as is.
   const whole = g.isContiguous() && g.offset === 0 && g.numel * dtypeInfo(g.dtype).size === g.storage.byteLength;
-  const owned = whole && !handedOut.has(g.storage) ? g.detach() : g.detach().clone();
+  const owned = whole && !handedOut.has(g.storage) ? g.detach() : g.clone();
+  if (g !== grad) g.dispose();
   handedOut.add(owned.storage);
   leaf.grad = owned;
-  postAccumulateGradHooks.get(leaf)?.forEach((hook) => hook(leaf));
+  fresh?.add(owned);
+  runHooks(leaf);
+}
+
+/** Post-accumulate hooks keep what they make (DistributedDataParallel's buckets): no scope records it. */
+function runHooks(leaf: Tensor): void {
+  const hooks = postAccumulateGradHooks.get(leaf);
+  if (hooks !== undefined) untracked(() => hooks.forEach((hook) => hook(leaf)));
 }

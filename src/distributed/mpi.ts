@@ -7,7 +7,7 @@
 import { check, lastNativeError, native, NativeError } from "../native/library.ts";
 import { dtypeInfo } from "../tensor/dtype.ts";
 import { bytesOf, lengthOf } from "../backend/cpu/operand.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { lifetime, type Tensor } from "../tensor/tensor.ts";
 import type { ProcessGroup, ReduceOpName, Work } from "./process_group.ts";
 
 const KIND = { allReduce: 0, broadcast: 1, allGather: 2, reduceScatter: 3, barrier: 4 } as const;
@@ -33,12 +33,14 @@ class MpiWork implements Work {
     this.#timeoutMs = timeoutMs;
     this.#what = what;
     this.#keep = keep;
+    for (const t of keep) lifetime.hold(t); // a dispose() meanwhile must not free their memory
   }
 
   wait(): void {
     if (this.completed) return;
     const status = native.axon_dist_wait(this.#ticket, this.#timeoutMs);
     this.completed = true;
+    for (const t of this.#keep ?? []) lifetime.unhold(t);
     this.#keep = null;
     if (status < 0) throw new NativeError(`${this.#what}: ${lastNativeError()}`, status);
   }

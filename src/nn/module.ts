@@ -8,7 +8,7 @@ import { noGrad } from "../autograd/grad_mode.ts";
 import { markParameterStorage } from "../autograd/memory.ts";
 import { type DType, dtypeInfo, isDType } from "../tensor/dtype.ts";
 import { formatShape } from "../tensor/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { lifetime, Tensor } from "../tensor/tensor.ts";
 import { Parameter } from "./parameter.ts";
 import { checkBool } from "../utils/check.ts";
 import { checkOptions, describe } from "../utils/options.ts";
@@ -116,6 +116,7 @@ export abstract class Module {
       throw new TypeError(`Module.registerBuffer: tensor must be a Tensor or null, got ${describe(tensor)}`);
     }
     this.#bufferNames.add(name);
+    if (tensor !== null) lifetime.keep(tensor); // owned by the module: no tidy() disposes it
     (this as unknown as Record<string, unknown>)[name] = tensor;
   }
 
@@ -245,7 +246,9 @@ export abstract class Module {
       }
       for (const module of this.modules()) {
         const self = module as unknown as Record<string, unknown>;
-        for (const [name, b] of module.#ownBuffers()) if (dtypeInfo(b.dtype).isFloat) self[name] = b.to(dtype);
+        for (const [name, b] of module.#ownBuffers()) {
+          if (dtypeInfo(b.dtype).isFloat) self[name] = keepBuffer(b.to(dtype));
+        }
       }
     });
     return this;
@@ -357,4 +360,10 @@ export abstract class Module {
     });
     return { missingKeys, unexpectedKeys };
   }
+}
+
+/** `t`, marked so that no tidy() disposes it (it is owned by this object now). */
+function keepBuffer(t: Tensor): Tensor {
+  lifetime.keep(t);
+  return t;
 }

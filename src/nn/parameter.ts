@@ -3,7 +3,7 @@
  * @module
  */
 import { markParameterStorage } from "../autograd/memory.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { lifetime, Tensor } from "../tensor/tensor.ts";
 import { describe } from "../utils/options.ts";
 
 /** A trainable tensor; modules find their parameters by this type. */
@@ -17,5 +17,6 @@ export class Parameter extends Tensor {
     super(data.storage, data.shape, data.strides, data.offset, data.dtype);
     if (requiresGrad) this.requiresGrad_(true);
     markParameterStorage(this);
+    lifetime.keep(this); // a module owns it: no tidy() disposes it
   }
 }

@@ -170,14 +170,21 @@ function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, win: Window
   const y = Tensor.empty([n, oc, oh, ow], "f32", x.device);
   backend.conv2d(geometry, oc, input, w, b, y);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
-  return record(y, "conv2d", inputs, (grad) => {
-    const dy = grad.contiguous();
-    const dx = x.requiresGrad ? Tensor.empty([n, c, h, wd], "f32", x.device) : null;
-    const dw = weight.requiresGrad ? Tensor.empty(weight.shape, "f32", x.device) : null;
-    const db = bias?.requiresGrad ? Tensor.empty([oc], "f32", x.device) : null;
-    backendOf("conv2d backward", input, dy).conv2dBackward(geometry, oc, input, w, dy, { dx, dw, db });
-    return bias === null ? [dx, dw] : [dx, dw, db];
-  }, [input, w]);
+  return record(
+    y,
+    "conv2d",
+    inputs,
+    (grad) => {
+      const dy = grad.contiguous();
+      const dx = x.requiresGrad ? Tensor.empty([n, c, h, wd], "f32", x.device) : null;
+      const dw = weight.requiresGrad ? Tensor.empty(weight.shape, "f32", x.device) : null;
+      const db = bias?.requiresGrad ? Tensor.empty([oc], "f32", x.device) : null;
+      backendOf("conv2d backward", input, dy).conv2dBackward(geometry, oc, input, w, dy, { dx, dw, db });
+      return bias === null ? [dx, dw] : [dx, dw, db];
+    },
+    [input, w],
+    [input === x ? null : input, w === weight ? null : w],
+  ); // contiguous copies: the node's own
 }
 
 /** Options of the 2-d pooling ops. */
@@ -260,12 +267,19 @@ function pooled(kind: PoolKindName, x: Tensor, kernel: Pair, options: PoolOption
   const out = Tensor.empty([n, c, oh, ow], x.dtype, x.device);
   const indices = kind === "max" ? Tensor.empty([n, c, oh, ow], "i32", x.device) : null;
   backend.pool2d(kind, window, input, out, indices, name);
-  return record(out, name, [x], (g) => {
-    const gx = Tensor.empty(x.shape, g.dtype, g.device);
-    const gc = g.isContiguous() && g.offset === 0 ? g : g.clone(); // dy is read from element 0
-    backendOf(`${name} backward`, gc, gx).pool2dBackward(kind, window, gc, indices, gx, `${name} backward`);
-    return [gx];
-  });
+  return record(
+    out,
+    name,
+    [x],
+    (g) => {
+      const gx = Tensor.empty(x.shape, g.dtype, g.device);
+      const gc = g.isContiguous() && g.offset === 0 ? g : g.clone(); // dy is read from element 0
+      backendOf(`${name} backward`, gc, gx).pool2dBackward(kind, window, gc, indices, gx, `${name} backward`);
+      return [gx];
+    },
+    [],
+    [indices],
+  ); // the indices: the node's own, freed with it
 }
 
 /** PyTorch's pooling output size, including the ceil-mode rule that the last window must start inside. */

@@ -71,11 +71,18 @@ export function crossEntropyIndices(
   const valid = notIgnored(t, ignoreIndex);
   const safeTarget = where(valid, t, 0);
   const targetWeight = w === null ? valid.to("f32") : indexSelect(w.reshape([c]), 0, safeTarget).mul(valid.to("f32"));
-  const out = record(loss, "crossEntropy", [logits], (g) => {
-    const gl = packedAtZero(g);
-    const dz = Tensor.empty([n, c], "f32", z.device);
-    backendOf("CrossEntropyLoss backward", z, gl).crossEntropyBackward(call, gl, dz);
-    return [dz];
-  }, [z]);
+  const out = record(
+    loss,
+    "crossEntropy",
+    [logits],
+    (g) => {
+      const gl = packedAtZero(g);
+      const dz = Tensor.empty([n, c], "f32", z.device);
+      backendOf("CrossEntropyLoss backward", z, gl).crossEntropyBackward(call, gl, dz);
+      return [dz];
+    },
+    [z],
+    [z, t, w, lse],
+  ); // packed copies and lse: the node's own, freed with it
   return { loss: out, weightSum: targetWeight.sum() };
 }

@@ -8,7 +8,7 @@ import { record } from "../autograd/graph.ts";
 import { backendOf } from "../backend/registry.ts";
 import type { Backend } from "../backend/backend.ts";
 import { formatShape, normalizeDim, numelOf } from "../tensor/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { lifetime, Tensor } from "../tensor/tensor.ts";
 import { indexAsI32 } from "./index_dtype.ts";
 
 /** The index as contiguous i32 (an i64 one range-checked against `size`, PyTorch's default dtype). */
@@ -78,9 +78,12 @@ const slotBackends = new Map<number, Backend>();
 
 function waitSlot(slot: number): void {
   const backend = slotBackends.get(slot)!;
-  inFlight.delete(slot);
   slotBackends.delete(slot);
-  backend.asyncWait(slot, "prefetched gather");
+  try {
+    backend.asyncWait(slot, "prefetched gather");
+  } finally {
+    release(slot);
+  }
 }
 
 /** Queues one gather of rows `index` of `x` into `out`; returns its slot, or -1 when all are busy. */
@@ -89,9 +92,16 @@ function submitGather(x: Tensor, index: Tensor, out: Tensor): number {
   const extent = { outer: 1, dim: x.shape[0], inner: numelOf(x.shape.slice(1)), count: index.numel };
   const slot = backend.indexSelectAsync(extent, x, index, out);
   if (slot === null) return -1;
+  // Held, so that no dispose() (or tidy) frees memory the prefetch thread still reads or writes.
+  for (const t of [x, index, out]) lifetime.hold(t);
   inFlight.set(slot, [x, index, out]);
   slotBackends.set(slot, backend);
   return slot;
+}
+
+function release(slot: number): void {
+  for (const t of inFlight.get(slot) ?? []) lifetime.unhold(t);
+  inFlight.delete(slot);
 }
 
 /**
@@ -128,8 +138,8 @@ export function startGatherRows(tensors: readonly Tensor[], indices: Tensor): ()
     // Drain what was queued before the failure, so no slot or buffer is left behind.
     for (const s of used) {
       slotBackends.get(s)?.asyncDiscard(s);
-      inFlight.delete(s);
       slotBackends.delete(s);
+      release(s);
     }
     throw e;
   }

@@ -5,7 +5,7 @@
  */
 import { noGrad } from "../autograd/grad_mode.ts";
 import { zeros } from "../ops/creation.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { lifetime, type Tensor } from "../tensor/tensor.ts";
 import { Optimizer, type ParamGroup, type ParamState } from "./optimizer.ts";
 
 /** Contiguous f32 starting at element 0, as the optimizer exports require. */
@@ -17,6 +17,7 @@ function packed(t: Tensor): Tensor {
 /** A state buffer of zeros shaped like `p` (or filled with `value`). */
 export function stateBuffer(p: Tensor, value = 0): Tensor {
   const t = zeros(p.shape, { dtype: "f32" }).to(p.device);
+  lifetime.keep(t); // optimizer state, even when the first step() runs inside tidy()
   return value === 0 ? t : t.fill_(value);
 }
 

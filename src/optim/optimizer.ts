@@ -3,7 +3,7 @@
  * `getLr`/`setLr`, and state dicts that resume bit-for-bit.
  * @module
  */
-import { Tensor } from "../tensor/tensor.ts";
+import { lifetime, Tensor } from "../tensor/tensor.ts";
 import { checkOptions, describe } from "../utils/options.ts";
 
 /** Options every optimizer group has; subclasses add their own (momentum, betas …). */
@@ -283,9 +283,15 @@ export abstract class Optimizer {
             `${this.name}.loadStateDict: state ${name} of parameter ${k} has shape [${v.shape}], the parameter [${p.shape}]`,
           );
         }
-        restored[name] = v instanceof Tensor ? v.detach().clone() : v;
+        restored[name] = v instanceof Tensor ? keepTensor(v.detach().clone()) : v;
       }
       this.state.set(p, restored);
     }
   }
+}
+
+/** `t`, marked so that no tidy() disposes it (it is owned by this object now). */
+function keepTensor(t: Tensor): Tensor {
+  lifetime.keep(t);
+  return t;
 }

@@ -39,8 +39,25 @@ function carve(byteLength: number): Uint8Array<ArrayBuffer> {
 
 /** Raw bytes backing one or more tensors (views share a Storage). */
 export class Storage {
-  /** The aligned bytes; `bytes.byteLength` is the usable size. Pass this to native calls. */
-  readonly bytes: Uint8Array<ArrayBuffer>;
+  // ---- lifetime (issue 12, item 4): the members the caching allocator (branch alloc) implements
+  // natively; here over the garbage-collected bytes. Disposing drops them, so nothing reads them again.
+  #bytes: Uint8Array<ArrayBuffer> | null;
+  /** Tensor objects viewing this storage that were not disposed (src/tensor/tensor.ts counts them). */
+  views = 0;
+  /** The aligned bytes; `bytes.byteLength` is the usable size. Pass this to native calls. Throws after dispose. */
+  get bytes(): Uint8Array<ArrayBuffer> {
+    if (this.#bytes === null) throw new Error("storage was disposed");
+    return this.#bytes;
+  }
+  /** True once {@link dispose} ran. */
+  get disposed(): boolean {
+    return this.#bytes === null;
+  }
+  /** Releases the memory (idempotent); `bytes` throws from then on. */
+  dispose(): void {
+    this.#bytes = null;
+  }
+  // ---- end lifetime
   /**
    * Bumped by every in-place write; autograd compares it with the value seen when a tensor was
    * saved for backward, so a modified saved tensor is an error instead of a wrong gradient.
@@ -49,8 +66,11 @@ export class Storage {
   /** The device holding the memory; its backend runs the kernels of tensors over it. */
   readonly device: Device;
 
+  readonly #byteLength: number;
+
   private constructor(bytes: Uint8Array<ArrayBuffer>, device: Device = "cpu") {
-    this.bytes = bytes;
+    this.#bytes = bytes;
+    this.#byteLength = bytes.byteLength;
     this.device = device;
   }
 
@@ -76,6 +96,6 @@ export class Storage {
 
   /** Size in bytes. */
   get byteLength(): number {
-    return this.bytes.byteLength;
+    return this.#byteLength;
   }
 }

@@ -39,6 +39,7 @@ import { autocastInputs } from "../autograd/amp/policy.ts";
 import { checkOptions, describe } from "../utils/options.ts";
 import * as opsA from "../ops/ops_a_methods.ts";
 import * as opsB from "../ops/tensor_methods_b.ts";
+import { currentScope, currentTidy, disposedError, graphAccess } from "./lifetime.ts";
 
 import { type Device, isDevice } from "../backend/device.ts";
 import { backendFor } from "../backend/registry.ts";
@@ -52,6 +53,23 @@ export type TensorLike = Tensor | number;
  * tensor, fresh allocations); the constructor clears it, so it never outlives one construction.
  */
 let trustedConstruction = false;
+
+const KEPT = 1;
+const AS_GRAD = 2;
+
+/** Lifetime hooks into Tensor's private state, for lifetime.ts, tidy.ts and the autograd graph (not public API). */
+export let lifetime: {
+  /** Marks `t` as escaping every tidy scope. */
+  keep(t: Tensor): void;
+  /** Whether `t` escapes tidy scopes. */
+  isKept(t: Tensor): boolean;
+  /** A live graph node now reads `t` in its backward. */
+  hold(t: Tensor): void;
+  /** Undoes one {@link hold}; a disposed tensor's memory is released with the last hold. */
+  unhold(t: Tensor): void;
+  /** Throws "tensor was disposed" when `t` is. */
+  assertLive(t: Tensor): void;
+};
 
 /** The public constructor's checks: a view that stays inside its storage. */
 function checkGeometry(storage: unknown, shape: unknown, strides: unknown, offset: unknown, dtype: unknown): void {
@@ -88,8 +106,106 @@ function checkGeometry(storage: unknown, shape: unknown, strides: unknown, offse
 
 /** An n-dimensional array of one dtype. Create with `zeros`, `tensor`, `randn` …. */
 export class Tensor {
-  /** Backing memory, possibly shared with other views. */
-  readonly storage: Storage;
+  // ---- lifetime (issue 12, item 4; the model is described in lifetime.ts) ----------------------
+  #storage: Storage;
+  #disposed = false;
+  /** Live autograd nodes whose backward reads this tensor: its storage reference outlives dispose(). */
+  #holds = 0;
+  /** Escapes every tidy scope: `KEPT` (keep, Parameters, buffers, optimizer state) or `AS_GRAD` (a `.grad`). */
+  #kept: 0 | typeof KEPT | typeof AS_GRAD = 0;
+  #grad: Tensor | null = null;
+
+  /** Backing memory, possibly shared with other views. Throws "tensor was disposed" once this tensor was. */
+  get storage(): Storage {
+    const s = this.#storage;
+    if (this.#disposed || s.disposed) {
+      if (s.disposed || this.#holds === 0 || graphAccess === 0) throw disposedError(this.shape, this.dtype);
+    }
+    return s;
+  }
+
+  /** True once {@link dispose} ran on this tensor (or on the tidy scope that made it), or its memory was freed. */
+  get isDisposed(): boolean {
+    return this.#disposed || this.#storage.disposed;
+  }
+
+  /**
+   * Ends this tensor: any later use is an error "tensor was disposed" naming its shape and dtype.
+   * Its memory is freed when no other tensor viewing the same storage is alive (views share
+   * storage, so disposing a base never breaks a view) and no recorded op still needs it for
+   * backward. Idempotent. TensorFlow.js's `dispose()`; `using t = …` calls it at block end.
+   *
+   * @example
+   * ```ts
+   * import { randn } from "@axon/ml";
+   * const t = randn(1000, 1000);
+   * t.sum().item();
+   * t.dispose(); // the 4 MB are released now, not at the next garbage collection
+   * {
+   *   using u = randn(10); // disposed at the end of the block
+   * }
+   * ```
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#kept = 0;
+    if (this.#holds === 0) this.#release();
+  }
+
+  /** `using t = …` disposes `t` at the end of the block (TypeScript 5.2 explicit resource management). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** This tensor, after the same check as reading its storage (for methods that may return `this`). */
+  #live(): this {
+    void this.storage;
+    return this;
+  }
+
+  #release(): void {
+    const s = this.#storage;
+    if (--s.views === 0) s.dispose();
+  }
+
+  /** Accumulated gradient of a leaf after `backward()`; null until a backward reaches it. Never freed by `tidy`. */
+  get grad(): Tensor | null {
+    return this.#grad;
+  }
+  set grad(value: Tensor | null) {
+    const old = this.#grad;
+    if (old === value) return;
+    if (value !== null && value.#kept === 0) value.#kept = AS_GRAD;
+    this.#grad = value;
+    // A gradient replaced inside a tidy (zeroGrad, accumulation) belongs to that tidy from now on,
+    // so a loop written with tidy frees each step's gradients deterministically. Outside any
+    // tidy it is left to the collector: whoever still holds it may use it, as in PyTorch.
+    if (old !== null && old.#kept === AS_GRAD && currentTidy !== null) {
+      old.#kept = 0;
+      currentTidy.push(old);
+    }
+  }
+
+  static {
+    lifetime = {
+      keep(t) {
+        if (!t.#disposed) t.#kept = KEPT;
+      },
+      isKept: (t) => t.#kept !== 0,
+      hold(t) {
+        t.#holds++;
+      },
+      unhold(t) {
+        if (--t.#holds === 0 && t.#disposed) t.#release();
+      },
+      assertLive(t) {
+        if (t.isDisposed) throw disposedError(t.shape, t.dtype);
+      },
+    };
+  }
+  // ---- end lifetime --------------------------------------------------------------------------
+
   /** Size of each dimension. */
   readonly shape: readonly number[];
   /** Element step of each dimension in storage (0 = broadcast). */
@@ -104,8 +220,6 @@ export class Tensor {
   }
   /** Whether gradients flow to this tensor (set on parameters; propagated by ops). */
   requiresGrad = false;
-  /** Accumulated gradient of a leaf after `backward()`; null until a backward reaches it. */
-  grad: Tensor | null = null;
   /** The recorded op that produced this tensor (null for leaves). */
   gradFn: Node | null = null;
 
@@ -118,7 +232,9 @@ export class Tensor {
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
     if (trustedConstruction) trustedConstruction = false;
     else checkGeometry(storage, shape, strides, offset, dtype);
-    this.storage = storage;
+    this.#storage = storage;
+    storage.views++;
+    if (currentScope !== null) currentScope.push(this);
     this.shape = shape;
     this.strides = strides;
     this.offset = offset;
@@ -205,6 +321,7 @@ export class Tensor {
    * recorded.
    */
   setData(data: Tensor): void {
+    lifetime.assertLive(this);
     if (this.gradFn !== null) {
       throw new Error("setData: only leaf tensors can take new data; this tensor was produced by an op");
     }
@@ -212,13 +329,15 @@ export class Tensor {
       throw new TypeError(`setData: this tensor requires grad, so its data must be floating point, got ${data.dtype}`);
     }
     const self = this as unknown as {
-      storage: Storage;
       shape: readonly number[];
       strides: readonly number[];
       offset: number;
       dtype: DType;
     };
-    self.storage = data.storage;
+    const storage = data.storage;
+    storage.views++;
+    this.#release();
+    this.#storage = storage;
     self.shape = data.shape;
     self.strides = data.strides;
     self.offset = data.offset;
@@ -236,6 +355,8 @@ export class Tensor {
    * of the leaves that require grad; the graph is freed unless `retainGraph` is set.
    */
   backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
+    lifetime.assertLive(this);
+    if (gradient instanceof Tensor) lifetime.assertLive(gradient);
     const { retainGraph = false } = checkOptions<BackwardOptions>("backward", options, ["retainGraph"]);
     if (typeof retainGraph !== "boolean") {
       throw new TypeError(`backward: retainGraph must be true or false, got ${describe(retainGraph)}`);
@@ -269,7 +390,7 @@ export class Tensor {
       }
       grad = gradient.detach();
     }
-    runBackward(this, grad, options);
+    runBackward(this, grad, options, true);
   }
 
   /**
@@ -369,7 +490,7 @@ export class Tensor {
   /** Transpose of a matrix (≤ 2-d, as PyTorch's `t()`). */
   t(): Tensor {
     if (this.ndim > 2) throw new RangeError(`t: expects a tensor with <= 2 dims, got shape ${formatShape(this.shape)}`);
-    return this.ndim < 2 ? this : this.transpose(0, 1);
+    return this.ndim < 2 ? this.#live() : this.transpose(0, 1);
   }
 
   /** Elements `start, start+step, …` (< end) of one dim, Python-style negative indices clamped. */
@@ -454,7 +575,7 @@ export class Tensor {
       return this.viewOf(keep.map((k) => this.shape[k]), keep.map((k) => this.strides[k]), this.offset, "squeeze");
     }
     const d = normalizeDim(dim, this.ndim, "squeeze");
-    if (this.shape[d] !== 1) return this;
+    if (this.shape[d] !== 1) return this.#live();
     return this.viewOf(
       this.shape.filter((_, k) => k !== d),
       this.strides.filter((_, k) => k !== d),
@@ -496,7 +617,7 @@ export class Tensor {
 
   /** This tensor when contiguous, else a contiguous copy. */
   contiguous(): Tensor {
-    if (this.isContiguous()) return this;
+    if (this.isContiguous()) return this.#live();
     return this.clone();
   }
 
@@ -512,7 +633,7 @@ export class Tensor {
    * A device without a registered backend is an error ("CUDA backend is not available…").
    */
   to(dtype: DType | Device): Tensor {
-    if (dtype === this.dtype || dtype === this.device) return this;
+    if (dtype === this.dtype || dtype === this.device) return this.#live();
     if (isDevice(dtype)) return this.#toDevice(dtype);
     if (!isDType(dtype)) {
       throw new TypeError(
@@ -987,7 +1108,9 @@ export class Tensor {
     const bytes = packed.device === "cpu" ? packed.storage.bytes : backendFor(packed.device).read(packed.storage);
     const start = bytes.byteOffset + packed.offset * info.size;
     const view = info.view(bytes.buffer, start, packed.numel);
-    return view.slice() as TypedArray;
+    const copy = view.slice() as TypedArray; // a copy: no JavaScript view of tensor memory outlives it
+    if (packed !== this) packed.dispose();
+    return copy;
   }
 
   /** The elements as nested arrays (a number for a 0-d tensor). */
@@ -1011,6 +1134,7 @@ export class Tensor {
    * three items at each end of every dim.
    */
   toString(): string {
+    if (this.isDisposed) return `tensor(<disposed>, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
     const suffixes: string[] = [];
     if (this.gradFn !== null) suffixes.push(`gradFn=<${gradFnName(this.gradFn.name)}>`);
     else if (this.requiresGrad) suffixes.push("requiresGrad=true");

@@ -164,7 +164,9 @@ export function cachedCast(t: Tensor, dtype: DType): Tensor {
   if (!cacheable) return t.to(dtype);
   const hit = castCache.get(t);
   // An in-place update of the parameter (an optimizer step inside the region) makes a new cast.
-  if (hit !== undefined && hit.cast.dtype === dtype && hit.version === t.storage.version) return hit.cast;
+  if (hit !== undefined && hit.cast.dtype === dtype && hit.version === t.storage.version && !hit.cast.isDisposed) {
+    return hit.cast; // (a tidy() inside the region may have disposed the cached cast)
+  }
   const cast = t.to(dtype);
   castCache.set(t, { cast, version: t.storage.version });
   return cast;
