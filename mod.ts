@@ -160,4 +160,4 @@ export { GradScaler } from "./src/optim/grad_scaler.ts";
 export type { GradScalerOptions, GradScalerStateDict } from "./src/optim/grad_scaler.ts";
 export { checkpoint, checkpointSequential } from "./src/autograd/checkpoint.ts";
 export { memory } from "./src/autograd/memory.ts";
-export type { MemoryStats } from "./src/autograd/memory.ts";
+export type { DeviceMemoryStats, MemoryStats } from "./src/autograd/memory.ts";

@@ -150,9 +150,13 @@ export const SYMBOLS = {
     result: "i32",
   },
   axon_async_wait: { parameters: ["u32"], result: "i32" },
-  // ---- version 4: host memory (used by the Bun binding) ----
-  axon_alloc: { parameters: ["i64"], result: "pointer" },
-  axon_free: { parameters: ["pointer", "pointer"], result: "void" },
+  // ---- version 9: tensor storage from the caching allocator (replaces version 4's axon_alloc/axon_free) ----
+  axon_storage_new: { parameters: ["i64", "i32"], result: "pointer" },
+  axon_storage_lease: { parameters: ["pointer"], result: "pointer" },
+  axon_storage_finalize: { parameters: ["pointer", "pointer"], result: "void" },
+  axon_storage_release: { parameters: ["buffer"], result: "i32" },
+  axon_memory_stats: { parameters: ["u32", "buffer", "i64"], result: "i32" },
+  axon_memory_reset_peak: { parameters: ["u32"], result: "i32" },
   // ---- version 7: native memory count, fused f32 convolution ----
   axon_native_bytes: { parameters: [], result: "i64" },
   axon_empty_cache: { parameters: [], result: "i64" },

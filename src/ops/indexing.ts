@@ -47,6 +47,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   );
   return record(out, "indexSelect", [x], (g) => {
     const grad = Tensor.empty(x.shape, g.dtype);
+    grad.storage.bytes.fill(0); // the kernel adds into it; empty storage is not zeroed
     const src = g.contiguous();
     check(
       native.axon_index_add(
@@ -103,6 +104,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   );
   return record(out, "gather", [x], (g) => {
     const grad = Tensor.empty(x.shape, g.dtype);
+    grad.storage.bytes.fill(0); // the kernel adds into it; empty storage is not zeroed
     const src = g.contiguous();
     check(
       native.axon_scatter_add(

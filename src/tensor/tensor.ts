@@ -120,7 +120,7 @@ export class Tensor {
     this.dtype = dtype;
   }
 
-  /** An uninitialised (zero-filled) contiguous tensor. */
+  /** An uninitialised contiguous tensor: its elements are whatever the allocator's block held. */
   static empty(shape: Shape, dtype: DType = "f32"): Tensor {
     const dims = checkShape(shape, "empty");
     const storage = Storage.allocate(numelOf(dims) * dtypeInfo(dtype).size);
