@@ -84,7 +84,8 @@ function pressure(byteLength: number): void {
   }
 }
 
-function carve(byteLength: number): { view: Uint8Array<ArrayBuffer>; slab: Slab } {
+/** A view of `byteLength` bytes carved from the current slab (`slab` afterwards). */
+function carve(byteLength: number): Uint8Array<ArrayBuffer> {
   let s = slab;
   if (s === null || s.next + byteLength > SLAB_SIZE) {
     if (s !== null && s.live === 0) releaseSlab(s);
@@ -93,7 +94,7 @@ function carve(byteLength: number): { view: Uint8Array<ArrayBuffer>; slab: Slab 
   const view = new Uint8Array(s.view.buffer, s.view.byteOffset + s.next, byteLength);
   s.next += (byteLength + ALIGNMENT - 1) & ~(ALIGNMENT - 1);
   s.live++;
-  return { view, slab: s };
+  return view;
 }
 
 function releaseSlab(s: Slab): void {
@@ -102,26 +103,28 @@ function releaseSlab(s: Slab): void {
 }
 
 const EMPTY = new Uint8Array(new ArrayBuffer(0));
+/** Marks a storage that owns its native block. */
+const OWN_BLOCK = Symbol("own block");
 
 /** Raw bytes backing one or more tensors (views share a Storage). */
 export class Storage {
   #bytes: Uint8Array<ArrayBuffer> | null;
   readonly #byteLength: number;
-  /** The slab this storage was carved from; null when it owns its block (or wraps memory). */
-  readonly #slab: Slab | null;
-  /** Whether the block is the allocator's (else wrapped memory or empty: dispose frees nothing). */
-  readonly #owned: boolean;
+  /**
+   * What dispose returns: the slab this storage was carved from, `OWN_BLOCK` for a block of its
+   * own, null for memory that is not the allocator's (wrapped, empty, or no native views).
+   */
+  readonly #owner: Slab | typeof OWN_BLOCK | null;
   /**
    * Bumped by every in-place write; autograd compares it with the value seen when a tensor was
    * saved for backward, so a modified saved tensor is an error instead of a wrong gradient.
    */
   version = 0;
 
-  private constructor(bytes: Uint8Array<ArrayBuffer>, slab: Slab | null, owned: boolean) {
+  private constructor(bytes: Uint8Array<ArrayBuffer>, owner: Slab | typeof OWN_BLOCK | null) {
     this.#bytes = bytes;
     this.#byteLength = bytes.byteLength;
-    this.#slab = slab;
-    this.#owned = owned;
+    this.#owner = owner;
   }
 
   /**
@@ -133,13 +136,13 @@ export class Storage {
       throw new RangeError(`cannot allocate ${byteLength} bytes`);
     }
     let storage: Storage;
-    if (byteLength === 0) return new Storage(EMPTY, null, false);
+    if (byteLength === 0) return new Storage(EMPTY, null);
     if (byteLength <= SMALL_LIMIT) {
-      const { view, slab } = carve(byteLength);
-      storage = new Storage(view, slab, NATIVE);
+      const view = carve(byteLength);
+      storage = new Storage(view, NATIVE ? slab : null);
       if (zero) view.fill(0);
     } else {
-      storage = new Storage(nativeBlock(byteLength, zero), null, NATIVE);
+      storage = new Storage(nativeBlock(byteLength, zero), NATIVE ? OWN_BLOCK : null);
     }
     if (POISON && !zero) storage.#bytes!.fill(0xff);
     return storage;
@@ -147,7 +150,7 @@ export class Storage {
 
   /** Wraps existing bytes without copying (alignment is whatever they have); dispose frees nothing. */
   static wrap(bytes: Uint8Array<ArrayBuffer>): Storage {
-    return new Storage(bytes, null, false);
+    return new Storage(bytes, null);
   }
 
   /** The aligned bytes; `bytes.byteLength` is the usable size. Pass this to native calls. Throws once disposed. */
@@ -175,9 +178,9 @@ export class Storage {
     const bytes = this.#bytes;
     if (bytes === null) return;
     this.#bytes = null;
-    if (!this.#owned) return;
-    const s = this.#slab;
-    if (s === null) {
+    const s = this.#owner;
+    if (s === null) return;
+    if (s === OWN_BLOCK) {
       sinceCollection = Math.max(0, sinceCollection - this.#byteLength);
       native.axon_storage_release(bytes);
       return;
