@@ -26,6 +26,7 @@ export async function openWithBun(
   addressOf(view: ArrayBufferView): bigint;
   storage?: (bytes: number, zero: boolean) => ArrayBuffer | undefined;
   collect?: () => void;
+  collectEvery?: boolean;
   watchBlock?: (owner: number, token: number) => ArrayBuffer | undefined;
 }> {
   // Bun's synchronous `import.meta.require` keeps `bun:ffi` out of Deno's module graph (a static
@@ -63,6 +64,7 @@ export async function openWithBun(
     // 64 MB holds 26 MB of native memory at ~780 steps per CPU-second; `Bun.gc(false)` or none
     // hold ~50 MB at about the same speed.
     collect: () => bun.gc(true),
+    collectEvery: true,
     // A block whose deallocator tells zig/cpu/death_watch.zig that its holder was collected.
     watchBlock: fired === undefined ? undefined : (owner: number, token: number): ArrayBuffer | undefined => {
       const block = bound.axon_watch_new(owner, token);

@@ -40,6 +40,7 @@ interface OpenedLibrary {
   addressOf(view: ArrayBufferView): bigint;
   storage?: (bytes: number, zero: boolean) => ArrayBuffer | undefined;
   collect?: () => void;
+  collectEvery?: boolean;
   watchBlock?: (owner: number, token: number) => ArrayBuffer | undefined;
 }
 
@@ -175,8 +176,15 @@ export const addressOf: (view: ArrayBufferView) => bigint = opened.addressOf;
  */
 export const storageBuffer: ((bytes: number, zero: boolean) => ArrayBuffer | undefined) | undefined = opened.storage;
 
-/** Asks the runtime for a garbage collection, where it lets a library ask (Bun); else undefined. */
+/** A full garbage collection, where the runtime lets a library ask for one; else undefined. */
 export const collectGarbage: (() => void) | undefined = opened.collect;
+
+/**
+ * Whether the collector never collects for native memory by itself (JavaScriptCore), so that
+ * Axon should ask after every 64 MB allocated and not disposed; else Axon asks only when native
+ * memory piles up (see src/tensor/storage.ts).
+ */
+export const collectEvery64MB: boolean = opened.collectEvery === true;
 
 /**
  * An 8-byte ArrayBuffer whose collection records `token` of `owner` in the native death watch

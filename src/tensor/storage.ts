@@ -11,7 +11,7 @@
  * Memory is not zeroed (`Tensor.empty`); `zeros` and the callers that need zeros zero it.
  * @module
  */
-import { addressOf, collectGarbage, native, storageBuffer } from "../native/library.ts";
+import { addressOf, collectEvery64MB, collectGarbage, native, storageBuffer } from "../native/library.ts";
 import { readEnv } from "../native/host.ts";
 
 /**
@@ -26,16 +26,46 @@ const SLAB_SIZE = 64 * 1024;
 const ALIGNMENT = 64;
 
 /**
- * The safety net for storage nobody disposed is the garbage collector. On Deno, V8 frees dead
- * tensors by itself (most die young and go with the next scavenge); measured, the seed loop
- * without dispose holds 90–210 MB of native memory, flat over 10,000 steps. Forcing V8's full
- * collection every 64 MB kept it at ~65 MB but cost 35 % of the speed (a full collection of
- * Deno's heap takes ~15 ms), so Deno gets no trigger. JavaScriptCore (Bun) does not collect for
- * memory behind `toArrayBuffer`: after this many bytes allocated and not disposed since the last
- * collection, Axon asks for one ({@link collectGarbage}).
+ * The safety net for storage nobody disposed is the garbage collector, asked for a collection
+ * when native memory piles up ({@link collectGarbage}). Checked after every
+ * `COLLECTION_INTERVAL_BYTES` allocated and not disposed:
+ * - Bun: JavaScriptCore never collects for memory behind `toArrayBuffer`; Axon always asks
+ *   (measured on the seed loop without dispose: 26 MB of native memory at the same speed as
+ *   without collections, which held ~50 MB).
+ * - Deno: V8 frees dead tensors on its own while JavaScript allocates (the seed loop holds
+ *   90–210 MB), but a loop of large ops allocates little JavaScript and its dead outputs piled
+ *   up (ReLU over 6.4 MB: 1.7 GB, every output fresh memory from the OS). A full collection costs
+ *   ~15 ms there, so Axon asks only when the allocator's live bytes pass twice what stayed live
+ *   after the last one (at least `DENO_FLOOR_BYTES`).
  */
 const COLLECTION_INTERVAL_BYTES = 64 * 1024 * 1024;
+const DENO_FLOOR_BYTES = 256 * 1024 * 1024;
 let sinceCollection = 0;
+let collectAbove = DENO_FLOOR_BYTES;
+/** Whether the next check measures what stayed live after a collection. */
+let measureLive = false;
+const statsOut = new BigInt64Array(8);
+
+function pressure(byteLength: number): void {
+  sinceCollection += byteLength;
+  if (sinceCollection <= COLLECTION_INTERVAL_BYTES || collectGarbage === undefined) return;
+  sinceCollection = 0;
+  if (collectEvery64MB) {
+    collectGarbage();
+    return;
+  }
+  native.axon_memory_stats(0, statsOut, statsOut.byteLength);
+  const allocated = Number(statsOut[0]);
+  if (measureLive) {
+    // Deno returns blocks on its sweeper thread: read what stayed live one interval later.
+    measureLive = false;
+    collectAbove = Math.max(DENO_FLOOR_BYTES, 2 * allocated);
+  }
+  if (allocated > collectAbove) {
+    collectGarbage();
+    measureLive = true;
+  }
+}
 
 /**
  * Debugging aid: with `AXON_POISON_EMPTY=1` every new storage is filled with 0xFF bytes (NaN for
@@ -74,14 +104,6 @@ function nativeBlock(byteLength: number, zero: boolean): Uint8Array<ArrayBuffer>
   const fallback = new ArrayBuffer(byteLength + ALIGNMENT);
   const misalignment = Number(addressOf(new Uint8Array(fallback, 0, 1)) % BigInt(ALIGNMENT));
   return new Uint8Array(fallback, misalignment === 0 ? 0 : ALIGNMENT - misalignment, byteLength);
-}
-
-function pressure(byteLength: number): void {
-  sinceCollection += byteLength;
-  if (sinceCollection > COLLECTION_INTERVAL_BYTES) {
-    sinceCollection = 0;
-    collectGarbage?.();
-  }
 }
 
 /** A view of `byteLength` bytes carved from the current slab (`slab` afterwards). */

@@ -193,6 +193,9 @@ pub const Lease = struct {
     block: std.atomic.Value(usize),
     /// Bytes asked of the cache (header included).
     total: usize,
+    /// Where to add `total` when the block is returned (the garbage collector's count of this
+    /// block, see `napiStorage` in zig/abi/death_watch.zig); null for none.
+    returned: ?*std.atomic.Value(i64) = null,
 };
 
 /// Sits in the first 64 bytes of a storage block, in front of the data.
@@ -243,13 +246,17 @@ pub fn storageRelease(data: [*]u8) bool {
     const base = @intFromPtr(data) - header_bytes;
     if (lease.block.cmpxchgStrong(base, 0, .acq_rel, .acquire) != null) return false;
     returnBlock(base, lease.total);
+    if (lease.returned) |r| _ = r.fetchAdd(@intCast(lease.total), .monotonic);
     return true;
 }
 
 /// The view's finalizer: returns the block unless a dispose already did, and frees the lease.
 pub fn leaseFinalize(lease: *Lease) void {
     const base = lease.block.swap(0, .acq_rel);
-    if (base != 0) returnBlock(base, lease.total);
+    if (base != 0) {
+        returnBlock(base, lease.total);
+        if (lease.returned) |r| _ = r.fetchAdd(@intCast(lease.total), .monotonic);
+    }
     std.heap.c_allocator.destroy(lease);
 }
 
