@@ -127,9 +127,10 @@ fn finalizeStorage(_: Env, _: ?*anyopaque, lease: ?*anyopaque) callconv(.c) void
 /// an external ArrayBuffer whose collection returns the block (unless a dispose did already);
 /// undefined (a null value) for a bad argument or out of memory.
 ///
-/// V8 is also told the bytes (`napi_adjust_external_memory`), so that its collection heuristics
-/// see the native memory that dead tensors hold: without that, a loop of ReLUs over 6.4 MB let
-/// 2.2 GB of dead outputs pile up. Blocks come back on other threads (finalizers run on Deno's
+/// V8 is also told the bytes (`napi_adjust_external_memory`), so that its heuristics see the
+/// native memory that dead tensors hold. (Measured: that alone did not stop a loop of ReLUs over
+/// 6.4 MB from piling up 1.7 GB of dead outputs, since V8's incremental marking does not finish
+/// inside a synchronous loop; src/tensor/storage.ts forces collections.) Blocks come back on other threads (finalizers run on Deno's
 /// sweeper) where no Node-API call is allowed, so they add their size to the module's counter
 /// (the function's data, one per environment) and the next call reports the difference.
 fn napiStorage(env: Env, info: CallbackInfo) callconv(.c) Value {
