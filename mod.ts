@@ -188,7 +188,7 @@ export { GradScaler } from "./src/optim/grad_scaler.ts";
 export type { GradScalerOptions, GradScalerStateDict } from "./src/optim/grad_scaler.ts";
 export { checkpoint, checkpointSequential } from "./src/autograd/checkpoint.ts";
 export { memory } from "./src/autograd/memory.ts";
-export type { MemoryStats } from "./src/autograd/memory.ts";
+export type { DeviceMemoryStats, MemoryStats } from "./src/autograd/memory.ts";
 
 // Issue 15: layers, functions, init, schedulers, data helpers and vision transforms (one block)
 export { ELU, Hardswish, Mish, PReLU, SiLU, Softplus, Unflatten } from "./src/nn/activation_extra.ts";

@@ -6,7 +6,7 @@
 //! Bump `abi_version` whenever any export's signature or meaning changes.
 const std = @import("std");
 
-pub const abi_version: u32 = 8;
+pub const abi_version: u32 = 9;
 
 /// Every family of exports, one file each (zig/abi/<family>.zig), in the order zig/ABI.md and the
 /// generated TypeScript (src/native/abi_generated.ts, `tools/dev.sh abi`) list them. A family's

@@ -10,6 +10,7 @@
  * @module
  */
 import { backendFor } from "../backend/registry.ts";
+import { check, native } from "../native/library.ts";
 import type { Storage } from "../tensor/storage.ts";
 import { DeathWatch, type Watched } from "./death_watch.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -22,6 +23,54 @@ export interface MemoryStats {
   peakSavedBytes: number;
   /** Distinct storages currently saved. */
   savedStorages: number;
+  /** The caching allocator of each device (only `cpu` today). */
+  devices: { cpu: DeviceMemoryStats };
+}
+
+/**
+ * Figures of one device's caching allocator (zig/cpu/host_memory.zig), counted natively at every
+ * allocation and free. Sizes are those of the allocator's blocks: a request is rounded up to its
+ * size class (at most 25 % more) plus a 64-byte header, and tensors of at most 4 kB are carved
+ * from shared 64 kB blocks, which count as one allocation each.
+ */
+export interface DeviceMemoryStats {
+  /** Bytes of blocks in use by storage (PyTorch's `memory_allocated`). */
+  allocatedBytes: number;
+  /** Bytes of freed blocks kept for reuse; `emptyCache()` returns them to the OS. */
+  cachedBytes: number;
+  /** `allocatedBytes + cachedBytes` (PyTorch's `memory_reserved`). */
+  reservedBytes: number;
+  /** Largest `allocatedBytes` since start-up or the last `resetPeakStats()` (PyTorch's `max_memory_allocated`). */
+  peakAllocatedBytes: number;
+  /** Blocks handed out, in all. */
+  allocations: number;
+  /** Blocks freed (by `dispose()` or the garbage collector), in all. */
+  frees: number;
+  /** Allocations served from the cache. */
+  cacheHits: number;
+  /** Allocations that asked the OS for memory. */
+  osAllocations: number;
+  /** Blocks given back to the OS. */
+  osFrees: number;
+}
+
+const statsBuffer = new BigInt64Array(8);
+
+function deviceStats(device: number): DeviceMemoryStats {
+  check(native.axon_memory_stats(device, statsBuffer, statsBuffer.byteLength), "memory.stats");
+  const [allocatedBytes, cachedBytes, peakAllocatedBytes, allocations, frees, cacheHits, osAllocations, osFrees] = Array
+    .from(statsBuffer, Number);
+  return {
+    allocatedBytes,
+    cachedBytes,
+    reservedBytes: allocatedBytes + cachedBytes,
+    peakAllocatedBytes,
+    allocations,
+    frees,
+    cacheHits,
+    osAllocations,
+    osFrees,
+  };
 }
 
 let current = 0;
@@ -129,35 +178,51 @@ const droppedGraphs: DeathWatch<Set<number[]>> = new DeathWatch((held) => {
  * console.log(memory.stats().savedBytes); // activations held for backward
  * loss.backward();
  * console.log(memory.stats().peakSavedBytes);
+ * console.log(memory.stats().devices.cpu.peakAllocatedBytes); // the allocator's high-water mark
+ * memory.emptyCache(); // cached free blocks back to the OS
  * ```
  */
 export const memory: {
-  /** Current and peak bytes saved for backward (graphs collected so far no longer count). */
+  /**
+   * Current and peak bytes saved for backward (graphs collected so far no longer count), and the
+   * figures of each device's caching allocator (`devices.cpu`).
+   */
   stats(): MemoryStats;
-  /** Starts a new peak measurement from the current figure. */
+  /** Starts a new peak measurement of the saved bytes from the current figure. */
   resetPeak(): void;
   /**
-   * Bytes the native library holds now: tensor storage it allocated (Bun's tensors live in native
-   * memory the garbage collector frees), freed blocks it keeps for reuse (see `emptyCache`), and
-   * the kernels' per-thread scratch buffers, which only grow to the largest problem seen. Counted
-   * by the library itself at every allocation and free, so a loop that leaks native memory shows
-   * here exactly (after a garbage collection and `emptyCache` on Bun).
+   * Starts new peak measurements of everything: the saved bytes and each allocator's
+   * `peakAllocatedBytes` (PyTorch's `reset_peak_memory_stats`).
+   */
+  resetPeakStats(): void;
+  /**
+   * Bytes the native library holds now: tensor storage (live, and freed blocks it keeps for reuse,
+   * see `emptyCache`), and the kernels' per-thread scratch buffers, which only grow to the largest
+   * problem seen. Counted by the library itself at every allocation and free, so a loop that
+   * leaks native memory shows here exactly (after a garbage collection and `emptyCache`).
    */
   nativeBytes(): number;
   /**
-   * Gives the freed tensor memory the native library keeps for reuse back to the OS, as
-   * `torch.cuda.empty_cache()` does for PyTorch's caching allocator; returns the bytes released.
-   * Only Bun's tensors use that cache (at most 256 MiB; Deno's tensors are garbage-collected
-   * ArrayBuffers), so on Deno this returns 0.
+   * Gives the freed tensor memory the caching allocator keeps for reuse (at most 256 MiB) back
+   * to the OS, as `torch.cuda.empty_cache()` does for PyTorch's; returns the bytes released.
    */
   emptyCache(): number;
 } = {
   stats(): MemoryStats {
     droppedGraphs.drain();
-    return { savedBytes: current, peakSavedBytes: peak, savedStorages: holders.size };
+    return {
+      savedBytes: current,
+      peakSavedBytes: peak,
+      savedStorages: holders.size,
+      devices: { cpu: deviceStats(0) },
+    };
   },
   resetPeak(): void {
     peak = current;
+  },
+  resetPeakStats(): void {
+    peak = current;
+    check(native.axon_memory_reset_peak(0), "memory.resetPeakStats");
   },
   nativeBytes(): number {
     return backendFor("cpu").nativeBytes();

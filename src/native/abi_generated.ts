@@ -7,7 +7,7 @@
  */
 
 /** Version of the C ABI (zig/root.zig `abi_version`). */
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 
 /** Every export of the native library with its signature, by family. */
 export const SYMBOLS = {
@@ -50,8 +50,12 @@ export const SYMBOLS = {
   axon_index_select_async: { parameters: ["u32", "i64", "i64", "i64", "buffer", "i64", "i64", "buffer", "i64", "i64", "buffer", "i64"], result: "i32" },
   axon_async_wait: { parameters: ["u32"], result: "i32" },
   // memory (zig/abi/memory.zig)
-  axon_alloc: { parameters: ["i64"], result: "pointer" },
-  axon_free: { parameters: ["pointer", "pointer"], result: "void" },
+  axon_storage_new: { parameters: ["i64", "i32"], result: "pointer" },
+  axon_storage_lease: { parameters: ["pointer"], result: "pointer" },
+  axon_storage_finalize: { parameters: ["pointer", "pointer"], result: "void" },
+  axon_storage_release: { parameters: ["buffer"], result: "i32" },
+  axon_memory_stats: { parameters: ["u32", "buffer", "i64"], result: "i32" },
+  axon_memory_reset_peak: { parameters: ["u32"], result: "i32" },
   axon_native_bytes: { parameters: [], result: "i64" },
   axon_empty_cache: { parameters: [], result: "i64" },
   // death_watch (zig/abi/death_watch.zig)

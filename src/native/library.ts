@@ -38,7 +38,9 @@ export interface CpuInfo {
 interface OpenedLibrary {
   symbols: NativeSymbols;
   addressOf(view: ArrayBufferView): bigint;
-  allocate?: (bytes: number) => ArrayBuffer;
+  storage?: (bytes: number, zero: boolean) => ArrayBuffer | undefined;
+  collect?: () => void;
+  collectEvery?: boolean;
   watchBlock?: (owner: number, token: number) => ArrayBuffer | undefined;
 }
 
@@ -167,10 +169,22 @@ export const native: NativeSymbols = opened.symbols;
 export const addressOf: (view: ArrayBufferView) => bigint = opened.addressOf;
 
 /**
- * Zeroed, 64-byte-aligned native memory owned by the garbage collector, where the runtime supports
- * it (Bun); undefined elsewhere (Deno's ArrayBuffers already reuse freed memory).
+ * Tensor storage: `bytes` bytes (at least 1) of the caching allocator (zig/cpu/host_memory.zig),
+ * 64-byte aligned, zeroed when `zero`, as an ArrayBuffer whose collection returns the block
+ * unless `axon_storage_release` did already; undefined when out of memory. Undefined where the
+ * runtime cannot attach a finalizer to native memory (Deno refusing the Node-API module).
  */
-export const allocateHostBuffer: ((bytes: number) => ArrayBuffer) | undefined = opened.allocate;
+export const storageBuffer: ((bytes: number, zero: boolean) => ArrayBuffer | undefined) | undefined = opened.storage;
+
+/** A full garbage collection, where the runtime lets a library ask for one; else undefined. */
+export const collectGarbage: (() => void) | undefined = opened.collect;
+
+/**
+ * Whether the collector never collects for native memory by itself (JavaScriptCore), so that
+ * Axon should ask after every 64 MB allocated and not disposed; else Axon asks only when native
+ * memory piles up (see src/tensor/storage.ts).
+ */
+export const collectEvery64MB: boolean = opened.collectEvery === true;
 
 /**
  * An 8-byte ArrayBuffer whose collection records `token` of `owner` in the native death watch

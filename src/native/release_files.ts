@@ -7,7 +7,7 @@
  */
 
 /** This package's version: names the per-user cache folder (`<cache>/axon/<version>/<sha256>/`). */
-export const VERSION = "0.2.0";
+export const VERSION = "0.3.0";
 
 /**
  * Where release files are downloaded from unless `AXON_BINARY_URL` says otherwise: a file is

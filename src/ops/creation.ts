@@ -60,7 +60,7 @@ function fillWith(where: string, shape: Shape, value: number, dtype: DType): Ten
   if (typeof value !== "number") throw new TypeError(`${where}: value must be a number, got ${describe(value)}`);
   const out = Tensor.empty(dims, dtype);
   checkFits(value, out.dtype, where);
-  if (out.numel > 0 && value !== 0) {
+  if (out.numel > 0) {
     backendOf("full", out).fill(out.numel, out, value, "full");
   }
   return out;
@@ -76,7 +76,9 @@ function fillWith(where: string, shape: Shape, value: number, dtype: DType): Ten
  */
 export function zeros(...args: SizeArgs<CreateOptions>): Tensor {
   const [shape, options] = parseSizeArgs("zeros", args);
-  return Tensor.empty(shape, createDtype("zeros", options, "f32"));
+  const out = Tensor.empty(shape, createDtype("zeros", options, "f32"));
+  out.storage.bytes.fill(0); // storage comes from the allocator as its last user left it
+  return out;
 }
 
 /** A tensor of ones: `ones(3, 4)` or `ones([3, 4])`, with an options object last. */
@@ -86,8 +88,8 @@ export function ones(...args: SizeArgs<CreateOptions>): Tensor {
 }
 
 /**
- * An uninitialised tensor (PyTorch's `empty`; Axon's storage starts zeroed): `empty(3, 4)` or
- * `empty([3, 4])`, with an options object last.
+ * An uninitialised tensor (PyTorch's `empty`: its elements are whatever the allocator's block
+ * held, use `zeros` for zeros): `empty(3, 4)` or `empty([3, 4])`, with an options object last.
  */
 export function empty(...args: SizeArgs<CreateOptions>): Tensor {
   const [shape, options] = parseSizeArgs("empty", args);

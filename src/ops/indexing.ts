@@ -33,6 +33,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   backend.indexSelect(extent, input, idx, out);
   return record(out, "indexSelect", [x], (g) => {
     const grad = Tensor.empty(x.shape, g.dtype, g.device);
+    backendOf("index backward", grad).fill(grad.numel, grad, 0, "index backward"); // the kernel adds into it
     const src = g.contiguous();
     backendOf("indexSelect backward", grad, idx, src).indexAdd(extent, grad, idx, src);
     return [grad];
@@ -60,6 +61,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   backend.gather(extent, input, idx, out);
   return record(out, "gather", [x], (g) => {
     const grad = Tensor.empty(x.shape, g.dtype, g.device);
+    backendOf("index backward", grad).fill(grad.numel, grad, 0, "index backward"); // the kernel adds into it
     const src = g.contiguous();
     backendOf("gather backward", grad, idx, src).scatterAdd(extent, grad, idx, src);
     return [grad];

@@ -30,6 +30,7 @@ export function scatterIntoZeros(
   view: (t: Tensor) => Tensor,
 ): Tensor {
   const out = Tensor.empty(inputShape, dtype);
+  out.storage.bytes.fill(0); // empty storage is not zeroed
   view(out).copy_(grad);
   return out;
 }

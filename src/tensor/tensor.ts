@@ -241,7 +241,10 @@ export class Tensor {
     this.dtype = dtype;
   }
 
-  /** An uninitialised (zero-filled) contiguous tensor, on `device` (default the CPU). */
+  /**
+   * An uninitialised contiguous tensor on `device` (default the CPU): its elements are whatever the
+   * allocator's block held.
+   */
   static empty(shape: Shape, dtype: DType = "f32", device: Device = "cpu"): Tensor {
     const dims = checkShape(shape, "empty");
     const bytes = numelOf(dims) * dtypeInfo(dtype).size;
