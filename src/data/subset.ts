@@ -23,7 +23,12 @@ export function checkDataset(where: string, name: string, value: unknown): void 
  *
  * @example
  * ```ts
+ * import { MNIST, Subset } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const mnist = MNIST.npmDigits(true);
  * const firstTen = new Subset(mnist, Int32Array.from({ length: 10 }, (_, i) => i));
+ * assert.equal(firstTen.length, 10);
  * ```
  */
 export class Subset<S> extends Dataset<S> {
@@ -85,7 +90,12 @@ export interface RandomSplitOptions {
  *
  * @example
  * ```ts
+ * import { arange, randn, randomSplit, TensorDataset } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const dataset = new TensorDataset(randn([100, 4]), arange(100));
  * const [train, val] = randomSplit(dataset, [0.9, 0.1], { seed: 42 });
+ * assert.deepEqual([train.length, val.length], [90, 10]);
  * ```
  */
 export function randomSplit<S>(

@@ -18,6 +18,8 @@ import { Parameter } from "./parameter.ts";
  *
  * @example
  * ```ts
+ * import { randn, SiLU } from "@axon/ml";
+ *
  * const y = new SiLU().forward(randn([4]));
  * ```
  */
@@ -33,6 +35,8 @@ export class SiLU extends Module {
  *
  * @example
  * ```ts
+ * import { Mish, randn } from "@axon/ml";
+ *
  * const y = new Mish().forward(randn([4]));
  * ```
  */
@@ -48,6 +52,8 @@ export class Mish extends Module {
  *
  * @example
  * ```ts
+ * import { Hardswish, randn } from "@axon/ml";
+ *
  * const y = new Hardswish().forward(randn([4]));
  * ```
  */
@@ -162,7 +168,10 @@ export class PReLU extends Module {
  *
  * @example
  * ```ts
- * new Unflatten(1, [2, 5]).forward(randn([3, 10])).shape; // [3, 2, 5]
+ * import { randn, Unflatten } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(new Unflatten(1, [2, 5]).forward(randn([3, 10])).shape, [3, 2, 5]);
  * ```
  */
 export class Unflatten extends Module {

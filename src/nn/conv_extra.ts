@@ -67,8 +67,11 @@ function checkChannels(where: string, inChannels: number, outChannels: number, g
  *
  * @example
  * ```ts
+ * import { Conv1d, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const conv = new Conv1d(3, 8, 5, { padding: 2 });
- * conv.forward(randn(4, 3, 100)).shape; // [4, 8, 100]
+ * assert.deepEqual(conv.forward(randn(4, 3, 100)).shape, [4, 8, 100]);
  * ```
  */
 export class Conv1d extends Module {
@@ -154,8 +157,11 @@ export interface ConvTranspose2dOptions {
  *
  * @example
  * ```ts
+ * import { ConvTranspose2d, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const up = new ConvTranspose2d(16, 8, 4, { stride: 2, padding: 1 });
- * up.forward(randn(1, 16, 7, 7)).shape; // [1, 8, 14, 14]
+ * assert.deepEqual(up.forward(randn(1, 16, 7, 7)).shape, [1, 8, 14, 14]);
  * ```
  */
 export class ConvTranspose2d extends Module {

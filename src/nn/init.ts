@@ -136,6 +136,9 @@ function fill(t: Tensor, values: Tensor): Tensor {
  *
  * @example
  * ```ts
+ * import { constant_, Linear } from "@axon/ml";
+ *
+ * const linear = new Linear(4, 2);
  * constant_(linear.bias!, 0.1);
  * ```
  */
@@ -180,6 +183,9 @@ function xavierStd(where: string, tensor: Tensor, options: XavierOptions): numbe
  *
  * @example
  * ```ts
+ * import { calculateGain, Linear, xavierUniform_ } from "@axon/ml";
+ *
+ * const linear = new Linear(4, 2);
  * xavierUniform_(linear.weight, { gain: calculateGain("tanh") });
  * ```
  */
@@ -195,6 +201,9 @@ export function xavierUniform_(tensor: Tensor, options: XavierOptions = {}): Ten
  *
  * @example
  * ```ts
+ * import { Linear, xavierNormal_ } from "@axon/ml";
+ *
+ * const linear = new Linear(4, 2);
  * xavierNormal_(linear.weight);
  * ```
  */
@@ -240,6 +249,9 @@ function kaimingStd(where: string, tensor: Tensor, options: KaimingOptions): num
  *
  * @example
  * ```ts
+ * import { Conv2d, kaimingUniform_ } from "@axon/ml";
+ *
+ * const conv = new Conv2d(3, 8, 3);
  * kaimingUniform_(conv.weight, { mode: "fanOut", nonlinearity: "relu" });
  * ```
  */
@@ -255,6 +267,9 @@ export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): T
  *
  * @example
  * ```ts
+ * import { kaimingNormal_, Linear } from "@axon/ml";
+ *
+ * const linear = new Linear(4, 2);
  * kaimingNormal_(linear.weight, { nonlinearity: "relu" });
  * ```
  */
@@ -368,6 +383,9 @@ function erfinv(x: Tensor): Tensor {
  *
  * @example
  * ```ts
+ * import { Embedding, truncNormal_ } from "@axon/ml";
+ *
+ * const embedding = new Embedding(100, 16);
  * truncNormal_(embedding.weight, { std: 0.02 }); // the ViT/BERT recipe (cut at ±2, i.e. ±100σ here)
  * ```
  */
@@ -409,7 +427,11 @@ export interface OrthogonalOptions {
  *
  * @example
  * ```ts
- * orthogonal_(rnn.weight_hh_l0, { gain: 1 });
+ * import { LSTM, orthogonal_ } from "@axon/ml";
+ *
+ * const rnn = new LSTM(8, 16);
+ * const [, weightHh] = rnn.namedParameters().find(([name]) => name === "weight_hh_l0")!;
+ * orthogonal_(weightHh, { gain: 1 });
  * ```
  */
 export function orthogonal_(tensor: Tensor, options: OrthogonalOptions = {}): Tensor {

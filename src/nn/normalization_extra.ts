@@ -28,6 +28,8 @@ export interface GroupNormOptions {
  *
  * @example
  * ```ts
+ * import { GroupNorm, randn } from "@axon/ml";
+ *
  * const norm = new GroupNorm(4, 32);              // 4 groups of 8 channels
  * const y = norm.forward(randn([2, 32, 8, 8]));
  * ```
@@ -94,6 +96,8 @@ const MACHINE_EPS: Record<string, number> = {
  *
  * @example
  * ```ts
+ * import { randn, RMSNorm } from "@axon/ml";
+ *
  * const norm = new RMSNorm(64);
  * const y = norm.forward(randn([8, 10, 64]));
  * ```
@@ -144,6 +148,8 @@ export interface InstanceNormOptions {
  *
  * @example
  * ```ts
+ * import { InstanceNorm2d, randn } from "@axon/ml";
+ *
  * const norm = new InstanceNorm2d(3, { affine: true });
  * const y = norm.forward(randn([2, 3, 16, 16]));
  * ```

@@ -15,8 +15,11 @@ import { pyValue } from "./repr.ts";
  *
  * @example
  * ```ts
+ * import { randn, Upsample } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const up = new Upsample({ scaleFactor: 2, mode: "bilinear" });
- * up.forward(randn(1, 3, 8, 8)).shape; // [1, 3, 16, 16]
+ * assert.deepEqual(up.forward(randn(1, 3, 8, 8)).shape, [1, 3, 16, 16]);
  * ```
  */
 export class Upsample extends Module {

@@ -36,7 +36,10 @@ function checkBatches(op: string, a: Tensor, b: Tensor): void {
  *
  * @example
  * ```ts
- * bmm(randn(4, 2, 3), randn(4, 3, 5)).shape; // [4, 2, 5]
+ * import { bmm, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(bmm(randn(4, 2, 3), randn(4, 3, 5)).shape, [4, 2, 5]);
  * ```
  */
 export function bmm(batch1: Tensor, batch2: Tensor): Tensor {
@@ -58,7 +61,10 @@ export interface BaddbmmOptions {
  *
  * @example
  * ```ts
- * baddbmm(zeros(1, 2, 5), randn(4, 2, 3), randn(4, 3, 5), { beta: 0.5, alpha: 2 }).shape; // [4, 2, 5]
+ * import { baddbmm, randn, zeros } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(baddbmm(zeros(1, 2, 5), randn(4, 2, 3), randn(4, 3, 5), { beta: 0.5, alpha: 2 }).shape, [4, 2, 5]);
  * ```
  */
 export function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options: BaddbmmOptions = {}): Tensor {

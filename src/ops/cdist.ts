@@ -23,7 +23,10 @@ function safeRoot(s: Tensor, root: (t: Tensor) => Tensor): Tensor {
  *
  * @example
  * ```ts
- * cdist(tensor([[0, 0], [3, 4]], { dtype: "f32" }), tensor([[0, 0]], { dtype: "f32" })).toList(); // [[0], [5]]
+ * import { cdist, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(cdist(tensor([[0, 0], [3, 4]], { dtype: "f32" }), tensor([[0, 0]], { dtype: "f32" })).toList(), [[0], [5]]);
  * ```
  */
 export function cdist(x1: Tensor, x2: Tensor, p = 2): Tensor {

@@ -36,8 +36,11 @@ function col2im(cols: Tensor, image: readonly number[], win: Window): Tensor {
  *
  * @example
  * ```ts
+ * import { convTranspose2d, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const up = convTranspose2d(randn(1, 4, 8, 8), randn(4, 2, 3, 3), null, 2, 1, 1);
- * up.shape; // [1, 2, 16, 16]
+ * assert.deepEqual(up.shape, [1, 2, 16, 16]);
  * ```
  */
 export function convTranspose2d(
@@ -145,7 +148,10 @@ export type Padding1d = number | readonly [number] | "same" | "valid";
  *
  * @example
  * ```ts
- * conv1d(randn(2, 3, 10), randn(4, 3, 5), null, 1, 2).shape; // [2, 4, 10]
+ * import { conv1d, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(conv1d(randn(2, 3, 10), randn(4, 3, 5), null, 1, 2).shape, [2, 4, 10]);
  * ```
  */
 export function conv1d(

@@ -109,8 +109,14 @@ function contractPair(a: Labelled, b: Labelled, keep: Set<string>, sizes: Map<st
  *
  * @example
  * ```ts
+ * import { einsum, eye, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const q = randn(2, 4, 10, 16);
+ * const k = randn(2, 4, 12, 16);
  * const scores = einsum("bhqd,bhkd->bhqk", q, k); // q·kᵀ per batch and head
- * const trace = einsum("ii", eye(3));            // 3
+ * assert.deepEqual(scores.shape, [2, 4, 10, 12]);
+ * assert.equal(einsum("ii", eye(3)).item(), 3); // the trace
  * ```
  */
 export function einsum(equation: string, ...operands: Tensor[]): Tensor {

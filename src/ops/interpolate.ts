@@ -102,9 +102,13 @@ function linearIndex(n: number, out: number, scale: number | null, alignCorners:
  *
  * @example
  * ```ts
- * const x = arange(4).reshape(1, 1, 2, 2);
- * interpolate(x, { scaleFactor: 2 }).shape;                                  // [1, 1, 4, 4]
- * interpolate(x, { size: [3, 3], mode: "bilinear", alignCorners: true }).toList(); // corners kept
+ * import { arange, interpolate } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const x = arange(4).to("f32").reshape(1, 1, 2, 2);
+ * assert.deepEqual(interpolate(x, { scaleFactor: 2 }).shape, [1, 1, 4, 4]);
+ * const y = interpolate(x, { size: [3, 3], mode: "bilinear", alignCorners: true }).toList() as number[][][][];
+ * assert.deepEqual([y[0][0][0][0], y[0][0][2][2]], [0, 3]); // corners kept
  * ```
  */
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {

@@ -77,9 +77,12 @@ function crop(x: Tensor, pairs: readonly [number, number, number][]): Tensor {
  *
  * @example
  * ```ts
+ * import { arange, pad } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const x = arange(6).reshape(2, 3);
- * pad(x, [1, 1]).shape;               // [2, 5], zeros at both ends of each row
- * pad(x, [2, 0], "reflect").toList(); // rows mirrored on the left: [[2, 1, 0, 1, 2], [5, 4, 3, 4, 5]]
+ * assert.deepEqual(pad(x, [1, 1]).shape, [2, 5]); // zeros at both ends of each row
+ * assert.deepEqual(pad(x, [2, 0], "reflect").toList(), [[2, 1, 0, 1, 2], [5, 4, 3, 4, 5]]);
  * ```
  */
 export function pad(x: Tensor, padding: readonly number[], mode: PadMode = "constant", value = 0): Tensor {

@@ -93,8 +93,11 @@ function corner(src: Tensor, index: Tensor): Tensor {
  *
  * @example
  * ```ts
+ * import { scatterAdd, tensor, zeros } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const out = scatterAdd(zeros(3), 0, tensor([0, 2, 0], { dtype: "i64" }), tensor([1, 2, 3], { dtype: "f32" }));
- * out.toList(); // [4, 0, 2]
+ * assert.deepEqual(out.toList(), [4, 0, 2]);
  * ```
  */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
@@ -119,8 +122,11 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
  *
  * @example
  * ```ts
+ * import { scatter, tensor, zeros } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const oneHot = scatter(zeros(2, 4), 1, tensor([[1], [3]]), 1);
- * oneHot.toList(); // [[0, 1, 0, 0], [0, 0, 0, 1]]
+ * assert.deepEqual(oneHot.toList(), [[0, 1, 0, 0], [0, 0, 0, 1]]);
  * ```
  */
 export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
@@ -137,7 +143,8 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   }
   const [d, idx] = scatterIndex("scatter", x, dim, index, srcTensor);
   if (idx.numel === 0) return x.clone();
-  const ones = Tensor.empty(idx.shape, "f32").add(1);
+  const ones = Tensor.empty(idx.shape, "f32", x.device);
+  backendOf("scatter", ones).fill(ones.numel, ones, 1, "scatter");
   const count = padTo(scatterAddZeros(ones, d, x.shape[d], idx), x.shape);
   const written = count.gt(0);
   if (srcTensor === null) return where(written, src as number, x);
@@ -178,7 +185,10 @@ export interface IndexAddOptions {
  *
  * @example
  * ```ts
- * indexAdd(zeros(3, 2), 0, tensor([2, 0, 2]), ones(3, 2)).toList(); // [[1, 1], [0, 0], [2, 2]]
+ * import { indexAdd, ones, tensor, zeros } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(indexAdd(zeros(3, 2), 0, tensor([2, 0, 2]), ones(3, 2)).toList(), [[1, 1], [0, 0], [2, 2]]);
  * ```
  */
 export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, options: IndexAddOptions = {}): Tensor {

@@ -164,6 +164,10 @@ export abstract class Optimizer {
    *
    * @example
    * ```ts
+   * import { Linear, SGD } from "@axon/ml";
+   *
+   * const backbone = new Linear(8, 4);
+   * const head = new Linear(4, 2);
    * const optimizer = new SGD(head.parameters(), 0.1).momentum(0.9);
    * optimizer.addParamGroup({ params: backbone.parameters(), lr: 0.01 });
    * ```

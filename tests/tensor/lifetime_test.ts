@@ -187,7 +187,7 @@ test("views share storage by reference count: disposing the base keeps a live vi
   assert.deepEqual([...row.toArray()], [4, 5, 6]);
   row.dispose();
   assert.equal(storage.disposed, true, "the last view freed the storage");
-  assert.throws(() => storage.bytes, /storage was disposed/);
+  assert.throws(() => storage.bytes, /tensor was disposed/);
 });
 
 test("a tensor whose storage was freed directly is disposed too and never reads the old memory", () => {

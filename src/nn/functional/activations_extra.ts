@@ -21,8 +21,13 @@ export { silu } from "./activation.ts";
  *
  * @example
  * ```ts
- * softplus(tensor([0, 30]));            // [0.6931, 30]
- * softplus(tensor([1]), { beta: 2 });   // [1.0635]
+ * import { softplus, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const close = (t: ReturnType<typeof tensor>, want: number[]) =>
+ *   [...t.toArray() as Float32Array].forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-4));
+ * close(softplus(tensor([0, 30])), [0.6931, 30]);
+ * close(softplus(tensor([1]), { beta: 2 }), [1.0635]);
  * ```
  */
 export function softplus(input: Tensor, options: { beta?: number; threshold?: number } = {}): Tensor {
@@ -47,7 +52,10 @@ function softplusUnchecked(input: Tensor, beta: number, threshold: number): Tens
  *
  * @example
  * ```ts
- * mish(tensor([1])); // [0.8651]
+ * import { mish, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(Math.abs(mish(tensor([1])).item() - 0.8651) < 1e-4);
  * ```
  */
 export function mish(input: Tensor): Tensor {
@@ -60,7 +68,11 @@ export function mish(input: Tensor): Tensor {
  *
  * @example
  * ```ts
- * elu(tensor([-1, 2]), { alpha: 1 }); // [-0.6321, 2]
+ * import { elu, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const [a, b] = elu(tensor([-1, 2]), { alpha: 1 }).toArray() as Float32Array;
+ * assert.ok(Math.abs(a - -0.6321) < 1e-4 && b === 2);
  * ```
  */
 export function elu(input: Tensor, options: { alpha?: number } = {}): Tensor {
@@ -77,7 +89,11 @@ export function elu(input: Tensor, options: { alpha?: number } = {}): Tensor {
  *
  * @example
  * ```ts
- * hardswish(tensor([-4, 1, 4])); // [0, 0.6667, 4]
+ * import { hardswish, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const [a, b, c] = hardswish(tensor([-4, 1, 4])).toArray() as Float32Array;
+ * assert.ok(a === 0 && Math.abs(b - 0.6667) < 1e-4 && c === 4);
  * ```
  */
 export function hardswish(input: Tensor): Tensor {
@@ -91,7 +107,10 @@ export function hardswish(input: Tensor): Tensor {
  *
  * @example
  * ```ts
- * prelu(tensor([[-1, 2]]), tensor([0.25])); // [[-0.25, 2]]
+ * import { prelu, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(prelu(tensor([[-1, 2]]), tensor([0.25])).toList(), [[-0.25, 2]]);
  * ```
  */
 export function prelu(input: Tensor, weight: Tensor): Tensor {

@@ -33,8 +33,11 @@ export interface ScaledDotProductAttentionOptions {
  *
  * @example
  * ```ts
+ * import { F, randn } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
  * const q = randn(2, 4, 10, 16); // [N, heads, L, E]
- * scaledDotProductAttention(q, q, q, { isCausal: true }).shape; // [2, 4, 10, 16]
+ * assert.deepEqual(F.scaledDotProductAttention(q, q, q, { isCausal: true }).shape, [2, 4, 10, 16]);
  * ```
  */
 export function scaledDotProductAttention(

@@ -16,7 +16,9 @@ import { checkOptions, describe } from "../../utils/options.ts";
  *
  * @example
  * ```ts
- * const y = layerNorm(randn(4, 6), [6]); // each row: mean 0, variance ≈ 1
+ * import { F, randn } from "@axon/ml";
+ *
+ * const y = F.layerNorm(randn(4, 6), [6]); // each row: mean 0, variance ≈ 1
  * ```
  */
 export function layerNorm(
@@ -76,7 +78,11 @@ export interface NormalizeOptions {
  *
  * @example
  * ```ts
- * normalize(tensor([[3, 4]], { dtype: "f32" })).toList(); // [[0.6, 0.8]]
+ * import { F, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const [a, b] = F.normalize(tensor([[3, 4]], { dtype: "f32" })).toArray() as Float32Array;
+ * assert.ok(Math.abs(a - 0.6) < 1e-6 && Math.abs(b - 0.8) < 1e-6);
  * ```
  */
 export function normalize(input: Tensor, options: NormalizeOptions = {}): Tensor {

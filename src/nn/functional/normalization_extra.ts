@@ -52,6 +52,8 @@ export interface GroupNormFunctionOptions {
  *
  * @example
  * ```ts
+ * import { groupNorm, ones, randn, zeros } from "@axon/ml";
+ *
  * const y = groupNorm(randn([2, 6, 4, 4]), 3, { weight: ones([6]), bias: zeros([6]) });
  * ```
  */
@@ -98,6 +100,8 @@ export interface RMSNormFunctionOptions {
  *
  * @example
  * ```ts
+ * import { ones, randn, rmsNorm } from "@axon/ml";
+ *
  * const y = rmsNorm(randn([4, 16]), [16], { weight: ones([16]) });
  * ```
  */
@@ -168,6 +172,8 @@ export interface InstanceNormFunctionOptions {
  *
  * @example
  * ```ts
+ * import { instanceNorm, randn } from "@axon/ml";
+ *
  * const y = instanceNorm(randn([2, 3, 8, 8])); // each [8, 8] plane has mean 0, variance ≈ 1
  * ```
  */

@@ -23,7 +23,10 @@ export interface EmbeddingOptions {
  *
  * @example
  * ```ts
- * embedding(tensor([[0, 2]]), randn(3, 4)).shape; // [1, 2, 4]
+ * import { F, randn, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(F.embedding(tensor([[0, 2]]), randn(3, 4)).shape, [1, 2, 4]);
  * ```
  */
 export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
@@ -54,7 +57,10 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
  *
  * @example
  * ```ts
- * oneHot(tensor([0, 2]), 3).toList(); // [[1n, 0n, 0n], [0n, 0n, 1n]]
+ * import { F, tensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(F.oneHot(tensor([0, 2]), 3).toList(), [[1, 0, 0], [0, 0, 1]]);
  * ```
  */
 export function oneHot(input: Tensor, numClasses = -1): Tensor {

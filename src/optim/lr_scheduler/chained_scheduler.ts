@@ -20,6 +20,9 @@ import { describe } from "../../utils/options.ts";
  *
  * @example
  * ```ts
+ * import { ChainedScheduler, ConstantLR, ExponentialLR, Linear, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * const scheduler = new ChainedScheduler([
  *   new ConstantLR(optimizer, { factor: 0.1, totalIters: 2 }),
  *   new ExponentialLR(optimizer, 0.9),

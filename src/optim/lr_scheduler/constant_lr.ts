@@ -21,6 +21,9 @@ export interface ConstantLROptions {
  *
  * @example
  * ```ts
+ * import { ConstantLR, Linear, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * const scheduler = new ConstantLR(optimizer, { factor: 0.5, totalIters: 4 }); // half rate for 4 steps
  * ```
  */

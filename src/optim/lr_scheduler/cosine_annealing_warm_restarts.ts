@@ -35,9 +35,16 @@ export interface CosineAnnealingWarmRestartsOptions {
  *
  * @example
  * ```ts
+ * import { CosineAnnealingWarmRestarts, Linear, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * const scheduler = new CosineAnnealingWarmRestarts(optimizer, 10, { tMult: 2, etaMin: 1e-5 });
+ * const iters = 5; // batches per epoch
  * for (let epoch = 0; epoch < 70; epoch++) {
- *   for (let i = 0; i < iters; i++) { trainStep(); scheduler.step(epoch + i / iters); }
+ *   for (let i = 0; i < iters; i++) {
+ *     optimizer.step(); // one training step
+ *     scheduler.step(epoch + i / iters);
+ *   }
  * }
  * ```
  */

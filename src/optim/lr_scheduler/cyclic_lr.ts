@@ -55,6 +55,9 @@ export interface CyclicLROptions {
  *
  * @example
  * ```ts
+ * import { CyclicLR, Linear, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1).momentum(0.9);
  * const scheduler = new CyclicLR(optimizer, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 2000 });
  * ```
  */

@@ -14,6 +14,9 @@ import { describe } from "../../utils/options.ts";
  *
  * @example
  * ```ts
+ * import { Linear, MultiplicativeLR, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * const scheduler = new MultiplicativeLR(optimizer, () => 0.95);
  * ```
  */

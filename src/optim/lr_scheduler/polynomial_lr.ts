@@ -21,6 +21,9 @@ export interface PolynomialLROptions {
  *
  * @example
  * ```ts
+ * import { Linear, PolynomialLR, SGD } from "@axon/ml";
+ *
+ * const optimizer = new SGD(new Linear(2, 1).parameters(), 0.1);
  * const scheduler = new PolynomialLR(optimizer, { totalIters: 100, power: 2 });
  * ```
  */

@@ -11,6 +11,8 @@ import { toTransformFunction, type Transform, type TransformLike } from "./trans
  *
  * @example
  * ```ts
+ * import { Compose, MNIST, Normalize, RandomCrop, RandomHorizontalFlip } from "@axon/ml";
+ *
  * const augment = new Compose([
  *   new RandomCrop(28, { padding: 4 }),
  *   new RandomHorizontalFlip(),

@@ -23,8 +23,13 @@ export type Interpolation = "nearest" | "bilinear";
  *
  * @example
  * ```ts
- * const turned = rotate(image, 90);             // [C, H, W] → [C, H, W]
+ * import { rand, rotate } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const image = rand(1, 28, 28);
+ * const turned = rotate(image, 90); // [C, H, W] → [C, H, W]
  * const smooth = rotate(image, 12.5, "bilinear");
+ * assert.deepEqual([turned.shape, smooth.shape], [[1, 28, 28], [1, 28, 28]]);
  * ```
  */
 export function rotate(image: Tensor, angle: number, interpolation: Interpolation = "nearest", fill = 0): Tensor {

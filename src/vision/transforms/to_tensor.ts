@@ -13,7 +13,11 @@ import type { Transform } from "./transform.ts";
  *
  * @example
  * ```ts
- * new ToTensor().apply(tensor(new Uint8Array([0, 255, 51, 102]), { shape: [2, 2] })); // [1, 2, 2]: 0, 1, 0.2, 0.4
+ * import { tensor, ToTensor } from "@axon/ml";
+ * import assert from "node:assert/strict";
+ *
+ * const image = new ToTensor().apply(tensor(new Uint8Array([0, 255, 51, 102]), { shape: [2, 2] }));
+ * assert.deepEqual(image.shape, [1, 2, 2]); // 0, 1, 0.2, 0.4
  * ```
  */
 export class ToTensor implements Transform {
