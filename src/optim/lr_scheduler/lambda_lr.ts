@@ -10,6 +10,29 @@ import { describe } from "../../utils/options.ts";
 export type LrLambda = (step: number) => number;
 
 /**
+ * The checked `lrLambda` argument of LambdaLR and MultiplicativeLR: one function per parameter
+ * group (a single function serves every group).
+ */
+export function lrLambdasFor(
+  name: string,
+  lrLambda: LrLambda | readonly LrLambda[],
+  groups: number,
+): LrLambda[] {
+  if (typeof lrLambda !== "function" && !Array.isArray(lrLambda)) {
+    throw new TypeError(
+      `${name}: lrLambda must be a function (epoch) => factor, or one per parameter group, got ${describe(lrLambda)}`,
+    );
+  }
+  const fns = perGroup(name, "lrLambda", lrLambda, groups);
+  fns.forEach((fn, i) => {
+    if (typeof fn !== "function") {
+      throw new TypeError(`${name}: lrLambda[${i}] must be a function, got ${describe(fn)}`);
+    }
+  });
+  return fns;
+}
+
+/**
  * Sets every group's learning rate to its base learning rate times a function of the step
  * (PyTorch's `LambdaLR`): lr_t = base_lr · λ(t). Pass one function for all groups or one per
  * group. The functions are not part of the state dict (construct the scheduler with the same
@@ -36,19 +59,7 @@ export class LambdaLR extends LRScheduler {
    */
   constructor(optimizer: Optimizer, lrLambda: LrLambda | readonly LrLambda[]) {
     super(optimizer);
-    if (typeof lrLambda !== "function" && !Array.isArray(lrLambda)) {
-      throw new TypeError(
-        `${this.name}: lrLambda must be a function (epoch) => factor, or one per parameter group, got ${
-          describe(lrLambda)
-        }`,
-      );
-    }
-    this.lrLambdas = perGroup(this.name, "lrLambda", lrLambda, optimizer.paramGroups.length);
-    this.lrLambdas.forEach((fn, i) => {
-      if (typeof fn !== "function") {
-        throw new TypeError(`${this.name}: lrLambda[${i}] must be a function, got ${describe(fn)}`);
-      }
-    });
+    this.lrLambdas = lrLambdasFor(this.name, lrLambda, optimizer.paramGroups.length);
     this.start();
   }
 

@@ -3,8 +3,8 @@
  * @module
  */
 import type { Optimizer } from "../optimizer.ts";
-import { LRScheduler, perGroup } from "./scheduler.ts";
-import type { LrLambda } from "./lambda_lr.ts";
+import { LRScheduler } from "./scheduler.ts";
+import { type LrLambda, lrLambdasFor } from "./lambda_lr.ts";
 import { describe } from "../../utils/options.ts";
 
 /**
@@ -27,19 +27,7 @@ export class MultiplicativeLR extends LRScheduler {
   /** Creates the scheduler and takes the initial step (rates unchanged). */
   constructor(optimizer: Optimizer, lrLambda: LrLambda | readonly LrLambda[]) {
     super(optimizer);
-    if (typeof lrLambda !== "function" && !Array.isArray(lrLambda)) {
-      throw new TypeError(
-        `${this.name}: lrLambda must be a function (epoch) => factor, or one per parameter group, got ${
-          describe(lrLambda)
-        }`,
-      );
-    }
-    this.lrLambdas = perGroup(this.name, "lrLambda", lrLambda, optimizer.paramGroups.length);
-    this.lrLambdas.forEach((fn, i) => {
-      if (typeof fn !== "function") {
-        throw new TypeError(`${this.name}: lrLambda[${i}] must be a function, got ${describe(fn)}`);
-      }
-    });
+    this.lrLambdas = lrLambdasFor(this.name, lrLambda, optimizer.paramGroups.length);
     this.start();
   }
 
